@@ -1,0 +1,97 @@
+/*
+ * Small helpers shared by every stage: allocation that dies on exhaustion,
+ * a growable string buffer, a growable vector of owned strings, and the
+ * error record that library-like code fills in before returning -1.
+ *
+ * Out of memory is fatal here on purpose (as in OpenBSD's signify): a
+ * short-lived hook gains nothing from unwinding after a failed malloc.
+ */
+#ifndef CFPH_UTIL_H
+#define CFPH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define CFPH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CFPH_PRINTF(f, a)
+#endif
+
+/* Each returns memory the caller frees with free(); none returns NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) CFPH_PRINTF(1, 2);
+
+/*
+ * An error message for the person who ran the program, without the
+ * "cf-purge-hook: " prefix that only main adds. Functions that take a
+ * struct err fill it in and return -1; on success they leave it alone.
+ */
+struct err {
+	char msg[1024];
+};
+
+/* Formats into e (when e is not NULL) and returns -1, so that callers can
+ * write `return err_set(e, "...")`. */
+int err_set(struct err *e, const char *fmt, ...) CFPH_PRINTF(2, 3);
+
+/*
+ * A growable, always NUL-terminated byte buffer. Invariant: buf is never
+ * NULL after strbuf_init (it may point at a static empty string until the
+ * first append), and buf[len] == '\0'.
+ */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) CFPH_PRINTF(2, 3);
+void strbuf_setlen(struct strbuf *sb, size_t len);
+/* Hands the buffer to the caller, who frees it; sb is left empty. */
+char *strbuf_detach(struct strbuf *sb);
+/* The contents, valid until the next change to sb; "" when empty. */
+const char *strbuf_str(const struct strbuf *sb);
+
+/*
+ * A growable array of strings that the vector owns: strvec_push copies,
+ * strvec_clear frees every element.
+ */
+struct strvec {
+	char **v;
+	size_t n;
+	size_t alloc;
+};
+
+#define STRVEC_INIT { NULL, 0, 0 }
+
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) CFPH_PRINTF(2, 3);
+/* Takes ownership of s, which must come from malloc. */
+void strvec_push_owned(struct strvec *sv, char *s);
+void strvec_clear(struct strvec *sv);
+/* Sorts bytewise and removes duplicates, freeing them. */
+void strvec_sort_unique(struct strvec *sv);
+
+/*
+ * Splits a comma-separated list, trims spaces and tabs around each item,
+ * and appends the non-empty items to out. Returns the number appended.
+ */
+size_t split_list(struct strvec *out, const char *s);
+
+/* Removes leading and trailing spaces and tabs in place; returns s. */
+char *trim(char *s);
+
+#endif
