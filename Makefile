@@ -1,0 +1,74 @@
+# cf-purge-hook: purge from Cloudflare exactly what a git push changed.
+# Read README.md first. `make test` installs what is missing (as root, with
+# apt-get), builds and runs every test.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libgit2 libcurl libcjson inih
+VERSION = 0.1.0
+
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifeq ($(CI),true)
+WARNINGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DCFPH_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/config.o \
+	mapping/change.o mapping/plan.o mapping/map.o
+PURGE = purge/body.o purge/reply.o purge/client.o
+HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o
+OBJS = $(MAPPING) $(PURGE) $(HOOK)
+UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
+	tests/unit/test_units.o
+
+all: cf-purge-hook
+
+cf-purge-hook: $(OBJS) hook/main.o
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) hook/main.o $(LIBS)
+
+tests/unit/unit: $(OBJS) $(UNIT)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(UNIT) $(LIBS)
+
+%.o: %.c $(wildcard */*.h) $(wildcard tests/unit/*.h) .build-flags
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Rebuild everything when the flags change (SANITIZE=1 and back).
+.build-flags: FORCE
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+deps:
+	@sh tests/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all tests/unit/unit
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh
+
+install: cf-purge-hook
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp cf-purge-hook $(DESTDIR)$(BINDIR)/cf-purge-hook
+	chmod 755 $(DESTDIR)$(BINDIR)/cf-purge-hook
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cf-purge-hook
+
+clean:
+	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
+
+.PHONY: all deps test demo install uninstall clean FORCE

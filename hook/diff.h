@@ -1,0 +1,28 @@
+/*
+ * What changed between two trees, found with libgit2's tree API the way
+ * git's own tree diff finds it: both trees' entries are walked in order and
+ * a subtree is read only when its id differs, so the cost follows the size
+ * of the change rather than the size of the repository.
+ */
+#ifndef CFPH_DIFF_H
+#define CFPH_DIFF_H
+
+#include <git2.h>
+
+#include "../mapping/change.h"
+#include "../mapping/util.h"
+
+/*
+ * Appends to out every path that differs between the trees old_tree and
+ * new_tree (either may be NULL for an empty tree), as `git diff
+ * --no-renames` reports them: added, deleted, modified (with mode_only set
+ * when only the file mode changed) and typechange between a regular file,
+ * a symbolic link and a submodule. A file that becomes a folder is the
+ * file deleted and the folder's files added. Returns 0, or -1 with e set
+ * when libgit2 cannot read a tree.
+ */
+int diff_trees(struct change_list *out, git_repository *repo,
+	       const git_tree *old_tree, const git_tree *new_tree,
+	       struct err *e);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * cf-purge-hook: purges from Cloudflare's cache exactly what a git push
+ * changed. This file parses the command line and decides the exit status;
+ * the work is done by run.c and the three stages it calls.
+ */
+#include <curl/curlver.h>
+#include <getopt.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "run.h"
+#include "../purge/client.h"
+
+#ifndef CFPH_VERSION
+#define CFPH_VERSION "0.1.0"
+#endif
+
+/* Hook input larger than this is not git's. */
+#define MAX_HOOK_INPUT (64u * 1024 * 1024)
+
+static const char usage_text[] =
+	"usage: cf-purge-hook [options] hook\n"
+	"       cf-purge-hook [options] range OLD..NEW\n"
+	"       cf-purge-hook [options] range OLD NEW\n"
+	"\n"
+	"Purges from Cloudflare's cache the URLs that changed between two\n"
+	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
+	"standard input; installed as hooks/post-receive, the program runs\n"
+	"as 'hook' by itself.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
+	"                      else cf-purge-hook.ini in the git directory)\n"
+	"  -C, --repo DIR      repository (default: $GIT_DIR, else found from\n"
+	"                      the current directory)\n"
+	"  -n, --dry-run       show what would be sent; no network access\n"
+	"      --json          print one JSON object on standard output\n"
+	"  -v, --verbose       list every changed path and purged item\n"
+	"  -q, --quiet         print errors only\n"
+	"  -h, --help          show this help\n"
+	"      --version       show the version\n"
+	"\n"
+	"The API token is read from the environment variable named by\n"
+	"[cloudflare] api_token_env (default CF_API_TOKEN), never from the\n"
+	"command line.\n"
+	"\n"
+	"exit status: 0 when everything was purged (or planned, in a dry run),\n"
+	"1 when something that had to be purged was not, 2 for a bad command\n"
+	"line, configuration or input.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("cf-purge-hook: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("; see 'cf-purge-hook --help'\n", stderr);
+	return RUN_USAGE;
+}
+
+static void print_error(const char *msg)
+{
+	fprintf(stderr, "cf-purge-hook: %s\n", msg);
+}
+
+static int read_all(struct strbuf *sb, FILE *f, struct err *e)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb->len + n > MAX_HOOK_INPUT)
+			return err_set(e, "malformed hook input: more than "
+				       "%u bytes on standard input",
+				       MAX_HOOK_INPUT);
+		strbuf_add(sb, chunk, n);
+	}
+	if (ferror(f))
+		return err_set(e, "cannot read standard input");
+	return 0;
+}
+
+/* Splits "A..B" into two revisions; "A...B" means from their merge base. */
+static int add_range_arg(struct run *r, int argc, char **argv, struct err *e)
+{
+	const char *dots;
+	char *old_rev;
+	int rc;
+
+	if (argc == 2)
+		return run_add_range(r, argv[0], argv[1], e);
+	if (argc != 1)
+		return err_set(e, "'range' takes OLD..NEW or OLD NEW");
+	dots = strstr(argv[0], "..");
+	if (!dots || dots[2] == '.' || dots == argv[0] || !dots[2])
+		return err_set(e, "'range' takes OLD..NEW or OLD NEW, not "
+			       "'%s'", argv[0]);
+	old_rev = xstrndup(argv[0], (size_t)(dots - argv[0]));
+	rc = run_add_range(r, old_rev, dots + 2, e);
+	free(old_rev);
+	return rc;
+}
+
+static int print_config_errors(const struct run *r, const struct err *e)
+{
+	size_t i;
+
+	if (!r->config.errors.n)
+		print_error(e->msg);
+	for (i = 0; i < r->config.errors.n; i++)
+		print_error(r->config.errors.v[i]);
+	return RUN_USAGE;
+}
+
+static int finish(struct run *r, int status)
+{
+	if (r->opts.json && report_json(stdout, r) < 0) {
+		print_error("cannot write to standard output");
+		if (status == RUN_OK)
+			status = RUN_FAILED;
+	}
+	report_summary(stdout, stderr, r);
+	return status;
+}
+
+static int run_command(struct run *r, const char *command, int argc,
+		       char **argv)
+{
+	struct strbuf input = STRBUF_INIT;
+	struct err e;
+	int rc;
+
+	if (!strcmp(command, "hook")) {
+		if (argc)
+			return usage_error("'hook' takes no arguments, got "
+					   "'%s'", argv[0]);
+		if (isatty(STDIN_FILENO)) {
+			print_error("'hook' reads '<old> <new> <ref>' lines "
+				    "from standard input, as git gives them "
+				    "to post-receive; to purge by hand, use "
+				    "'cf-purge-hook range OLD..NEW'");
+			return RUN_USAGE;
+		}
+		if (read_all(&input, stdin, &e) < 0) {
+			strbuf_release(&input);
+			print_error(e.msg);
+			return RUN_USAGE;
+		}
+	} else if (strcmp(command, "range")) {
+		return usage_error("unknown command '%s'", command);
+	}
+
+	if (run_open_repo(r, &e) < 0 || run_load_config(r, &e) < 0) {
+		strbuf_release(&input);
+		if (r->config_loaded)
+			return print_config_errors(r, &e);
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (!strcmp(command, "hook"))
+		rc = run_add_hook_input(r, input.buf, input.len, &e);
+	else
+		rc = add_range_arg(r, argc, argv, &e);
+	strbuf_release(&input);
+	if (rc < 0) {
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+
+	if (run_plan(r, &e) < 0) {
+		print_error(e.msg);
+		return RUN_FAILED;
+	}
+	report_ranges(stderr, r);
+	if (r->opts.dry_run)
+		return finish(r, RUN_OK);
+	if (run_send(r, &e) < 0) {
+		/* Failures of single requests are reported by finish(). */
+		if (!r->n_attempted)
+			print_error(e.msg);
+		return finish(r, RUN_FAILED);
+	}
+	return finish(r, RUN_OK);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "repo", required_argument, NULL, 'C' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run_opts opts = RUN_OPTS_INIT;
+	const char *self = strrchr(argv[0], '/');
+	const char *command;
+	struct run r;
+	int ch, status;
+
+	self = self ? self + 1 : argv[0];
+	while ((ch = getopt_long(argc, argv, "c:C:nvqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case 'C':
+			opts.repo_path = optarg;
+			break;
+		case 'n':
+			opts.dry_run = 1;
+			break;
+		case 'J':
+			opts.json = 1;
+			break;
+		case 'v':
+			opts.verbose = 1;
+			break;
+		case 'q':
+			opts.quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return RUN_OK;
+		case 'V':
+			printf("cf-purge-hook %s (libgit2 %s, libcurl %s)\n",
+			       CFPH_VERSION, LIBGIT2_VERSION, LIBCURL_VERSION);
+			return RUN_OK;
+		default:
+			fputs("see 'cf-purge-hook --help'\n", stderr);
+			return RUN_USAGE;
+		}
+	}
+	if (opts.verbose && opts.quiet)
+		return usage_error("%s", "--verbose and --quiet contradict each other");
+
+	if (!strcmp(self, "post-receive")) {
+		command = "hook";
+	} else if (optind < argc) {
+		command = argv[optind++];
+	} else {
+		fputs(usage_text, stderr);
+		return RUN_USAGE;
+	}
+
+	git_libgit2_init();
+	run_init(&r, &opts);
+	status = run_command(&r, command, argc - optind, argv + optind);
+	run_release(&r);
+	cf_client_global_cleanup();
+	git_libgit2_shutdown();
+	return status;
+}

@@ -1,0 +1,33 @@
+/*
+ * What a run tells its user: one JSON object on standard output under
+ * --json, and short lines on standard error for the person pushing (a
+ * hook's standard error is what git shows them as "remote:" lines).
+ */
+#ifndef CFPH_REPORT_H
+#define CFPH_REPORT_H
+
+#include <stdio.h>
+
+#include "run.h"
+
+/*
+ * Writes the run as one JSON object and a newline: "ranges", "changes",
+ * "requests" (each with "zone_id" and "body", and "outcome" once sent).
+ * Returns 0, or -1 when the stream could not be written.
+ */
+int report_json(FILE *out, const struct run *r);
+
+/* Writes one line per skipped range (and per diffed range when verbose). */
+void report_ranges(FILE *err, const struct run *r);
+
+/*
+ * Writes the outcome: what would be or was purged, each failure with
+ * Cloudflare's code and message, and what was not purged. Under a dry run
+ * without --json, each request body also goes to out, one per line.
+ */
+void report_summary(FILE *out, FILE *err, const struct run *r);
+
+/* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
+void report_plan_counts(struct strbuf *sb, const struct plan *p);
+
+#endif

@@ -1,0 +1,600 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * inih is driven through our own line reader, for three reasons. It counts
+ * lines, so that the handler knows the line it is called for (Debian builds
+ * inih without INI_HANDLER_LINENO). It keeps the whole text of each section
+ * header, because inih truncates section names to 49 bytes and stops at the
+ * first ']', while a [map "PATTERN"] header may be long or hold a ']'. And
+ * it removes leading white space, which turns off inih's continuation lines:
+ * with them, an indented "root = public" under "base_url = ..." would have
+ * been read as a second base URL.
+ */
+struct reader {
+	const char *buf;
+	size_t len;
+	size_t pos;
+	int line;
+	char *section;		/* the latest section header, owned */
+	int section_line;
+	struct config *c;
+	struct map_rule *map;	/* the [map] section being read, or NULL */
+	int known;		/* the current section is one we read */
+	int branches_set;	/* [hook] branches replaced the default */
+	const char *name;	/* the file name for messages */
+	/* Line of the first setting of each scalar key, to refuse repeats. */
+	struct strvec seen;
+};
+
+CFPH_PRINTF(3, 4)
+static void add_error(struct reader *r, int line, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	va_end(ap);
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "cannot read '%s': ", r->name);
+	if (line > 0)
+		strbuf_addf(&sb, "line %d: ", line);
+	strbuf_addstr(&sb, msg);
+	free(msg);
+	strvec_push_owned(&r->c->errors, strbuf_detach(&sb));
+}
+
+static void begin_section(struct reader *r);
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	const char *start, *nl, *p;
+	size_t linelen, keep;
+
+	if (r->pos >= r->len)
+		return NULL;
+	start = r->buf + r->pos;
+	nl = memchr(start, '\n', r->len - r->pos);
+	linelen = nl ? (size_t)(nl - start) : r->len - r->pos;
+	r->pos += linelen + (nl ? 1 : 0);
+	r->line++;
+
+	p = start;
+	while (p < start + linelen && (*p == ' ' || *p == '\t'))
+		p++;
+	keep = linelen - (size_t)(p - start);
+	if (keep && p[keep - 1] == '\r')
+		keep--;
+	if (memchr(p, '\0', keep)) {
+		add_error(r, r->line, "NUL byte in line");
+		keep = 0;
+	}
+	if (keep + 2 > (size_t)num) {
+		add_error(r, r->line, "line longer than %d characters; "
+			  "split a long list over several lines by repeating "
+			  "its key", num - 2);
+		keep = 0;
+	}
+	memcpy(str, p, keep);
+	str[keep] = '\n';
+	str[keep + 1] = '\0';
+
+	if (keep && p[0] == '[') {
+		const char *close = NULL, *q;
+
+		for (q = p; q < p + keep; q++)
+			if (*q == ']')
+				close = q;
+		char *s;
+
+		free(r->section);
+		s = xstrndup(p + 1, close ? (size_t)(close - p - 1) : keep - 1);
+		r->section = xstrdup(trim(s));
+		free(s);
+		r->section_line = r->line;
+		r->map = NULL;
+		r->known = 0;
+		if (close)
+			begin_section(r);
+		else
+			add_error(r, r->line, "section header [%s has no "
+				  "closing ']'", r->section);
+	}
+	return str;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") ||
+		 !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_long(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	if (!*v || !isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int is_hex32(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return 0;
+	return i == 32;
+}
+
+/*
+ * Checks that url is absolute http(s) with a host and no query or fragment.
+ * Returns a description of the problem, or NULL when it is fine.
+ */
+static const char *url_problem(const char *url)
+{
+	const char *host;
+
+	if (!strncmp(url, "https://", 8))
+		host = url + 8;
+	else if (!strncmp(url, "http://", 7))
+		host = url + 7;
+	else
+		return "not an absolute http:// or https:// URL";
+	if (!*host || *host == '/')
+		return "no host name";
+	if (strpbrk(url, "?#"))
+		return "has a query string or fragment";
+	if (strpbrk(url, " \t\"<>\\^`{|}"))
+		return "has a character that is not allowed in a URL";
+	return NULL;
+}
+
+static int is_loopback_host(const char *url)
+{
+	const char *h = strstr(url, "://");
+
+	if (!h)
+		return 0;
+	h += 3;
+	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) ||
+	       !strncmp(h, "[::1]", 5);
+}
+
+static char *strip_trailing_slashes(const char *v)
+{
+	char *s = xstrdup(v);
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * Refuses a second setting of a key that takes one value. Returns 1 when
+ * this is the first.
+ */
+static int first_setting(struct reader *r, const char *section,
+			 const char *key)
+{
+	char *id = xasprintf("%s\n%s", section, key);
+	size_t i;
+
+	for (i = 0; i < r->seen.n; i++) {
+		char *tab = strrchr(r->seen.v[i], '\t');
+		if (tab && (size_t)(tab - r->seen.v[i]) == strlen(id) &&
+		    !strncmp(r->seen.v[i], id, strlen(id))) {
+			add_error(r, r->line, "'%s' in [%s] is set twice "
+				  "(first on line %s)", key, section, tab + 1);
+			free(id);
+			return 0;
+		}
+	}
+	strvec_pushf(&r->seen, "%s\t%d", id, r->line);
+	free(id);
+	return 1;
+}
+
+static void set_string(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static void cloudflare_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "zone_id")) {
+		if (!is_hex32(v))
+			add_error(r, r->line, "'zone_id' in [cloudflare] "
+				  "must be 32 lowercase hex digits");
+		set_string(&c->zone_id, v);
+	} else if (!strcmp(key, "api_url")) {
+		const char *why = url_problem(v);
+		if (why)
+			add_error(r, r->line, "'api_url' in [cloudflare]: %s",
+				  why);
+		else if (!strncmp(v, "http://", 7) && !is_loopback_host(v))
+			add_error(r, r->line, "'api_url' in [cloudflare] uses "
+				  "http:// on a host other than loopback; use "
+				  "https://");
+		free(c->api_url);
+		c->api_url = strip_trailing_slashes(v);
+	} else if (!strcmp(key, "api_token_env")) {
+		if (!*v || strchr(v, '='))
+			add_error(r, r->line, "'api_token_env' in [cloudflare] "
+				  "must name an environment variable");
+		set_string(&c->api_token_env, v);
+	} else if (!strcmp(key, "files_per_request")) {
+		if (parse_long(v, 1, CONFIG_MAX_FILES_PER_REQUEST,
+			       &c->files_per_request) < 0)
+			add_error(r, r->line, "'files_per_request' in "
+				  "[cloudflare] must be a number from 1 to %d",
+				  CONFIG_MAX_FILES_PER_REQUEST);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [cloudflare]", key);
+	}
+}
+
+static void site_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "base_url")) {
+		const char *why = url_problem(v);
+		if (why)
+			add_error(r, r->line, "'base_url' in [site]: %s", why);
+		free(c->base_url);
+		c->base_url = strip_trailing_slashes(v);
+	} else if (!strcmp(key, "root")) {
+		char *root = strip_trailing_slashes(v);
+		if (root[0] == '/' || !strcmp(root, "..") ||
+		    !strncmp(root, "../", 3) || strstr(root, "/../") ||
+		    strstr(root, "//") ||
+		    (strlen(root) >= 3 && !strcmp(root + strlen(root) - 3, "/..")))
+			add_error(r, r->line, "'root' in [site] must be a "
+				  "folder inside the repository, written "
+				  "without a leading '/' or '..'");
+		free(c->root);
+		c->root = root;
+	} else if (!strcmp(key, "index")) {
+		if (strchr(v, '/'))
+			add_error(r, r->line, "'index' in [site] must be a "
+				  "file name without '/'");
+		set_string(&c->index, v);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [site]", key);
+	}
+}
+
+static void hook_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "branches")) {
+		/* The first setting replaces the default list. */
+		if (!r->branches_set)
+			strvec_clear(&c->branches);
+		r->branches_set = 1;
+		if (!split_list(&c->branches, v))
+			add_error(r, r->line, "'branches' in [hook] is empty");
+	} else if (!strcmp(key, "on_create")) {
+		if (!strcmp(v, "skip"))
+			c->on_create = ON_CREATE_SKIP;
+		else if (!strcmp(v, "everything"))
+			c->on_create = ON_CREATE_EVERYTHING;
+		else
+			add_error(r, r->line, "'on_create' in [hook] must be "
+				  "'skip' or 'everything', not '%s'", v);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [hook]", key);
+	}
+}
+
+static void ignore_key(struct reader *r, const char *key, const char *v)
+{
+	struct strvec items = STRVEC_INIT;
+	struct err e;
+	size_t i;
+
+	if (strcmp(key, "paths")) {
+		add_error(r, r->line, "unknown key '%s' in [ignore]", key);
+		return;
+	}
+	split_list(&items, v);
+	for (i = 0; i < items.n; i++)
+		if (pattern_list_add(&r->c->ignore, items.v[i], &e) < 0)
+			add_error(r, r->line, "pattern '%s' in [ignore]: %s",
+				  items.v[i], e.msg);
+	strvec_clear(&items);
+}
+
+static void map_key(struct reader *r, const char *key, const char *v)
+{
+	struct map_rule *m = r->map;
+	size_t i, first;
+
+	if (!strcmp(key, "tags")) {
+		first = m->tags.n;
+		split_list(&m->tags, v);
+		for (i = first; i < m->tags.n; i++)
+			if (strpbrk(m->tags.v[i], " \t"))
+				add_error(r, r->line, "tag '%s' in [%s] "
+					  "contains white space", m->tags.v[i],
+					  r->section);
+	} else if (!strcmp(key, "prefixes")) {
+		struct strvec items = STRVEC_INIT;
+
+		split_list(&items, v);
+		for (i = 0; i < items.n; i++) {
+			const char *p = items.v[i];
+			const char *s = strstr(p, "://");
+
+			if (s && (!strncmp(p, "https://", 8) ||
+				  !strncmp(p, "http://", 7)))
+				p = s + 3;
+			if (strpbrk(p, "?#") || strstr(p, "://") ||
+			    !*p || *p == '/')
+				add_error(r, r->line, "prefix '%s' in [%s] "
+					  "must be a host and path without a "
+					  "query string", items.v[i], r->section);
+			else
+				strvec_push(&m->prefixes, p);
+		}
+		strvec_clear(&items);
+	} else if (!strcmp(key, "hosts")) {
+		first = m->hosts.n;
+		split_list(&m->hosts, v);
+		for (i = first; i < m->hosts.n; i++)
+			if (strpbrk(m->hosts.v[i], "/:?# \t"))
+				add_error(r, r->line, "host '%s' in [%s] must "
+					  "be a bare host name", m->hosts.v[i],
+					  r->section);
+	} else if (!strcmp(key, "everything")) {
+		if (parse_bool(v, &m->everything) < 0)
+			add_error(r, r->line, "'everything' in [%s] must be "
+				  "true or false", r->section);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [%s]", key,
+			  r->section);
+	}
+}
+
+/* Parses 'map "PATTERN"' and starts a new rule. */
+static void start_map(struct reader *r)
+{
+	const char *s = r->section + 3;
+	const char *open, *close;
+	struct map_rule *m;
+	struct err e;
+	char *text;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	open = s;
+	close = strrchr(s, '"');
+	if (*open != '"' || close == open || close[1] != '\0') {
+		add_error(r, r->section_line, "section [%s] must be written "
+			  "[map \"PATTERN\"]", r->section);
+		return;
+	}
+	text = xstrndup(open + 1, (size_t)(close - open - 1));
+	r->c->maps = xrealloc(r->c->maps,
+			      (r->c->n_maps + 1) * sizeof(*r->c->maps));
+	m = &r->c->maps[r->c->n_maps];
+	memset(m, 0, sizeof(*m));
+	m->line = r->section_line;
+	if (pattern_compile(&m->pattern, text, &e) < 0) {
+		add_error(r, r->section_line, "pattern '%s': %s", text, e.msg);
+		free(text);
+		return;
+	}
+	free(text);
+	r->c->n_maps++;
+	r->map = m;
+}
+
+static int is_map_section(const char *s)
+{
+	return !strncmp(s, "map", 3) &&
+	       (s[3] == ' ' || s[3] == '\t' || s[3] == '"');
+}
+
+/* Called by the reader for each section header, keys or not. */
+static void begin_section(struct reader *r)
+{
+	const char *s = r->section;
+
+	r->known = 0;
+	if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
+	    !strcmp(s, "hook") || !strcmp(s, "ignore")) {
+		r->known = 1;
+	} else if (is_map_section(s)) {
+		r->known = 1;
+		start_map(r);
+	} else {
+		add_error(r, r->line, "unknown section [%s]", s);
+	}
+}
+
+static int handler(void *user, const char *inih_section, const char *key,
+		   const char *value)
+{
+	struct reader *r = user;
+	const char *section = r->section ? r->section : "";
+	char *v = xstrdup(value ? value : "");
+	const char *val = trim(v);
+
+	(void)inih_section;
+	if (!r->section) {
+		add_error(r, r->line, "key '%s' comes before any [section]",
+			  key);
+	} else if (!r->known) {
+		/* The section header was reported already. */
+	} else if (!strcmp(section, "cloudflare")) {
+		if (first_setting(r, section, key))
+			cloudflare_key(r, key, val);
+	} else if (!strcmp(section, "site")) {
+		if (first_setting(r, section, key))
+			site_key(r, key, val);
+	} else if (!strcmp(section, "hook")) {
+		if (!strcmp(key, "branches") || first_setting(r, section, key))
+			hook_key(r, key, val);
+	} else if (!strcmp(section, "ignore")) {
+		ignore_key(r, key, val);
+	} else if (r->map) {
+		if (strcmp(key, "everything") || first_setting(r, section, key))
+			map_key(r, key, val);
+	}
+	free(v);
+	return 1;
+}
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->api_url = xstrdup(CONFIG_DEFAULT_API_URL);
+	c->api_token_env = xstrdup(CONFIG_DEFAULT_TOKEN_ENV);
+	c->files_per_request = CONFIG_DEFAULT_FILES_PER_REQUEST;
+	c->root = xstrdup("");
+	c->index = xstrdup("index.html");
+	strvec_push(&c->branches, "main");
+	strvec_push(&c->branches, "master");
+	c->on_create = ON_CREATE_SKIP;
+}
+
+static int has_error_on_line(const struct config *c, const char *name,
+			     int line)
+{
+	char *needle = xasprintf("'%s': line %d: ", name, line);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < c->errors.n && !found; i++)
+		found = strstr(c->errors.v[i], needle) != NULL;
+	free(needle);
+	return found;
+}
+
+int config_load_buffer(struct config *c, const char *name, const char *buf,
+		       size_t len)
+{
+	struct reader r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = buf;
+	r.len = len;
+	r.c = c;
+	r.name = name;
+	free(c->path);
+	c->path = xstrdup(name);
+
+	rc = ini_parse_stream(read_line, &r, handler, &r);
+	if (rc > 0 && !has_error_on_line(c, name, rc))
+		add_error(&r, rc, "expected '[section]' or 'key = value'");
+
+	if (!c->zone_id)
+		add_error(&r, 0, "'zone_id' is missing from [cloudflare]");
+	if (!c->base_url)
+		add_error(&r, 0, "'base_url' is missing from [site]");
+
+	free(r.section);
+	strvec_clear(&r.seen);
+	return c->errors.n ? -1 : 0;
+}
+
+int config_load_file(struct config *c, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[8192];
+	FILE *f;
+	size_t n;
+	int rc;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		strvec_pushf(&c->errors, "cannot read '%s': %s", path,
+			     strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&sb, chunk, n);
+	if (ferror(f)) {
+		strvec_pushf(&c->errors, "cannot read '%s': %s", path,
+			     strerror(errno));
+		fclose(f);
+		strbuf_release(&sb);
+		return -1;
+	}
+	fclose(f);
+	rc = config_load_buffer(c, path, strbuf_str(&sb), sb.len);
+	strbuf_release(&sb);
+	return rc;
+}
+
+void config_release(struct config *c)
+{
+	size_t i;
+
+	free(c->path);
+	free(c->zone_id);
+	free(c->api_url);
+	free(c->api_token_env);
+	free(c->base_url);
+	free(c->root);
+	free(c->index);
+	strvec_clear(&c->branches);
+	for (i = 0; i < c->n_maps; i++) {
+		pattern_free(c->maps[i].pattern);
+		strvec_clear(&c->maps[i].tags);
+		strvec_clear(&c->maps[i].prefixes);
+		strvec_clear(&c->maps[i].hosts);
+	}
+	free(c->maps);
+	pattern_list_clear(&c->ignore);
+	strvec_clear(&c->errors);
+	memset(c, 0, sizeof(*c));
+}
+
+int config_branch_wanted(const struct config *c, const char *branch)
+{
+	size_t i;
+
+	for (i = 0; i < c->branches.n; i++)
+		if (fnmatch(c->branches.v[i], branch, FNM_PATHNAME) == 0)
+			return 1;
+	return 0;
+}

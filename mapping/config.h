@@ -1,0 +1,86 @@
+/*
+ * The INI configuration: where the site is served, which rules map
+ * repository paths to purge items, where to send the purges. Loading is
+ * strict: an unknown section or key, or a value that does not parse, is an
+ * error naming the file, the line and the key, since a typo must never
+ * silently purge less.
+ */
+#ifndef CFPH_CONFIG_H
+#define CFPH_CONFIG_H
+
+#include <stddef.h>
+
+#include "pattern.h"
+#include "util.h"
+
+#define CONFIG_DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
+#define CONFIG_DEFAULT_TOKEN_ENV "CF_API_TOKEN"
+#define CONFIG_DEFAULT_FILES_PER_REQUEST 30
+/* Enterprise zones take 500 files per request; nothing takes more. */
+#define CONFIG_MAX_FILES_PER_REQUEST 500
+
+enum on_create {
+	ON_CREATE_SKIP,
+	ON_CREATE_EVERYTHING
+};
+
+/* One [map "PATTERN"] section. */
+struct map_rule {
+	struct pattern *pattern;
+	int line;		/* of the section header */
+	struct strvec tags;
+	struct strvec prefixes;	/* stored without a scheme */
+	struct strvec hosts;
+	int everything;
+};
+
+struct config {
+	char *path;		/* the file name used in messages */
+
+	/* [cloudflare] */
+	char *zone_id;
+	char *api_url;		/* without a trailing slash */
+	char *api_token_env;
+	long files_per_request;
+
+	/* [site] */
+	char *base_url;		/* without a trailing slash */
+	char *root;		/* "" for the top; never a trailing slash */
+	char *index;		/* "" turns folder URLs off */
+
+	/* [hook] */
+	struct strvec branches;	/* globs on the name below refs/heads/ */
+	enum on_create on_create;
+
+	struct map_rule *maps;
+	size_t n_maps;
+	struct pattern_list ignore;
+
+	/*
+	 * Every problem found while loading, each a complete message such as
+	 * "cannot read 'x.ini': line 3: unknown key 'bsae_url' in [site]".
+	 */
+	struct strvec errors;
+};
+
+/* Sets every default; must precede config_load_*. */
+void config_init(struct config *c);
+
+/*
+ * Reads and validates the file at path. Returns 0 when the configuration is
+ * complete and valid, or -1 with every problem in c->errors (a file that
+ * cannot be opened is one such problem). Either way the caller calls
+ * config_release().
+ */
+int config_load_file(struct config *c, const char *path);
+
+/* The same for len bytes at buf; name is used in messages. */
+int config_load_buffer(struct config *c, const char *name, const char *buf,
+		       size_t len);
+
+void config_release(struct config *c);
+
+/* 1 when the branch (the name below refs/heads/) matches [hook] branches. */
+int config_branch_wanted(const struct config *c, const char *branch);
+
+#endif

@@ -1,0 +1,194 @@
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void plan_add(struct plan *p, enum purge_kind kind, const char *item)
+{
+	switch (kind) {
+	case PURGE_FILES:
+		strvec_push(&p->files, item);
+		break;
+	case PURGE_PREFIXES:
+		strvec_push(&p->prefixes, item);
+		break;
+	case PURGE_TAGS:
+		strvec_push(&p->tags, item);
+		break;
+	case PURGE_HOSTS:
+		strvec_push(&p->hosts, item);
+		break;
+	case PURGE_EVERYTHING:
+		p->everything = 1;
+		break;
+	}
+}
+
+static int sorted_has(const struct strvec *sv, const char *s, size_t len)
+{
+	size_t lo = 0, hi = sv->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(sv->v[mid], s, len);
+
+		if (c == 0 && sv->v[mid][len] != '\0')
+			c = 1;
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The item without "http://" or "https://". */
+static const char *strip_scheme(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	return p ? p + 3 : s;
+}
+
+/*
+ * 1 when a host or a prefix of the plan covers s, a scheme-less
+ * "host/path". Both lists are sorted, so each candidate costs one binary
+ * search: the host, and every leading part of s that ends just before or
+ * just after a '/'. A prefix equal to s covers it only when allow_equal is
+ * set, so that a prefix is never dropped for covering itself.
+ */
+static int covered(const struct plan *p, const char *s, int allow_equal)
+{
+	size_t len = strlen(s), i;
+
+	if (sorted_has(&p->hosts, s, strcspn(s, "/")))
+		return 1;
+	for (i = 1; i < len; i++) {
+		if (s[i] != '/')
+			continue;
+		if (sorted_has(&p->prefixes, s, i))
+			return 1;
+		if (i + 1 < len && sorted_has(&p->prefixes, s, i + 1))
+			return 1;
+	}
+	return allow_equal && sorted_has(&p->prefixes, s, len);
+}
+
+static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
+{
+	size_t i, j;
+
+	for (i = 0, j = 0; i < sv->n; i++) {
+		const char *s = is_url ? strip_scheme(sv->v[i]) : sv->v[i];
+
+		if (covered(p, s, is_url)) {
+			free(sv->v[i]);
+			p->dropped_covered++;
+		} else {
+			sv->v[j++] = sv->v[i];
+		}
+	}
+	sv->n = j;
+}
+
+void plan_finish(struct plan *p)
+{
+	strvec_sort_unique(&p->files);
+	strvec_sort_unique(&p->prefixes);
+	strvec_sort_unique(&p->tags);
+	strvec_sort_unique(&p->hosts);
+	if (p->everything) {
+		p->dropped_covered += p->files.n + p->prefixes.n + p->tags.n +
+				      p->hosts.n;
+		strvec_clear(&p->files);
+		strvec_clear(&p->prefixes);
+		strvec_clear(&p->tags);
+		strvec_clear(&p->hosts);
+		return;
+	}
+	drop_covered(p, &p->files, 1);
+	/* A covering prefix is shorter than what it covers, so it stays. */
+	drop_covered(p, &p->prefixes, 0);
+}
+
+int plan_empty(const struct plan *p)
+{
+	return !p->everything && !p->files.n && !p->prefixes.n &&
+	       !p->tags.n && !p->hosts.n;
+}
+
+void plan_release(struct plan *p)
+{
+	strvec_clear(&p->files);
+	strvec_clear(&p->prefixes);
+	strvec_clear(&p->tags);
+	strvec_clear(&p->hosts);
+	p->everything = 0;
+	p->dropped_covered = 0;
+}
+
+static void push_request(struct request_list *out, enum purge_kind kind,
+			 const char *zone_id, char *const *items, size_t n)
+{
+	struct request *r;
+
+	if (out->n == out->alloc) {
+		out->alloc = out->alloc ? out->alloc * 2 : 8;
+		out->v = xrealloc(out->v, out->alloc * sizeof(*out->v));
+	}
+	r = &out->v[out->n++];
+	r->kind = kind;
+	r->zone_id = zone_id;
+	r->items = items;
+	r->n = n;
+}
+
+static void split(struct request_list *out, enum purge_kind kind,
+		  const char *zone_id, const struct strvec *sv, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i += max)
+		push_request(out, kind, zone_id, sv->v + i,
+			     sv->n - i < max ? sv->n - i : max);
+}
+
+void plan_requests(struct request_list *out, const struct plan *p,
+		   const char *zone_id, size_t files_per_request)
+{
+	if (p->everything) {
+		push_request(out, PURGE_EVERYTHING, zone_id, NULL, 0);
+		return;
+	}
+	split(out, PURGE_FILES, zone_id, &p->files, files_per_request);
+	split(out, PURGE_PREFIXES, zone_id, &p->prefixes,
+	      PLAN_MAX_OTHER_PER_REQUEST);
+	split(out, PURGE_TAGS, zone_id, &p->tags, PLAN_MAX_OTHER_PER_REQUEST);
+	split(out, PURGE_HOSTS, zone_id, &p->hosts, PLAN_MAX_OTHER_PER_REQUEST);
+}
+
+void request_list_clear(struct request_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->alloc = 0;
+}
+
+const char *purge_kind_key(enum purge_kind k)
+{
+	switch (k) {
+	case PURGE_FILES:
+		return "files";
+	case PURGE_PREFIXES:
+		return "prefixes";
+	case PURGE_TAGS:
+		return "tags";
+	case PURGE_HOSTS:
+		return "hosts";
+	case PURGE_EVERYTHING:
+		return "purge_everything";
+	}
+	return "unknown";
+}

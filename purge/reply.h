@@ -1,0 +1,45 @@
+/*
+ * Cloudflare's answers: the v4 envelope {"success", "errors", "messages",
+ * "result"} read into plain C data.
+ */
+#ifndef CFPH_REPLY_H
+#define CFPH_REPLY_H
+
+#include <stddef.h>
+
+#include "../mapping/util.h"
+
+struct cf_message {
+	long code;
+	char *message;		/* owned */
+};
+
+struct cf_reply {
+	long http_status;
+	int success;		/* "success": true and a 2xx status */
+	int is_json;		/* the body was a Cloudflare envelope */
+	char *id;		/* owned; result.id, or NULL */
+	struct cf_message *errors;	/* owned */
+	size_t n_errors;
+};
+
+#define CF_REPLY_INIT { 0, 0, 0, NULL, NULL, 0 }
+
+/*
+ * Reads the len bytes of body that came with http_status. Never fails: a
+ * body that is not a Cloudflare envelope leaves is_json at 0 and success
+ * at 0. The caller releases r with cf_reply_release.
+ */
+void cf_reply_parse(struct cf_reply *r, long http_status, const char *body,
+		    size_t len);
+
+void cf_reply_release(struct cf_reply *r);
+
+/*
+ * Appends a one-line account of why r is a failure, e.g.
+ * "HTTP 403: error 10000: Authentication error". Control characters in
+ * Cloudflare's messages are replaced, so the line is safe to print.
+ */
+void cf_reply_describe(struct strbuf *out, const struct cf_reply *r);
+
+#endif

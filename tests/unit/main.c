@@ -1,0 +1,20 @@
+/*
+ * Runs every unit test and ends with "N passed, N failed" for the checks.
+ */
+#include <stdio.h>
+
+#include "check.h"
+#include "tests.h"
+
+int main(void)
+{
+	test_pattern();
+	test_urlenc();
+	test_refline();
+	test_plan();
+	test_map();
+	test_config();
+	test_reply();
+	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
+	return check_failed ? 1 : 0;
+}
