@@ -31,7 +31,9 @@ PURGE = purge/body.o purge/reply.o purge/client.o
 HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
-	tests/unit/test_units.o
+	tests/unit/test_urlenc.o tests/unit/test_refline.o \
+	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \
+	tests/unit/test_reply.o
 
 all: cf-purge-hook
 

@@ -182,9 +182,10 @@ void report_ranges(FILE *err, const struct run *r)
 		put_safe(err, name);
 		switch (rg->action) {
 		case RANGE_PURGE:
-			fprintf(err, " %s..%s: %zu changed paths\n",
+			fprintf(err, " %s..%s: %zu changed %s\n",
 				short_hex(rg->old_hex, a),
-				short_hex(rg->new_hex, b), rg->n_changes);
+				short_hex(rg->new_hex, b), rg->n_changes,
+				rg->n_changes == 1 ? "path" : "paths");
 			break;
 		case RANGE_EVERYTHING:
 			fputs(": new branch: purging everything "
@@ -326,9 +327,10 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 				diffed |= r->ranges[i].action == RANGE_PURGE;
 			if (diffed)
 				fprintf(err, PREFIX "nothing to purge: %zu "
-					"changed paths, none served under "
-					"[site] root or matched by [map]\n",
-					r->changes.n);
+					"changed %s, not served under [site] "
+					"root nor matched by [map]\n",
+					r->changes.n,
+					r->changes.n == 1 ? "path" : "paths");
 		}
 		strbuf_release(&sb);
 		return;

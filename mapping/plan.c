@@ -76,14 +76,21 @@ static int covered(const struct plan *p, const char *s, int allow_equal)
 	return allow_equal && sorted_has(&p->prefixes, s, len);
 }
 
+/*
+ * Drops the items of sv that the plan covers. All verdicts are taken
+ * before anything is removed, because sv may be the list of prefixes that
+ * the verdicts are read from.
+ */
 static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
 {
+	unsigned char *drop = xcalloc(sv->n ? sv->n : 1, 1);
 	size_t i, j;
 
+	for (i = 0; i < sv->n; i++)
+		drop[i] = (unsigned char)covered(p, is_url ? strip_scheme(sv->v[i])
+						       : sv->v[i], is_url);
 	for (i = 0, j = 0; i < sv->n; i++) {
-		const char *s = is_url ? strip_scheme(sv->v[i]) : sv->v[i];
-
-		if (covered(p, s, is_url)) {
+		if (drop[i]) {
 			free(sv->v[i]);
 			p->dropped_covered++;
 		} else {
@@ -91,6 +98,7 @@ static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
 		}
 	}
 	sv->n = j;
+	free(drop);
 }
 
 void plan_finish(struct plan *p)

@@ -1,0 +1,150 @@
+# Shared by the black-box tests: each t*.sh sources this file, runs its
+# cases with `expect`, and ends with `finish`. Every case runs the real
+# program against real git repositories in a fresh temporary folder, and
+# talks HTTP to the stand-in API (tests/cfstub.py) on 127.0.0.1.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CFPH=${CFPH:-$ROOT/cf-purge-hook}
+# CFPH_WRAP runs the program under a tool, such as valgrind.
+CFPH_WRAP=${CFPH_WRAP:-}
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/cfph-test.XXXXXX")
+ZONE=023e105f4ecef8ad9ca31a8372d0c353
+TOKEN=test-token-$$-do-not-print
+STUB_PID=
+passed=0
+failed=0
+
+cleanup() {
+	stop_stub
+	rm -rf "$TRASH"
+}
+trap cleanup EXIT
+
+# A private git setup, so that the machine's own does not matter.
+export HOME="$TRASH/home"
+mkdir -p "$HOME"
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_WORK_TREE CF_PURGE_HOOK_CONFIG CF_API_TOKEN
+git config --global user.name "Test User"
+git config --global user.email "test@example.com"
+git config --global init.defaultBranch main
+git config --global protocol.file.allow always
+git config --global advice.detachedHead false
+export CF_API_TOKEN="$TOKEN"
+
+# The program, run the way the tests run it (maybe under CFPH_WRAP).
+cfph() {
+	$CFPH_WRAP "$CFPH" "$@"
+}
+
+# expect DESCRIPTION COMMANDS: runs COMMANDS with `set -e` in a subshell
+# and counts the case as passed when they succeed.
+expect() {
+	desc=$1
+	if (set -e; eval "$2") >"$TRASH/case.log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - $desc"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $desc"
+		sed 's/^/#   /' "$TRASH/case.log"
+	fi
+}
+
+finish() {
+	echo "$(basename "$0"): $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# start_stub [ARGS...]: starts the stand-in API with a fresh log and sets
+# API_URL. ARGS go to tests/cfstub.py (--files-limit, --script, ...).
+start_stub() {
+	stop_stub
+	rm -f "$TRASH/port"
+	: >"$TRASH/stub.log"
+	python3 "$ROOT/tests/cfstub.py" --port-file "$TRASH/port" \
+		--log "$TRASH/stub.log" --token "$TOKEN" --zone "$ZONE" "$@" \
+		2>"$TRASH/stub.err" &
+	STUB_PID=$!
+	i=0
+	while [ ! -s "$TRASH/port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "stand-in API did not start:" >&2
+			cat "$TRASH/stub.err" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	API_URL="http://127.0.0.1:$(cat "$TRASH/port")/client/v4"
+}
+
+stop_stub() {
+	if [ -n "$STUB_PID" ]; then
+		kill "$STUB_PID" 2>/dev/null
+		wait "$STUB_PID" 2>/dev/null
+		STUB_PID=
+	fi
+}
+
+# Empties the stand-in's record of requests.
+clear_log() {
+	: >"$TRASH/stub.log"
+}
+
+# Prints what reached the stand-in, one request a line:
+# "STATUS ZONE KIND ITEM ITEM ...", in arrival order.
+requests() {
+	python3 "$ROOT/tests/blackbox/requests.py" "$TRASH/stub.log" "$@"
+}
+
+# write_config FILE [EXTRA]: a config for a site served from public/ at
+# https://example.com, sending to the stand-in; EXTRA is appended.
+write_config() {
+	cat >"$1" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
+
+[site]
+base_url = https://example.com
+root = public
+
+[map "layouts/**"]
+tags = html
+
+[ignore]
+paths = README.md, .github/**
+EOC
+	if [ $# -gt 1 ]; then
+		printf '%s\n' "$2" >>"$1"
+	fi
+}
+
+# make_bare DIR: a bare deploy repository whose post-receive is this
+# program (a symbolic link, as the README says), with its config.
+make_bare() {
+	git init -q --bare "$1"
+	ln -s "$CFPH" "$1/hooks/post-receive"
+	write_config "$1/cf-purge-hook.ini"
+}
+
+# When CFPH_WRAP is set the hook must run under it too: a small script
+# stands in for the symbolic link.
+if [ -n "$CFPH_WRAP" ]; then
+	make_bare() {
+		git init -q --bare "$1"
+		cat >"$1/hooks/post-receive" <<EOS
+#!/bin/sh
+exec $CFPH_WRAP "$CFPH" hook
+EOS
+		chmod +x "$1/hooks/post-receive"
+		write_config "$1/cf-purge-hook.ini"
+	}
+fi
+
+# commit_all MESSAGE: commits everything in the current work tree.
+commit_all() {
+	git add -A && git commit -q -m "$1"
+}

@@ -1,0 +1,171 @@
+#!/bin/sh
+# Bad input of every kind gets a clear message naming what was wrong and
+# where, a non-zero exit, and sends nothing.
+. "$(dirname "$0")/lib.sh"
+
+start_stub || exit 1
+git init -q "$TRASH/repo"
+cd "$TRASH/repo" || exit 1
+mkdir public
+echo a >public/a.html
+commit_all one
+OLD=$(git rev-parse HEAD)
+echo b >public/a.html
+commit_all two
+NEW=$(git rev-parse HEAD)
+write_config "$TRASH/repo/.git/cf-purge-hook.ini"
+GOODLINE="$OLD $NEW refs/heads/main"
+
+# run_hook STDIN: runs `hook` in the repository, keeping stdout, stderr
+# and the exit status in $TRASH.
+run_hook() {
+	printf '%s' "$1" | cfph hook >"$TRASH/out" 2>"$TRASH/err"
+	echo $? >"$TRASH/status"
+}
+
+# Checks the last run: exit status $1, stderr matching $2, no request.
+refused() {
+	status=$(cat "$TRASH/status")
+	cat "$TRASH/err"
+	test "$status" = "$1" &&
+	grep -- "$2" "$TRASH/err" &&
+	test -z "$(requests)"
+}
+
+expect 'a well-formed line purges (the baseline for the cases below)' '
+	clear_log && run_hook "$GOODLINE
+" && test "$(cat "$TRASH/status")" = 0 &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'garbage on standard input' '
+	clear_log && run_hook "hello world
+" && refused 2 "cf-purge-hook: malformed hook input: line 1: expected .<old-id> <new-id> <ref>."
+'
+
+expect 'a bad second line fails the whole input, sending nothing' '
+	clear_log && run_hook "$GOODLINE
+$OLD $NEW
+" && refused 2 "malformed hook input: line 2:"
+'
+
+expect 'empty standard input' '
+	clear_log && run_hook "" && refused 2 "malformed hook input: no .<old-id> <new-id> <ref>. lines"
+'
+
+expect 'SHA-256 ids get a clear message, not a crash' '
+	clear_log &&
+	A=$(printf "%064d" 1) B=$(printf "%064d" 2) &&
+	run_hook "$A $B refs/heads/main
+" && refused 2 "SHA-256 repository); this build.s libgit2 supports only SHA-1"
+'
+
+expect 'ids that the repository does not have' '
+	clear_log &&
+	run_hook "$OLD 1234567890123456789012345678901234567890 refs/heads/main
+" && status=$(cat "$TRASH/status") && test "$status" -ne 0 &&
+	grep "cannot read commit 1234567890123456789012345678901234567890 of refs/heads/main" "$TRASH/err" &&
+	test -z "$(requests)"
+'
+
+expect 'an unknown revision' '
+	clear_log &&
+	cfph range nope..HEAD >"$TRASH/out" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	refused 2 "cf-purge-hook: unknown revision .nope.:" && test ! -s "$TRASH/out"
+'
+
+expect 'a range argument without two dots' '
+	cfph range HEAD 2>"$TRASH/err"; test $? = 2 &&
+	grep "cf-purge-hook: .range. takes OLD..NEW or OLD NEW, not .HEAD." "$TRASH/err"
+'
+
+expect 'a broken INI line names the file and the line' '
+	clear_log &&
+	write_config "$TRASH/bad.ini" "[hook]
+this line is broken" &&
+	cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	refused 2 "cf-purge-hook: cannot read .$TRASH/bad.ini.: line 15: expected .\[section\]. or .key = value."
+'
+
+expect 'every problem in the INI file is reported, each with its line' '
+	clear_log &&
+	write_config "$TRASH/bad.ini" "[hook]
+on_create = sometimes
+[sitee]
+root = x
+[site]
+bsae_url = https://example.com" &&
+	cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	refused 2 "line 15: .on_create. in \[hook\] must be .skip. or .everything., not .sometimes." &&
+	grep "line 16: unknown section \[sitee\]" "$TRASH/err" &&
+	grep "line 19: unknown key .bsae_url. in \[site\]" "$TRASH/err"
+'
+
+expect 'a broken config in the deploy repository fails the push hook visibly' '
+	clear_log &&
+	make_bare "$TRASH/deploy.git" &&
+	echo "[cloudflare]" >>"$TRASH/deploy.git/cf-purge-hook.ini" &&
+	echo "zone = 1" >>"$TRASH/deploy.git/cf-purge-hook.ini" &&
+	git push -q "$TRASH/deploy.git" main 2>"$TRASH/err";
+	grep "^remote: cf-purge-hook: cannot read .*cf-purge-hook.ini.: line 15: unknown key .zone. in \[cloudflare\]" "$TRASH/err" &&
+	test -z "$(requests)"
+'
+
+expect 'a missing config file' '
+	cfph -c "$TRASH/none.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 2 &&
+	grep "cf-purge-hook: cannot read .$TRASH/none.ini.: No such file or directory" "$TRASH/err"
+'
+
+expect 'a missing token names the variable and sends nothing' '
+	clear_log &&
+	(unset CF_API_TOKEN; run_hook "$GOODLINE
+") && status=$(cat "$TRASH/status") && test "$status" -ne 0 &&
+	grep "cf-purge-hook: no API token: .CF_API_TOKEN. is not set" "$TRASH/err" &&
+	test -z "$(requests)"
+'
+
+expect 'api_token_env names another variable' '
+	clear_log &&
+	write_config "$TRASH/env.ini" "[cloudflare]
+api_token_env = MY_CF_TOKEN" &&
+	MY_CF_TOKEN=$CF_API_TOKEN CF_API_TOKEN= cfph -c "$TRASH/env.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'an API that refuses fails with its code and message' '
+	clear_log &&
+	CF_API_TOKEN=wrong cfph range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	grep "cf-purge-hook: request 1 of 1 (1 URL) failed: HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
+	test "$(requests)" = "403 $ZONE files https://example.com/a.html"
+'
+
+expect 'an API that is not there fails, naming where it tried' '
+	write_config "$TRASH/down.ini" &&
+	sed -i "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" "$TRASH/down.ini" &&
+	cfph -c "$TRASH/down.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	grep "request 1 of 1 (1 URL) failed: cannot reach .http://127.0.0.1:9/client/v4/zones/$ZONE/purge_cache.:" "$TRASH/err"
+'
+
+expect 'not a repository' '
+	cfph -C "$TRASH/nowhere" range a..b 2>"$TRASH/err"; test $? = 2 &&
+	grep "cf-purge-hook: cannot open the repository .$TRASH/nowhere.:" "$TRASH/err"
+'
+
+expect 'an unknown command and an unknown option' '
+	cfph frobnicate 2>"$TRASH/err"; test $? = 2 &&
+	grep "cf-purge-hook: unknown command .frobnicate." "$TRASH/err" &&
+	cfph --frobnicate range a..b 2>"$TRASH/err"; test $? = 2
+'
+
+expect '--help and --version succeed' '
+	cfph --help | grep "usage: cf-purge-hook" &&
+	cfph --version | grep "^cf-purge-hook [0-9]"
+'
+
+expect 'the token is never printed, even with --verbose and --json' '
+	clear_log &&
+	cfph -v --json range "$OLD..$NEW" >"$TRASH/out" 2>"$TRASH/err" &&
+	! grep -- "$TOKEN" "$TRASH/out" "$TRASH/err"
+'
+
+finish

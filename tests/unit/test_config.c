@@ -1,0 +1,127 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "tests.h"
+#include "../../mapping/config.h"
+
+#define GOOD \
+	"[cloudflare]\n" \
+	"zone_id = 023e105f4ecef8ad9ca31a8372d0c353\n" \
+	"[site]\n" \
+	"base_url = https://example.com\n"
+
+static int load(struct config *c, const char *text)
+{
+	config_init(c);
+	return config_load_buffer(c, "t.ini", text, strlen(text));
+}
+
+/* Loads text, expects failure with one error containing want. */
+static void check_error(const char *text, const char *want)
+{
+	struct config c;
+	size_t i;
+	int found = 0;
+
+	CHECK(load(&c, text) < 0);
+	for (i = 0; i < c.errors.n; i++)
+		found |= strstr(c.errors.v[i], want) != NULL;
+	if (!CHECK(found)) {
+		fprintf(stderr, "  wanted '%s' among:\n", want);
+		for (i = 0; i < c.errors.n; i++)
+			fprintf(stderr, "    %s\n", c.errors.v[i]);
+	}
+	config_release(&c);
+}
+
+void test_config(void)
+{
+	struct config c;
+
+	if (CHECK(load(&c, GOOD) == 0)) {
+		CHECK_STR(c.api_url, CONFIG_DEFAULT_API_URL);
+		CHECK_STR(c.api_token_env, "CF_API_TOKEN");
+		CHECK_INT(c.files_per_request, 30);
+		CHECK_STR(c.root, "");
+		CHECK_STR(c.index, "index.html");
+		CHECK_INT(c.on_create, ON_CREATE_SKIP);
+		CHECK(config_branch_wanted(&c, "main"));
+		CHECK(config_branch_wanted(&c, "master"));
+		CHECK(!config_branch_wanted(&c, "feature"));
+	}
+	config_release(&c);
+
+	if (CHECK(load(&c, GOOD
+		       "  root = public/   ; indented, with a comment\n"
+		       "[hook]\n"
+		       "branches = main, release/*\n"
+		       "branches = prod\n"
+		       "on_create = everything\n"
+		       "[map \"layouts/**\"]\n"
+		       "tags = html, css\n"
+		       "prefixes = https://example.com/assets/, cdn.example.com/x\n"
+		       "[map \"very/long/pattern/that/inih/would/truncate/at/fifty/bytes/*.html\"]\n"
+		       "everything = true\n"
+		       "[ignore]\n"
+		       "paths = README.md, .github/**\n") == 0)) {
+		CHECK_STR(c.root, "public");
+		CHECK(config_branch_wanted(&c, "release/1.0"));
+		CHECK(config_branch_wanted(&c, "prod"));
+		CHECK(!config_branch_wanted(&c, "master"));
+		CHECK(!config_branch_wanted(&c, "release/a/b"));
+		CHECK_INT(c.on_create, ON_CREATE_EVERYTHING);
+		if (CHECK_INT(c.n_maps, 2)) {
+			CHECK_INT(c.maps[0].line, 10);
+			CHECK_INT(c.maps[0].tags.n, 2);
+			CHECK_STR(c.maps[0].prefixes.v[0], "example.com/assets/");
+			CHECK_STR(c.maps[0].prefixes.v[1], "cdn.example.com/x");
+			CHECK_STR(pattern_text(c.maps[1].pattern),
+				  "very/long/pattern/that/inih/would/truncate/at/fifty/bytes/*.html");
+			CHECK(c.maps[1].everything);
+		}
+		CHECK(pattern_list_match(&c.ignore, "README.md", 0));
+		CHECK(pattern_list_match(&c.ignore, ".github/workflows/x.yml", 0));
+	}
+	config_release(&c);
+
+	check_error(GOOD "bsae_url = x\n",
+		    "cannot read 't.ini': line 5: unknown key 'bsae_url' in [site]");
+	check_error(GOOD "[sitee]\nroot = x\n", "line 5: unknown section [sitee]");
+	check_error(GOOD "[sitee]\n", "line 5: unknown section [sitee]");
+	check_error(GOOD "just words\n", "line 5: expected '[section]' or 'key = value'");
+	check_error(GOOD "[site\n", "line 5: section header [site has no closing ']'");
+	check_error("[cloudflare]\nzone_id = 123\n[site]\nbase_url = https://e.com\n",
+		    "line 2: 'zone_id' in [cloudflare] must be 32 lowercase hex digits");
+	check_error(GOOD "base_url = https://b.example\n",
+		    "line 5: 'base_url' in [site] is set twice (first on line 4)");
+	check_error("[site]\nbase_url = example.com\n",
+		    "line 2: 'base_url' in [site]: not an absolute");
+	check_error("[site]\nbase_url = https://e.com\n", "'zone_id' is missing");
+	check_error(GOOD "[cloudflare]\nfiles_per_request = 501\n",
+		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");
+	check_error(GOOD "[cloudflare]\nfiles_per_request = 3x\n", "line 6:");
+	check_error(GOOD "[cloudflare]\napi_url = http://api.example.com/v4\n",
+		    "line 6: 'api_url' in [cloudflare] uses http://");
+	check_error(GOOD "[hook]\non_create = sometimes\n",
+		    "line 6: 'on_create' in [hook] must be 'skip' or 'everything'");
+	check_error(GOOD "[map layouts]\ntags = a\n",
+		    "line 5: section [map layouts] must be written [map \"PATTERN\"]");
+	check_error(GOOD "[map \"a[\"]\ntags = a\n", "line 5: pattern 'a['");
+	check_error(GOOD "[map \"a\"]\ntag = a\n", "line 6: unknown key 'tag' in [map \"a\"]");
+	check_error(GOOD "[map \"a\"]\nprefixes = example.com/?q\n",
+		    "line 6: prefix 'example.com/?q'");
+	check_error(GOOD "[map \"a\"]\neverything = maybe\n", "line 6: 'everything'");
+	check_error(GOOD "[ignore]\npath = x\n", "line 6: unknown key 'path' in [ignore]");
+	check_error(GOOD "[site]\nroot = ../up\n", "line 6: 'root' in [site]");
+	check_error("zone_id = x\n", "line 1: key 'zone_id' comes before any [section]");
+	{
+		char big[400];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "[site]\nindex = ", 15);
+		big[sizeof(big) - 1] = '\0';
+		check_error(big, "line 2: line longer than");
+	}
+}

@@ -1,0 +1,34 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "tests.h"
+#include "../../mapping/urlenc.h"
+#include "../../mapping/util.h"
+
+static void check_enc(const char *in, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	urlenc_path(&sb, in, strlen(in));
+	CHECK_STR(strbuf_str(&sb), want);
+	strbuf_release(&sb);
+}
+
+void test_urlenc(void)
+{
+	check_enc("a/b.html", "a/b.html");
+	check_enc("hash#tag.html", "hash%23tag.html");
+	check_enc("a&b.html", "a&b.html");
+	check_enc("q?.html", "q%3F.html");
+	check_enc("100%.html", "100%25.html");
+	check_enc("with space.html", "with%20space.html");
+	check_enc("tab\there", "tab%09here");
+	check_enc("new\nline", "new%0Aline");
+	check_enc("caf\xc3\xa9.html", "caf%C3%A9.html");
+	check_enc("-._~!$&'()*+,;=:@", "-._~!$&'()*+,;=:@");
+	check_enc("\"<>\\^`{|}[]", "%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D");
+	check_enc("\x7f\x01", "%7F%01");
+	check_enc("", "");
+}
