@@ -9,7 +9,12 @@ cd "$ROOT" || exit 1
 total_passed=0
 total_failed=0
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# Sanitizer reports of every run (the hook's included, whose stderr only
+# git sees) land here; a build with SANITIZE=1 must leave none.
+SAN_LOGS=$(mktemp -d)
+trap 'rm -rf "$out" "$SAN_LOGS"' EXIT
+export ASAN_OPTIONS="log_path=$SAN_LOGS/asan:detect_leaks=1"
+export UBSAN_OPTIONS="log_path=$SAN_LOGS/ubsan:print_stacktrace=1"
 
 suite() {
 	name=$1
@@ -35,10 +40,20 @@ suite() {
 
 suite unit tests/unit/unit
 suite stand-in sh tests/cfstub_selftest.sh
-suite patterns sh tests/pattern_vs_git.sh
+suite patterns bash tests/pattern_vs_git.sh
 for t in tests/blackbox/t*.sh; do
 	suite "$(basename "$t")" sh "$t"
 done
+
+echo "== sanitizer reports"
+if [ -n "$(ls "$SAN_LOGS")" ]; then
+	cat "$SAN_LOGS"/*
+	echo "not ok - sanitizer reports above"
+	total_failed=$((total_failed + 1))
+else
+	echo "ok - no sanitizer report from any run"
+	total_passed=$((total_passed + 1))
+fi
 
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]
