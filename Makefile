@@ -27,7 +27,8 @@ LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/config.o \
 	mapping/change.o mapping/plan.o mapping/map.o
-PURGE = purge/body.o purge/reply.o purge/client.o
+PURGE = purge/batch.o purge/reply.o purge/client.o purge/pace.o \
+	purge/spool.o purge/send.o
 HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \

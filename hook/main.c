@@ -26,11 +26,16 @@ static const char usage_text[] =
 	"usage: cf-purge-hook [options] hook\n"
 	"       cf-purge-hook [options] range OLD..NEW\n"
 	"       cf-purge-hook [options] range OLD NEW\n"
+	"       cf-purge-hook [options] retry\n"
+	"       cf-purge-hook [options] check [--online]\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
 	"standard input; installed as hooks/post-receive, the program runs\n"
-	"as 'hook' by itself.\n"
+	"as 'hook' by itself. Requests that cannot be sent are kept in a\n"
+	"spool; every run resends them first, and 'retry' resends them now.\n"
+	"'check' validates the configuration; with --online it also checks\n"
+	"the credentials and the zone with Cloudflare, without purging.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -41,6 +46,7 @@ static const char usage_text[] =
 	"      --json          print one JSON object on standard output\n"
 	"  -v, --verbose       list every changed path and purged item\n"
 	"  -q, --quiet         print errors only\n"
+	"      --online        with 'check': ask Cloudflare too\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
 	"\n"
@@ -49,8 +55,9 @@ static const char usage_text[] =
 	"command line.\n"
 	"\n"
 	"exit status: 0 when everything was purged (or planned, in a dry run),\n"
-	"1 when something that had to be purged was not, 2 for a bad command\n"
-	"line, configuration or input.\n";
+	"1 when something that had to be purged was not (it is then refused\n"
+	"or spooled, as the messages say), 2 for a bad command line,\n"
+	"configuration or input.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -125,17 +132,48 @@ static int finish(struct run *r, int status)
 	return status;
 }
 
+static int check_command(struct run *r, int online)
+{
+	struct strvec problems = STRVEC_INIT;
+	const struct config *c = &r->config;
+	size_t i;
+	int rc;
+
+	if (online && run_check_online(r, &problems) < 0) {
+		for (i = 0; i < problems.n; i++)
+			print_error(problems.v[i]);
+		strvec_clear(&problems);
+		return RUN_FAILED;
+	}
+	strvec_clear(&problems);
+	if (r->opts.quiet)
+		return RUN_OK;
+	rc = printf("cf-purge-hook: '%s' is valid: zone %s, %s at %s, %zu "
+		    "[map] %s, %zu [ignore] %s%s\n", c->path,
+		    c->zone_id ? c->zone_id : c->zone_name,
+		    *c->root ? c->root : "the top", c->base_url, c->n_maps,
+		    c->n_maps == 1 ? "section" : "sections", c->ignore.n,
+		    c->ignore.n == 1 ? "pattern" : "patterns",
+		    online ? "; the credentials and the zone work" : "");
+	return rc < 0 ? RUN_FAILED : RUN_OK;
+}
+
 static int run_command(struct run *r, const char *command, int argc,
-		       char **argv)
+		       char **argv, int online)
 {
 	struct strbuf input = STRBUF_INIT;
 	struct err e;
-	int rc;
+	int rc, is_hook = !strcmp(command, "hook");
 
-	if (!strcmp(command, "hook")) {
-		if (argc)
-			return usage_error("'hook' takes no arguments, got "
-					   "'%s'", argv[0]);
+	if (strcmp(command, "hook") && strcmp(command, "range") &&
+	    strcmp(command, "retry") && strcmp(command, "check"))
+		return usage_error("unknown command '%s'", command);
+	if (online && strcmp(command, "check"))
+		return usage_error("%s", "--online goes with 'check' only");
+	if ((is_hook || !strcmp(command, "retry") ||
+	     !strcmp(command, "check")) && argc)
+		return usage_error("unexpected argument '%s'", argv[0]);
+	if (is_hook) {
 		if (isatty(STDIN_FILENO)) {
 			print_error("'hook' reads '<old> <new> <ref>' lines "
 				    "from standard input, as git gives them "
@@ -148,20 +186,30 @@ static int run_command(struct run *r, const char *command, int argc,
 			print_error(e.msg);
 			return RUN_USAGE;
 		}
-	} else if (strcmp(command, "range")) {
-		return usage_error("unknown command '%s'", command);
 	}
 
-	if (run_open_repo(r, &e) < 0 || run_load_config(r, &e) < 0) {
+	/* check works without a repository when given a config file. */
+	if (run_open_repo(r, &e) < 0 &&
+	    (strcmp(command, "check") || (!r->opts.config_path &&
+					  !getenv("CF_PURGE_HOOK_CONFIG")))) {
+		strbuf_release(&input);
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (run_load_config(r, &e) < 0) {
 		strbuf_release(&input);
 		if (r->config_loaded)
 			return print_config_errors(r, &e);
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
-	if (!strcmp(command, "hook"))
+	if (!strcmp(command, "check"))
+		return check_command(r, online);
+
+	rc = 0;
+	if (is_hook)
 		rc = run_add_hook_input(r, input.buf, input.len, &e);
-	else
+	else if (!strcmp(command, "range"))
 		rc = add_range_arg(r, argc, argv, &e);
 	strbuf_release(&input);
 	if (rc < 0) {
@@ -176,13 +224,7 @@ static int run_command(struct run *r, const char *command, int argc,
 	report_ranges(stderr, r);
 	if (r->opts.dry_run)
 		return finish(r, RUN_OK);
-	if (run_send(r, &e) < 0) {
-		/* Failures of single requests are reported by finish(). */
-		if (!r->n_attempted)
-			print_error(e.msg);
-		return finish(r, RUN_FAILED);
-	}
-	return finish(r, RUN_OK);
+	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : RUN_OK);
 }
 
 int main(int argc, char **argv)
@@ -196,13 +238,14 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "online", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts opts = RUN_OPTS_INIT;
 	const char *self = strrchr(argv[0], '/');
 	const char *command;
 	struct run r;
-	int ch, status;
+	int ch, status, online = 0;
 
 	self = self ? self + 1 : argv[0];
 	while ((ch = getopt_long(argc, argv, "c:C:nvqh", longopts, NULL)) != -1) {
@@ -224,6 +267,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			opts.quiet = 1;
+			break;
+		case 'O':
+			online = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -251,7 +297,7 @@ int main(int argc, char **argv)
 
 	git_libgit2_init();
 	run_init(&r, &opts);
-	status = run_command(&r, command, argc - optind, argv + optind);
+	status = run_command(&r, command, argc - optind, argv + optind, online);
 	run_release(&r);
 	cf_client_global_cleanup();
 	git_libgit2_shutdown();

@@ -1,5 +1,4 @@
 #include "report.h"
-#include "../purge/body.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -70,36 +69,57 @@ static cJSON *changes_json(const struct run *r)
 	return arr;
 }
 
-static cJSON *outcome_json(const struct outcome *o)
+static cJSON *strings_json(const struct strvec *sv)
 {
-	cJSON *j = need(cJSON_CreateObject());
-	cJSON *errs;
+	cJSON *arr = need(cJSON_CreateArray());
 	size_t i;
 
-	if (!o->sent) {
-		need(cJSON_AddFalseToObject(j, "success"));
-		need(cJSON_AddStringToObject(j, "error",
-			o->transport_error ? o->transport_error : "not sent"));
-		return j;
-	}
-	need(cJSON_AddBoolToObject(j, "success", o->reply.success));
-	need(cJSON_AddNumberToObject(j, "http_status",
-				     (double)o->reply.http_status));
-	if (o->reply.id)
-		need(cJSON_AddStringToObject(j, "id", o->reply.id));
-	errs = need(cJSON_AddArrayToObject(j, "errors"));
-	for (i = 0; i < o->reply.n_errors; i++) {
-		cJSON *e = need(cJSON_CreateObject());
+	for (i = 0; i < sv->n; i++)
+		cJSON_AddItemToArray(arr, need(cJSON_CreateString(sv->v[i])));
+	return arr;
+}
 
-		need(cJSON_AddNumberToObject(e, "code",
-					     (double)o->reply.errors[i].code));
-		need(cJSON_AddStringToObject(e, "message",
-					     o->reply.errors[i].message));
-		cJSON_AddItemToArray(errs, e);
-	}
-	if (!o->reply.is_json)
-		need(cJSON_AddStringToObject(j, "error",
-				"the answer is not a Cloudflare API reply"));
+static const char *outcome_status(const struct send_outcome *o)
+{
+	if (o->n_sent == o->n_items)
+		return "purged";
+	if (o->n_lost)
+		return "lost";
+	if (o->n_refused == o->n_items)
+		return "refused";
+	if (o->n_spooled == o->n_items)
+		return "spooled";
+	return "partial";
+}
+
+static cJSON *outcome_json(const struct send_outcome *o)
+{
+	cJSON *j = need(cJSON_CreateObject());
+
+	need(cJSON_AddStringToObject(j, "status", outcome_status(o)));
+	need(cJSON_AddNumberToObject(j, "attempts", o->attempts));
+	need(cJSON_AddNumberToObject(j, "items", (double)o->n_items));
+	need(cJSON_AddNumberToObject(j, "purged", (double)o->n_sent));
+	cJSON_AddItemToObject(j, "ids", strings_json(&o->ids));
+	cJSON_AddItemToObject(j, "refused", strings_json(&o->refusals));
+	cJSON_AddItemToObject(j, "errors", strings_json(&o->failures));
+	cJSON_AddItemToObject(j, "spool_files", strings_json(&o->spool_files));
+	return j;
+}
+
+static cJSON *batch_json(const struct batch *b, const struct send_outcome *o)
+{
+	cJSON *j = need(cJSON_CreateObject());
+
+	if (b->zone_id)
+		need(cJSON_AddStringToObject(j, "zone_id", b->zone_id));
+	else
+		need(cJSON_AddNullToObject(j, "zone_id"));
+	if (b->zone_name)
+		need(cJSON_AddStringToObject(j, "zone_name", b->zone_name));
+	cJSON_AddItemToObject(j, "body", batch_body(b));
+	if (o)
+		cJSON_AddItemToObject(j, "outcome", outcome_json(o));
 	return j;
 }
 
@@ -108,17 +128,24 @@ static cJSON *requests_json(const struct run *r)
 	cJSON *arr = need(cJSON_CreateArray());
 	size_t i;
 
-	for (i = 0; i < r->requests.n; i++) {
-		const struct request *q = &r->requests.v[i];
-		cJSON *o = need(cJSON_CreateObject());
+	for (i = 0; i < r->batches.n; i++)
+		cJSON_AddItemToArray(arr, batch_json(&r->batches.v[i],
+			r->outcomes ? &r->outcomes[i] : NULL));
+	return arr;
+}
 
-		need(cJSON_AddStringToObject(o, "zone_id",
-					     q->zone_id ? q->zone_id : ""));
-		cJSON_AddItemToObject(o, "body", body_json(q));
-		if (r->outcomes)
-			cJSON_AddItemToObject(o, "outcome",
-					      outcome_json(&r->outcomes[i]));
-		cJSON_AddItemToArray(arr, o);
+static cJSON *spool_json(const struct run *r)
+{
+	cJSON *arr = need(cJSON_CreateArray());
+	size_t i;
+
+	for (i = 0; i < r->spooled.n; i++) {
+		cJSON *j = batch_json(&r->spooled.v[i].batch,
+				      r->spool_outcomes ? &r->spool_outcomes[i]
+							: NULL);
+
+		need(cJSON_AddStringToObject(j, "file", r->spooled.v[i].path));
+		cJSON_AddItemToArray(arr, j);
 	}
 	return arr;
 }
@@ -132,9 +159,18 @@ int report_json(FILE *out, const struct run *r)
 	cJSON_AddItemToObject(root, "ranges", ranges_json(r));
 	cJSON_AddItemToObject(root, "changes", changes_json(r));
 	cJSON_AddItemToObject(root, "requests", requests_json(r));
-	if (!r->opts.dry_run && r->outcomes)
-		need(cJSON_AddNumberToObject(root, "failed",
-					     (double)r->n_failed));
+	if (r->sent) {
+		struct run_totals t;
+
+		run_totals(r, &t);
+		cJSON_AddItemToObject(root, "spooled_earlier", spool_json(r));
+		need(cJSON_AddNumberToObject(root, "attempts",
+					     (double)t.attempts));
+		need(cJSON_AddNumberToObject(root, "seconds", r->seconds));
+		if (r->send_error)
+			need(cJSON_AddStringToObject(root, "error",
+						     r->send_error));
+	}
 	text = need(cJSON_PrintUnformatted(root));
 	if (fprintf(out, "%s\n", text) < 0 || fflush(out) != 0)
 		rc = -1;
@@ -254,122 +290,171 @@ void report_plan_counts(struct strbuf *sb, const struct plan *p)
 	add_count(sb, p->hosts.n, "host", "hosts");
 }
 
-static void request_counts(struct strbuf *sb, const struct request *q)
-{
-	switch (q->kind) {
-	case PURGE_FILES:
-		add_count(sb, q->n, "URL", "URLs");
-		break;
-	case PURGE_PREFIXES:
-		add_count(sb, q->n, "prefix", "prefixes");
-		break;
-	case PURGE_TAGS:
-		add_count(sb, q->n, "tag", "tags");
-		break;
-	case PURGE_HOSTS:
-		add_count(sb, q->n, "host", "hosts");
-		break;
-	case PURGE_EVERYTHING:
-		strbuf_addstr(sb, "everything");
-		break;
-	}
-}
-
 static void report_items(FILE *err, const struct run *r)
 {
-	size_t i, k;
+	size_t i;
+	const cJSON *it;
 
-	for (i = 0; i < r->requests.n; i++) {
-		const struct request *q = &r->requests.v[i];
+	for (i = 0; i < r->batches.n; i++) {
+		const struct batch *b = &r->batches.v[i];
 
-		if (q->kind == PURGE_EVERYTHING) {
+		if (b->kind == PURGE_EVERYTHING) {
 			fputs(PREFIX "  everything\n", err);
 			continue;
 		}
-		for (k = 0; k < q->n; k++) {
-			fprintf(err, PREFIX "  %s ", purge_kind_key(q->kind));
-			put_safe(err, q->items[k]);
+		cJSON_ArrayForEach(it, b->items) {
+			fprintf(err, PREFIX "  %s ", purge_kind_key(b->kind));
+			if (cJSON_IsString(it)) {
+				put_safe(err, it->valuestring);
+			} else {
+				char *t = cJSON_PrintUnformatted(it);
+				put_safe(err, t ? t : "?");
+				free(t);
+			}
 			fputc('\n', err);
 		}
 	}
 }
 
+static void print_list(FILE *err, const char *lead, const struct strvec *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		fprintf(err, PREFIX "%s", lead);
+		put_safe(err, sv->v[i]);
+		fputc('\n', err);
+	}
+}
+
+static void report_outcome_problems(FILE *err, const struct run *r,
+				    const struct send_outcome *o)
+{
+	print_list(err, "refused by Cloudflare: ", &o->refusals);
+	if (o->n_spooled || o->n_lost) {
+		size_t i;
+		struct strvec seen = STRVEC_INIT;
+
+		/* One line per distinct reason, not per half of a batch. */
+		for (i = 0; i < o->failures.n; i++)
+			strvec_push(&seen, o->failures.v[i]);
+		strvec_sort_unique(&seen);
+		print_list(err, "not sent: ", &seen);
+		strvec_clear(&seen);
+	}
+	(void)r;
+}
+
 void report_summary(FILE *out, FILE *err, const struct run *r)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i, n = r->requests.n;
-	const char *reqs = n == 1 ? "request" : "requests";
+	struct run_totals t;
+	size_t i, n = r->batches.n;
 
 	report_plan_counts(&sb, &r->plan);
 	if (r->opts.dry_run) {
 		if (!r->opts.json)
 			for (i = 0; i < n; i++) {
-				char *body = body_text(&r->requests.v[i]);
-				fprintf(out, "POST /zones/%s/purge_cache %s\n",
-					r->requests.v[i].zone_id, body);
+				const struct batch *b = &r->batches.v[i];
+				char *body = batch_body_text(b);
+
+				fprintf(out, "POST /zones/%s/%s %s\n",
+					b->zone_id ? b->zone_id : b->zone_name,
+					r->config.mode == MODE_INVALIDATE ?
+					"invalidate_cache" : "purge_cache",
+					body);
 				free(body);
 			}
 		if (!r->opts.quiet) {
 			if (n)
 				fprintf(err, PREFIX "dry run: would purge %s "
-					"in %zu %s\n", sb.buf, n, reqs);
+					"in %zu %s\n", sb.buf, n,
+					n == 1 ? "request" : "requests");
 			else
 				fputs(PREFIX "dry run: nothing to purge\n", err);
 		}
 		strbuf_release(&sb);
 		return;
 	}
-	if (!n) {
-		if (!r->opts.quiet) {
-			int diffed = 0;
-
-			for (i = 0; i < r->n_ranges; i++)
-				diffed |= r->ranges[i].action == RANGE_PURGE;
-			if (diffed)
-				fprintf(err, PREFIX "nothing to purge: %zu "
-					"changed %s, not served under [site] "
-					"root nor matched by [map]\n",
-					r->changes.n,
-					r->changes.n == 1 ? "path" : "paths");
-		}
+	if (!r->sent) {
 		strbuf_release(&sb);
 		return;
 	}
-	if (!r->outcomes) {
-		strbuf_release(&sb);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		const struct outcome *o = &r->outcomes[i];
-		struct strbuf what = STRBUF_INIT;
+	run_totals(r, &t);
+	if (!n && !r->spooled.n) {
+		int diffed = 0;
 
-		if (o->sent && o->reply.success)
-			continue;
-		request_counts(&what, &r->requests.v[i]);
-		fprintf(err, PREFIX "request %zu of %zu (%s) failed: ", i + 1,
-			n, what.buf);
-		strbuf_release(&what);
-		if (!o->sent) {
-			put_safe(err, o->transport_error ? o->transport_error :
-				 "not sent");
-		} else {
-			struct strbuf d = STRBUF_INIT;
-
-			cf_reply_describe(&d, &o->reply);
-			put_safe(err, d.buf);
-			strbuf_release(&d);
-		}
-		fputc('\n', err);
+		for (i = 0; i < r->n_ranges; i++)
+			diffed |= r->ranges[i].action == RANGE_PURGE;
+		if (diffed && !r->opts.quiet)
+			fprintf(err, PREFIX "nothing to purge: %zu "
+				"changed %s, not served under [site] "
+				"root nor matched by [map]\n",
+				r->changes.n,
+				r->changes.n == 1 ? "path" : "paths");
 	}
-	if (r->n_failed) {
-		fprintf(err, PREFIX "not purged: %zu of %zu requests failed; "
-			"the pages they name may be stale until purged\n",
-			r->n_failed, n);
-	} else if (!r->opts.quiet) {
-		fprintf(err, PREFIX "purged %s in %zu %s (%.1f s)\n", sb.buf, n,
-			reqs, r->seconds);
+	/* The summary first: it is what the person pushing reads. */
+	if (!r->opts.quiet && t.batches && !t.refused && !t.spooled &&
+	    !t.lost && n) {
+		fprintf(err, PREFIX "purged %s in %zu %s, %.1f s\n", sb.buf,
+			t.attempts, t.attempts == 1 ? "request" : "requests",
+			r->seconds);
 		if (r->opts.verbose)
 			report_items(err, r);
+	} else if (t.refused || t.spooled || t.lost) {
+		fprintf(err, PREFIX "purged %zu of %zu items in %zu %s, "
+			"%.1f s\n", t.sent, t.sent + t.refused + t.spooled +
+			t.lost, t.attempts,
+			t.attempts == 1 ? "request" : "requests", r->seconds);
 	}
+	if (!r->opts.quiet && r->spooled.n) {
+		size_t sent = 0;
+
+		for (i = 0; i < r->spooled.n; i++)
+			sent += r->spool_outcomes[i].n_sent ==
+				r->spool_outcomes[i].n_items;
+		fprintf(err, PREFIX "resent %zu of %zu requests spooled by "
+			"earlier runs\n", sent, r->spooled.n);
+	}
+	if (r->send_error) {
+		fputs(PREFIX, err);
+		put_safe(err, r->send_error);
+		fputc('\n', err);
+	}
+	for (i = 0; i < r->spooled.problems.n; i++) {
+		fputs(PREFIX, err);
+		put_safe(err, r->spooled.problems.v[i]);
+		fputc('\n', err);
+	}
+	for (i = 0; i < r->spooled.n; i++)
+		report_outcome_problems(err, r, &r->spool_outcomes[i]);
+	for (i = 0; i < n; i++)
+		report_outcome_problems(err, r, &r->outcomes[i]);
+	if (t.refused)
+		fprintf(err, PREFIX "not purged: %zu %s refused by Cloudflare "
+			"(see above); fix the configuration that produced "
+			"%s\n", t.refused, t.refused == 1 ? "item" : "items",
+			t.refused == 1 ? "it" : "them");
+	if (t.spooled) {
+		fprintf(err, PREFIX "not purged yet: %zu %s kept in '",
+			t.spooled, t.spooled == 1 ? "item" : "items");
+		put_safe(err, r->spool_dir ? r->spool_dir : "");
+		fputs("'; the next push sends them, or now: cf-purge-hook", err);
+		if (r->repo) {
+			fputs(" -C '", err);
+			put_safe(err, git_repository_path(r->repo));
+			fputc('\'', err);
+		}
+		if (r->opts.config_path) {
+			fputs(" -c '", err);
+			put_safe(err, r->opts.config_path);
+			fputc('\'', err);
+		}
+		fputs(" retry\n", err);
+	}
+	if (t.lost)
+		fprintf(err, PREFIX "NOT PURGED and not kept: %zu %s (see "
+			"above); purge them by hand\n", t.lost,
+			t.lost == 1 ? "item" : "items");
 	strbuf_release(&sb);
 }

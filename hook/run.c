@@ -2,15 +2,19 @@
 #include "diff.h"
 #include "refline.h"
 #include "../mapping/map.h"
-#include "../purge/body.h"
 #include "../purge/client.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-/* Seconds a single request may take before it counts as failed. */
-#define REQUEST_TIMEOUT 30
+/* An API token file larger than this is not a token. */
+#define MAX_TOKEN_FILE 4096
 
 static const char *git_message(void)
 {
@@ -33,18 +37,23 @@ void run_release(struct run *r)
 	for (i = 0; i < r->n_ranges; i++)
 		free(r->ranges[i].ref);
 	free(r->ranges);
-	if (r->outcomes) {
-		for (i = 0; i < r->requests.n; i++) {
-			cf_reply_release(&r->outcomes[i].reply);
-			free(r->outcomes[i].transport_error);
-		}
-		free(r->outcomes);
-	}
-	request_list_clear(&r->requests);
+	if (r->outcomes)
+		for (i = 0; i < r->batches.n; i++)
+			send_outcome_release(&r->outcomes[i]);
+	free(r->outcomes);
+	if (r->spool_outcomes)
+		for (i = 0; i < r->spooled.n; i++)
+			send_outcome_release(&r->spool_outcomes[i]);
+	free(r->spool_outcomes);
+	spool_claim_release(&r->spooled);
+	batch_list_clear(&r->batches);
 	plan_release(&r->plan);
 	change_list_clear(&r->changes);
 	config_release(&r->config);
 	git_repository_free(r->repo);
+	free(r->spool_dir);
+	free(r->zone_id);
+	free(r->send_error);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -254,63 +263,315 @@ int run_plan(struct run *r, struct err *e)
 		map_changes(&r->plan, &r->config, &one);
 	}
 	plan_finish(&r->plan);
-	plan_requests(&r->requests, &r->plan, r->config.zone_id,
-		      (size_t)r->config.files_per_request);
+	batches_from_plan(&r->batches, &r->plan, &r->config, r->config.zone_id,
+			  r->config.zone_name, (double)time(NULL));
 	return 0;
 }
 
-static double now(void)
+/* Where the spool lives: [cloudflare] spool_dir, or the git directory. */
+static int spool_dir(struct run *r, struct err *e)
 {
-	struct timespec ts;
+	if (r->spool_dir)
+		return 0;
+	if (r->config.spool_dir)
+		r->spool_dir = xstrdup(r->config.spool_dir);
+	else if (r->repo)
+		r->spool_dir = xasprintf("%scf-purge-hook-spool",
+					 git_repository_path(r->repo));
+	else
+		return err_set(e, "no spool: set [cloudflare] spool_dir or run "
+			       "inside the repository");
+	return 0;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* Overwrites s in a way the compiler may not remove. */
+static void wipe(char *s)
+{
+	volatile char *p = s;
+
+	while (p && *p)
+		*p++ = '\0';
+}
+
+/*
+ * Reads the API token file, refusing one that others may read. Returns
+ * the token (the caller wipes and frees it), or NULL with e set.
+ */
+static char *read_token_file(const char *path, struct err *e)
+{
+	char buf[MAX_TOKEN_FILE + 1];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	char *tok;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_set(e, "cannot read the API token file '%s': %s", path,
+			strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, "the API token file '%s' is not a regular file",
+			path);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		err_set(e, "the API token file '%s' may be read by others "
+			"(mode %03o); run: chmod 600 '%s'", path,
+			(unsigned)(st.st_mode & 0777), path);
+		return NULL;
+	}
+	while (len < MAX_TOKEN_FILE &&
+	       (n = read(fd, buf + len, MAX_TOKEN_FILE - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		buf[--len] = '\0';
+	tok = *buf ? xstrdup(buf) : NULL;
+	wipe(buf);
+	if (!tok)
+		err_set(e, "the API token file '%s' is empty", path);
+	return tok;
+}
+
+/*
+ * Makes a client with the configured credentials. Returns 0, or -1 with e
+ * set when a credential is missing or unreadable.
+ */
+static int make_client(struct run *r, struct cf_client **client,
+		       struct err *e)
+{
+	const struct config *c = &r->config;
+	struct cf_auth auth = { NULL, NULL, NULL };
+	char *file_token = NULL;
+	int rc;
+
+	*client = NULL;
+	if (c->email) {
+		auth.email = c->email;
+		auth.key = getenv(c->api_key_env);
+		if (!auth.key || !*auth.key)
+			return err_set(e, "no API key: '%s' is not set in the "
+				       "environment of this program (see "
+				       "[cloudflare] api_key_env in '%s')",
+				       c->api_key_env, c->path);
+	} else if (c->api_token_file) {
+		file_token = read_token_file(c->api_token_file, e);
+		if (!file_token)
+			return -1;
+		auth.token = file_token;
+	} else {
+		auth.token = getenv(c->api_token_env);
+		if (!auth.token || !*auth.token)
+			return err_set(e, "no API token: '%s' is not set in "
+				       "the environment of this program; set "
+				       "it (see [cloudflare] api_token_env in "
+				       "'%s')", c->api_token_env, c->path);
+	}
+	rc = cf_client_new(client, c->api_url, &auth, c->ca_bundle, e);
+	wipe(file_token);
+	free(file_token);
+	return rc;
+}
+
+/* Resolves [cloudflare] zone_name to a zone id, once a run. */
+static int resolve_zone(struct run *r, struct cf_client *client,
+			struct err *e)
+{
+	struct strbuf path = STRBUF_INIT, d = STRBUF_INIT;
+	struct cf_reply reply;
+	const cJSON *zone, *id, *name;
+	struct err ce;
+	const char *p;
+
+	if (r->zone_id || !r->config.zone_name)
+		return 0;
+	strbuf_addstr(&path, "zones?name=");
+	/* Zone names are host names; anything else was refused on load. */
+	for (p = r->config.zone_name; *p; p++)
+		strbuf_addch(&path, *p);
+	if (cf_client_call(client, path.buf, NULL, r->config.timeout, &reply,
+			   &ce) < 0) {
+		strbuf_release(&path);
+		return err_set(e, "cannot look up zone '%s': %s",
+			       r->config.zone_name, ce.msg);
+	}
+	strbuf_release(&path);
+	if (!reply.success) {
+		cf_reply_describe(&d, &reply);
+		err_set(e, "cannot look up zone '%s': %s", r->config.zone_name,
+			d.buf);
+		strbuf_release(&d);
+		cf_reply_release(&reply);
+		return -1;
+	}
+	zone = cJSON_IsArray(reply.result) ? reply.result->child : NULL;
+	for (; zone; zone = zone->next) {
+		id = cJSON_GetObjectItemCaseSensitive(zone, "id");
+		name = cJSON_GetObjectItemCaseSensitive(zone, "name");
+		if (cJSON_IsString(id) && cJSON_IsString(name) &&
+		    !strcmp(name->valuestring, r->config.zone_name)) {
+			r->zone_id = xstrdup(id->valuestring);
+			break;
+		}
+	}
+	cf_reply_release(&reply);
+	if (!r->zone_id)
+		return err_set(e, "zone '%s' is not among the zones these "
+			       "credentials can see", r->config.zone_name);
+	return 0;
+}
+
+/* Fills in the resolved zone id where a batch has only the name. */
+static void set_zone(struct run *r, struct batch *b)
+{
+	if (!b->zone_id && b->zone_name && r->zone_id && r->config.zone_name &&
+	    !strcmp(b->zone_name, r->config.zone_name))
+		b->zone_id = xstrdup(r->zone_id);
 }
 
 int run_send(struct run *r, struct err *e)
 {
-	const char *token;
 	struct cf_client *client = NULL;
-	double start = now();
+	struct sender s;
+	struct err ce;
+	struct run_totals t;
+	double start = send_now();
 	size_t i;
 
-	r->outcomes = xcalloc(r->requests.n, sizeof(*r->outcomes));
-	if (!r->requests.n)
-		return 0;
-	token = getenv(r->config.api_token_env);
-	if (!token || !*token) {
-		r->n_failed = r->requests.n;
-		return err_set(e, "no API token: '%s' is not set in the "
-			       "environment of this program; set it (see "
-			       "[cloudflare] api_token_env in '%s')",
-			       r->config.api_token_env, r->config.path);
+	r->sent = 1;
+	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
+	if (spool_dir(r, e) < 0)
+		return -1;
+	if (spool_claim(&r->spooled, r->spool_dir, &ce) < 0)
+		return err_set(e, "%s", ce.msg);
+	r->spool_outcomes = xcalloc(r->spooled.n, sizeof(*r->spool_outcomes));
+	if (!r->batches.n && !r->spooled.n)
+		return r->spooled.problems.n ? err_set(e, "%s",
+			r->spooled.problems.v[0]) : 0;
+
+	if (make_client(r, &client, &ce) < 0 ||
+	    resolve_zone(r, client, &ce) < 0)
+		r->send_error = xstrdup(ce.msg);
+	sender_init(&s, client, &r->config, r->spool_dir,
+		    start + r->config.deadline, r->send_error);
+
+	for (i = 0; i < r->spooled.n; i++) {
+		struct spool_entry *en = &r->spooled.v[i];
+		struct send_outcome *o = &r->spool_outcomes[i];
+
+		set_zone(r, &en->batch);
+		sender_send(&s, &en->batch, o);
+		/*
+		 * What was not confirmed now sits in new spool files, so the
+		 * old one goes; unless some of it could not be spooled again.
+		 */
+		if (!o->n_lost && spool_entry_done(en, &ce) < 0)
+			strvec_push(&o->failures, ce.msg);
 	}
-	if (cf_client_new(&client, r->config.api_url, token, REQUEST_TIMEOUT,
-			  e) < 0) {
-		r->n_failed = r->requests.n;
+	for (i = 0; i < r->batches.n; i++) {
+		set_zone(r, &r->batches.v[i]);
+		sender_send(&s, &r->batches.v[i], &r->outcomes[i]);
+	}
+	sender_release(&s);
+	cf_client_free(client);
+	r->seconds = send_now() - start;
+
+	run_totals(r, &t);
+	if (t.refused || t.spooled || t.lost || r->spooled.problems.n)
+		return err_set(e, "not everything was purged");
+	return 0;
+}
+
+void run_totals(const struct run *r, struct run_totals *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; r->outcomes && i < r->batches.n; i++) {
+		const struct send_outcome *o = &r->outcomes[i];
+
+		t->batches++;
+		t->attempts += (size_t)o->attempts;
+		t->sent += o->n_sent;
+		t->refused += o->n_refused;
+		t->spooled += o->n_spooled;
+		t->lost += o->n_lost;
+	}
+	for (i = 0; r->spool_outcomes && i < r->spooled.n; i++) {
+		const struct send_outcome *o = &r->spool_outcomes[i];
+
+		t->batches++;
+		t->attempts += (size_t)o->attempts;
+		t->sent += o->n_sent;
+		t->refused += o->n_refused;
+		t->spooled += o->n_spooled;
+		t->lost += o->n_lost;
+	}
+}
+
+/* GETs path and appends a problem unless Cloudflare says success. */
+static int check_call(struct cf_client *client, const struct run *r,
+		      const char *path, const char *what,
+		      struct strvec *problems, struct cf_reply *reply)
+{
+	struct err e;
+	struct strbuf d = STRBUF_INIT;
+
+	if (cf_client_call(client, path, NULL, r->config.timeout, reply,
+			   &e) < 0) {
+		strvec_pushf(problems, "cannot check %s: %s", what, e.msg);
 		return -1;
 	}
-	for (i = 0; i < r->requests.n; i++) {
-		struct outcome *o = &r->outcomes[i];
-		char *body = body_text(&r->requests.v[i]);
-		struct err te;
+	if (reply->success)
+		return 0;
+	cf_reply_describe(&d, reply);
+	strvec_pushf(problems, "%s: %s", what, d.buf);
+	strbuf_release(&d);
+	cf_reply_release(reply);
+	return -1;
+}
 
-		r->n_attempted++;
-		if (cf_client_purge(client, r->requests.v[i].zone_id, body,
-				    &o->reply, &te) < 0) {
-			o->transport_error = xstrdup(te.msg);
-			r->n_failed++;
-		} else {
-			o->sent = 1;
-			if (!o->reply.success)
-				r->n_failed++;
+int run_check_online(struct run *r, struct strvec *problems)
+{
+	struct cf_client *client = NULL;
+	struct cf_reply reply;
+	struct err e;
+	size_t before = problems->n;
+
+	if (make_client(r, &client, &e) < 0) {
+		strvec_push(problems, e.msg);
+		return -1;
+	}
+	if (!r->config.email) {
+		if (check_call(client, r, "user/tokens/verify",
+			       "the API token", problems, &reply) == 0) {
+			const cJSON *st = cJSON_GetObjectItemCaseSensitive(
+				reply.result, "status");
+			if (cJSON_IsString(st) &&
+			    strcmp(st->valuestring, "active"))
+				strvec_pushf(problems, "the API token is '%s', "
+					     "not active", st->valuestring);
+			cf_reply_release(&reply);
 		}
-		free(body);
+	}
+	if (r->config.zone_name) {
+		if (resolve_zone(r, client, &e) < 0)
+			strvec_push(problems, e.msg);
+	} else {
+		char *path = xasprintf("zones/%s", r->config.zone_id);
+		char *what = xasprintf("zone %s", r->config.zone_id);
+
+		if (check_call(client, r, path, what, problems, &reply) == 0)
+			cf_reply_release(&reply);
+		free(path);
+		free(what);
 	}
 	cf_client_free(client);
-	r->seconds = now() - start;
-	if (r->n_failed)
-		return err_set(e, "%zu of %zu purge requests failed",
-			       r->n_failed, r->requests.n);
-	return 0;
+	return problems->n > before ? -1 : 0;
 }

@@ -11,7 +11,9 @@
 #include "../mapping/change.h"
 #include "../mapping/config.h"
 #include "../mapping/plan.h"
-#include "../purge/reply.h"
+#include "../purge/batch.h"
+#include "../purge/send.h"
+#include "../purge/spool.h"
 
 struct run_opts {
 	const char *config_path;	/* -c, or NULL */
@@ -43,13 +45,6 @@ struct range {
 	size_t n_changes;
 };
 
-/* What became of one request. */
-struct outcome {
-	int sent;		/* an answer arrived */
-	struct cf_reply reply;
-	char *transport_error;	/* owned; when no answer arrived */
-};
-
 struct run {
 	struct run_opts opts;
 	git_repository *repo;
@@ -59,11 +54,15 @@ struct run {
 	size_t n_ranges;
 	struct change_list changes;
 	struct plan plan;
-	struct request_list requests;
-	struct outcome *outcomes;	/* one per request once sent */
-	size_t n_attempted;	/* requests for which sending was tried */
-	size_t n_failed;
-	double seconds;		/* time spent sending */
+	struct batch_list batches;	/* this run's requests, in order */
+	struct send_outcome *outcomes;	/* one per batch once sent */
+	struct spool_claim spooled;	/* earlier runs' batches, resent first */
+	struct send_outcome *spool_outcomes;	/* one per spooled batch */
+	char *spool_dir;		/* owned */
+	char *zone_id;			/* owned; resolved from zone_name */
+	char *send_error;		/* owned; why nothing could be sent */
+	int sent;			/* run_send ran */
+	double seconds;			/* time spent sending */
 };
 
 /* Exit statuses, as documented in the README. */
@@ -106,10 +105,25 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
 int run_plan(struct run *r, struct err *e);
 
 /*
- * Sends every request, going on after a failure so that one refusal never
- * blocks the rest. Returns 0 when all succeeded; -1 with e set otherwise
- * (RUN_FAILED; each failure is in r->outcomes).
+ * Sends what earlier runs spooled, then this run's batches (none for the
+ * retry command), going on after every failure so that nothing blocks the
+ * rest; what is not confirmed is spooled. Returns 0 when Cloudflare
+ * confirmed everything; -1 with e set otherwise (RUN_FAILED; the details
+ * are in r->outcomes and r->spool_outcomes).
  */
 int run_send(struct run *r, struct err *e);
+
+/* Totals over every outcome of the run. */
+struct run_totals {
+	size_t batches, attempts, sent, refused, spooled, lost;
+};
+void run_totals(const struct run *r, struct run_totals *t);
+
+/*
+ * Verifies the credentials (GET /user/tokens/verify for a token) and the
+ * access to the zone, without purging. Each problem is appended to
+ * problems. Returns 0 when all is well, -1 otherwise.
+ */
+int run_check_online(struct run *r, struct strvec *problems);
 
 #endif

@@ -29,6 +29,8 @@ struct reader {
 	struct map_rule *map;	/* the [map] section being read, or NULL */
 	int known;		/* the current section is one we read */
 	int branches_set;	/* [hook] branches replaced the default */
+	int token_env_set;	/* api_token_env was written */
+	unsigned limits_set;	/* SET_* bits */
 	const char *name;	/* the file name for messages */
 	/* Line of the first setting of each scalar key, to refuse repeats. */
 	struct strvec seen;
@@ -232,6 +234,67 @@ static void set_string(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+static int parse_seconds(const char *v, double min, double max, double *out)
+{
+	char *end;
+	double d;
+
+	if (!*v || !(isdigit((unsigned char)*v) || *v == '.'))
+		return -1;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || *end || !(d >= min && d <= max))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/*
+ * Cloudflare's purge limits by plan, from "Purge cache: availability and
+ * limits" in Cloudflare's documentation (page updated 2026-07-29), applied
+ * per account:
+ *
+ *                      Free        Pro        Business    Enterprise
+ *   URLs per second     800        1500        1500         3000
+ *   URLs per request    100         100         100          500
+ *   other requests    5/minute    5/second    10/second    50/second
+ *   other burst          25          25          50          500
+ *   other per request   100         100         100          100
+ *
+ * ("other" is tags, hosts and prefixes; the URL rate is a moving average.)
+ * The API description of 2024 said 30 URLs per request below Enterprise,
+ * and the tool's users meet both figures, so URLs per request stay at the
+ * conservative 30 below Enterprise and tags, hosts and prefixes at 30 for
+ * every plan, each overridable. A request refused for holding too many
+ * items is split and resent anyway (purge/send.c).
+ *
+ * Without a plan, the limits are the lowest of the table: Free's.
+ */
+struct plan_limits {
+	long files_per_request;
+	long items_per_request;
+	double urls_per_second;
+	double requests_per_second;
+	long burst;
+};
+
+static const struct plan_limits plan_table[] = {
+	[CF_PLAN_UNSET] = { 30, 30, 800, 5.0 / 60, 25 },
+	[CF_PLAN_FREE] = { 30, 30, 800, 5.0 / 60, 25 },
+	[CF_PLAN_PRO] = { 30, 30, 1500, 5, 25 },
+	[CF_PLAN_BUSINESS] = { 30, 30, 1500, 10, 50 },
+	[CF_PLAN_ENTERPRISE] = { 500, 30, 3000, 50, 500 },
+};
+
+/* Which [cloudflare] limits the file set, so that plan leaves them be. */
+enum {
+	SET_FILES = 1,
+	SET_ITEMS = 2,
+	SET_URL_RATE = 4,
+	SET_REQ_RATE = 8,
+	SET_BURST = 16
+};
+
 static void cloudflare_key(struct reader *r, const char *key, const char *v)
 {
 	struct config *c = r->c;
@@ -241,6 +304,11 @@ static void cloudflare_key(struct reader *r, const char *key, const char *v)
 			add_error(r, r->line, "'zone_id' in [cloudflare] "
 				  "must be 32 lowercase hex digits");
 		set_string(&c->zone_id, v);
+	} else if (!strcmp(key, "zone_name")) {
+		if (!*v || strpbrk(v, "/:?# \t") || !strchr(v, '.'))
+			add_error(r, r->line, "'zone_name' in [cloudflare] "
+				  "must be a domain name such as example.com");
+		set_string(&c->zone_name, v);
 	} else if (!strcmp(key, "api_url")) {
 		const char *why = url_problem(v);
 		if (why)
@@ -252,20 +320,144 @@ static void cloudflare_key(struct reader *r, const char *key, const char *v)
 				  "https://");
 		free(c->api_url);
 		c->api_url = strip_trailing_slashes(v);
-	} else if (!strcmp(key, "api_token_env")) {
+	} else if (!strcmp(key, "api_token_env") ||
+		   !strcmp(key, "api_key_env")) {
 		if (!*v || strchr(v, '='))
-			add_error(r, r->line, "'api_token_env' in [cloudflare] "
-				  "must name an environment variable");
-		set_string(&c->api_token_env, v);
+			add_error(r, r->line, "'%s' in [cloudflare] must name "
+				  "an environment variable", key);
+		set_string(!strcmp(key, "api_key_env") ? &c->api_key_env :
+			   &c->api_token_env, v);
+		if (!strcmp(key, "api_token_env"))
+			r->token_env_set = 1;
+	} else if (!strcmp(key, "api_token_file")) {
+		if (!*v)
+			add_error(r, r->line, "'api_token_file' in [cloudflare] "
+				  "is empty");
+		set_string(&c->api_token_file, v);
+	} else if (!strcmp(key, "email")) {
+		if (!strchr(v, '@') || strpbrk(v, " \t\r\n"))
+			add_error(r, r->line, "'email' in [cloudflare] must be "
+				  "the account's e-mail address");
+		set_string(&c->email, v);
+	} else if (!strcmp(key, "ca_bundle")) {
+		set_string(&c->ca_bundle, v);
+	} else if (!strcmp(key, "spool_dir")) {
+		if (!*v)
+			add_error(r, r->line, "'spool_dir' in [cloudflare] is "
+				  "empty");
+		set_string(&c->spool_dir, v);
+	} else if (!strcmp(key, "mode")) {
+		if (!strcmp(v, "purge"))
+			c->mode = MODE_PURGE;
+		else if (!strcmp(v, "invalidate"))
+			c->mode = MODE_INVALIDATE;
+		else
+			add_error(r, r->line, "'mode' in [cloudflare] must be "
+				  "'purge' or 'invalidate', not '%s'", v);
+	} else if (!strcmp(key, "plan")) {
+		if (!strcmp(v, "free"))
+			c->plan = CF_PLAN_FREE;
+		else if (!strcmp(v, "pro"))
+			c->plan = CF_PLAN_PRO;
+		else if (!strcmp(v, "business"))
+			c->plan = CF_PLAN_BUSINESS;
+		else if (!strcmp(v, "enterprise"))
+			c->plan = CF_PLAN_ENTERPRISE;
+		else
+			add_error(r, r->line, "'plan' in [cloudflare] must be "
+				  "free, pro, business or enterprise, not '%s'",
+				  v);
 	} else if (!strcmp(key, "files_per_request")) {
+		r->limits_set |= SET_FILES;
 		if (parse_long(v, 1, CONFIG_MAX_FILES_PER_REQUEST,
 			       &c->files_per_request) < 0)
 			add_error(r, r->line, "'files_per_request' in "
 				  "[cloudflare] must be a number from 1 to %d",
 				  CONFIG_MAX_FILES_PER_REQUEST);
+	} else if (!strcmp(key, "items_per_request")) {
+		r->limits_set |= SET_ITEMS;
+		if (parse_long(v, 1, CONFIG_MAX_ITEMS_PER_REQUEST,
+			       &c->items_per_request) < 0)
+			add_error(r, r->line, "'items_per_request' in "
+				  "[cloudflare] must be a number from 1 to %d",
+				  CONFIG_MAX_ITEMS_PER_REQUEST);
+	} else if (!strcmp(key, "urls_per_second")) {
+		r->limits_set |= SET_URL_RATE;
+		if (parse_seconds(v, 0.01, 1e6, &c->urls_per_second) < 0)
+			add_error(r, r->line, "'urls_per_second' in "
+				  "[cloudflare] must be a positive number");
+	} else if (!strcmp(key, "requests_per_second")) {
+		r->limits_set |= SET_REQ_RATE;
+		if (parse_seconds(v, 0.001, 1e6, &c->requests_per_second) < 0)
+			add_error(r, r->line, "'requests_per_second' in "
+				  "[cloudflare] must be a positive number");
+	} else if (!strcmp(key, "burst")) {
+		r->limits_set |= SET_BURST;
+		if (parse_long(v, 1, 100000, &c->burst) < 0)
+			add_error(r, r->line, "'burst' in [cloudflare] must be "
+				  "a number from 1 to 100000");
+	} else if (!strcmp(key, "retries")) {
+		if (parse_long(v, 0, 100, &c->retries) < 0)
+			add_error(r, r->line, "'retries' in [cloudflare] must "
+				  "be a number from 0 to 100");
+	} else if (!strcmp(key, "timeout")) {
+		if (parse_seconds(v, 0.1, 3600, &c->timeout) < 0)
+			add_error(r, r->line, "'timeout' in [cloudflare] must "
+				  "be a number of seconds from 0.1 to 3600");
+	} else if (!strcmp(key, "deadline")) {
+		if (parse_seconds(v, 0, 86400, &c->deadline) < 0)
+			add_error(r, r->line, "'deadline' in [cloudflare] must "
+				  "be a number of seconds from 0 to 86400");
+	} else if (!strcmp(key, "backoff")) {
+		if (parse_seconds(v, 0, 600, &c->backoff) < 0)
+			add_error(r, r->line, "'backoff' in [cloudflare] must "
+				  "be a number of seconds from 0 to 600");
 	} else {
 		add_error(r, r->line, "unknown key '%s' in [cloudflare]", key);
 	}
+}
+
+/*
+ * Reads "Header: value; Header: value" into its normal form. Returns NULL
+ * (and reports) when it does not parse.
+ */
+static char *parse_variant(struct reader *r, const char *v)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *copy = xstrdup(v), *part, *save = NULL;
+	int ok = 1, n = 0;
+
+	for (part = strtok_r(copy, ";", &save); part && ok;
+	     part = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(part, ':');
+		char *name, *value;
+		const char *q;
+
+		if (!*trim(part))
+			continue;
+		if (!colon) {
+			ok = 0;
+			break;
+		}
+		*colon = '\0';
+		name = trim(part);
+		value = trim(colon + 1);
+		for (q = name; *q; q++)
+			if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_')
+				ok = 0;
+		if (!*name || !*value || strpbrk(value, "\r\n"))
+			ok = 0;
+		if (ok)
+			strbuf_addf(&out, "%s%s: %s", n++ ? "; " : "", name, value);
+	}
+	free(copy);
+	if (!ok || !n) {
+		add_error(r, r->line, "'variant' in [site] must be written "
+			  "'Header: value; Other-Header: value'");
+		strbuf_release(&out);
+		return NULL;
+	}
+	return strbuf_detach(&out);
 }
 
 static void site_key(struct reader *r, const char *key, const char *v)
@@ -289,6 +481,11 @@ static void site_key(struct reader *r, const char *key, const char *v)
 				  "without a leading '/' or '..'");
 		free(c->root);
 		c->root = root;
+	} else if (!strcmp(key, "variant")) {
+		char *norm = parse_variant(r, v);
+
+		if (norm)
+			strvec_push_owned(&c->variants, norm);
 	} else if (!strcmp(key, "index")) {
 		if (strchr(v, '/'))
 			add_error(r, r->line, "'index' in [site] must be a "
@@ -467,7 +664,7 @@ static int handler(void *user, const char *inih_section, const char *key,
 		if (first_setting(r, section, key))
 			cloudflare_key(r, key, val);
 	} else if (!strcmp(section, "site")) {
-		if (first_setting(r, section, key))
+		if (!strcmp(key, "variant") || first_setting(r, section, key))
 			site_key(r, key, val);
 	} else if (!strcmp(section, "hook")) {
 		if (!strcmp(key, "branches") || first_setting(r, section, key))
@@ -488,11 +685,54 @@ void config_init(struct config *c)
 	c->api_url = xstrdup(CONFIG_DEFAULT_API_URL);
 	c->api_token_env = xstrdup(CONFIG_DEFAULT_TOKEN_ENV);
 	c->files_per_request = CONFIG_DEFAULT_FILES_PER_REQUEST;
+	c->items_per_request = 30;
+	c->retries = 5;
+	c->timeout = 30;
+	c->deadline = 120;
+	c->backoff = 1;
 	c->root = xstrdup("");
 	c->index = xstrdup("index.html");
 	strvec_push(&c->branches, "main");
 	strvec_push(&c->branches, "master");
 	c->on_create = ON_CREATE_SKIP;
+}
+
+/* Applies the plan's limits and checks keys that depend on each other. */
+static void finish_cloudflare(struct reader *r)
+{
+	struct config *c = r->c;
+	const struct plan_limits *l = &plan_table[c->plan];
+
+	if (!(r->limits_set & SET_FILES))
+		c->files_per_request = l->files_per_request;
+	if (!(r->limits_set & SET_ITEMS))
+		c->items_per_request = l->items_per_request;
+	if (!(r->limits_set & SET_URL_RATE))
+		c->urls_per_second = l->urls_per_second;
+	if (!(r->limits_set & SET_REQ_RATE))
+		c->requests_per_second = l->requests_per_second;
+	if (!(r->limits_set & SET_BURST))
+		c->burst = l->burst;
+
+	if (!c->zone_id && !c->zone_name)
+		add_error(r, 0, "'zone_id' (or 'zone_name') is missing from "
+			  "[cloudflare]");
+	if (c->zone_id && c->zone_name)
+		add_error(r, 0, "[cloudflare] sets both 'zone_id' and "
+			  "'zone_name'; keep one");
+	if (!c->email != !c->api_key_env)
+		add_error(r, 0, "[cloudflare] 'email' and 'api_key_env' go "
+			  "together (the legacy X-Auth-Email and X-Auth-Key)");
+	if (c->email && (c->api_token_file || r->token_env_set))
+		add_error(r, 0, "[cloudflare] sets both an API token and the "
+			  "legacy 'email' with 'api_key_env'; keep one");
+	if (c->api_token_file && r->token_env_set)
+		add_error(r, 0, "[cloudflare] sets both 'api_token_env' and "
+			  "'api_token_file'; keep one");
+	if (c->email || c->api_token_file) {
+		free(c->api_token_env);
+		c->api_token_env = NULL;
+	}
 }
 
 static int has_error_on_line(const struct config *c, const char *name,
@@ -526,8 +766,7 @@ int config_load_buffer(struct config *c, const char *name, const char *buf,
 	if (rc > 0 && !has_error_on_line(c, name, rc))
 		add_error(&r, rc, "expected '[section]' or 'key = value'");
 
-	if (!c->zone_id)
-		add_error(&r, 0, "'zone_id' is missing from [cloudflare]");
+	finish_cloudflare(&r);
 	if (!c->base_url)
 		add_error(&r, 0, "'base_url' is missing from [site]");
 
@@ -571,8 +810,15 @@ void config_release(struct config *c)
 
 	free(c->path);
 	free(c->zone_id);
+	free(c->zone_name);
 	free(c->api_url);
 	free(c->api_token_env);
+	free(c->api_token_file);
+	free(c->email);
+	free(c->api_key_env);
+	free(c->ca_bundle);
+	free(c->spool_dir);
+	strvec_clear(&c->variants);
 	free(c->base_url);
 	free(c->root);
 	free(c->index);

@@ -18,6 +18,22 @@
 #define CONFIG_DEFAULT_FILES_PER_REQUEST 30
 /* Enterprise zones take 500 files per request; nothing takes more. */
 #define CONFIG_MAX_FILES_PER_REQUEST 500
+/* Cloudflare documents 100 tags, prefixes or hosts per request at most. */
+#define CONFIG_MAX_ITEMS_PER_REQUEST 100
+
+enum purge_mode {
+	MODE_PURGE,		/* POST /zones/{id}/purge_cache */
+	MODE_INVALIDATE		/* POST /zones/{id}/invalidate_cache */
+};
+
+/* Cloudflare's plans, which set the purge limits (see config.c). */
+enum cf_plan {
+	CF_PLAN_UNSET,
+	CF_PLAN_FREE,
+	CF_PLAN_PRO,
+	CF_PLAN_BUSINESS,
+	CF_PLAN_ENTERPRISE
+};
 
 enum on_create {
 	ON_CREATE_SKIP,
@@ -38,15 +54,36 @@ struct config {
 	char *path;		/* the file name used in messages */
 
 	/* [cloudflare] */
-	char *zone_id;
+	char *zone_id;		/* NULL when zone_name is used */
+	char *zone_name;	/* resolved through GET /zones?name= */
 	char *api_url;		/* without a trailing slash */
-	char *api_token_env;
+	char *api_token_env;	/* NULL when api_token_file or email is set */
+	char *api_token_file;
+	char *email;		/* legacy X-Auth-Email + X-Auth-Key */
+	char *api_key_env;
+	char *ca_bundle;	/* NULL: the system's CA certificates */
+	char *spool_dir;	/* NULL: a folder in the git directory */
+	enum purge_mode mode;
+	enum cf_plan plan;
 	long files_per_request;
+	long items_per_request;	/* tags, prefixes or hosts per request */
+	double urls_per_second;	/* the budget for files */
+	double requests_per_second;	/* the budget for the other kinds */
+	long burst;		/* requests of the other kinds sent at once */
+	long retries;		/* further attempts after the first */
+	double timeout;		/* seconds for one request */
+	double deadline;	/* seconds for the whole run's sending */
+	double backoff;		/* seconds before the first retry */
 
 	/* [site] */
 	char *base_url;		/* without a trailing slash */
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
+	/*
+	 * Custom cache keys, one per [site] variant line, each normalised to
+	 * "Header: value; Header: value" with single spaces.
+	 */
+	struct strvec variants;
 
 	/* [hook] */
 	struct strvec branches;	/* globs on the name below refs/heads/ */

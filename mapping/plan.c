@@ -137,53 +137,6 @@ void plan_release(struct plan *p)
 	p->dropped_covered = 0;
 }
 
-static void push_request(struct request_list *out, enum purge_kind kind,
-			 const char *zone_id, char *const *items, size_t n)
-{
-	struct request *r;
-
-	if (out->n == out->alloc) {
-		out->alloc = out->alloc ? out->alloc * 2 : 8;
-		out->v = xrealloc(out->v, out->alloc * sizeof(*out->v));
-	}
-	r = &out->v[out->n++];
-	r->kind = kind;
-	r->zone_id = zone_id;
-	r->items = items;
-	r->n = n;
-}
-
-static void split(struct request_list *out, enum purge_kind kind,
-		  const char *zone_id, const struct strvec *sv, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i += max)
-		push_request(out, kind, zone_id, sv->v + i,
-			     sv->n - i < max ? sv->n - i : max);
-}
-
-void plan_requests(struct request_list *out, const struct plan *p,
-		   const char *zone_id, size_t files_per_request)
-{
-	if (p->everything) {
-		push_request(out, PURGE_EVERYTHING, zone_id, NULL, 0);
-		return;
-	}
-	split(out, PURGE_FILES, zone_id, &p->files, files_per_request);
-	split(out, PURGE_PREFIXES, zone_id, &p->prefixes,
-	      PLAN_MAX_OTHER_PER_REQUEST);
-	split(out, PURGE_TAGS, zone_id, &p->tags, PLAN_MAX_OTHER_PER_REQUEST);
-	split(out, PURGE_HOSTS, zone_id, &p->hosts, PLAN_MAX_OTHER_PER_REQUEST);
-}
-
-void request_list_clear(struct request_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = l->alloc = 0;
-}
-
 const char *purge_kind_key(enum purge_kind k)
 {
 	switch (k) {

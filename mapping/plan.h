@@ -1,6 +1,7 @@
 /*
- * A purge plan: the set of items one run must purge, and its division into
- * the fewest Cloudflare requests that respect the per-request limits.
+ * A purge plan: the set of items one run must purge, deduplicated and with
+ * nothing that another item already covers. purge/batch.h divides it into
+ * requests.
  *
  * Items are kept exactly as they will be sent: files as absolute URLs,
  * prefixes and hosts without a scheme, tags as written.
@@ -19,9 +20,6 @@ enum purge_kind {
 	PURGE_HOSTS,
 	PURGE_EVERYTHING
 };
-
-/* Cloudflare's limit for tags, prefixes and hosts in one request. */
-#define PLAN_MAX_OTHER_PER_REQUEST 30
 
 struct plan {
 	struct strvec files;
@@ -52,32 +50,6 @@ void plan_finish(struct plan *p);
 int plan_empty(const struct plan *p);
 
 void plan_release(struct plan *p);
-
-/* One request: one kind of key, items borrowed from the plan. */
-struct request {
-	enum purge_kind kind;
-	const char *zone_id;	/* borrowed */
-	char *const *items;	/* borrowed from the plan; NULL for everything */
-	size_t n;
-};
-
-struct request_list {
-	struct request *v;
-	size_t n;
-	size_t alloc;
-};
-
-#define REQUEST_LIST_INIT { NULL, 0, 0 }
-
-/*
- * Splits a finished plan into requests: purge_everything alone when set,
- * otherwise files, prefixes, tags and hosts in that order, at most
- * files_per_request files and PLAN_MAX_OTHER_PER_REQUEST of the others in
- * each. The requests point into p, which must outlive them.
- */
-void plan_requests(struct request_list *out, const struct plan *p,
-		   const char *zone_id, size_t files_per_request);
-void request_list_clear(struct request_list *l);
 
 /* "files", "prefixes", "tags", "hosts" or "purge_everything". */
 const char *purge_kind_key(enum purge_kind k);

@@ -3,13 +3,15 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #ifndef CFPH_VERSION
 #define CFPH_VERSION "0.1.0"
 #endif
 
 /* Answers larger than this are not Cloudflare's and are cut off. */
-#define MAX_REPLY (1024 * 1024)
+#define MAX_REPLY (4 * 1024 * 1024)
 
 struct cf_client {
 	CURL *curl;
@@ -18,16 +20,50 @@ struct cf_client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+struct exchange {
+	struct strbuf body;
+	double retry_after;
+};
+
 static int global_done;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
 {
-	struct strbuf *sb = user;
+	struct exchange *x = user;
 	size_t n = size * nmemb;
 
-	if (sb->len + n > MAX_REPLY)
+	if (x->body.len + n > MAX_REPLY)
 		return 0;
-	strbuf_add(sb, ptr, n);
+	strbuf_add(&x->body, ptr, n);
+	return n;
+}
+
+/* Reads Retry-After, as seconds or as an HTTP date. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct exchange *x = user;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) && !strncasecmp(ptr, name, sizeof(name) - 1)) {
+		char *v = xstrndup(ptr + sizeof(name) - 1,
+				   n - (sizeof(name) - 1));
+		char *t = trim(v), *end;
+		double secs;
+
+		t[strcspn(t, "\r\n")] = '\0';
+		secs = strtod(t, &end);
+		if (end != t && !*end && secs >= 0) {
+			x->retry_after = secs;
+		} else {
+			time_t when = curl_getdate(t, NULL);
+			if (when > 0)
+				x->retry_after = difftime(when, time(NULL));
+		}
+		if (x->retry_after > 3600)
+			x->retry_after = 3600;
+		free(v);
+	}
 	return n;
 }
 
@@ -40,12 +76,28 @@ static void wipe(char *s)
 		*p++ = '\0';
 }
 
+/* Appends "name: value" to the list, wiping the temporary copy. */
+static struct curl_slist *add_secret(struct curl_slist *h, const char *name,
+				     const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct curl_slist *r;
+
+	strbuf_addf(&sb, "%s: %s", name, value);
+	r = curl_slist_append(h, sb.buf);
+	wipe(sb.buf);
+	strbuf_release(&sb);
+	if (!r)
+		curl_slist_free_all(h);
+	return r;
+}
+
 int cf_client_new(struct cf_client **out, const char *api_url,
-		  const char *token, long timeout_seconds, struct err *e)
+		  const struct cf_auth *auth, const char *ca_bundle,
+		  struct err *e)
 {
 	struct cf_client *c;
-	struct strbuf auth = STRBUF_INIT;
-	struct curl_slist *h;
+	struct curl_slist *h = NULL;
 	CURLcode rc;
 
 	*out = NULL;
@@ -64,11 +116,18 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 	}
 	c->api_url = xstrdup(api_url);
 
-	strbuf_addstr(&auth, "Authorization: Bearer ");
-	strbuf_addstr(&auth, token);
-	h = curl_slist_append(NULL, auth.buf);
-	wipe(auth.buf);
-	strbuf_release(&auth);
+	if (auth->token) {
+		struct strbuf v = STRBUF_INIT;
+
+		strbuf_addf(&v, "Bearer %s", auth->token);
+		h = add_secret(NULL, "Authorization", v.buf);
+		wipe(v.buf);
+		strbuf_release(&v);
+	} else {
+		h = add_secret(NULL, "X-Auth-Email", auth->email);
+		if (h)
+			h = add_secret(h, "X-Auth-Key", auth->key);
+	}
 	if (h)
 		h = curl_slist_append(h, "Content-Type: application/json");
 	if (h)
@@ -89,37 +148,55 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout_seconds);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	if (ca_bundle)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca_bundle);
 	*out = c;
 	return 0;
 }
 
-int cf_client_purge(struct cf_client *c, const char *zone_id,
-		    const char *body, struct cf_reply *reply, struct err *e)
+int cf_client_call(struct cf_client *c, const char *path, const char *body,
+		   double timeout, struct cf_reply *reply, struct err *e)
 {
-	struct strbuf url = STRBUF_INIT, data = STRBUF_INIT;
-	long status = 0;
+	struct strbuf url = STRBUF_INIT;
+	struct exchange x;
+	long status = 0, ms;
 	CURLcode rc;
 
-	strbuf_addf(&url, "%s/zones/%s/purge_cache", c->api_url, zone_id);
+	memset(reply, 0, sizeof(*reply));
+	strbuf_init(&x.body);
+	x.retry_after = -1;
+	strbuf_addf(&url, "%s/%s", c->api_url, path);
 	c->errbuf[0] = '\0';
+	ms = timeout < 0.001 ? 1 : (long)(timeout * 1000);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url.buf);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &data);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
+	if (ms < 10000)
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
+	if (body) {
+		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
+				 (long)strlen(body));
+	} else {
+		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &x);
 	rc = curl_easy_perform(c->curl);
 	if (rc != CURLE_OK) {
 		err_set(e, "cannot reach '%s': %s", url.buf,
 			c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 		strbuf_release(&url);
-		strbuf_release(&data);
+		strbuf_release(&x.body);
 		return -1;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	cf_reply_parse(reply, status, strbuf_str(&data), data.len);
+	cf_reply_parse(reply, status, strbuf_str(&x.body), x.body.len);
+	reply->retry_after = x.retry_after;
 	strbuf_release(&url);
-	strbuf_release(&data);
+	strbuf_release(&x.body);
 	return 0;
 }
 

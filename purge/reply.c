@@ -20,6 +20,7 @@ void cf_reply_parse(struct cf_reply *r, long http_status, const char *body,
 
 	memset(r, 0, sizeof(*r));
 	r->http_status = http_status;
+	r->retry_after = -1;
 	root = cJSON_ParseWithLength(body, len);
 	if (!root)
 		return;
@@ -48,6 +49,8 @@ void cf_reply_parse(struct cf_reply *r, long http_status, const char *body,
 	item = cJSON_GetObjectItemCaseSensitive(result, "id");
 	if (cJSON_IsString(item))
 		r->id = xstrdup(item->valuestring);
+	if (result)
+		r->result = cJSON_DetachItemViaPointer(root, result);
 	cJSON_Delete(root);
 }
 
@@ -59,6 +62,7 @@ void cf_reply_release(struct cf_reply *r)
 		free(r->errors[i].message);
 	free(r->errors);
 	free(r->id);
+	cJSON_Delete(r->result);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -5,6 +5,7 @@
 #ifndef CFPH_REPLY_H
 #define CFPH_REPLY_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "../mapping/util.h"
@@ -21,9 +22,11 @@ struct cf_reply {
 	char *id;		/* owned; result.id, or NULL */
 	struct cf_message *errors;	/* owned */
 	size_t n_errors;
+	double retry_after;	/* seconds from Retry-After, or -1 */
+	cJSON *result;		/* owned; "result", for callers that need more */
 };
 
-#define CF_REPLY_INIT { 0, 0, 0, NULL, NULL, 0 }
+#define CF_REPLY_INIT { 0, 0, 0, NULL, NULL, 0, -1, NULL }
 
 /*
  * Reads the len bytes of body that came with http_status. Never fails: a

@@ -130,23 +130,27 @@ expect 'a push with nothing served purges nothing and says so' '
 	test -z "$(requests)"
 '
 
-expect 'a refusal by the API fails the hook with Cloudflare code and message' '
+expect 'refused credentials fail the hook with Cloudflare code and message, and spool' '
 	clear_log &&
 	echo z >public/z.html && commit_all z &&
 	CF_API_TOKEN=wrong-token git push origin main 2>"$TRASH/push.err" &&
-	grep "remote: cf-purge-hook: request 1 of 1 (1 URL) failed: HTTP [0-9]*: error [0-9]*: " "$TRASH/push.err" &&
-	grep "remote: cf-purge-hook: not purged: 1 of 1 requests failed" "$TRASH/push.err" &&
-	! grep wrong-token "$TRASH/push.err"
+	grep "remote: cf-purge-hook: purged 0 of 1 items in 1 request" "$TRASH/push.err" &&
+	grep "remote: cf-purge-hook: not sent: Cloudflare refused the credentials or the zone: HTTP 403: error 10000: Authentication error" "$TRASH/push.err" &&
+	grep "remote: cf-purge-hook: not purged yet: 1 item kept in .*cf-purge-hook-spool" "$TRASH/push.err" &&
+	test "$(ls "$TRASH/deploy.git/cf-purge-hook-spool" | wc -l)" = 1 &&
+	! grep -r wrong-token "$TRASH/push.err" "$TRASH/deploy.git/cf-purge-hook-spool"
 '
 
-expect 'the hook config can come from CF_PURGE_HOOK_CONFIG' '
+expect 'the next push sends the spool first, even when it purges nothing itself' '
 	clear_log &&
 	write_config "$TRASH/other.ini" "[hook]
 branches = elsewhere" &&
 	echo y >public/y.html && commit_all y &&
 	CF_PURGE_HOOK_CONFIG="$TRASH/other.ini" git push -q origin main 2>"$TRASH/push.err" &&
 	grep "not in \[hook\] branches (elsewhere)" "$TRASH/push.err" &&
-	test -z "$(requests)"
+	grep "resent 1 of 1 requests spooled by earlier runs" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/z.html" &&
+	test "$(ls "$TRASH/deploy.git/cf-purge-hook-spool" | wc -l)" = 0
 '
 
 finish

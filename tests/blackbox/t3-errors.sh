@@ -16,6 +16,8 @@ NEW=$(git rev-parse HEAD)
 write_config "$TRASH/repo/.git/cf-purge-hook.ini"
 GOODLINE="$OLD $NEW refs/heads/main"
 
+SPOOL="$TRASH/repo/.git/cf-purge-hook-spool"
+
 # run_hook STDIN: runs `hook` in the repository, keeping stdout, stderr
 # and the exit status in $TRASH.
 run_hook() {
@@ -23,13 +25,15 @@ run_hook() {
 	echo $? >"$TRASH/status"
 }
 
-# Checks the last run: exit status $1, stderr matching $2, no request.
+# Checks the last run: exit status $1, stderr matching $2, no request,
+# nothing spooled.
 refused() {
 	status=$(cat "$TRASH/status")
 	cat "$TRASH/err"
 	test "$status" = "$1" &&
 	grep -- "$2" "$TRASH/err" &&
-	test -z "$(requests)"
+	test -z "$(requests)" &&
+	test -z "$(ls "$SPOOL" 2>/dev/null)"
 }
 
 expect 'a well-formed line purges (the baseline for the cases below)' '
@@ -116,34 +120,58 @@ expect 'a missing config file' '
 	grep "cf-purge-hook: cannot read .$TRASH/none.ini.: No such file or directory" "$TRASH/err"
 '
 
-expect 'a missing token names the variable and sends nothing' '
+expect 'a missing token names the variable, sends nothing and keeps the batch' '
 	clear_log &&
 	(unset CF_API_TOKEN; run_hook "$GOODLINE
-") && status=$(cat "$TRASH/status") && test "$status" -ne 0 &&
+") && test "$(cat "$TRASH/status")" = 1 &&
 	grep "cf-purge-hook: no API token: .CF_API_TOKEN. is not set" "$TRASH/err" &&
-	test -z "$(requests)"
+	grep "not purged yet: 1 item kept in .$SPOOL." "$TRASH/err" &&
+	test -z "$(requests)" &&
+	grep -l "https://example.com/a.html" "$SPOOL"/*.json
 '
 
-expect 'api_token_env names another variable' '
+expect 'api_token_env names another variable; the spooled batch goes first' '
 	clear_log &&
 	write_config "$TRASH/env.ini" "[cloudflare]
 api_token_env = MY_CF_TOKEN" &&
 	MY_CF_TOKEN=$CF_API_TOKEN CF_API_TOKEN= cfph -c "$TRASH/env.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html
+200 $ZONE files https://example.com/a.html" &&
+	test -z "$(ls "$SPOOL")"
+'
+
+expect 'a token file that others may read is refused' '
+	clear_log &&
+	printf "%s\n" "$CF_API_TOKEN" >"$TRASH/token" && chmod 644 "$TRASH/token" &&
+	write_config "$TRASH/file.ini" "[cloudflare]
+api_token_file = $TRASH/token" &&
+	CF_API_TOKEN= cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	grep "the API token file .$TRASH/token. may be read by others (mode 644); run: chmod 600" "$TRASH/err" &&
+	test -z "$(requests)" && rm -rf "$SPOOL"
+'
+
+expect 'a token file readable by its owner alone works' '
+	clear_log && chmod 600 "$TRASH/token" &&
+	CF_API_TOKEN= cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
 	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
 '
 
-expect 'an API that refuses fails with its code and message' '
+expect 'an API that refuses the token fails with its code and message' '
 	clear_log &&
 	CF_API_TOKEN=wrong cfph range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
-	grep "cf-purge-hook: request 1 of 1 (1 URL) failed: HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
-	test "$(requests)" = "403 $ZONE files https://example.com/a.html"
+	grep "cf-purge-hook: not sent: Cloudflare refused the credentials or the zone: HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
+	test "$(requests)" = "403 $ZONE files https://example.com/a.html" &&
+	rm -rf "$SPOOL"
 '
 
 expect 'an API that is not there fails, naming where it tried' '
-	write_config "$TRASH/down.ini" &&
+	write_config "$TRASH/down.ini" "[cloudflare]
+retries = 1
+backoff = 0.01" &&
 	sed -i "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" "$TRASH/down.ini" &&
 	cfph -c "$TRASH/down.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
-	grep "request 1 of 1 (1 URL) failed: cannot reach .http://127.0.0.1:9/client/v4/zones/$ZONE/purge_cache.:" "$TRASH/err"
+	grep "not sent: cannot reach .http://127.0.0.1:9/client/v4/zones/$ZONE/purge_cache.:" "$TRASH/err" &&
+	rm -rf "$SPOOL"
 '
 
 expect 'not a repository' '

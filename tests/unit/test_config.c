@@ -98,7 +98,7 @@ void test_config(void)
 		    "line 5: 'base_url' in [site] is set twice (first on line 4)");
 	check_error("[site]\nbase_url = example.com\n",
 		    "line 2: 'base_url' in [site]: not an absolute");
-	check_error("[site]\nbase_url = https://e.com\n", "'zone_id' is missing");
+	check_error("[site]\nbase_url = https://e.com\n", "'zone_id' (or 'zone_name') is missing");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 501\n",
 		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 3x\n", "line 6:");

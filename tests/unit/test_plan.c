@@ -5,13 +5,16 @@
 #include "check.h"
 #include "tests.h"
 #include "../../mapping/plan.h"
+#include "../../mapping/config.h"
+#include "../../purge/batch.h"
 
 #define ZONE "023e105f4ecef8ad9ca31a8372d0c353"
 
 void test_plan(void)
 {
 	struct plan p = PLAN_INIT;
-	struct request_list rl = REQUEST_LIST_INIT;
+	struct batch_list rl = BATCH_LIST_INIT;
+	struct config c;
 	char url[64];
 	size_t i;
 
@@ -45,7 +48,8 @@ void test_plan(void)
 	}
 	CHECK_INT(p.tags.n, 2);
 	CHECK_STR(p.tags.v[0], "a");
-	plan_requests(&rl, &p, ZONE, 30);
+	config_init(&c);
+	batches_from_plan(&rl, &p, &c, ZONE, NULL, 0);
 	if (CHECK_INT(rl.n, 4)) {
 		CHECK_INT(rl.v[0].kind, PURGE_FILES);
 		CHECK_INT(rl.v[1].kind, PURGE_PREFIXES);
@@ -53,7 +57,7 @@ void test_plan(void)
 		CHECK_INT(rl.v[3].kind, PURGE_HOSTS);
 		CHECK_STR(rl.v[0].zone_id, ZONE);
 	}
-	request_list_clear(&rl);
+	batch_list_clear(&rl);
 	plan_release(&p);
 
 	/* Batches respect the per-request limits. */
@@ -66,28 +70,73 @@ void test_plan(void)
 		plan_add(&p, PURGE_TAGS, url);
 	}
 	plan_finish(&p);
-	plan_requests(&rl, &p, ZONE, 30);
+	batches_from_plan(&rl, &p, &c, ZONE, NULL, 0);
 	if (CHECK_INT(rl.n, 5)) {
-		CHECK_INT(rl.v[0].n, 30);
-		CHECK_INT(rl.v[1].n, 30);
-		CHECK_INT(rl.v[2].n, 5);
-		CHECK_STR(rl.v[2].items[4], "https://example.com/064");
-		CHECK_INT(rl.v[3].n, 30);
-		CHECK_INT(rl.v[4].n, 1);
+		CHECK_INT(batch_size(&rl.v[0]), 30);
+		CHECK_INT(batch_size(&rl.v[1]), 30);
+		CHECK_INT(batch_size(&rl.v[2]), 5);
+		CHECK_STR(cJSON_GetArrayItem(rl.v[2].items, 4)->valuestring,
+			  "https://example.com/064");
+		CHECK_INT(batch_size(&rl.v[3]), 30);
+		CHECK_INT(batch_size(&rl.v[4]), 1);
 	}
-	request_list_clear(&rl);
-	plan_requests(&rl, &p, ZONE, 500);
+	batch_list_clear(&rl);
+	c.files_per_request = 500;
+	batches_from_plan(&rl, &p, &c, ZONE, NULL, 0);
 	CHECK_INT(rl.n, 3);
-	request_list_clear(&rl);
+	batch_list_clear(&rl);
+
+	/* Variants: each URL once plain and once per variant, in one limit. */
+	c.files_per_request = 4;
+	strvec_push(&c.variants, "CF-Device-Type: mobile");
+	strvec_push(&c.variants, "CF-Device-Type: tablet; Accept-Language: fr");
+	{
+		struct plan q = PLAN_INIT;
+		char *body;
+
+		plan_add(&q, PURGE_FILES, "https://example.com/a");
+		plan_add(&q, PURGE_FILES, "https://example.com/b");
+		plan_finish(&q);
+		batches_from_plan(&rl, &q, &c, ZONE, NULL, 0);
+		if (CHECK_INT(rl.n, 2)) {
+			body = batch_body_text(&rl.v[0]);
+			CHECK_STR(body, "{\"files\":[\"https://example.com/a\","
+				  "{\"url\":\"https://example.com/a\",\"headers\":"
+				  "{\"CF-Device-Type\":\"mobile\"}},"
+				  "{\"url\":\"https://example.com/a\",\"headers\":"
+				  "{\"CF-Device-Type\":\"tablet\","
+				  "\"Accept-Language\":\"fr\"}},"
+				  "\"https://example.com/b\"]}");
+			free(body);
+			CHECK_INT(batch_size(&rl.v[1]), 2);
+		}
+		/* Splitting keeps every item, in order. */
+		{
+			struct batch lo, hi;
+
+			batch_split(&rl.v[0], &lo, &hi);
+			CHECK_INT(batch_size(&lo), 2);
+			CHECK_INT(batch_size(&hi), 2);
+			CHECK_STR(cJSON_GetArrayItem(hi.items, 1)->valuestring,
+				  "https://example.com/b");
+			batch_release(&lo);
+			batch_release(&hi);
+		}
+		batch_list_clear(&rl);
+		plan_release(&q);
+	}
+	config_release(&c);
+	config_init(&c);
 
 	/* Everything alone, once. */
 	plan_add(&p, PURGE_EVERYTHING, NULL);
 	plan_finish(&p);
 	CHECK(p.files.n == 0 && p.tags.n == 0);
-	plan_requests(&rl, &p, ZONE, 30);
+	batches_from_plan(&rl, &p, &c, ZONE, NULL, 0);
 	if (CHECK_INT(rl.n, 1))
 		CHECK_INT(rl.v[0].kind, PURGE_EVERYTHING);
-	request_list_clear(&rl);
+	batch_list_clear(&rl);
 	plan_release(&p);
+	config_release(&c);
 	CHECK(plan_empty(&p));
 }
