@@ -337,12 +337,13 @@ static void report_outcome_problems(FILE *err, const struct run *r,
 
 		/* One line per distinct reason, not per half of a batch. */
 		for (i = 0; i < o->failures.n; i++)
-			strvec_push(&seen, o->failures.v[i]);
+			if (!r->send_error ||
+			    strcmp(o->failures.v[i], r->send_error))
+				strvec_push(&seen, o->failures.v[i]);
 		strvec_sort_unique(&seen);
 		print_list(err, "not sent: ", &seen);
 		strvec_clear(&seen);
 	}
-	(void)r;
 }
 
 void report_summary(FILE *out, FILE *err, const struct run *r)

@@ -25,6 +25,8 @@ Usage
   --other-limit N    most tags, hosts or prefixes in one request (default 30).
   --script FILE      JSON list of fault steps (see below).
   --latency-ms N     sleep N ms before every answer (default 0).
+  --refuse-item I    refuse (400, code 1014) every purge request that holds
+                     the item I (a URL, tag, host or prefix); repeatable.
 
 The server binds 127.0.0.1 on a free port and serves until SIGTERM or SIGINT
 (both exit with status 0).  It speaks HTTP/1.1 with keep-alive, one thread per
@@ -37,6 +39,7 @@ Endpoints
   POST /client/v4/zones/{zone_id}/purge_cache
   POST /client/v4/zones/{zone_id}/invalidate_cache     (same rules)
   GET  /client/v4/zones?name=NAME
+  GET  /client/v4/zones/{zone_id}
   GET  /client/v4/user/tokens/verify
   anything else                                         404, codes 7003+7000
 
@@ -114,6 +117,7 @@ PURGE_KINDS = ("files", "tags", "hosts", "prefixes", "purge_everything")
 ZONE_ID_RE = re.compile(r"[0-9a-f]{32}")
 PURGE_ROUTE_RE = re.compile(
     re.escape(API_ROOT) + r"/zones/([^/]*)/(purge_cache|invalidate_cache)")
+ZONE_GET_RE = re.compile(re.escape(API_ROOT) + r"/zones/([^/]+)")
 TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/=-]+")
 HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST_RE = re.compile(HOST_LABEL + r"(?:\." + HOST_LABEL + r")*")
@@ -532,8 +536,22 @@ def purge_answer(cfg, req, zone_id):
         return error_answer("bad_content_type", chain=chain)
     if not req.json_ok:
         return error_answer("malformed_json")
-    return validate_purge_body(cfg, req.body) or \
+    return validate_purge_body(cfg, req.body) or refused_item(cfg, req.body) or \
         success_answer({"id": secrets.token_hex(16)})
+
+
+def refused_item(cfg, body):
+    """--refuse-item ITEM: Cloudflare's answer when one item may not be
+    purged (a URL outside the zone, say); the whole request is refused."""
+    kind, items = next(iter(body.items()))
+    if not isinstance(items, list):
+        return None
+    for item in items:
+        value = item.get("url") if isinstance(item, dict) else item
+        if value in cfg.refuse_items:
+            # NOTE: code not confirmed.
+            return error_answer("bad_item", f"Invalid {kind[:-1] if kind != 'prefixes' else 'prefix'}: {value}")
+    return None
 
 
 def zone_object(name, zone_id):
@@ -563,6 +581,20 @@ def handle_zone_list(state, req):
     return Outcome(json_answer(200, env), True)
 
 
+def handle_zone_get(state, req, zone_id):
+    """GET /zones/{id}: the zone, when the credentials reach it."""
+    refusal = check_auth(state.cfg, req.headers)
+    if refusal:
+        return Outcome(refusal, False)
+    if not ZONE_ID_RE.fullmatch(zone_id):
+        return Outcome(no_route_answer("bad_zone_id", req.path), True)
+    if zone_id not in state.cfg.zones:
+        return Outcome(error_answer("auth_error"), True)
+    names = {z: n for n, z in state.cfg.zone_names.items()}
+    return Outcome(success_answer(zone_object(names.get(zone_id, "example.com"),
+                                              zone_id)), True)
+
+
 def handle_verify(state, req):
     headers = req.headers
     if headers.get("Authorization") is None:
@@ -587,6 +619,9 @@ def route(state, req):
         return handle_zone_list(state, req)
     if req.method == "GET" and req.path == API_ROOT + "/user/tokens/verify":
         return handle_verify(state, req)
+    match = ZONE_GET_RE.fullmatch(req.path)
+    if match and req.method == "GET":
+        return handle_zone_get(state, req, match.group(1))
     auth_ok = check_auth(state.cfg, req.headers) is None
     return Outcome(no_route_answer("no_route", req.path), auth_ok)
 
@@ -781,10 +816,13 @@ def parse_args(argv):
     p.add_argument("--other-limit", type=non_negative, default=30)
     p.add_argument("--script")
     p.add_argument("--latency-ms", type=non_negative, default=0)
+    p.add_argument("--refuse-item", action="append", default=[],
+                   help="refuse any purge request that holds this item")
     args = p.parse_args(argv)
     if bool(args.email) != bool(args.api_key):
         p.error("--email and --api-key go together")
     args.zone_names = dict(args.zone_name)
+    args.refuse_items = set(args.refuse_item)
     args.zones = set(args.zone or [DEFAULT_ZONE]) | set(args.zone_names.values())
     return args
 
