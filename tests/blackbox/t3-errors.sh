@@ -185,6 +185,15 @@ expect 'an unknown command and an unknown option' '
 	cfph --frobnicate range a..b 2>"$TRASH/err"; test $? = 2
 '
 
+expect 'check accepts the documented example config and names what is wrong' '
+	cfph -c "$ROOT/cf-purge-hook.ini.example" check >"$TRASH/out" &&
+	grep "is valid: zone $ZONE, public at https://example.com, 1 \[map\] section" "$TRASH/out" &&
+	write_config "$TRASH/bad.ini" "[cloudflare]
+plan = gold" &&
+	cfph -c "$TRASH/bad.ini" check 2>"$TRASH/err"; test $? = 2 &&
+	grep "line 15: .plan. in \[cloudflare\] must be free, pro, business or enterprise, not .gold." "$TRASH/err"
+'
+
 expect '--help and --version succeed' '
 	cfph --help | grep "usage: cf-purge-hook" &&
 	cfph --version | grep "^cf-purge-hook [0-9]"
