@@ -25,7 +25,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
-MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/config.o \
+MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
+	mapping/config.o \
 	mapping/change.o mapping/plan.o mapping/map.o
 PURGE = purge/batch.o purge/reply.o purge/client.o purge/pace.o \
 	purge/spool.o purge/send.o

@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] range OLD NEW\n"
 	"       cf-purge-hook [options] retry\n"
 	"       cf-purge-hook [options] check [--online]\n"
+	"       cf-purge-hook [options] explain PATH...\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 	"spool; every run resends them first, and 'retry' resends them now.\n"
 	"'check' validates the configuration; with --online it also checks\n"
 	"the credentials and the zone with Cloudflare, without purging.\n"
+	"'explain' shows what each path would purge, and why.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -148,14 +150,51 @@ static int check_command(struct run *r, int online)
 	strvec_clear(&problems);
 	if (r->opts.quiet)
 		return RUN_OK;
-	rc = printf("cf-purge-hook: '%s' is valid: zone %s, %s at %s, %zu "
-		    "[map] %s, %zu [ignore] %s%s\n", c->path,
+	rc = printf("cf-purge-hook: '%s' is valid: zone %s, %s at %s%s, "
+		    "%zu [map] %s, %zu [ignore] %s, %zu more %s%s\n", c->path,
 		    c->zone_id ? c->zone_id : c->zone_name,
-		    *c->root ? c->root : "the top", c->base_url, c->n_maps,
+		    *c->root ? c->root : "the top", c->base_urls.v[0],
+		    c->base_urls.n > 1 ? " and more" : "", c->n_maps,
 		    c->n_maps == 1 ? "section" : "sections", c->ignore.n,
-		    c->ignore.n == 1 ? "pattern" : "patterns",
+		    c->ignore.n == 1 ? "pattern" : "patterns", c->n_zones,
+		    c->n_zones == 1 ? "zone" : "zones",
 		    online ? "; the credentials and the zone work" : "");
 	return rc < 0 ? RUN_FAILED : RUN_OK;
+}
+
+static int explain_command(struct run *r, int argc, char **argv)
+{
+	struct strvec out = STRVEC_INIT;
+	struct strbuf counts = STRBUF_INIT;
+	struct err e;
+	size_t i;
+	int rc = RUN_OK;
+
+	if (run_explain(r, argc, argv, &out, &e) < 0) {
+		print_error(e.msg);
+		rc = RUN_FAILED;
+	}
+	for (i = 0; i < out.n; i++)
+		printf("%s\n", out.v[i]);
+	report_plan_counts(&counts, &r->plan);
+	printf("after planning: %s in %zu %s\n",
+	       counts.len ? counts.buf : "nothing", r->batches.n,
+	       r->batches.n == 1 ? "request" : "requests");
+	for (i = 0; i < r->plan.notes.n; i++)
+		printf("  %s\n", r->plan.notes.v[i]);
+	for (i = 0; i < r->batches.n; i++) {
+		const struct batch *b = &r->batches.v[i];
+		char *body = batch_body_text(b);
+
+		printf("  zone %s: %s\n", b->zone_id ? b->zone_id :
+		       b->zone_name ? b->zone_name : "?", body);
+		free(body);
+	}
+	strvec_clear(&out);
+	strbuf_release(&counts);
+	if (fflush(stdout) != 0)
+		rc = RUN_FAILED;
+	return rc;
 }
 
 static int run_command(struct run *r, const char *command, int argc,
@@ -165,9 +204,15 @@ static int run_command(struct run *r, const char *command, int argc,
 	struct err e;
 	int rc, is_hook = !strcmp(command, "hook");
 
+	int repo_optional = !strcmp(command, "check") ||
+			    !strcmp(command, "explain");
+
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
-	    strcmp(command, "retry") && strcmp(command, "check"))
+	    strcmp(command, "retry") && strcmp(command, "check") &&
+	    strcmp(command, "explain"))
 		return usage_error("unknown command '%s'", command);
+	if (!strcmp(command, "explain") && !argc)
+		return usage_error("%s", "'explain' takes one or more paths");
 	if (online && strcmp(command, "check"))
 		return usage_error("%s", "--online goes with 'check' only");
 	if ((is_hook || !strcmp(command, "retry") ||
@@ -188,10 +233,10 @@ static int run_command(struct run *r, const char *command, int argc,
 		}
 	}
 
-	/* check works without a repository when given a config file. */
+	/* check and explain work without a repository, given a config. */
 	if (run_open_repo(r, &e) < 0 &&
-	    (strcmp(command, "check") || (!r->opts.config_path &&
-					  !getenv("CF_PURGE_HOOK_CONFIG")))) {
+	    (!repo_optional || (!r->opts.config_path &&
+				!getenv("CF_PURGE_HOOK_CONFIG")))) {
 		strbuf_release(&input);
 		print_error(e.msg);
 		return RUN_USAGE;
@@ -205,6 +250,8 @@ static int run_command(struct run *r, const char *command, int argc,
 	}
 	if (!strcmp(command, "check"))
 		return check_command(r, online);
+	if (!strcmp(command, "explain"))
+		return explain_command(r, argc, argv);
 
 	rc = 0;
 	if (is_hook)
@@ -218,13 +265,17 @@ static int run_command(struct run *r, const char *command, int argc,
 	}
 
 	if (run_plan(r, &e) < 0) {
+		report_ranges(stderr, r);
 		print_error(e.msg);
 		return RUN_FAILED;
 	}
 	report_ranges(stderr, r);
+	for (size_t i = 0; i < r->tree_errors.n; i++)
+		print_error(r->tree_errors.v[i]);
+	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
-		return finish(r, RUN_OK);
-	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : RUN_OK);
+		return finish(r, rc);
+	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
 }
 
 int main(int argc, char **argv)

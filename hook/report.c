@@ -159,6 +159,11 @@ int report_json(FILE *out, const struct run *r)
 	cJSON_AddItemToObject(root, "ranges", ranges_json(r));
 	cJSON_AddItemToObject(root, "changes", changes_json(r));
 	cJSON_AddItemToObject(root, "requests", requests_json(r));
+	if (r->plan.notes.n)
+		cJSON_AddItemToObject(root, "notes", strings_json(&r->plan.notes));
+	if (r->tree_errors.n)
+		cJSON_AddItemToObject(root, "config_errors",
+				      strings_json(&r->tree_errors));
 	if (r->sent) {
 		struct run_totals t;
 
@@ -353,6 +358,12 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 	size_t i, n = r->batches.n;
 
 	report_plan_counts(&sb, &r->plan);
+	if (!r->opts.quiet)
+		for (i = 0; i < r->plan.notes.n; i++) {
+			fputs(PREFIX, err);
+			put_safe(err, r->plan.notes.v[i]);
+			fputc('\n', err);
+		}
 	if (r->opts.dry_run) {
 		if (!r->opts.json)
 			for (i = 0; i < n; i++) {

@@ -54,6 +54,7 @@ void run_release(struct run *r)
 	free(r->spool_dir);
 	free(r->zone_id);
 	free(r->send_error);
+	strvec_clear(&r->tree_errors);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -244,6 +245,84 @@ out:
 	return rc;
 }
 
+/* Pushed config files larger than this are refused. */
+#define MAX_TREE_CONFIG (64 * 1024)
+
+/*
+ * Loads r->config's file again and adds the layer from the pushed commit
+ * rg->new_hex into *tc. Returns 1 when the tree has no such file (tc is
+ * then unused), 0 when tc holds the combined config, -1 when the layer is
+ * broken (its problems are in r->tree_errors; tc is released).
+ */
+static int load_tree_config(struct run *r, const struct range *rg,
+			    struct config *tc)
+{
+	const char *name = r->config.tree_config;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	struct err e;
+	char *label = NULL;
+	int rc = -1;
+
+	if (tree_of(&tree, r, rg->new_hex, rg->ref, &e) < 0) {
+		strvec_push(&r->tree_errors, e.msg);
+		return -1;
+	}
+	if (git_tree_entry_bypath(&te, tree, name) < 0) {
+		git_tree_free(tree);
+		return 1;
+	}
+	label = xasprintf("%.7s:%s", rg->new_hex, name);
+	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
+	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB_EXECUTABLE) {
+		strvec_pushf(&r->tree_errors, "cannot read '%s': not a "
+			     "regular file", label);
+		goto out;
+	}
+	if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(te)) < 0) {
+		strvec_pushf(&r->tree_errors, "cannot read '%s': %s", label,
+			     git_message());
+		goto out;
+	}
+	if (git_blob_rawsize(blob) > MAX_TREE_CONFIG) {
+		strvec_pushf(&r->tree_errors, "cannot read '%s': larger than "
+			     "%d bytes", label, MAX_TREE_CONFIG);
+		goto out;
+	}
+	config_init(tc);
+	if (config_load_file(tc, r->config.path) < 0 ||
+	    config_load_tree(tc, label, git_blob_rawcontent(blob),
+			     (size_t)git_blob_rawsize(blob)) < 0) {
+		size_t i;
+
+		for (i = 0; i < tc->errors.n; i++)
+			strvec_push(&r->tree_errors, tc->errors.v[i]);
+		config_release(tc);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(label);
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	return rc;
+}
+
+/* Collapse, max_urls, then the batches. */
+static int finish_plan(struct run *r, struct err *e)
+{
+	plan_finish(&r->plan);
+	plan_collapse(&r->plan, (size_t)r->config.collapse_threshold);
+	if (plan_cap(&r->plan, (size_t)r->config.max_urls,
+		     r->config.fallback == FALLBACK_FAIL, e) < 0)
+		return -1;
+	batches_from_plan(&r->batches, &r->plan, &r->config, r->config.zone_id,
+			  r->config.zone_name, (double)time(NULL));
+	return 0;
+}
+
 int run_plan(struct run *r, struct err *e)
 {
 	size_t i;
@@ -251,6 +330,8 @@ int run_plan(struct run *r, struct err *e)
 	for (i = 0; i < r->n_ranges; i++) {
 		struct range *rg = &r->ranges[i];
 		struct change_list one = CHANGE_LIST_INIT;
+		struct config tc;
+		int layer = 1;
 
 		if (rg->action == RANGE_EVERYTHING)
 			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
@@ -260,12 +341,48 @@ int run_plan(struct run *r, struct err *e)
 			return -1;
 		one.v = r->changes.v + rg->first_change;
 		one.n = rg->n_changes;
-		map_changes(&r->plan, &r->config, &one);
+		if (r->config.tree_config && one.n)
+			layer = load_tree_config(r, rg, &tc);
+		if (layer < 0) {
+			/* Never purge less than what changed. */
+			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+			strvec_pushf(&r->plan.notes, "purging everything: the "
+				     "pushed '%s' is broken, so what the "
+				     "changes map to is unknown",
+				     r->config.tree_config);
+			continue;
+		}
+		map_changes(&r->plan, layer == 0 ? &tc : &r->config, &one);
+		if (layer == 0)
+			config_release(&tc);
 	}
-	plan_finish(&r->plan);
-	batches_from_plan(&r->batches, &r->plan, &r->config, r->config.zone_id,
-			  r->config.zone_name, (double)time(NULL));
-	return 0;
+	return finish_plan(r, e);
+}
+
+int run_explain(struct run *r, int n, char **paths, struct strvec *out,
+		struct err *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(paths[i]);
+		int gitlink = len > 1 && paths[i][len - 1] == '/';
+		char *path = xstrndup(paths[i], gitlink ? len - 1 : len);
+		size_t first = out->n, k;
+
+		strvec_pushf(out, "%s%s", path, gitlink ? " (submodule)" : "");
+		map_path(&r->plan, &r->config, path, gitlink, out);
+		if (out->n == first + 1)
+			strvec_push(out, "nothing matches: purges nothing");
+		for (k = first + 1; k < out->n; k++) {
+			char *line = xasprintf("  %s", out->v[k]);
+
+			free(out->v[k]);
+			out->v[k] = line;
+		}
+		free(path);
+	}
+	return finish_plan(r, e);
 }
 
 /* Where the spool lives: [cloudflare] spool_dir, or the git directory. */

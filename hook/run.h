@@ -61,6 +61,7 @@ struct run {
 	char *spool_dir;		/* owned */
 	char *zone_id;			/* owned; resolved from zone_name */
 	char *send_error;		/* owned; why nothing could be sent */
+	struct strvec tree_errors;	/* problems in pushed tree configs */
 	int sent;			/* run_send ran */
 	double seconds;			/* time spent sending */
 };
@@ -101,8 +102,22 @@ int run_add_hook_input(struct run *r, const char *buf, size_t len,
 int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
 		  struct err *e);
 
-/* Diffs every range that purges, maps and plans (RUN_FAILED). */
+/*
+ * Diffs every range that purges, maps (with the pushed tree's config
+ * layer when [hook] tree_config is set) and plans: collapse and max_urls
+ * included. A broken tree config is noted in r->tree_errors and makes the
+ * run purge everything, since what the changes map to is then unknown.
+ * Returns 0, or -1 with e set (RUN_FAILED).
+ */
 int run_plan(struct run *r, struct err *e);
+
+/*
+ * Maps paths as if they had changed, without a repository, appending to
+ * out what explains each, then plans them all together. Returns 0, or -1
+ * with e set when planning refuses (max_urls with fallback = fail).
+ */
+int run_explain(struct run *r, int n, char **paths, struct strvec *out,
+		struct err *e);
 
 /*
  * Sends what earlier runs spooled, then this run's batches (none for the

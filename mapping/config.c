@@ -30,6 +30,8 @@ struct reader {
 	int known;		/* the current section is one we read */
 	int branches_set;	/* [hook] branches replaced the default */
 	int token_env_set;	/* api_token_env was written */
+	int tree;		/* reading the restricted layer from a push */
+	struct zone_rule *zone;	/* the [zone] section being read, or NULL */
 	unsigned limits_set;	/* SET_* bits */
 	const char *name;	/* the file name for messages */
 	/* Line of the first setting of each scalar key, to refuse repeats. */
@@ -465,11 +467,25 @@ static void site_key(struct reader *r, const char *key, const char *v)
 	struct config *c = r->c;
 
 	if (!strcmp(key, "base_url")) {
-		const char *why = url_problem(v);
-		if (why)
-			add_error(r, r->line, "'base_url' in [site]: %s", why);
-		free(c->base_url);
-		c->base_url = strip_trailing_slashes(v);
+		struct strvec items = STRVEC_INIT;
+		size_t i;
+
+		if (!split_list(&items, v))
+			add_error(r, r->line, "'base_url' in [site] is empty");
+		for (i = 0; i < items.n; i++) {
+			const char *why = url_problem(items.v[i]);
+
+			if (why)
+				add_error(r, r->line, "'base_url' in [site]: "
+					  "'%s': %s", items.v[i], why);
+			strvec_push_owned(&c->base_urls,
+					  strip_trailing_slashes(items.v[i]));
+		}
+		strvec_clear(&items);
+	} else if (!strcmp(key, "pretty_urls")) {
+		if (parse_bool(v, &c->pretty_urls) < 0)
+			add_error(r, r->line, "'pretty_urls' in [site] must be "
+				  "true or false");
 	} else if (!strcmp(key, "root")) {
 		char *root = strip_trailing_slashes(v);
 		if (root[0] == '/' || !strcmp(root, "..") ||
@@ -515,6 +531,11 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		else
 			add_error(r, r->line, "'on_create' in [hook] must be "
 				  "'skip' or 'everything', not '%s'", v);
+	} else if (!strcmp(key, "tree_config")) {
+		if (!*v || v[0] == '/' || strstr(v, ".."))
+			add_error(r, r->line, "'tree_config' in [hook] must be "
+				  "a path inside the repository");
+		set_string(&c->tree_config, v);
 	} else {
 		add_error(r, r->line, "unknown key '%s' in [hook]", key);
 	}
@@ -538,6 +559,33 @@ static void ignore_key(struct reader *r, const char *key, const char *v)
 	strvec_clear(&items);
 }
 
+static void add_template(struct reader *r, struct template ***v, size_t *n,
+			 const char *text, int is_url)
+{
+	struct template *t;
+	struct err e;
+
+	if (template_compile(&t, text, &e) < 0) {
+		add_error(r, r->line, "%s", e.msg);
+		return;
+	}
+	if (is_url && !template_uses_base(t) && strncmp(text, "https://", 8) &&
+	    strncmp(text, "http://", 7)) {
+		add_error(r, r->line, "url '%s' in [%s] must start with "
+			  "{base}, https:// or http://", text, r->section);
+		template_free(t);
+		return;
+	}
+	if (!is_url && strpbrk(text, "?#")) {
+		add_error(r, r->line, "prefix '%s' in [%s] must be a host "
+			  "and path without a query string", text, r->section);
+		template_free(t);
+		return;
+	}
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = t;
+}
+
 static void map_key(struct reader *r, const char *key, const char *v)
 {
 	struct map_rule *m = r->map;
@@ -551,26 +599,26 @@ static void map_key(struct reader *r, const char *key, const char *v)
 				add_error(r, r->line, "tag '%s' in [%s] "
 					  "contains white space", m->tags.v[i],
 					  r->section);
+	} else if (!strcmp(key, "url")) {
+		add_template(r, &m->urls, &m->n_urls, v, 1);
 	} else if (!strcmp(key, "prefixes")) {
 		struct strvec items = STRVEC_INIT;
 
 		split_list(&items, v);
-		for (i = 0; i < items.n; i++) {
-			const char *p = items.v[i];
-			const char *s = strstr(p, "://");
-
-			if (s && (!strncmp(p, "https://", 8) ||
-				  !strncmp(p, "http://", 7)))
-				p = s + 3;
-			if (strpbrk(p, "?#") || strstr(p, "://") ||
-			    !*p || *p == '/')
-				add_error(r, r->line, "prefix '%s' in [%s] "
-					  "must be a host and path without a "
-					  "query string", items.v[i], r->section);
-			else
-				strvec_push(&m->prefixes, p);
-		}
+		for (i = 0; i < items.n; i++)
+			add_template(r, &m->prefixes, &m->n_prefixes,
+				     items.v[i], 0);
 		strvec_clear(&items);
+	} else if (!strcmp(key, "strip")) {
+		if (m->strip)
+			add_error(r, r->line, "'strip' in [%s] is set twice",
+				  r->section);
+		free(m->strip);
+		m->strip = xstrdup(v);
+	} else if (!strcmp(key, "hosts") && r->tree) {
+		add_error(r, r->line, "'hosts' in [%s] cannot come from the "
+			  "pushed tree; set it in the server's configuration",
+			  r->section);
 	} else if (!strcmp(key, "hosts")) {
 		first = m->hosts.n;
 		split_list(&m->hosts, v);
@@ -586,6 +634,44 @@ static void map_key(struct reader *r, const char *key, const char *v)
 	} else {
 		add_error(r, r->line, "unknown key '%s' in [%s]", key,
 			  r->section);
+	}
+}
+
+static void zone_key(struct reader *r, const char *key, const char *v)
+{
+	if (strcmp(key, "zone_id")) {
+		add_error(r, r->line, "unknown key '%s' in [%s]", key,
+			  r->section);
+		return;
+	}
+	if (!is_hex32(v))
+		add_error(r, r->line, "'zone_id' in [%s] must be 32 lowercase "
+			  "hex digits", r->section);
+	set_string(&r->zone->zone_id, v);
+}
+
+static void plan_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "collapse_threshold")) {
+		if (parse_long(v, 0, 1000000, &c->collapse_threshold) < 0)
+			add_error(r, r->line, "'collapse_threshold' in [plan] "
+				  "must be a number (0 turns it off)");
+	} else if (!strcmp(key, "max_urls")) {
+		if (parse_long(v, 1, 100000000, &c->max_urls) < 0)
+			add_error(r, r->line, "'max_urls' in [plan] must be a "
+				  "positive number");
+	} else if (!strcmp(key, "fallback")) {
+		if (!strcmp(v, "everything"))
+			c->fallback = FALLBACK_EVERYTHING;
+		else if (!strcmp(v, "fail"))
+			c->fallback = FALLBACK_FAIL;
+		else
+			add_error(r, r->line, "'fallback' in [plan] must be "
+				  "'everything' or 'fail', not '%s'", v);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [plan]", key);
 	}
 }
 
@@ -608,11 +694,19 @@ static void start_map(struct reader *r)
 		return;
 	}
 	text = xstrndup(open + 1, (size_t)(close - open - 1));
+	if (text[0] == '!') {
+		add_error(r, r->section_line, "[%s]: a [map] pattern cannot "
+			  "start with '!'; use [ignore] to leave paths out",
+			  r->section);
+		free(text);
+		return;
+	}
 	r->c->maps = xrealloc(r->c->maps,
 			      (r->c->n_maps + 1) * sizeof(*r->c->maps));
 	m = &r->c->maps[r->c->n_maps];
 	memset(m, 0, sizeof(*m));
 	m->line = r->section_line;
+	m->source = r->c->sources.v[r->c->sources.n - 1];
 	if (pattern_compile(&m->pattern, text, &e) < 0) {
 		add_error(r, r->section_line, "pattern '%s': %s", text, e.msg);
 		free(text);
@@ -629,18 +723,79 @@ static int is_map_section(const char *s)
 	       (s[3] == ' ' || s[3] == '\t' || s[3] == '"');
 }
 
+/* Parses 'zone "HOST"' and starts a new zone rule. */
+static void start_zone(struct reader *r)
+{
+	const char *s = r->section + 4;
+	const char *close;
+	struct zone_rule *z;
+	size_t i;
+	char *host;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	close = strrchr(s, '"');
+	if (*s != '"' || close == s || close[1] != '\0' || close == s + 1) {
+		add_error(r, r->line, "section [%s] must be written "
+			  "[zone \"HOSTNAME\"]", r->section);
+		return;
+	}
+	host = xstrndup(s + 1, (size_t)(close - s - 1));
+	if (strpbrk(host, "/:?# \t")) {
+		add_error(r, r->line, "[%s]: '%s' is not a host name",
+			  r->section, host);
+		free(host);
+		return;
+	}
+	for (i = 0; i < r->c->n_zones; i++)
+		if (!strcmp(r->c->zones[i].host, host)) {
+			add_error(r, r->line, "[%s] repeats the section of "
+				  "line %d", r->section, r->c->zones[i].line);
+			free(host);
+			return;
+		}
+	r->c->zones = xrealloc(r->c->zones,
+			       (r->c->n_zones + 1) * sizeof(*r->c->zones));
+	z = &r->c->zones[r->c->n_zones++];
+	z->host = host;
+	z->zone_id = NULL;
+	z->line = r->line;
+	r->zone = z;
+}
+
+
+static int is_zone_section(const char *s)
+{
+	return !strncmp(s, "zone", 4) &&
+	       (s[4] == ' ' || s[4] == '\t' || s[4] == '"');
+}
+
 /* Called by the reader for each section header, keys or not. */
 static void begin_section(struct reader *r)
 {
 	const char *s = r->section;
 
 	r->known = 0;
-	if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
-	    !strcmp(s, "hook") || !strcmp(s, "ignore")) {
+	r->zone = NULL;
+	if (r->tree && (is_map_section(s) || !strcmp(s, "ignore") ||
+			!strcmp(s, "site"))) {
+		r->known = 1;
+		if (is_map_section(s))
+			start_map(r);
+	} else if (r->tree) {
+		add_error(r, r->line, "[%s] cannot come from the pushed tree "
+			  "(only [map], [ignore] and [site] pretty_urls can); "
+			  "set it in the server's configuration", s);
+	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
+		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
+		   !strcmp(s, "plan")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
 		start_map(r);
+	} else if (is_zone_section(s)) {
+		r->known = 1;
+		start_zone(r);
 	} else {
 		add_error(r, r->line, "unknown section [%s]", s);
 	}
@@ -663,9 +818,19 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "cloudflare")) {
 		if (first_setting(r, section, key))
 			cloudflare_key(r, key, val);
+	} else if (!strcmp(section, "site") && r->tree &&
+		   strcmp(key, "pretty_urls")) {
+		add_error(r, r->line, "'%s' in [site] cannot come from the "
+			  "pushed tree (only pretty_urls can)", key);
 	} else if (!strcmp(section, "site")) {
 		if (!strcmp(key, "variant") || first_setting(r, section, key))
 			site_key(r, key, val);
+	} else if (!strcmp(section, "plan")) {
+		if (first_setting(r, section, key))
+			plan_key(r, key, val);
+	} else if (r->zone) {
+		if (first_setting(r, section, key))
+			zone_key(r, key, val);
 	} else if (!strcmp(section, "hook")) {
 		if (!strcmp(key, "branches") || first_setting(r, section, key))
 			hook_key(r, key, val);
@@ -674,6 +839,8 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (r->map) {
 		if (strcmp(key, "everything") || first_setting(r, section, key))
 			map_key(r, key, val);
+	} else if (is_zone_section(section) && !r->zone) {
+		/* The section header was reported already. */
 	}
 	free(v);
 	return 1;
@@ -695,6 +862,12 @@ void config_init(struct config *c)
 	strvec_push(&c->branches, "main");
 	strvec_push(&c->branches, "master");
 	c->on_create = ON_CREATE_SKIP;
+	/*
+	 * About 34 requests of 30 URLs: past that, one purge of everything
+	 * costs the cache less than a long run of requests and the rate limit.
+	 */
+	c->max_urls = 1000;
+	c->fallback = FALLBACK_EVERYTHING;
 }
 
 /* Applies the plan's limits and checks keys that depend on each other. */
@@ -748,8 +921,8 @@ static int has_error_on_line(const struct config *c, const char *name,
 	return found;
 }
 
-int config_load_buffer(struct config *c, const char *name, const char *buf,
-		       size_t len)
+static void load(struct config *c, const char *name, const char *buf,
+		 size_t len, int tree)
 {
 	struct reader r;
 	int rc;
@@ -759,20 +932,56 @@ int config_load_buffer(struct config *c, const char *name, const char *buf,
 	r.len = len;
 	r.c = c;
 	r.name = name;
-	free(c->path);
-	c->path = xstrdup(name);
+	r.tree = tree;
+	strvec_push(&c->sources, name);
 
 	rc = ini_parse_stream(read_line, &r, handler, &r);
 	if (rc > 0 && !has_error_on_line(c, name, rc))
 		add_error(&r, rc, "expected '[section]' or 'key = value'");
+	if (!tree) {
+		size_t i;
 
-	finish_cloudflare(&r);
-	if (!c->base_url)
-		add_error(&r, 0, "'base_url' is missing from [site]");
-
+		finish_cloudflare(&r);
+		if (!c->base_urls.n)
+			add_error(&r, 0, "'base_url' is missing from [site]");
+		for (i = 0; i < c->n_zones; i++)
+			if (!c->zones[i].zone_id)
+				add_error(&r, c->zones[i].line, "[zone \"%s\"] "
+					  "has no 'zone_id'",
+					  c->zones[i].host);
+	}
 	free(r.section);
 	strvec_clear(&r.seen);
+}
+
+int config_load_buffer(struct config *c, const char *name, const char *buf,
+		       size_t len)
+{
+	free(c->path);
+	c->path = xstrdup(name);
+	load(c, name, buf, len, 0);
 	return c->errors.n ? -1 : 0;
+}
+
+int config_load_tree(struct config *c, const char *name, const char *buf,
+		     size_t len)
+{
+	size_t before = c->errors.n;
+
+	load(c, name, buf, len, 1);
+	return c->errors.n > before ? -1 : 0;
+}
+
+const char *config_zone_for_host(const struct config *c, const char *host,
+				 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_zones; i++)
+		if (strlen(c->zones[i].host) == len &&
+		    !strncmp(c->zones[i].host, host, len))
+			return c->zones[i].zone_id;
+	return c->zone_id;
 }
 
 int config_load_file(struct config *c, const char *path)
@@ -819,17 +1028,33 @@ void config_release(struct config *c)
 	free(c->ca_bundle);
 	free(c->spool_dir);
 	strvec_clear(&c->variants);
-	free(c->base_url);
+	strvec_clear(&c->base_urls);
 	free(c->root);
 	free(c->index);
 	strvec_clear(&c->branches);
+	free(c->tree_config);
 	for (i = 0; i < c->n_maps; i++) {
-		pattern_free(c->maps[i].pattern);
-		strvec_clear(&c->maps[i].tags);
-		strvec_clear(&c->maps[i].prefixes);
-		strvec_clear(&c->maps[i].hosts);
+		struct map_rule *m = &c->maps[i];
+		size_t j;
+
+		pattern_free(m->pattern);
+		free(m->strip);
+		for (j = 0; j < m->n_urls; j++)
+			template_free(m->urls[j]);
+		free(m->urls);
+		for (j = 0; j < m->n_prefixes; j++)
+			template_free(m->prefixes[j]);
+		free(m->prefixes);
+		strvec_clear(&m->tags);
+		strvec_clear(&m->hosts);
 	}
 	free(c->maps);
+	for (i = 0; i < c->n_zones; i++) {
+		free(c->zones[i].host);
+		free(c->zones[i].zone_id);
+	}
+	free(c->zones);
+	strvec_clear(&c->sources);
 	pattern_list_clear(&c->ignore);
 	strvec_clear(&c->errors);
 	memset(c, 0, sizeof(*c));

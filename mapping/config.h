@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "pattern.h"
+#include "template.h"
 #include "util.h"
 
 #define CONFIG_DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
@@ -40,14 +41,31 @@ enum on_create {
 	ON_CREATE_EVERYTHING
 };
 
+enum fallback {
+	FALLBACK_EVERYTHING,	/* past max_urls, purge everything once */
+	FALLBACK_FAIL		/* past max_urls, purge nothing and fail */
+};
+
 /* One [map "PATTERN"] section. */
 struct map_rule {
 	struct pattern *pattern;
 	int line;		/* of the section header */
+	const char *source;	/* the file it came from; borrowed */
+	char *strip;		/* removed from the front of {path}, or NULL */
+	struct template **urls;
+	size_t n_urls;
+	struct template **prefixes;	/* expanded without a scheme */
+	size_t n_prefixes;
 	struct strvec tags;
-	struct strvec prefixes;	/* stored without a scheme */
 	struct strvec hosts;
 	int everything;
+};
+
+/* One [zone "HOSTNAME"] section: that host's purges go to its own zone. */
+struct zone_rule {
+	char *host;
+	char *zone_id;
+	int line;
 };
 
 struct config {
@@ -76,7 +94,8 @@ struct config {
 	double backoff;		/* seconds before the first retry */
 
 	/* [site] */
-	char *base_url;		/* without a trailing slash */
+	struct strvec base_urls;	/* each without a trailing slash */
+	int pretty_urls;	/* also purge pages without .html */
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
 	/*
@@ -88,10 +107,19 @@ struct config {
 	/* [hook] */
 	struct strvec branches;	/* globs on the name below refs/heads/ */
 	enum on_create on_create;
+	char *tree_config;	/* a config file read from the pushed tree */
+
+	/* [plan] */
+	long collapse_threshold;	/* 0: off */
+	long max_urls;
+	enum fallback fallback;
 
 	struct map_rule *maps;
 	size_t n_maps;
 	struct pattern_list ignore;
+	struct zone_rule *zones;
+	size_t n_zones;
+	struct strvec sources;	/* names of the files read, for map_rule */
 
 	/*
 	 * Every problem found while loading, each a complete message such as
@@ -114,6 +142,21 @@ int config_load_file(struct config *c, const char *path);
 /* The same for len bytes at buf; name is used in messages. */
 int config_load_buffer(struct config *c, const char *name, const char *buf,
 		       size_t len);
+
+/*
+ * Adds to a loaded configuration the layer read from the pushed tree
+ * ([hook] tree_config): only [map] (without hosts), [ignore] and [site]
+ * pretty_urls may be there, since anyone who can push can change it; any
+ * other section or key is an error. Returns 0, or -1 with the problems
+ * appended to c->errors.
+ */
+int config_load_tree(struct config *c, const char *name, const char *buf,
+		     size_t len);
+
+/* The zone id for purges of host: its [zone], else [cloudflare]'s (which
+ * may be NULL when zone_name is used). */
+const char *config_zone_for_host(const struct config *c, const char *host,
+				 size_t len);
 
 void config_release(struct config *c);
 

@@ -1,12 +1,17 @@
 #include "map.h"
 #include "pattern.h"
+#include "template.h"
 #include "urlenc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-void map_file_url(struct strbuf *out, const char *base_url, const char *rel)
+/* Cloudflare refuses prefixes with more slashes than this. */
+#define MAX_PREFIX_SLASHES 31
+
+void map_file_url(struct strbuf *out, const char *base, const char *rel)
 {
-	strbuf_addstr(out, base_url);
+	strbuf_addstr(out, base);
 	strbuf_addch(out, '/');
 	urlenc_path(out, rel, strlen(rel));
 }
@@ -31,76 +36,177 @@ static const char *below_root(const struct config *c, const char *path,
 	return path + n + 1;
 }
 
-static size_t add_site_urls(struct plan *plan, const struct config *c,
-			    const char *rel, int is_gitlink)
+/* Adds item and notes it for explain. */
+static void add(struct plan *plan, enum purge_kind kind, const char *item,
+		struct strvec *explain, const char *why)
 {
-	struct strbuf sb = STRBUF_INIT;
+	plan_add(plan, kind, item);
+	if (explain)
+		strvec_pushf(explain, "%s: %s %s", why,
+			     kind == PURGE_EVERYTHING ? "everything" :
+			     purge_kind_key(kind), item ? item : "");
+}
+
+/*
+ * Turns a URL or scheme-less prefix into what Cloudflare takes as a
+ * prefix: no scheme, and at most MAX_PREFIX_SLASHES slashes (a deeper one
+ * is cut back to a shallower folder, which purges more, never less).
+ */
+static void add_prefix(struct plan *plan, const char *text,
+		       struct strvec *explain, const char *why)
+{
+	const char *p = strstr(text, "://");
+	char *s = xstrdup(p ? p + 3 : text);
+	size_t i, slashes = 0;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] == '/' && ++slashes == MAX_PREFIX_SLASHES) {
+			s[i + 1] = '\0';
+			break;
+		}
+	add(plan, PURGE_PREFIXES, s, explain, why);
+	free(s);
+}
+
+static size_t add_site_urls(struct plan *plan, const struct config *c,
+			    const char *rel, int is_gitlink,
+			    struct strvec *explain)
+{
+	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
 	const char *slash = strrchr(rel, '/');
 	const char *name = slash ? slash + 1 : rel;
-	size_t added = 0;
+	size_t added = 0, b;
 
-	if (is_gitlink) {
-		/*
-		 * A submodule's content is unknown here, so everything below
-		 * its folder goes, sent as a prefix: no scheme, as Cloudflare
-		 * requires.
-		 */
-		const char *base = strstr(c->base_url, "://") + 3;
+	strbuf_addf(&why, "[site] root '%s'", *c->root ? c->root : "");
+	for (b = 0; b < c->base_urls.n; b++) {
+		const char *base = c->base_urls.v[b];
 
-		strbuf_addstr(&sb, base);
-		strbuf_addch(&sb, '/');
-		if (*rel) {
-			urlenc_path(&sb, rel, strlen(rel));
-			strbuf_addch(&sb, '/');
-		}
-		plan_add(plan, PURGE_PREFIXES, strbuf_str(&sb));
-		strbuf_release(&sb);
-		return 1;
-	}
-
-	map_file_url(&sb, c->base_url, rel);
-	plan_add(plan, PURGE_FILES, strbuf_str(&sb));
-	added++;
-
-	if (*c->index && !strcmp(name, c->index)) {
 		strbuf_setlen(&sb, 0);
-		strbuf_addstr(&sb, c->base_url);
-		strbuf_addch(&sb, '/');
-		urlenc_path(&sb, rel, (size_t)(name - rel));
-		plan_add(plan, PURGE_FILES, strbuf_str(&sb));
+		if (is_gitlink) {
+			/*
+			 * A submodule's content is unknown here, so everything
+			 * below its folder goes.
+			 */
+			strbuf_addstr(&sb, base);
+			strbuf_addch(&sb, '/');
+			if (*rel) {
+				urlenc_path(&sb, rel, strlen(rel));
+				strbuf_addch(&sb, '/');
+			}
+			add_prefix(plan, sb.buf, explain, why.buf);
+			added++;
+			continue;
+		}
+		map_file_url(&sb, base, rel);
+		add(plan, PURGE_FILES, sb.buf, explain, why.buf);
 		added++;
+		if (c->pretty_urls) {
+			const char *dot = strrchr(name, '.');
+
+			if (dot && dot > name && (!strcmp(dot, ".html") ||
+						  !strcmp(dot, ".htm")) &&
+			    strcmp(name, c->index)) {
+				strbuf_setlen(&sb, sb.len - strlen(dot));
+				add(plan, PURGE_FILES, sb.buf, explain, why.buf);
+				added++;
+			}
+		}
+		if (*c->index && !strcmp(name, c->index)) {
+			strbuf_setlen(&sb, 0);
+			strbuf_addstr(&sb, base);
+			strbuf_addch(&sb, '/');
+			urlenc_path(&sb, rel, (size_t)(name - rel));
+			add(plan, PURGE_FILES, sb.buf, explain, why.buf);
+			added++;
+			if (c->pretty_urls && name > rel) {
+				strbuf_setlen(&sb, sb.len - 1);
+				add(plan, PURGE_FILES, sb.buf, explain,
+				    why.buf);
+				added++;
+			}
+		}
 	}
 	strbuf_release(&sb);
+	strbuf_release(&why);
+	return added;
+}
+
+/* Expands t for each base (or once) and adds the results as kind. */
+static size_t add_template_items(struct plan *plan, const struct config *c,
+				 const struct template *t, const char *path,
+				 enum purge_kind kind, struct strvec *explain,
+				 const char *why)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = template_uses_base(t) ? c->base_urls.n : 1, b;
+
+	for (b = 0; b < n; b++) {
+		strbuf_setlen(&sb, 0);
+		template_expand(&sb, t, c->base_urls.n ? c->base_urls.v[b] : "",
+				path);
+		if (kind == PURGE_PREFIXES)
+			add_prefix(plan, strbuf_str(&sb), explain, why);
+		else
+			add(plan, kind, strbuf_str(&sb), explain, why);
+	}
+	strbuf_release(&sb);
+	return n;
+}
+
+static size_t apply_rule(struct plan *plan, const struct config *c,
+			 const struct map_rule *m, const char *path,
+			 struct strvec *explain)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *spath = path;
+	size_t added = 0, j;
+
+	strbuf_addf(&why, "[map \"%s\"] (%s line %d)",
+		    pattern_text(m->pattern), m->source, m->line);
+	if (m->strip && !strncmp(path, m->strip, strlen(m->strip)))
+		spath = path + strlen(m->strip);
+	for (j = 0; j < m->n_urls; j++)
+		added += add_template_items(plan, c, m->urls[j], spath,
+					    PURGE_FILES, explain, why.buf);
+	for (j = 0; j < m->n_prefixes; j++)
+		added += add_template_items(plan, c, m->prefixes[j], spath,
+					    PURGE_PREFIXES, explain, why.buf);
+	for (j = 0; j < m->tags.n; j++)
+		add(plan, PURGE_TAGS, m->tags.v[j], explain, why.buf);
+	for (j = 0; j < m->hosts.n; j++)
+		add(plan, PURGE_HOSTS, m->hosts.v[j], explain, why.buf);
+	added += m->tags.n + m->hosts.n;
+	if (m->everything) {
+		add(plan, PURGE_EVERYTHING, NULL, explain, why.buf);
+		added++;
+	}
+	if (explain && !added)
+		strvec_pushf(explain, "%s: matched, adds nothing", why.buf);
+	strbuf_release(&why);
 	return added;
 }
 
 size_t map_path(struct plan *plan, const struct config *c, const char *path,
-		int is_gitlink)
+		int is_gitlink, struct strvec *explain)
 {
 	const char *rel;
-	size_t added = 0, i, j;
+	size_t added = 0, i;
 
-	if (pattern_list_match(&c->ignore, path, is_gitlink))
+	if (pattern_list_match(&c->ignore, path, is_gitlink)) {
+		if (explain)
+			strvec_push(explain, "[ignore]: ignored, purges nothing");
 		return 0;
+	}
 	rel = below_root(c, path, is_gitlink);
 	if (rel)
-		added += add_site_urls(plan, c, rel, is_gitlink);
-	for (i = 0; i < c->n_maps; i++) {
-		const struct map_rule *m = &c->maps[i];
-
-		if (!pattern_match(m->pattern, path, is_gitlink))
-			continue;
-		for (j = 0; j < m->tags.n; j++)
-			plan_add(plan, PURGE_TAGS, m->tags.v[j]);
-		for (j = 0; j < m->prefixes.n; j++)
-			plan_add(plan, PURGE_PREFIXES, m->prefixes.v[j]);
-		for (j = 0; j < m->hosts.n; j++)
-			plan_add(plan, PURGE_HOSTS, m->hosts.v[j]);
-		if (m->everything)
-			plan_add(plan, PURGE_EVERYTHING, NULL);
-		added += m->tags.n + m->prefixes.n + m->hosts.n +
-			 (m->everything ? 1 : 0);
-	}
+		added += add_site_urls(plan, c, rel, is_gitlink, explain);
+	else if (explain)
+		strvec_pushf(explain, "[site] root '%s': not below it",
+			     c->root);
+	for (i = 0; i < c->n_maps; i++)
+		if (pattern_match(c->maps[i].pattern, path, is_gitlink) &&
+		    !pattern_negated(c->maps[i].pattern))
+			added += apply_rule(plan, c, &c->maps[i], path, explain);
 	return added;
 }
 
@@ -116,7 +222,8 @@ size_t map_changes(struct plan *plan, const struct config *c,
 			continue;
 		if (ch->old_path)
 			added += map_path(plan, c, ch->old_path,
-					  ch->old_mode == CHANGE_MODE_GITLINK);
+					  ch->old_mode == CHANGE_MODE_GITLINK,
+					  NULL);
 		/*
 		 * A type change between a file and a submodule purges both
 		 * what the file was and what the submodule is.
@@ -125,11 +232,13 @@ size_t map_changes(struct plan *plan, const struct config *c,
 		    (ch->old_mode == CHANGE_MODE_GITLINK) !=
 			    (ch->new_mode == CHANGE_MODE_GITLINK))
 			added += map_path(plan, c, ch->path,
-					  ch->old_mode == CHANGE_MODE_GITLINK);
+					  ch->old_mode == CHANGE_MODE_GITLINK,
+					  NULL);
 		added += map_path(plan, c, ch->path,
 				  ch->status == CHANGE_DELETED
 					  ? ch->old_mode == CHANGE_MODE_GITLINK
-					  : ch->new_mode == CHANGE_MODE_GITLINK);
+					  : ch->new_mode == CHANGE_MODE_GITLINK,
+				  NULL);
 	}
 	return added;
 }

@@ -127,8 +127,86 @@ int plan_empty(const struct plan *p)
 	       !p->tags.n && !p->hosts.n;
 }
 
+/* The length of the scheme-less "host/folder/" part of a file URL. */
+static size_t folder_len(const char *url)
+{
+	const char *s = strip_scheme(url);
+	const char *slash = strrchr(s, '/');
+
+	return slash ? (size_t)(slash - s) + 1 : 0;
+}
+
+struct folder_ref {
+	const char *key;	/* scheme-less, points into a URL */
+	size_t len;
+};
+
+static int cmp_folder(const void *a, const void *b)
+{
+	const struct folder_ref *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+void plan_collapse(struct plan *p, size_t threshold)
+{
+	struct folder_ref *refs;
+	size_t i, j, n = p->files.n, before = n;
+
+	if (!threshold || p->everything || n <= threshold)
+		return;
+	refs = xcalloc(n, sizeof(*refs));
+	for (i = 0; i < n; i++) {
+		refs[i].key = strip_scheme(p->files.v[i]);
+		refs[i].len = folder_len(p->files.v[i]);
+	}
+	qsort(refs, n, sizeof(*refs), cmp_folder);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !cmp_folder(&refs[i], &refs[j]); j++)
+			;
+		if (j - i > threshold && refs[i].len) {
+			char *prefix = xstrndup(refs[i].key, refs[i].len);
+			size_t k, slashes = 0;
+
+			for (k = 0; prefix[k]; k++)
+				if (prefix[k] == '/' && ++slashes == 31) {
+					prefix[k + 1] = '\0';
+					break;
+				}
+			strvec_pushf(&p->notes, "collapsed %zu URLs into the "
+				     "prefix %s (more than collapse_threshold "
+				     "= %zu)", j - i, prefix, threshold);
+			strvec_push_owned(&p->prefixes, prefix);
+		}
+	}
+	free(refs);
+	plan_finish(p);
+	(void)before;
+}
+
+int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e)
+{
+	if (p->everything || p->files.n <= max_urls)
+		return 0;
+	if (fail)
+		return err_set(e, "%zu URLs is more than [plan] max_urls = %zu "
+			       "and fallback = fail: purged nothing; purge by "
+			       "hand, or raise max_urls", p->files.n, max_urls);
+	strvec_pushf(&p->notes, "purging everything: %zu URLs is more than "
+		     "[plan] max_urls = %zu (fallback = everything)",
+		     p->files.n, max_urls);
+	plan_add(p, PURGE_EVERYTHING, NULL);
+	plan_finish(p);
+	return 0;
+}
+
 void plan_release(struct plan *p)
 {
+	strvec_clear(&p->notes);
 	strvec_clear(&p->files);
 	strvec_clear(&p->prefixes);
 	strvec_clear(&p->tags);

@@ -29,9 +29,12 @@ struct plan {
 	int everything;
 	/* Filled by plan_finish: how many items it dropped as covered. */
 	size_t dropped_covered;
+	/* What plan_collapse and plan_cap did, and why, for the summary. */
+	struct strvec notes;
 };
 
-#define PLAN_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 0 }
+#define PLAN_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 0, \
+		    STRVEC_INIT }
 
 /* Adds a copy of item (ignored for PURGE_EVERYTHING). */
 void plan_add(struct plan *p, enum purge_kind kind, const char *item);
@@ -45,6 +48,21 @@ void plan_add(struct plan *p, enum purge_kind kind, const char *item);
  * item never purges less whichever reading Cloudflare applies.
  */
 void plan_finish(struct plan *p);
+
+/*
+ * Replaces the URLs of every folder (on one host) that holds more than
+ * threshold of them with the folder's prefix, then finishes the plan
+ * again. A prefix deeper than Cloudflare's 31 slashes is cut back to a
+ * shallower folder. Each collapse is noted in p->notes.
+ */
+void plan_collapse(struct plan *p, size_t threshold);
+
+/*
+ * When the plan holds more than max_urls URLs: with fail set, returns -1
+ * with e set; otherwise purges everything instead, noting why. Returns 0
+ * when the plan is within the limit or was replaced.
+ */
+int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e);
 
 /* 1 when the plan purges nothing. */
 int plan_empty(const struct plan *p);

@@ -118,10 +118,56 @@ static void add_list(struct batch_list *out, const struct strvec *sv,
 	flush(out, &cur);
 }
 
-void batches_from_plan(struct batch_list *out, const struct plan *p,
-		       const struct config *c, const char *zone_id,
-		       const char *zone_name, double now)
+/* The host of a URL or scheme-less prefix, without a port. */
+static const char *item_host(const char *item, size_t *len)
 {
+	const char *p = strstr(item, "://");
+
+	p = p ? p + 3 : item;
+	*len = strcspn(p, "/:");
+	return p;
+}
+
+/* 1 when item's host goes to zone number zi (0 is [cloudflare]'s). */
+static int in_zone(const struct config *c, const char *item, int is_host,
+		   size_t zi)
+{
+	size_t len, i;
+	const char *host = is_host ? item : item_host(item, &len);
+
+	if (is_host)
+		len = strlen(item);
+	for (i = 0; i < c->n_zones; i++)
+		if (strlen(c->zones[i].host) == len &&
+		    !strncmp(c->zones[i].host, host, len))
+			return zi == i + 1;
+	return zi == 0;
+}
+
+/* The items of sv that go to zone zi, borrowed into out. */
+static void pick(struct strvec *out, const struct strvec *sv,
+		 const struct config *c, int is_host, size_t zi)
+{
+	size_t i;
+
+	out->n = 0;
+	for (i = 0; i < sv->n; i++)
+		if (in_zone(c, sv->v[i], is_host, zi)) {
+			if (out->n == out->alloc) {
+				out->alloc = out->alloc ? out->alloc * 2 : 16;
+				out->v = xrealloc(out->v,
+						  out->alloc * sizeof(*out->v));
+			}
+			out->v[out->n++] = sv->v[i];
+		}
+}
+
+static void zone_batches(struct batch_list *out, const struct plan *p,
+			 const struct config *c, const char *zone_id,
+			 const char *zone_name, size_t zi, double now)
+{
+	struct strvec files = STRVEC_INIT, prefixes = STRVEC_INIT,
+		      hosts = STRVEC_INIT;
 	struct batch cur;
 	size_t i, j;
 
@@ -130,23 +176,43 @@ void batches_from_plan(struct batch_list *out, const struct plan *p,
 		batch_list_push(out, &cur);
 		return;
 	}
+	pick(&files, &p->files, c, 0, zi);
+	pick(&prefixes, &p->prefixes, c, 0, zi);
+	pick(&hosts, &p->hosts, c, 1, zi);
 	start(&cur, PURGE_FILES, zone_id, zone_name, now);
-	for (i = 0; i < p->files.n; i++) {
-		add_item(out, &cur, need(cJSON_CreateString(p->files.v[i])),
+	for (i = 0; i < files.n; i++) {
+		add_item(out, &cur, need(cJSON_CreateString(files.v[i])),
 			 (size_t)c->files_per_request, zone_id, zone_name, now);
 		for (j = 0; j < c->variants.n; j++)
 			add_item(out, &cur,
-				 variant_item(p->files.v[i], c->variants.v[j]),
+				 variant_item(files.v[i], c->variants.v[j]),
 				 (size_t)c->files_per_request, zone_id,
 				 zone_name, now);
 	}
 	flush(out, &cur);
-	add_list(out, &p->prefixes, PURGE_PREFIXES,
-		 (size_t)c->items_per_request, zone_id, zone_name, now);
+	add_list(out, &prefixes, PURGE_PREFIXES, (size_t)c->items_per_request,
+		 zone_id, zone_name, now);
+	/* Tags are not tied to a host: every zone of the site gets them. */
 	add_list(out, &p->tags, PURGE_TAGS, (size_t)c->items_per_request,
 		 zone_id, zone_name, now);
-	add_list(out, &p->hosts, PURGE_HOSTS, (size_t)c->items_per_request,
+	add_list(out, &hosts, PURGE_HOSTS, (size_t)c->items_per_request,
 		 zone_id, zone_name, now);
+	/* The strings are borrowed: free only the arrays. */
+	free(files.v);
+	free(prefixes.v);
+	free(hosts.v);
+}
+
+void batches_from_plan(struct batch_list *out, const struct plan *p,
+		       const struct config *c, const char *zone_id,
+		       const char *zone_name, double now)
+{
+	size_t zi;
+
+	zone_batches(out, p, c, zone_id, zone_name, 0, now);
+	for (zi = 1; zi <= c->n_zones; zi++)
+		zone_batches(out, p, c, c->zones[zi - 1].zone_id, NULL, zi,
+			     now);
 }
 
 size_t batch_size(const struct batch *b)

@@ -30,11 +30,14 @@ struct batch_list {
 #define BATCH_LIST_INIT { NULL, 0, 0 }
 
 /*
- * Appends to out the batches for a finished plan: purge_everything alone
- * when set; otherwise files (each URL once plain and once per [site]
- * variant, as {"url", "headers"}), then prefixes, tags and hosts, at most
- * c->files_per_request files and c->items_per_request of the others in
- * each batch. zone_id or zone_name (one may be NULL) are copied.
+ * Appends to out the batches for a finished plan, zone by zone: first the
+ * default zone (zone_id or zone_name; one may be NULL), then each [zone]
+ * in file order, which gets the files, prefixes and hosts on its host;
+ * tags and purge_everything go to every zone. Within a zone:
+ * purge_everything alone when set; otherwise files (each URL once plain
+ * and once per [site] variant, as {"url", "headers"}), then prefixes,
+ * tags and hosts, at most c->files_per_request files and
+ * c->items_per_request of the others in each batch.
  */
 void batches_from_plan(struct batch_list *out, const struct plan *p,
 		       const struct config *c, const char *zone_id,

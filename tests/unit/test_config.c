@@ -75,8 +75,12 @@ void test_config(void)
 		if (CHECK_INT(c.n_maps, 2)) {
 			CHECK_INT(c.maps[0].line, 10);
 			CHECK_INT(c.maps[0].tags.n, 2);
-			CHECK_STR(c.maps[0].prefixes.v[0], "example.com/assets/");
-			CHECK_STR(c.maps[0].prefixes.v[1], "cdn.example.com/x");
+			if (CHECK_INT(c.maps[0].n_prefixes, 2)) {
+				CHECK_STR(template_text(c.maps[0].prefixes[0]),
+					  "https://example.com/assets/");
+				CHECK_STR(template_text(c.maps[0].prefixes[1]),
+					  "cdn.example.com/x");
+			}
 			CHECK_STR(pattern_text(c.maps[1].pattern),
 				  "very/long/pattern/that/inih/would/truncate/at/fifty/bytes/*.html");
 			CHECK(c.maps[1].everything);
@@ -97,7 +101,7 @@ void test_config(void)
 	check_error(GOOD "base_url = https://b.example\n",
 		    "line 5: 'base_url' in [site] is set twice (first on line 4)");
 	check_error("[site]\nbase_url = example.com\n",
-		    "line 2: 'base_url' in [site]: not an absolute");
+		    "line 2: 'base_url' in [site]: 'example.com': not an absolute");
 	check_error("[site]\nbase_url = https://e.com\n", "'zone_id' (or 'zone_name') is missing");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 501\n",
 		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");

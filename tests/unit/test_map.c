@@ -27,7 +27,7 @@ static char *items(const char *ini, const char *const *paths)
 		int gitlink = n && (*paths)[n - 1] == '@';
 		char *path = xstrndup(*paths, gitlink ? n - 1 : n);
 
-		map_path(&p, &c, path, gitlink);
+		map_path(&p, &c, path, gitlink, NULL);
 		free(path);
 	}
 	plan_finish(&p);
