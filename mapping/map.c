@@ -41,10 +41,11 @@ static void add(struct plan *plan, enum purge_kind kind, const char *item,
 		struct strvec *explain, const char *why)
 {
 	plan_add(plan, kind, item);
-	if (explain)
-		strvec_pushf(explain, "%s: %s %s", why,
-			     kind == PURGE_EVERYTHING ? "everything" :
-			     purge_kind_key(kind), item ? item : "");
+	if (explain && kind == PURGE_EVERYTHING)
+		strvec_pushf(explain, "%s: everything", why);
+	else if (explain)
+		strvec_pushf(explain, "%s: %s %s", why, purge_kind_key(kind),
+			     item);
 }
 
 /*
