@@ -30,7 +30,7 @@ MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/change.o mapping/plan.o mapping/map.o
 PURGE = purge/batch.o purge/reply.o purge/client.o purge/pace.o \
 	purge/spool.o purge/send.o
-HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o
+HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o hook/ci.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ci.h"
 #include "report.h"
 #include "run.h"
 #include "../purge/client.h"
@@ -29,6 +30,7 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] retry\n"
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
+	"       cf-purge-hook [options] ci\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
@@ -37,7 +39,8 @@ static const char usage_text[] =
 	"spool; every run resends them first, and 'retry' resends them now.\n"
 	"'check' validates the configuration; with --online it also checks\n"
 	"the credentials and the zone with Cloudflare, without purging.\n"
-	"'explain' shows what each path would purge, and why.\n"
+	"'explain' shows what each path would purge, and why. 'ci' takes the\n"
+	"range from a GitHub Actions push event or a GitLab CI pipeline.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -162,6 +165,28 @@ static int check_command(struct run *r, int online)
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 
+/* The pipeline after the ranges are known: plan, send, report. */
+static int plan_and_send(struct run *r)
+{
+	struct err e;
+	size_t i;
+	int rc;
+
+	if (run_plan(r, &e) < 0) {
+		report_ranges(stderr, r);
+		print_error(e.msg);
+		r->plan_error = xstrdup(e.msg);
+		return RUN_FAILED;
+	}
+	report_ranges(stderr, r);
+	for (i = 0; i < r->tree_errors.n; i++)
+		print_error(r->tree_errors.v[i]);
+	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
+	if (r->opts.dry_run)
+		return finish(r, rc);
+	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
+}
+
 static int explain_command(struct run *r, int argc, char **argv)
 {
 	struct strvec out = STRVEC_INIT;
@@ -197,6 +222,63 @@ static int explain_command(struct run *r, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * ci: the range from the CI's push event, checked against the clone, then
+ * the same pipeline as the hook.
+ */
+static int ci_command(struct run *r)
+{
+	struct ci_event ci;
+	struct err e;
+	int rc;
+
+	if (ci_detect(&ci, &e) < 0) {
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (ci.dry_run_only && !r->opts.dry_run) {
+		if (!r->opts.quiet)
+			print_error("a merge-request pipeline: showing the plan "
+				    "only (nothing is deployed yet)");
+		r->opts.dry_run = 1;
+	}
+	/*
+	 * A CI job's checkout often belongs to another user than the job's
+	 * (a container running as root over a mounted workspace), which
+	 * libgit2 refuses since 1.5. The checkout is the job's own: trust it.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (run_open_repo(r, &e) < 0 || run_load_config(r, &e) < 0) {
+		ci_event_release(&ci);
+		if (r->config_loaded)
+			return print_config_errors(r, &e);
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (run_add_hook_input(r, ci.line, strlen(ci.line), &e) < 0) {
+		ci_event_release(&ci);
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (run_check_base(r, &r->ranges[0], &e) < 0) {
+		struct strbuf msg = STRBUF_INIT;
+
+		strbuf_addf(&msg, "%s%s; %s; or set [hook] on_missing_base = "
+			    "everything", e.msg, ci.forced ? " (the push was "
+			    "forced, so it may be gone)" : "",
+			    ci_fetch_advice(&ci));
+		print_error(msg.buf);
+		strbuf_release(&msg);
+		ci_event_release(&ci);
+		return RUN_USAGE;
+	}
+	r->ci = ci.kind == CI_GITHUB ? RUN_CI_GITHUB : RUN_CI_GITLAB;
+	ci_event_release(&ci);
+	rc = plan_and_send(r);
+	report_ci(stdout, r, rc);
+	return rc;
+}
+
 static int run_command(struct run *r, const char *command, int argc,
 		       char **argv, int online)
 {
@@ -207,17 +289,21 @@ static int run_command(struct run *r, const char *command, int argc,
 	int repo_optional = !strcmp(command, "check") ||
 			    !strcmp(command, "explain");
 
+	int is_ci = !strcmp(command, "ci");
+
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
-	    strcmp(command, "explain"))
+	    strcmp(command, "explain") && !is_ci)
 		return usage_error("unknown command '%s'", command);
 	if (!strcmp(command, "explain") && !argc)
 		return usage_error("%s", "'explain' takes one or more paths");
 	if (online && strcmp(command, "check"))
 		return usage_error("%s", "--online goes with 'check' only");
-	if ((is_hook || !strcmp(command, "retry") ||
+	if ((is_hook || is_ci || !strcmp(command, "retry") ||
 	     !strcmp(command, "check")) && argc)
 		return usage_error("unexpected argument '%s'", argv[0]);
+	if (is_ci)
+		return ci_command(r);
 	if (is_hook) {
 		if (isatty(STDIN_FILENO)) {
 			print_error("'hook' reads '<old> <new> <ref>' lines "
@@ -264,18 +350,7 @@ static int run_command(struct run *r, const char *command, int argc,
 		return RUN_USAGE;
 	}
 
-	if (run_plan(r, &e) < 0) {
-		report_ranges(stderr, r);
-		print_error(e.msg);
-		return RUN_FAILED;
-	}
-	report_ranges(stderr, r);
-	for (size_t i = 0; i < r->tree_errors.n; i++)
-		print_error(r->tree_errors.v[i]);
-	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
-	if (r->opts.dry_run)
-		return finish(r, rc);
-	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
+	return plan_and_send(r);
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PREFIX "cf-purge-hook: "
 
@@ -469,4 +470,170 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 			"above); purge them by hand\n", t.lost,
 			t.lost == 1 ? "item" : "items");
 	strbuf_release(&sb);
+}
+
+/* GitHub's workflow commands need %, CR and LF escaped. */
+static void put_gh(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", f);
+		else if (*s == '\r')
+			fputs("%0D", f);
+		else if (*s == '\n')
+			fputs("%0A", f);
+		else
+			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	}
+}
+
+/* Markdown table cells: no '|' and no line breaks. */
+static void put_md(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '|')
+			fputs("\\|", f);
+		else
+			fputc(c < 0x20 ? ' ' : c, f);
+	}
+}
+
+static void gh_errors(FILE *out, const struct send_outcome *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->refusals.n; i++) {
+		fputs("::error::cf-purge-hook: refused by Cloudflare: ", out);
+		put_gh(out, o->refusals.v[i]);
+		fputc('\n', out);
+	}
+	for (i = 0; i < o->failures.n; i++) {
+		fputs("::error::cf-purge-hook: not sent: ", out);
+		put_gh(out, o->failures.v[i]);
+		fputc('\n', out);
+	}
+}
+
+static void md_row(FILE *f, size_t n, const struct batch *b,
+		   const struct send_outcome *o, int dry_run)
+{
+	struct strbuf what = STRBUF_INIT;
+	size_t i;
+
+	batch_describe(&what, b);
+	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
+		b->zone_name ? b->zone_name : "?");
+	put_md(f, what.buf);
+	fputs(" | ", f);
+	if (dry_run || !o) {
+		fputs("planned (dry run)", f);
+	} else {
+		fputs(outcome_status(o), f);
+		for (i = 0; i < o->refusals.n; i++) {
+			fputs("; refused: ", f);
+			put_md(f, o->refusals.v[i]);
+		}
+		if (o->n_spooled)
+			fputs("; kept in the spool", f);
+	}
+	fputs(" |\n", f);
+	strbuf_release(&what);
+}
+
+static void github_summary(const struct run *r, int status)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	struct strbuf counts = STRBUF_INIT;
+	FILE *f;
+	size_t i;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f) {
+		fprintf(stderr, PREFIX "cannot write the step summary '%s'\n",
+			path);
+		return;
+	}
+	report_plan_counts(&counts, &r->plan);
+	fprintf(f, "### cf-purge-hook%s\n\n", r->opts.dry_run ? " (dry run)" : "");
+	for (i = 0; i < r->n_ranges; i++) {
+		const struct range *rg = &r->ranges[i];
+
+		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
+		put_md(f, rg->ref ? rg->ref : "");
+		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
+	}
+	for (i = 0; i < r->plan.notes.n; i++) {
+		fputs("- ", f);
+		put_md(f, r->plan.notes.v[i]);
+		fputc('\n', f);
+	}
+	if (r->plan_error) {
+		fputs("**Not purged:** ", f);
+		put_md(f, r->plan_error);
+		fputs("\n\n", f);
+	}
+	if (!r->batches.n && !r->plan_error) {
+		fputs("Nothing to purge.\n", f);
+	} else if (r->batches.n) {
+		fprintf(f, "%s: %s.\n\n", r->opts.dry_run ? "Would purge" :
+			status == 0 ? "Purged" : "Not everything was purged of",
+			counts.len ? counts.buf : "nothing");
+		fputs("| # | Zone | Items | Result |\n|---|---|---|---|\n", f);
+		for (i = 0; i < r->batches.n; i++)
+			md_row(f, i + 1, &r->batches.v[i],
+			       r->outcomes ? &r->outcomes[i] : NULL,
+			       r->opts.dry_run);
+	}
+	fputc('\n', f);
+	fclose(f);
+	strbuf_release(&counts);
+}
+
+void report_ci(FILE *out, const struct run *r, int status)
+{
+	size_t i;
+
+	if (r->ci == RUN_CI_GITHUB) {
+		github_summary(r, status);
+		if (r->plan_error) {
+			fputs("::error::cf-purge-hook: ", out);
+			put_gh(out, r->plan_error);
+			fputc('\n', out);
+		}
+		if (r->send_error) {
+			fputs("::error::cf-purge-hook: ", out);
+			put_gh(out, r->send_error);
+			fputc('\n', out);
+		}
+		for (i = 0; r->outcomes && i < r->batches.n; i++)
+			gh_errors(out, &r->outcomes[i]);
+		for (i = 0; r->spool_outcomes && i < r->spooled.n; i++)
+			gh_errors(out, &r->spool_outcomes[i]);
+	} else if (r->ci == RUN_CI_GITLAB && r->batches.n) {
+		long now = (long)time(NULL);
+
+		fprintf(out, "\033[0Ksection_start:%ld:cf_purge_hook"
+			"[collapsed=true]\r\033[0Kcf-purge-hook: %zu %s\n",
+			now, r->batches.n,
+			r->batches.n == 1 ? "request" : "requests");
+		for (i = 0; i < r->batches.n; i++) {
+			char *body = batch_body_text(&r->batches.v[i]);
+			const struct send_outcome *o =
+				r->outcomes ? &r->outcomes[i] : NULL;
+
+			fprintf(out, "%s %s: ", o ? outcome_status(o) :
+				"planned", r->batches.v[i].zone_id ?
+				r->batches.v[i].zone_id : "?");
+			put_safe(out, body);
+			fputc('\n', out);
+			free(body);
+		}
+		fprintf(out, "\033[0Ksection_end:%ld:cf_purge_hook\r\033[0K\n",
+			(long)time(NULL));
+	}
+	fflush(out);
 }

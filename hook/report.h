@@ -27,6 +27,14 @@ void report_ranges(FILE *err, const struct run *r);
  */
 void report_summary(FILE *out, FILE *err, const struct run *r);
 
+/*
+ * What a CI job shows besides the summary: on GitHub Actions, a Markdown
+ * table appended to $GITHUB_STEP_SUMMARY and one "::error::" line on out
+ * per failure; on GitLab CI, the requests in a collapsed log section.
+ * status is the run's exit status.
+ */
+void report_ci(FILE *out, const struct run *r, int status);
+
 /* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
 void report_plan_counts(struct strbuf *sb, const struct plan *p);
 

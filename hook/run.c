@@ -55,6 +55,7 @@ void run_release(struct run *r)
 	free(r->zone_id);
 	free(r->send_error);
 	strvec_clear(&r->tree_errors);
+	free(r->plan_error);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -165,6 +166,28 @@ int run_add_hook_input(struct run *r, const char *buf, size_t len,
 			       "<ref>' lines on standard input; to purge by "
 			       "hand, use 'cf-purge-hook range OLD..NEW'");
 	return 0;
+}
+
+int run_check_base(struct run *r, struct range *rg, struct err *e)
+{
+	git_oid oid;
+	git_object *obj = NULL;
+
+	if (rg->action != RANGE_PURGE)
+		return 0;
+	if (git_oid_fromstr(&oid, rg->old_hex) == 0 &&
+	    git_object_lookup(&obj, r->repo, &oid, GIT_OBJECT_COMMIT) == 0) {
+		git_object_free(obj);
+		return 0;
+	}
+	if (r->config.missing_base_everything) {
+		rg->action = RANGE_EVERYTHING;
+		strvec_pushf(&r->plan.notes, "purging everything: the base "
+			     "commit %.7s is not in this clone "
+			     "(on_missing_base = everything)", rg->old_hex);
+		return 0;
+	}
+	return err_set(e, "the base commit %s is not in this clone", rg->old_hex);
 }
 
 /* Resolves a revision to the commit (or tree) it names, as hex. */

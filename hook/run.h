@@ -62,6 +62,8 @@ struct run {
 	char *zone_id;			/* owned; resolved from zone_name */
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
+	char *plan_error;		/* owned; why planning refused */
+	enum { RUN_CI_NONE, RUN_CI_GITHUB, RUN_CI_GITLAB } ci;
 	int sent;			/* run_send ran */
 	double seconds;			/* time spent sending */
 };
@@ -97,6 +99,14 @@ int run_load_config(struct run *r, struct err *e);
  * (RUN_USAGE) so that nothing is purged on half a push. */
 int run_add_hook_input(struct run *r, const char *buf, size_t len,
 		       struct err *e);
+
+/*
+ * Checks that the old commit of rg is in the repository. When it is not
+ * (a shallow clone, or gone after a force push): with [hook]
+ * on_missing_base = everything, rg then purges everything and 0 is
+ * returned; otherwise -1 with e set. Never diffs against an empty tree.
+ */
+int run_check_base(struct run *r, struct range *rg, struct err *e);
 
 /* Adds the range old..new, both revisions libgit2 parses (RUN_USAGE). */
 int run_add_range(struct run *r, const char *old_rev, const char *new_rev,

@@ -531,6 +531,36 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		else
 			add_error(r, r->line, "'on_create' in [hook] must be "
 				  "'skip' or 'everything', not '%s'", v);
+	} else if (!strcmp(key, "on_missing_base")) {
+		if (!strcmp(v, "fail"))
+			c->missing_base_everything = 0;
+		else if (!strcmp(v, "everything"))
+			c->missing_base_everything = 1;
+		else
+			add_error(r, r->line, "'on_missing_base' in [hook] must "
+				  "be 'fail' or 'everything', not '%s'", v);
+	} else if (!strcmp(key, "wait_url")) {
+		const char *why = url_problem(v);
+
+		if (why)
+			add_error(r, r->line, "'wait_url' in [hook]: %s", why);
+		set_string(&c->wait_url, v);
+	} else if (!strcmp(key, "wait_timeout")) {
+		if (parse_seconds(v, 1, 86400, &c->wait_timeout) < 0)
+			add_error(r, r->line, "'wait_timeout' in [hook] must be "
+				  "a number of seconds from 1 to 86400");
+	} else if (!strcmp(key, "delay")) {
+		if (parse_seconds(v, 0, 3600, &c->delay) < 0)
+			add_error(r, r->line, "'delay' in [hook] must be a "
+				  "number of seconds from 0 to 3600");
+	} else if (!strcmp(key, "detach")) {
+		if (parse_bool(v, &c->detach) < 0)
+			add_error(r, r->line, "'detach' in [hook] must be true "
+				  "or false");
+	} else if (!strcmp(key, "log_file")) {
+		if (!*v)
+			add_error(r, r->line, "'log_file' in [hook] is empty");
+		set_string(&c->log_file, v);
 	} else if (!strcmp(key, "tree_config")) {
 		if (!*v || v[0] == '/' || strstr(v, ".."))
 			add_error(r, r->line, "'tree_config' in [hook] must be "
@@ -867,6 +897,7 @@ void config_init(struct config *c)
 	 * costs the cache less than a long run of requests and the rate limit.
 	 */
 	c->max_urls = 1000;
+	c->wait_timeout = 300;
 	c->fallback = FALLBACK_EVERYTHING;
 }
 
@@ -1033,6 +1064,8 @@ void config_release(struct config *c)
 	free(c->index);
 	strvec_clear(&c->branches);
 	free(c->tree_config);
+	free(c->wait_url);
+	free(c->log_file);
 	for (i = 0; i < c->n_maps; i++) {
 		struct map_rule *m = &c->maps[i];
 		size_t j;

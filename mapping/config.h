@@ -108,6 +108,12 @@ struct config {
 	struct strvec branches;	/* globs on the name below refs/heads/ */
 	enum on_create on_create;
 	char *tree_config;	/* a config file read from the pushed tree */
+	int missing_base_everything;	/* on_missing_base = everything */
+	char *wait_url;		/* poll until it names the pushed commit */
+	double wait_timeout;	/* seconds; default 300 */
+	double delay;		/* seconds to wait before purging */
+	int detach;		/* hand the work to a detached process */
+	char *log_file;		/* where a detached run writes */
 
 	/* [plan] */
 	long collapse_threshold;	/* 0: off */

@@ -1,0 +1,167 @@
+#include "ci.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZEROS "0000000000000000000000000000000000000000"
+
+/* Event files larger than this are not GitHub's push events. */
+#define MAX_EVENT_FILE (16 * 1024 * 1024)
+
+static int is_hex40(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s && i == 40;
+}
+
+static int read_file(struct strbuf *sb, const char *path, struct err *e)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return err_set(e, "cannot read the GitHub event file '%s'",
+			       path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb->len + n > MAX_EVENT_FILE) {
+			fclose(f);
+			return err_set(e, "the GitHub event file '%s' is too "
+				       "large", path);
+		}
+		strbuf_add(sb, chunk, n);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int github(struct ci_event *ev, struct err *e)
+{
+	const char *name = getenv("GITHUB_EVENT_NAME");
+	const char *path = getenv("GITHUB_EVENT_PATH");
+	const char *ref_env = getenv("GITHUB_REF");
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *root = NULL;
+	const cJSON *before, *after, *ref, *created, *deleted, *forced;
+	int rc = -1;
+
+	ev->kind = CI_GITHUB;
+	if (!name || strcmp(name, "push"))
+		return err_set(e, "the GitHub event is '%s', not a push; "
+			       "'ci' purges after pushes; for anything else "
+			       "use 'cf-purge-hook range OLD..NEW'",
+			       name ? name : "(unset)");
+	if (!path || !*path)
+		return err_set(e, "GITHUB_EVENT_PATH is not set");
+	if (read_file(&sb, path, e) < 0)
+		goto out;
+	root = cJSON_ParseWithLength(sb.buf, sb.len);
+	before = cJSON_GetObjectItemCaseSensitive(root, "before");
+	after = cJSON_GetObjectItemCaseSensitive(root, "after");
+	ref = cJSON_GetObjectItemCaseSensitive(root, "ref");
+	created = cJSON_GetObjectItemCaseSensitive(root, "created");
+	deleted = cJSON_GetObjectItemCaseSensitive(root, "deleted");
+	forced = cJSON_GetObjectItemCaseSensitive(root, "forced");
+	if (!cJSON_IsString(before) || !cJSON_IsString(after) ||
+	    !is_hex40(before->valuestring) || !is_hex40(after->valuestring)) {
+		err_set(e, "the GitHub event file '%s' has no 40-digit "
+			"'before' and 'after'", path);
+		goto out;
+	}
+	if (!cJSON_IsString(ref) && !(ref_env && *ref_env)) {
+		err_set(e, "neither the event file nor GITHUB_REF names the "
+			"branch");
+		goto out;
+	}
+	ev->forced = cJSON_IsTrue(forced);
+	ev->line = xasprintf("%s %s %s",
+			     cJSON_IsTrue(created) ? ZEROS : before->valuestring,
+			     cJSON_IsTrue(deleted) ? ZEROS : after->valuestring,
+			     cJSON_IsString(ref) ? ref->valuestring : ref_env);
+	if (!cJSON_IsTrue(created) && strcmp(before->valuestring, ZEROS))
+		memcpy(ev->before, before->valuestring, 41);
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static int gitlab(struct ci_event *ev, struct err *e)
+{
+	const char *before = getenv("CI_COMMIT_BEFORE_SHA");
+	const char *sha = getenv("CI_COMMIT_SHA");
+	const char *branch = getenv("CI_COMMIT_BRANCH");
+	const char *mr_base = getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA");
+	const char *mr_branch = getenv("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME");
+
+	ev->kind = CI_GITLAB;
+	if (!is_hex40(sha))
+		return err_set(e, "CI_COMMIT_SHA is not a 40-digit commit id");
+	if (mr_base && *mr_base) {
+		/*
+		 * A merge-request pipeline runs before anything is deployed:
+		 * it may show the plan, never purge.
+		 */
+		if (!is_hex40(mr_base))
+			return err_set(e, "CI_MERGE_REQUEST_DIFF_BASE_SHA is not "
+				       "a 40-digit commit id");
+		ev->dry_run_only = 1;
+		ev->line = xasprintf("%s %s refs/heads/%s", mr_base, sha,
+				     mr_branch && *mr_branch ? mr_branch :
+				     "merge-request");
+		memcpy(ev->before, mr_base, 41);
+		return 0;
+	}
+	if (!branch || !*branch)
+		return err_set(e, "CI_COMMIT_BRANCH is not set (a tag or "
+			       "merge-request pipeline); 'ci' purges after "
+			       "pushes to a branch; otherwise use "
+			       "'cf-purge-hook range OLD..NEW'");
+	if (!before || !*before)
+		before = ZEROS;
+	if (!is_hex40(before))
+		return err_set(e, "CI_COMMIT_BEFORE_SHA is not a 40-digit "
+			       "commit id");
+	ev->line = xasprintf("%s %s refs/heads/%s", before, sha, branch);
+	if (strcmp(before, ZEROS))
+		memcpy(ev->before, before, 41);
+	return 0;
+}
+
+int ci_detect(struct ci_event *ev, struct err *e)
+{
+	const char *gh = getenv("GITHUB_ACTIONS");
+	const char *gl = getenv("GITLAB_CI");
+
+	memset(ev, 0, sizeof(*ev));
+	if (gh && !strcmp(gh, "true"))
+		return github(ev, e);
+	if (gl && !strcmp(gl, "true"))
+		return gitlab(ev, e);
+	return err_set(e, "'ci' knows GitHub Actions (GITHUB_ACTIONS=true) "
+		       "and GitLab CI (GITLAB_CI=true), and finds neither; "
+		       "use 'cf-purge-hook range OLD..NEW'");
+}
+
+void ci_event_release(struct ci_event *ev)
+{
+	free(ev->line);
+	memset(ev, 0, sizeof(*ev));
+}
+
+const char *ci_fetch_advice(const struct ci_event *ev)
+{
+	if (ev->kind == CI_GITHUB)
+		return "fetch more history: set 'fetch-depth: 0' (or 2) on "
+		       "actions/checkout, or run 'git fetch --deepen=1' "
+		       "before this step";
+	return "fetch more history: set the variable 'GIT_DEPTH: 0' on the "
+	       "job, or run 'git fetch --deepen=1' before this step";
+}
