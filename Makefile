@@ -30,7 +30,8 @@ MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/change.o mapping/plan.o mapping/map.o
 PURGE = purge/batch.o purge/reply.o purge/client.o purge/pace.o \
 	purge/spool.o purge/send.o
-HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o hook/ci.o
+HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o hook/ci.o \
+	hook/deploy.o hook/install.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
@@ -60,6 +61,10 @@ test: deps
 	@$(MAKE) --no-print-directory all tests/unit/unit
 	@sh tests/run.sh
 
+# Prints speed and memory ratios measured side by side (not part of test).
+bench: all
+	@sh tests/bench/bench.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
@@ -75,4 +80,4 @@ uninstall:
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
 
-.PHONY: all deps test demo install uninstall clean FORCE
+.PHONY: all deps test bench demo install uninstall clean FORCE

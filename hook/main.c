@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ci.h"
+#include "deploy.h"
+#include "install.h"
 #include "report.h"
 #include "run.h"
 #include "../purge/client.h"
@@ -31,6 +34,7 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
 	"       cf-purge-hook [options] ci\n"
+	"       cf-purge-hook [-C REPO] install [--force]\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
@@ -41,6 +45,8 @@ static const char usage_text[] =
 	"the credentials and the zone with Cloudflare, without purging.\n"
 	"'explain' shows what each path would purge, and why. 'ci' takes the\n"
 	"range from a GitHub Actions push event or a GitLab CI pipeline.\n"
+	"'install' makes this program the post-receive hook of a bare\n"
+	"repository and writes a starting configuration.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -52,6 +58,7 @@ static const char usage_text[] =
 	"  -v, --verbose       list every changed path and purged item\n"
 	"  -q, --quiet         print errors only\n"
 	"      --online        with 'check': ask Cloudflare too\n"
+	"      --force         with 'install': replace another post-receive\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
 	"\n"
@@ -165,6 +172,46 @@ static int check_command(struct run *r, int online)
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 
+/*
+ * Deploy ordering: [hook] delay, then wait_url until the page names the
+ * newest pushed commit. On timeout the purge goes ahead anyway (late is
+ * better than never) and the run fails, so that someone looks.
+ */
+static int wait_for_deploy(struct run *r)
+{
+	const char *commit = NULL;
+	struct err e;
+	size_t i;
+
+	if (!r->batches.n || !r->deploy)
+		return 0;
+	if (r->config.delay > 0) {
+		if (!r->opts.quiet)
+			fprintf(stderr, "cf-purge-hook: waiting %.0f s before "
+				"purging ([hook] delay)\n", r->config.delay);
+		deploy_sleep(r->config.delay);
+	}
+	if (!r->config.wait_url)
+		return 0;
+	for (i = 0; i < r->n_ranges; i++)
+		if ((r->ranges[i].action == RANGE_PURGE ||
+		     r->ranges[i].action == RANGE_EVERYTHING) &&
+		    *r->ranges[i].new_hex)
+			commit = r->ranges[i].new_hex;
+	if (!commit)
+		return 0;
+	if (!r->opts.quiet)
+		fprintf(stderr, "cf-purge-hook: waiting until '%s' shows %.7s\n",
+			r->config.wait_url, commit);
+	if (deploy_wait_url(r->config.wait_url, commit, r->config.wait_timeout,
+			    &e) < 0) {
+		fprintf(stderr, "cf-purge-hook: warning: %s; purging anyway\n",
+			e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* The pipeline after the ranges are known: plan, send, report. */
 static int plan_and_send(struct run *r)
 {
@@ -184,6 +231,8 @@ static int plan_and_send(struct run *r)
 	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
 		return finish(r, rc);
+	if (wait_for_deploy(r) < 0)
+		rc = RUN_FAILED;
 	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
 }
 
@@ -219,6 +268,126 @@ static int explain_command(struct run *r, int argc, char **argv)
 	strbuf_release(&counts);
 	if (fflush(stdout) != 0)
 		rc = RUN_FAILED;
+	return rc;
+}
+
+static int install_command(struct run *r)
+{
+	struct install_result res;
+	struct err e;
+	char self[4096];
+	ssize_t n;
+
+	if (run_open_repo(r, &e) < 0) {
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	/* The hook runs this very binary, wherever it is installed. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		print_error("cannot tell where this program is (/proc/self/exe)");
+		return RUN_FAILED;
+	}
+	self[n] = '\0';
+	if (install_hook(&res, git_repository_path(r->repo), self,
+			 r->opts.force, &e) < 0) {
+		print_error(e.msg);
+		install_result_release(&res);
+		return RUN_FAILED;
+	}
+	printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ? "replaced" :
+	       "installed", res.hook_path, res.layout);
+	if (res.wrote_config)
+		printf("cf-purge-hook: wrote a starting config to '%s'; fill in "
+		       "zone_id and base_url, then run: cf-purge-hook -C '%s' "
+		       "check\n", res.config_path, git_repository_path(r->repo));
+	else
+		printf("cf-purge-hook: the config is '%s' (left as it is)\n",
+		       res.config_path);
+	printf("cf-purge-hook: the hook reads the API token from its "
+	       "environment (CF_API_TOKEN unless the config says otherwise)\n");
+	install_result_release(&res);
+	return RUN_OK;
+}
+
+/*
+ * The hook, once its input is read: push options, then detaching when
+ * configured, then the lock that serialises pushes, then the pipeline.
+ */
+static int hook_command(struct run *r)
+{
+	enum push_purge opt;
+	struct err e;
+	char *path;
+	size_t i;
+	int fd, rc;
+
+	r->deploy = 1;
+	if (deploy_push_option(&opt, &e) < 0) {
+		print_error(e.msg);
+		return RUN_USAGE;
+	}
+	if (opt == PUSH_PURGE_SKIP) {
+		print_error("push option purge=skip: purging nothing");
+		return RUN_OK;
+	}
+	if (opt == PUSH_PURGE_DRY_RUN) {
+		print_error("push option purge=dry-run: showing the plan, "
+			    "purging nothing");
+		r->opts.dry_run = 1;
+	}
+	if (opt == PUSH_PURGE_EVERYTHING) {
+		int any = 0;
+
+		for (i = 0; i < r->n_ranges; i++)
+			if (r->ranges[i].action == RANGE_PURGE ||
+			    r->ranges[i].action == RANGE_SKIP_CREATED) {
+				r->ranges[i].action = RANGE_EVERYTHING;
+				any = 1;
+			}
+		print_error(any ? "push option purge=everything: purging "
+			    "everything" : "push option purge=everything: no "
+			    "pushed branch purges, so nothing is purged");
+	}
+	if (r->config.detach && !r->opts.dry_run) {
+		path = r->config.log_file ? xstrdup(r->config.log_file) :
+		       xasprintf("%scf-purge-hook.log",
+				 git_repository_path(r->repo));
+		rc = deploy_detach(path, &e);
+		if (rc == 1) {
+			if (!r->opts.quiet)
+				fprintf(stderr, "cf-purge-hook: purging in the "
+					"background; the log is '%s'\n", path);
+			free(path);
+			return RUN_OK;
+		}
+		free(path);
+		if (rc < 0) {
+			print_error(e.msg);
+			print_error("purging now instead, in the foreground");
+		} else {
+			time_t t = time(NULL);
+			char when[64];
+
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+				 gmtime(&t));
+			fprintf(stderr, "cf-purge-hook: %s: detached run for "
+				"%zu %s\n", when, r->n_ranges,
+				r->n_ranges == 1 ? "ref" : "refs");
+		}
+	}
+	fd = -1;
+	if (!r->opts.dry_run) {
+		path = xasprintf("%scf-purge-hook.lock",
+				 git_repository_path(r->repo));
+		fd = deploy_lock(path, &e);
+		free(path);
+		if (fd < 0)
+			print_error(e.msg);
+	}
+	rc = plan_and_send(r);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -273,6 +442,7 @@ static int ci_command(struct run *r)
 		return RUN_USAGE;
 	}
 	r->ci = ci.kind == CI_GITHUB ? RUN_CI_GITHUB : RUN_CI_GITLAB;
+	r->deploy = 1;
 	ci_event_release(&ci);
 	rc = plan_and_send(r);
 	report_ci(stdout, r, rc);
@@ -290,6 +460,14 @@ static int run_command(struct run *r, const char *command, int argc,
 			    !strcmp(command, "explain");
 
 	int is_ci = !strcmp(command, "ci");
+
+	if (!strcmp(command, "install")) {
+		if (argc)
+			return usage_error("unexpected argument '%s'", argv[0]);
+		return install_command(r);
+	}
+	if (r->opts.force)
+		return usage_error("%s", "--force goes with 'install' only");
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
@@ -342,6 +520,10 @@ static int run_command(struct run *r, const char *command, int argc,
 	rc = 0;
 	if (is_hook)
 		rc = run_add_hook_input(r, input.buf, input.len, &e);
+	if (is_hook && rc == 0) {
+		strbuf_release(&input);
+		return hook_command(r);
+	}
 	else if (!strcmp(command, "range"))
 		rc = add_range_arg(r, argc, argv, &e);
 	strbuf_release(&input);
@@ -365,6 +547,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "online", no_argument, NULL, 'O' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts opts = RUN_OPTS_INIT;
@@ -396,6 +579,9 @@ int main(int argc, char **argv)
 			break;
 		case 'O':
 			online = 1;
+			break;
+		case 'F':
+			opts.force = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -22,9 +22,10 @@ struct run_opts {
 	int json;
 	int verbose;
 	int quiet;
+	int force;
 };
 
-#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0 }
+#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0 }
 
 /* What a run does with one ref update or range. */
 enum range_action {
@@ -63,6 +64,7 @@ struct run {
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
 	char *plan_error;		/* owned; why planning refused */
+	int deploy;			/* a hook or ci run: [hook] waits apply */
 	enum { RUN_CI_NONE, RUN_CI_GITHUB, RUN_CI_GITLAB } ci;
 	int sent;			/* run_send ran */
 	double seconds;			/* time spent sending */

@@ -1,0 +1,229 @@
+#include "deploy.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The most of a page that is searched for the commit id. */
+#define MAX_PAGE (2 * 1024 * 1024)
+/* The longest wait between two polls of wait_url. */
+#define MAX_POLL_INTERVAL 15.0
+
+int deploy_push_option(enum push_purge *out, struct err *e)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
+	long n, i;
+
+	*out = PUSH_PURGE_DEFAULT;
+	if (!count || !*count)
+		return 0;
+	n = strtol(count, NULL, 10);
+	for (i = 0; i < n && i < 1000; i++) {
+		char name[64];
+		const char *v;
+
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(name);
+		if (!v || strncmp(v, "purge=", 6))
+			continue;
+		v += 6;
+		if (!strcmp(v, "skip"))
+			*out = PUSH_PURGE_SKIP;
+		else if (!strcmp(v, "everything"))
+			*out = PUSH_PURGE_EVERYTHING;
+		else if (!strcmp(v, "dry-run"))
+			*out = PUSH_PURGE_DRY_RUN;
+		else
+			return err_set(e, "unknown push option 'purge=%.40s': "
+				       "use purge=skip, purge=everything or "
+				       "purge=dry-run", v);
+	}
+	return 0;
+}
+
+int deploy_lock(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set(e, "cannot open the lock '%s': %s", path,
+			       strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		err_set(e, "cannot lock '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void deploy_sleep(double seconds)
+{
+	struct timespec ts;
+
+	if (seconds <= 0)
+		return;
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t on_page(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct strbuf *sb = user;
+	size_t n = size * nmemb;
+
+	if (sb->len + n > MAX_PAGE)
+		return 0;
+	strbuf_add(sb, ptr, n);
+	return n;
+}
+
+static int is_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/*
+ * 1 when page holds a run of 7 to 40 hex digits that starts the commit
+ * id: the full id or an abbreviation of it, as deploy pages print them.
+ */
+static int page_names(const char *page, size_t len, const char *commit)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i, k;
+
+		if (!is_hex((unsigned char)page[i])) {
+			i++;
+			continue;
+		}
+		while (j < len && is_hex((unsigned char)page[j]))
+			j++;
+		if (j - i >= 7 && j - i <= 40) {
+			for (k = 0; k < j - i; k++)
+				if ((page[i + k] | 0x20) != commit[k])
+					break;
+			if (k == j - i)
+				return 1;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+int deploy_wait_url(const char *url, const char *commit, double timeout,
+		    struct err *e)
+{
+	double start = now(), interval = 0.5;
+	char last[256] = "no answer yet";
+	CURL *curl;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(curl = curl_easy_init()))
+		return err_set(e, "cannot initialise libcurl");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_page);
+	for (;;) {
+		struct strbuf page = STRBUF_INIT;
+		double left = timeout - (now() - start);
+		long status = 0;
+		CURLcode rc;
+
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &page);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+				 (long)(1000 * (left < 10 ? (left > 0.1 ? left : 0.1)
+						: 10)));
+		rc = curl_easy_perform(curl);
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		if (rc == CURLE_OK && status >= 200 && status < 300 &&
+		    page_names(page.buf ? page.buf : "", page.len, commit)) {
+			strbuf_release(&page);
+			curl_easy_cleanup(curl);
+			return 0;
+		}
+		if (rc != CURLE_OK)
+			snprintf(last, sizeof(last), "%s",
+				 curl_easy_strerror(rc));
+		else
+			snprintf(last, sizeof(last), "HTTP %ld without the "
+				 "commit id", status);
+		strbuf_release(&page);
+		if (now() - start + interval >= timeout)
+			break;
+		deploy_sleep(interval);
+		interval = interval * 2 > MAX_POLL_INTERVAL ? MAX_POLL_INTERVAL
+							    : interval * 2;
+	}
+	curl_easy_cleanup(curl);
+	return err_set(e, "'%s' did not show commit %.7s within %.0f s (last: "
+		       "%s)", url, commit, timeout, last);
+}
+
+int deploy_detach(const char *log_path, struct err *e)
+{
+	int log_fd, null_fd;
+	pid_t pid;
+
+	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0600);
+	if (log_fd < 0)
+		return err_set(e, "cannot open the log '%s': %s", log_path,
+			       strerror(errno));
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null_fd < 0) {
+		close(log_fd);
+		return err_set(e, "cannot open /dev/null: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(log_fd);
+		close(null_fd);
+		return err_set(e, "cannot fork: %s", strerror(errno));
+	}
+	if (pid > 0) {
+		/* The child leaves at once; collect it so no zombie stays. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(log_fd);
+		close(null_fd);
+		return 1;
+	}
+	/* The child: a session of its own, then a grandchild that stays. */
+	setsid();
+	pid = fork();
+	if (pid != 0)
+		_exit(pid < 0 ? 1 : 0);
+	dup2(null_fd, STDIN_FILENO);
+	dup2(log_fd, STDOUT_FILENO);
+	dup2(log_fd, STDERR_FILENO);
+	close(null_fd);
+	close(log_fd);
+	return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * What the hook does around a deploy: push options from the person
+ * pushing, a lock that serialises pushes close together, waiting until the
+ * new version is live before purging, and detaching from the push.
+ */
+#ifndef CFPH_DEPLOY_H
+#define CFPH_DEPLOY_H
+
+#include "../mapping/util.h"
+
+enum push_purge {
+	PUSH_PURGE_DEFAULT,
+	PUSH_PURGE_SKIP,	/* git push -o purge=skip */
+	PUSH_PURGE_EVERYTHING,	/* git push -o purge=everything */
+	PUSH_PURGE_DRY_RUN	/* git push -o purge=dry-run */
+};
+
+/*
+ * Reads the push options git passes to the hook (GIT_PUSH_OPTION_COUNT,
+ * GIT_PUSH_OPTION_<n>). Options other than purge=... are left alone.
+ * Returns 0, or -1 with e set for a purge= value it does not know.
+ */
+int deploy_push_option(enum push_purge *out, struct err *e);
+
+/*
+ * Takes an exclusive lock on path (created when missing), waiting for any
+ * other run that holds it. Returns the descriptor that holds the lock
+ * (closed at exit), or -1 with e set.
+ */
+int deploy_lock(const char *path, struct err *e);
+
+/*
+ * Polls url until its body contains commit (40 hex digits) in full or
+ * abbreviated to 7 digits or more, waiting longer between polls each
+ * time, for at most timeout seconds. Returns 0 once it does, or -1 with e
+ * saying what the page showed last.
+ */
+int deploy_wait_url(const char *url, const char *commit, double timeout,
+		    struct err *e);
+
+/*
+ * Detaches: the caller's process returns 1 at once (it should exit), and
+ * a grandchild in its own session, with standard input from /dev/null and
+ * standard output and error appended to log_path, returns 0 and goes on.
+ * Returns -1 with e set when that cannot be done (nothing was forked).
+ */
+int deploy_detach(const char *log_path, struct err *e);
+
+/* Sleeps for the given seconds. */
+void deploy_sleep(double seconds);
+
+#endif

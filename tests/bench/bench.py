@@ -1,0 +1,755 @@
+#!/usr/bin/env python3
+"""bench.py - the measurements behind `make bench`; bench.sh runs it.
+
+  python3 bench.py run --tmp DIR --cfph BIN --root TOP --empty BIN
+  python3 bench.py count FILE      (prints what a --json output holds)
+
+`run` expects bench.sh to have built, in DIR, big.git and small.git (see
+genrepo.py) and the empty C program. It measures the six goals of the
+project's performance issues side by side, prints each goal's details, then
+one table of goal, measured ratio, limit and verdict. It is not a pass/fail
+test: its exit status is 1 only when a run failed or the compared work
+differs (the program and git disagree on the number of changed paths).
+
+How things are measured
+-----------------------
+Wall time: every command is started with posix_spawn (stdout and stdin on
+/dev/null, stderr to a file), timed with a monotonic clock from the spawn to
+the end of wait4, so process creation, dynamic linking and exit are
+counted, the same way for every command. Commands that are compared run
+interleaved (A B A B ...), so that a change in the machine's load hits both.
+Each command runs once unmeasured first (a warm page cache), then RUNS
+times; the best and the median are reported, and verdicts use the median.
+
+Peak memory (max RSS): with GNU time when /usr/bin/time is GNU time, else
+from wait4's rusage. Linux counts the memory of the process that forked
+into the child's peak: about 1 MB for GNU time, but 10-15 MB for this
+Python, so without GNU time small figures are flagged as "at most the
+floor".
+
+Python 3 standard library only.
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
+TOKEN = "bench-token"
+LATENCY_MS = 50
+FILES_PER_REQUEST = 30          # the program's default below Enterprise
+
+BASE_CONFIG = """[cloudflare]
+zone_id = %s
+api_url = %s
+[site]
+base_url = https://example.com
+root = public
+"""
+
+# Cloudflare's documented purge limits per account ("Purge cache",
+# developers.cloudflare.com/cache/how-to/purge-cache/), for information.
+CF_LIMITS = [
+    ("Free", "800 URLs/s", "5 requests/minute, bucket 25"),
+    ("Pro", "1,500 URLs/s", "5 requests/second, bucket 25"),
+    ("Business", "1,500 URLs/s", "10 requests/second, bucket 50"),
+    ("Enterprise", "3,000 URLs/s", "50 requests/second, bucket 500"),
+]
+
+
+# ---------------------------------------------------------------------------
+# Running and measuring
+# ---------------------------------------------------------------------------
+class Bench:
+    def __init__(self, tmp, runs):
+        self.tmp = tmp
+        self.runs = runs
+        self.errors = []
+        self.gnu_time = self._find_gnu_time()
+        self.errfile = os.path.join(tmp, "stderr.txt")
+        self.rssfile = os.path.join(tmp, "rss.txt")
+        self.env = dict(os.environ)
+
+    @staticmethod
+    def _find_gnu_time():
+        path = "/usr/bin/time"
+        if not os.access(path, os.X_OK):
+            return None
+        try:
+            out = subprocess.run([path, "--version"], capture_output=True,
+                                 text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return path if "GNU" in out.stdout + out.stderr else None
+
+    def spawn(self, argv, env=None, stdout="/dev/null"):
+        """Runs argv once; returns (seconds, maxrss KB from wait4, status)."""
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, stdout,
+             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+            (os.POSIX_SPAWN_OPEN, 2, self.errfile,
+             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        ]
+        start = time.perf_counter()
+        try:
+            pid = os.posix_spawn(argv[0], argv, env or self.env,
+                                 file_actions=actions)
+        except OSError as e:
+            with open(self.errfile, "w", encoding="utf-8") as f:
+                f.write("cannot run '%s': %s\n" % (argv[0], e.strerror))
+            return 0.0, 0, 127
+        _, status, usage = os.wait4(pid, 0)
+        seconds = time.perf_counter() - start
+        return seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+    def check_status(self, name, status):
+        if status == 0:
+            return True
+        with open(self.errfile, encoding="utf-8", errors="replace") as f:
+            err = f.read().strip().splitlines()
+        self.error("'%s' exited with status %d%s" % (
+            name, status, ": " + " / ".join(err[-3:]) if err else ""))
+        return False
+
+    def rss_once(self, argv, env=None):
+        """Peak memory of one run, in KB, and the exit status."""
+        if self.gnu_time:
+            cmd = [self.gnu_time, "-f", "%M", "-o", self.rssfile] + argv
+            _, _, status = self.spawn(cmd, env)
+            with open(self.rssfile, encoding="utf-8") as f:
+                lines = f.read().split()
+            return int(lines[-1]) if lines else 0, status
+        _, rss, status = self.spawn(argv, env)
+        return rss, status
+
+    def measure(self, cmds, runs=None, rss_runs=3):
+        """
+        Measures cmds (a list of (name, argv, env)) interleaved. Returns
+        {name: Result}.
+        """
+        runs = runs or self.runs
+        res = {name: Result(name) for name, _, _ in cmds}
+        ok = {}
+        for name, argv, env in cmds:          # warm-up, and status check
+            _, _, status = self.spawn(argv, env)
+            ok[name] = self.check_status(name, status)
+        for _ in range(runs):
+            for name, argv, env in cmds:
+                if ok[name]:
+                    seconds, _, status = self.spawn(argv, env)
+                    if not self.check_status(name, status):
+                        ok[name] = False
+                        res[name].times = []
+                        continue
+                    res[name].times.append(seconds)
+        for _ in range(rss_runs):
+            for name, argv, env in cmds:
+                if ok[name]:
+                    rss, _ = self.rss_once(argv, env)
+                    res[name].rss.append(rss)
+        floor = self.rss_floor()
+        for r in res.values():
+            r.floor = floor
+        return res
+
+    def rss_floor(self):
+        if self.gnu_time:
+            return 0
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def error(self, msg):
+        self.errors.append(msg)
+        print("ERROR: " + msg, flush=True)
+
+
+class Result:
+    def __init__(self, name):
+        self.name = name
+        self.times = []
+        self.rss = []
+        self.floor = 0
+
+    @property
+    def ok(self):
+        return bool(self.times)
+
+    @property
+    def best(self):
+        return min(self.times) if self.times else float("nan")
+
+    @property
+    def median(self):
+        return statistics.median(self.times) if self.times else float("nan")
+
+    @property
+    def peak(self):
+        return statistics.median(self.rss) if self.rss else float("nan")
+
+    def rss_text(self):
+        if not self.rss:
+            return "-"
+        text = "%.1f MB" % (self.peak / 1024)
+        if self.floor and self.peak <= self.floor * 1.05:
+            text += " (at most the floor)"
+        return text
+
+    def line(self):
+        if not self.ok:
+            return "  %-44s failed" % self.name
+        return "  %-44s best %9s  median %9s  max RSS %s" % (
+            self.name, ms(self.best), ms(self.median), self.rss_text())
+
+
+def ms(seconds):
+    if seconds != seconds:
+        return "-"
+    if seconds >= 10:
+        return "%.1f s" % seconds
+    return "%.1f ms" % (seconds * 1000)
+
+
+def ratio(a, b):
+    if not b or a != a or b != b:
+        return float("nan")
+    return a / b
+
+
+def x(r):
+    return "-" if r != r else "%.2fx" % r
+
+
+# ---------------------------------------------------------------------------
+# Setup
+# ---------------------------------------------------------------------------
+def git_out(repo, *args):
+    return subprocess.run(["git", "-C", repo] + list(args), check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def map_patterns():
+    """
+    100 [map] patterns of the kinds a site uses: anchored folders with
+    '**', unanchored folder names, name globs, '**/' patterns, anchored
+    single files and folder-wide globs. Some match many paths, some few,
+    some none (as in a real file).
+    """
+    pats = []
+    for i in range(20):
+        pats.append("public/d%02d/s%02d/**" % (i % 10, (i * 37) % 100))
+    for i in range(10):
+        pats.append("s%02d/" % ((i * 13 + 5) % 100))
+    pats += ["*.css", "*.png", "c3.css", "p1*.html", "index.html", "i?.png",
+             "*.txt", "p7?.html", "*.htm", "c*.css"]
+    for i in range(10):
+        pats.append("**/img/i%d.png" % i)
+    for i in range(10):
+        pats.append("**/s%02d/index.html" % ((i * 11) % 100))
+    pats += ["/README.md", "/robots.txt"]
+    for i in range(18):
+        pats.append("/public/d%02d/s%02d/index.html" % (i % 10, (i * 7) % 100))
+    for i in range(10):
+        pats.append("public/**/p%02d.html" % (i * 8 + 1))
+    for i in range(10):
+        pats.append("public/d%02d/**/*.css" % i)
+    assert len(pats) == 100, len(pats)
+    return pats
+
+
+# Settings that builds with a [plan] section need so that every URL is
+# planned and sent: past max_urls (1,000 by default) the program purges
+# everything instead, which would leave nothing to measure. Each is used
+# only when the build accepts it, so that older builds still run.
+PLAN_SETTINGS = ["max_urls = 100000000", "collapse_threshold = 0"]
+
+
+def plan_section(b, cfph, repo):
+    """The [plan] lines this build accepts, as text ("" for none)."""
+    probe = os.path.join(b.tmp, "probe.ini")
+    accepted = []
+    for line in PLAN_SETTINGS:
+        with open(probe, "w", encoding="utf-8") as f:
+            f.write(BASE_CONFIG % (ZONE, "http://127.0.0.1:9/client/v4"))
+            f.write("[plan]\n%s\n" % line)
+        _, _, status = b.spawn([cfph, "-c", probe, "-C", repo, "range",
+                                "HEAD..HEAD", "--dry-run"])
+        if status == 0:
+            accepted.append(line)
+    return "".join("%s\n" % line for line in ["[plan]"] + accepted) \
+        if accepted else ""
+
+
+def write_configs(tmp, plan):
+    cfg0 = os.path.join(tmp, "cfg0.ini")
+    cfg100 = os.path.join(tmp, "cfg100.ini")
+    base = BASE_CONFIG % (ZONE, "http://127.0.0.1:9/client/v4") + plan
+    with open(cfg0, "w", encoding="utf-8") as f:
+        f.write(base)
+    with open(cfg100, "w", encoding="utf-8") as f:
+        f.write(base)
+        for i, p in enumerate(map_patterns()):
+            f.write('[map "%s"]\ntags = t%d\n' % (p, i))
+    return cfg0, cfg100
+
+
+# ---------------------------------------------------------------------------
+# The checks of the compared work
+# ---------------------------------------------------------------------------
+def count_json(path):
+    """What a --json output holds: changes, file URLs, requests, failed."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    urls = 0
+    for q in doc.get("requests", []):
+        urls += len(q.get("body", {}).get("files", []))
+    return {"changes": len(doc.get("changes", [])), "urls": urls,
+            "requests": len(doc.get("requests", [])),
+            "seconds": doc.get("seconds")}
+
+
+def json_counts(path):
+    """count_json() in a child process, so that this one stays small."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__),
+                          "count", path], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    return json.loads(out.stdout)
+
+
+def git_count(repo, old, new):
+    out = subprocess.run(["git", "-C", repo, "diff", "--no-renames",
+                          "--name-only", old, new], check=True,
+                         capture_output=True)
+    return out.stdout.count(b"\n"), out.stdout.count(b"/index.html\n")
+
+
+def check_ranges(b, cfph, cfg0, ranges):
+    print("Correctness of the compared work: changed paths in the dry run's "
+          "JSON vs `git diff --no-renames --name-only | wc -l`", flush=True)
+    out = os.path.join(b.tmp, "out.json")
+    good = True
+    for label, repo, old, new in ranges:
+        _, _, status = b.spawn([cfph, "-c", cfg0, "-C", repo, "range",
+                                "%s..%s" % (old, new), "--dry-run",
+                                "--json"], stdout=out)
+        if not b.check_status("dry run " + label, status):
+            good = False
+            continue
+        got = json_counts(out)
+        want, index = git_count(repo, old, new)
+        if got is None:
+            b.error("%s: the dry run's JSON does not parse" % label)
+            good = False
+            continue
+        # Every changed path is a file below public/; an index.html also
+        # purges its folder.
+        want_urls = want + index
+        verdict = "ok"
+        if got["changes"] != want:
+            b.error("%s: the dry run reports %d changed paths, git diff %d"
+                    % (label, got["changes"], want))
+            verdict, good = "DIFFERS", False
+        elif got["urls"] != want_urls:
+            b.error("%s: the dry run plans %d URLs, %d expected (%d paths "
+                    "+ %d index.html folders)" % (label, got["urls"],
+                                                  want_urls, want, index))
+            verdict, good = "DIFFERS", False
+        print("  %-28s git %6d  dry run %6d paths, %6d URLs in %4d requests"
+              "  %s" % (label, want, got["changes"], got["urls"],
+                        got["requests"], verdict), flush=True)
+    print()
+    return good
+
+
+# ---------------------------------------------------------------------------
+# Goal 5: a real run against the stand-in API
+# ---------------------------------------------------------------------------
+def purge_run(b, cfph, root, big, old, new, plan):
+    stub = os.path.join(root, "tests", "cfstub.py")
+    port_file = os.path.join(b.tmp, "stub.port")
+    log = os.path.join(b.tmp, "stub.log")
+    stub_err = open(os.path.join(b.tmp, "stub.err"), "w")
+    proc = subprocess.Popen([sys.executable, stub, "--port-file", port_file,
+                             "--log", log, "--latency-ms", str(LATENCY_MS),
+                             "--token", TOKEN], stdout=stub_err,
+                            stderr=stub_err)
+    info = {}
+    records = []
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(port_file):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                b.error("the stand-in API did not start (see its stderr: %s)"
+                        % stub_err.name)
+                return None
+            time.sleep(0.05)
+        with open(port_file, encoding="ascii") as f:
+            port = int(f.read().strip())
+        cfg = os.path.join(b.tmp, "cfg-purge.ini")
+        with open(cfg, "w", encoding="utf-8") as f:
+            f.write(BASE_CONFIG % (ZONE,
+                                   "http://127.0.0.1:%d/client/v4" % port))
+            f.write(plan)
+        env = dict(b.env)
+        env["CF_API_TOKEN"] = TOKEN
+        out = os.path.join(b.tmp, "purge.json")
+        argv = [cfph, "-c", cfg, "-C", big, "range", "%s..%s" % (old, new),
+                "--json"]
+        seconds, _, status = b.spawn(argv, env, stdout=out)
+        info["status_ok"] = b.check_status("purge run", status)
+        info["seconds"] = seconds
+        info["json"] = json_counts(out)
+        records = read_log(log)
+        info["reference"] = replay(port, records)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        stub_err.close()
+
+    purges = [r for r in records if r.get("method") == "POST"]
+    info["requests"] = len(records)
+    info["purge_requests"] = len(purges)
+    info["connections"] = len({r.get("connection") for r in records})
+    info["refused"] = sum(1 for r in records if not r.get("success"))
+    info["urls"] = sum(len((r.get("body") or {}).get("files", []))
+                       for r in purges)
+    return info
+
+
+def read_log(log):
+    """The stand-in's log: one JSON object per request."""
+    if not os.path.exists(log):
+        return []
+    with open(log, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def replay(port, records):
+    """
+    Sends the purge bodies the stand-in logged again, in order, from a
+    minimal client (http.client, one keep-alive connection): the time any
+    client needs against this stand-in, to compare the program with.
+    Returns (seconds, requests) or None.
+    """
+    import http.client
+
+    bodies = [(r["path"], json.dumps(r["body"]).encode()) for r in records
+              if r.get("method") == "POST" and r.get("body") is not None]
+    if not bodies:
+        return None
+    headers = {"Authorization": "Bearer " + TOKEN,
+               "Content-Type": "application/json",
+               "Accept": "application/json"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.perf_counter()
+    try:
+        for path, body in bodies:
+            conn.request("POST", path, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    return time.perf_counter() - start, len(bodies)
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+def run(opts):
+    tmp, cfph, root = opts["tmp"], opts["cfph"], opts["root"]
+    big = os.path.join(tmp, "big.git")
+    small = os.path.join(tmp, "small.git")
+    b = Bench(tmp, int(os.environ.get("BENCH_RUNS", "7")))
+    git = shutil.which("git")
+    plan = plan_section(b, cfph, small)
+    cfg0, cfg100 = write_configs(tmp, plan)
+    rev = {t: git_out(big, "rev-parse", t) for t in
+           ("c1", "c2", "c3", "c4", "c5")}
+    srev = {t: git_out(small, "rev-parse", t) for t in ("c1", "c2")}
+    tiny_runs = 3 * b.runs
+
+    if plan:
+        print("This build has a [plan] section; every config here adds")
+        for line in plan.splitlines():
+            print("    " + line)
+        print("so that the program plans and sends every URL instead of "
+              "purging everything.\n")
+    print("Peak memory measured with %s; wall time with posix_spawn + wait4 "
+          "in Python.\n" % (
+              "GNU time (%s -f %%M)" % b.gnu_time if b.gnu_time else
+              "wait4's rusage (no GNU time at /usr/bin/time; floor %.1f MB)"
+              % (b.rss_floor() / 1024)), flush=True)
+
+    def hook(repo, cfg, old, new, extra=()):
+        return [cfph, "-c", cfg, "-C", repo, "range", "%s..%s" % (old, new),
+                "--dry-run", "--json"] + list(extra)
+
+    def gitdiff(repo, old, new):
+        return [git, "-C", repo, "diff", "--no-renames", "--name-status",
+                old, new]
+
+    good = check_ranges(b, cfph, cfg0, [
+        ("100k repo, 1 file", big, rev["c1"], rev["c2"]),
+        ("100k repo, 10,000 files", big, rev["c2"], rev["c3"]),
+        ("100k repo, 100,000 files", big, rev["c3"], rev["c4"]),
+        ("100k repo, 3,000 files", big, rev["c4"], rev["c5"]),
+        ("100k repo, HEAD..HEAD", big, "HEAD", "HEAD"),
+        ("10-file repo, 1 file", small, srev["c1"], srev["c2"]),
+        ("10-file repo, HEAD..HEAD", small, "HEAD", "HEAD"),
+    ])
+
+    rows = []
+
+    # 1. Tree diff speed, 10,000 changes in the 100,000-file repository.
+    print("1. Tree diff speed: 10,000 changed files in a 100,000-file "
+          "repository (%d runs each)" % b.runs, flush=True)
+    r1 = b.measure([
+        ("git diff --no-renames --name-status", gitdiff(big, rev["c2"],
+                                                        rev["c3"]), None),
+        ("cf-purge-hook range --dry-run --json", hook(big, cfg0, rev["c2"],
+                                                      rev["c3"]), None),
+    ])
+    g1, h1 = r1.values()
+    print(g1.line())
+    print(h1.line())
+    t1 = ratio(h1.median, g1.median)
+    m1 = ratio(h1.peak, g1.peak)
+    print("  time ratio: median %s, best %s (goal: at most 1.5x)"
+          % (x(t1), x(ratio(h1.best, g1.best))))
+    print("  peak memory ratio: %s (goal: at most 2x)\n" % x(m1), flush=True)
+    rows.append(("1. tree diff time, 10k of 100k files, vs git diff",
+                 t1, "<= 1.50x", t1 <= 1.5))
+    rows.append(("1. tree diff peak memory, vs git diff", m1, "<= 2.00x",
+                 m1 <= 2.0))
+
+    # 2. Cost follows the change.
+    print("2. Cost follows the change: one changed file, 100,000-file repo "
+          "vs ten-file repo (%d runs each)" % tiny_runs, flush=True)
+    r2 = b.measure([
+        ("1 file changed, 100,000-file repo", hook(big, cfg0, rev["c1"],
+                                                   rev["c2"]), None),
+        ("1 file changed, 10-file repo", hook(small, cfg0, srev["c1"],
+                                              srev["c2"]), None),
+    ], runs=tiny_runs)
+    big2, small2 = r2.values()
+    print(big2.line())
+    print(small2.line())
+    t2 = ratio(big2.median, small2.median)
+    print("  time ratio: median %s, best %s (goal: at most 1.3x)\n"
+          % (x(t2), x(ratio(big2.best, small2.best))), flush=True)
+    rows.append(("2. one-file change, 100k-file vs 10-file repo", t2,
+                 "<= 1.30x", t2 <= 1.3))
+
+    # 3. Start-up.
+    print("3. Start-up: before the first tree is read, vs an empty C "
+          "program (%d runs each)" % tiny_runs, flush=True)
+    r3 = b.measure([
+        ("empty C program", [opts["empty"]], None),
+        ("cf-purge-hook --version", [cfph, "--version"], None),
+        ("dry run HEAD..HEAD, 10-file repo", hook(small, cfg0, "HEAD",
+                                                  "HEAD"), None),
+        ("dry run HEAD..HEAD, 100k-file repo", hook(big, cfg0, "HEAD",
+                                                    "HEAD"), None),
+    ], runs=tiny_runs)
+    empty3, ver3, small3, big3 = r3.values()
+    for r in r3.values():
+        print(r.line())
+    t3v = ratio(ver3.median, empty3.median)
+    t3e = ratio(small3.median, empty3.median)
+    print("  --version vs empty program: median %s (+%s), best %s"
+          % (x(t3v), ms(ver3.median - empty3.median),
+             x(ratio(ver3.best, empty3.best))))
+    print("  empty-range dry run vs empty program: median %s (+%s), best %s"
+          % (x(t3e), ms(small3.median - empty3.median),
+             x(ratio(small3.best, empty3.best))))
+    print("  split: linking and exit (--version - empty program) %s, "
+          "library initialisation, configuration and repository (empty "
+          "range - --version) %s" % (ms(ver3.median - empty3.median),
+                                     ms(small3.median - ver3.median)))
+    print("  shared libraries (ldd | wc -l): %s\n" % ldd_count(cfph),
+          flush=True)
+    rows.append(("3. start-up: --version vs empty C program", t3v,
+                 "none given", None))
+    rows.append(("3. start-up: empty range vs empty C program", t3e,
+                 "none given", None))
+
+    # 4 and 6. 100,000 changed paths; mapping through 100 [map] sections.
+    print("4. Mapping speed: 100,000 changed paths, 100 [map] sections vs "
+          "none, against git diff (%d runs each)" % b.runs, flush=True)
+    r4 = b.measure([
+        ("git diff --no-renames --name-status", gitdiff(big, rev["c3"],
+                                                        rev["c4"]), None),
+        ("dry run, 0 [map] sections", hook(big, cfg0, rev["c3"], rev["c4"]),
+         None),
+        ("dry run, 100 [map] sections", hook(big, cfg100, rev["c3"],
+                                             rev["c4"]), None),
+    ])
+    g4, h4, m4 = r4.values()
+    for r in r4.values():
+        print(r.line())
+    mapping = m4.median - h4.median
+    t4 = ratio(mapping, g4.median)
+    print("  mapping time (100 sections - 0 sections): median %s, best %s"
+          % (ms(mapping), ms(m4.best - h4.best)))
+    print("  mapping time vs git diff: median %s, best %s (goal: less than "
+          "1x)\n" % (x(t4), x(ratio(m4.best - h4.best, g4.best))),
+          flush=True)
+    rows.append(("4. mapping 100k paths x 100 sections, vs git diff", t4,
+                 "< 1.00x", t4 < 1.0))
+
+    # 5. Purge speed against the stand-in API.
+    print("5. Purge speed: 3,000 URLs to the stand-in API, %d ms per answer"
+          % LATENCY_MS, flush=True)
+    p5 = purge_run(b, cfph, root, big, rev["c4"], rev["c5"], plan)
+    want_requests = -(-3000 // FILES_PER_REQUEST)
+    if p5:
+        n = p5["requests"]
+        per = p5["seconds"] / n if n else float("nan")
+        print("  wall time %s, %d requests (%d purges, %d refused), "
+              "%d URLs received, %d TCP connection%s"
+              % (ms(p5["seconds"]), n, p5["purge_requests"], p5["refused"],
+                 p5["urls"], p5["connections"],
+                 "" if p5["connections"] == 1 else "s"))
+        print("  time per request %s (the stand-in waits %d ms before each "
+              "answer: %s of it)" % (ms(per), LATENCY_MS,
+                                     x(per / (LATENCY_MS / 1000))))
+        if p5.get("json"):
+            j = p5["json"]
+            print("  the program's JSON: %d requests%s" % (
+                j["requests"], "" if j["seconds"] is None else
+                ", %.2f s sending" % j["seconds"]))
+        ref = p5.get("reference")
+        ref_ratio = float("nan")
+        if ref:
+            ref_per = ref[0] / ref[1]
+            ref_ratio = per / ref_per
+            print("  a minimal client (Python's http.client, one "
+                  "connection) sending the same %d bodies: %s, %s per "
+                  "request;" % (ref[1], ms(ref[0]), ms(ref_per)))
+            print("  the program takes %s of its time per request (above "
+                  "1x is the program's own cost; the minimal client's time "
+                  "above %d ms is the stand-in's)" % (x(ref_ratio),
+                                                     LATENCY_MS))
+        rate = n / p5["seconds"]
+        print("  achieved: %.1f requests/s, %.0f URLs/s" % (
+            rate, p5["urls"] / p5["seconds"]))
+        print("  Cloudflare's documented purge limits per account (not "
+              "enforced by the stand-in);")
+        print("  the bench's config names no plan, which the program reads "
+              "as Free's limits:")
+        for name, urls, other in CF_LIMITS:
+            print("    %-10s single-file purge %-13s tags/hosts/prefixes %s"
+                  % (name, urls, other))
+        if p5["urls"] != 3000:
+            b.error("the stand-in received %d URLs, 3000 expected"
+                    % p5["urls"])
+        print()
+        rows.append(("5. purge 3,000 URLs: requests sent", n,
+                     "= %d (3000/%d)" % (want_requests, FILES_PER_REQUEST),
+                     n == want_requests))
+        rows.append(("5. purge: TCP connections used", p5["connections"],
+                     "= 1 (README)", p5["connections"] == 1))
+        rows.append(("5. purge: time per request vs %d ms latency"
+                     % LATENCY_MS, per / (LATENCY_MS / 1000), "none given",
+                     None))
+        rows.append(("5. purge: time per request vs a minimal client",
+                     ref_ratio, "none given", None))
+        rows.append(("5. purge: wall time, seconds", p5["seconds"],
+                     "none given", None))
+    else:
+        rows.append(("5. purge 3,000 URLs", float("nan"), "-", False))
+
+    # 6. Big push: 10,000 vs 100,000 changed files, per file.
+    print("6. Big push: dry run for 10,000 vs 100,000 changed files "
+          "(from 1. and 4.)", flush=True)
+    print("  10,000 files:  median %s, max RSS %s"
+          % (ms(h1.median), h1.rss_text()))
+    print("  100,000 files: median %s, max RSS %s"
+          % (ms(h4.median), h4.rss_text()))
+    t6 = ratio(h4.median / 100000, h1.median / 10000)
+    m6 = ratio(h4.peak / 100000, h1.peak / 10000)
+    base_t, base_m = big3.median, big3.peak
+    t6s = ratio((h4.median - base_t) / 100000, (h1.median - base_t) / 10000)
+    m6s = ratio((h4.peak - base_m) / 100000, (h1.peak - base_m) / 10000)
+    print("  per changed file, 100k vs 10k: time %s, max RSS %s "
+          "(1x is linear; a quadratic step shows as ~10x)" % (x(t6), x(m6)))
+    print("  the same above an empty-range run of the 100k repo (%s, %.1f "
+          "MB): time %s, max RSS %s\n" % (ms(base_t), base_m / 1024,
+                                          x(t6s), x(m6s)), flush=True)
+    rows.append(("6. big push: time per file, 100k vs 10k", t6,
+                 "<= 1.50x (bench)", t6 <= 1.5))
+    rows.append(("6. big push: max RSS per file, 100k vs 10k", m6,
+                 "<= 1.50x (bench)", m6 <= 1.5))
+
+    rows.append(("changed-path counts agree with git diff",
+                 "yes" if good else "NO", "yes", good))
+    print_table(rows)
+    if b.errors:
+        print("\n%d error%s:" % (len(b.errors),
+                                 "" if len(b.errors) == 1 else "s"))
+        for e in b.errors:
+            print("  " + e)
+    print("\nReproduce: make bench   (or: sh tests/bench/bench.sh; "
+          "CFPH=path/to/cf-purge-hook and BENCH_RUNS=N are honoured)")
+    return 1 if b.errors else 0
+
+
+def ldd_count(cfph):
+    ldd = shutil.which("ldd")
+    if not ldd:
+        return "(no ldd)"
+    out = subprocess.run([ldd, cfph], capture_output=True, text=True)
+    return str(len(out.stdout.splitlines()))
+
+
+def print_table(rows):
+    print("Summary (verdicts on medians; 'info' where no limit was given)")
+    print("  %-52s %10s  %-18s %s" % ("goal", "measured", "limit", "verdict"))
+    print("  " + "-" * 92)
+    for goal, value, limit, verdict in rows:
+        if isinstance(value, str):
+            shown = value
+        elif isinstance(value, int):
+            shown = str(value)
+        elif "seconds" in goal:
+            shown = "%.2f s" % value
+        else:
+            shown = x(value)
+        if verdict is None:
+            word = "info"
+        else:
+            word = "meets" if verdict else "MISSES"
+        print("  %-52s %10s  %-18s %s" % (goal, shown, limit, word))
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == "count":
+        print(json.dumps(count_json(argv[1])))
+        return 0
+    if not argv or argv[0] != "run":
+        sys.stderr.write(__doc__)
+        return 2
+    opts = {}
+    it = iter(argv[1:])
+    for key in it:
+        opts[key.lstrip("-")] = next(it)
+    for key in ("tmp", "cfph", "root", "empty"):
+        if key not in opts:
+            sys.stderr.write("bench.py: missing --%s\n" % key)
+            return 2
+    return run(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

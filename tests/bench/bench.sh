@@ -1,0 +1,102 @@
+#!/bin/sh
+# bench.sh: the benchmark behind `make bench`. POSIX sh, plus python3's
+# standard library, git and a C compiler.
+#
+#   sh tests/bench/bench.sh
+#   CFPH=/path/to/other/cf-purge-hook BENCH_RUNS=11 sh tests/bench/bench.sh
+#
+# It builds its repositories in a temporary folder with git fast-import
+# (genrepo.py says what they hold), compiles an empty C program to compare
+# start-up with, and runs bench.py, which measures the program against git
+# and prints each goal of the project's performance issues with its ratio
+# and "meets" or "MISSES". The figures are ratios measured side by side in
+# one run, so they hold on a loaded machine better than absolute times do;
+# still, run it on a quiet one. The exit status is 1 only when something
+# failed to run or the program and git disagree on what changed.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CFPH=${CFPH:-$ROOT/cf-purge-hook}
+case $CFPH in
+/*) ;;
+*) CFPH=$(pwd)/$CFPH ;;
+esac
+CC=${CC:-cc}
+
+die() {
+	echo "bench: $*" >&2
+	exit 2
+}
+
+[ -x "$CFPH" ] || die "no program at '$CFPH'; run 'make' first, or set CFPH"
+for tool in git python3 "$CC"; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "'$tool' is missing; it is needed to run the benchmark"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cfph-bench.XXXXXX") ||
+	die "cannot create a temporary folder"
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A copy, so that a rebuild while the benchmark runs changes nothing.
+cp "$CFPH" "$TMP/cf-purge-hook" || die "cannot copy '$CFPH'"
+
+# A private git setup, so that the machine's own configuration (a global
+# diff.renames, say) changes neither git's work nor libgit2's.
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE CF_PURGE_HOOK_CONFIG CF_API_TOKEN
+
+now() {
+	python3 -c 'import time; print("%.3f" % time.monotonic())'
+}
+
+# gen NAME KIND: a bare repository NAME.git from `genrepo.py KIND`.
+# glibc's default heap trimming makes git fast-import return and re-take
+# memory with brk() for almost every blob (a minute instead of seconds for
+# 100,000 files); a larger top pad and trim threshold avoid that. Other C
+# libraries ignore the variable.
+gen() {
+	git init -q --bare "$TMP/$1.git" || return 1
+	python3 "$HERE/genrepo.py" "$2" |
+		GLIBC_TUNABLES=glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=268435456 \
+		git -C "$TMP/$1.git" fast-import --quiet --done || return 1
+	git -C "$TMP/$1.git" symbolic-ref HEAD refs/heads/main
+}
+
+echo "cf-purge-hook benchmark"
+echo "  program:   $CFPH"
+echo "             $("$CFPH" --version 2>&1 | head -n 1)"
+if git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
+	dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no | wc -l)
+	echo "  source:    $(git -C "$ROOT" rev-parse --short HEAD)" \
+		"($dirty files changed since)"
+fi
+echo "  machine:   $(uname -sm), $(getconf _NPROCESSORS_ONLN 2>/dev/null) CPUs," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+echo "  tools:     $(git --version), $(python3 --version 2>&1)," \
+	"$("$CC" --version 2>/dev/null | head -n 1)"
+echo "  runs:      ${BENCH_RUNS:-7} per command, three times as many for the short ones"
+echo
+
+start=$(now)
+gen big big || die "cannot generate the 100,000-file repository"
+gen small small || die "cannot generate the ten-file repository"
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$TMP/empty.c"
+"$CC" -O2 -o "$TMP/empty" "$TMP/empty.c" ||
+	die "cannot compile the empty C program with '$CC'"
+echo "Repositories generated in $(python3 -c "print('%.1f' % ($(now) - $start))") s:" \
+	"$(git -C "$TMP/big.git" count-objects -v | sed -n 's/^size-pack: //p') KB" \
+	"of packed objects for the 100,000-file one"
+echo
+
+python3 -u "$HERE/bench.py" run --tmp "$TMP" --cfph "$TMP/cf-purge-hook" \
+	--root "$ROOT" \
+	--empty "$TMP/empty"
+status=$?
+echo "Whole benchmark: $(python3 -c "print('%.0f' % ($(now) - $start))") s"
+exit $status
