@@ -41,6 +41,13 @@ struct pattern {
 	size_t ntok, tok_alloc;
 	struct class *cls;
 	size_t ncls;
+	/*
+	 * The longest run of literal bytes that every match must contain: a
+	 * path without it cannot match, which a search rules out far faster
+	 * than the matcher (most paths meet most patterns only this way).
+	 */
+	char *needle;
+	size_t needle_len;
 };
 
 static void add_tok(struct pattern *p, enum tok_kind kind, unsigned char byte,
@@ -249,6 +256,69 @@ static void compile_stars(struct pattern *p, const char *s, size_t len,
 	}
 }
 
+/*
+ * Finds p->needle: the longest run of TOK_BYTE tokens that every match
+ * goes through: none that a TOK_SKIP may jump over, and no skip landing
+ * inside the run (which would let a match hold only its tail).
+ */
+static void find_needle(struct pattern *p)
+{
+	/* 1: a skip lands here; 2: a skip may jump over this token. */
+	unsigned char *mark = xcalloc(p->ntok + 1, 1);
+	size_t i, k, start = 0, best = 0, best_start = 0, run = 0;
+
+	for (i = 0; i < p->ntok; i++) {
+		if (p->tok[i].kind != TOK_SKIP)
+			continue;
+		for (k = i + 1; k < i + p->tok[i].arg && k < p->ntok; k++)
+			mark[k] |= 2;
+		if (i + p->tok[i].arg <= p->ntok)
+			mark[i + p->tok[i].arg] |= 1;
+	}
+	for (i = 0; i < p->ntok; i++) {
+		int lit = p->tok[i].kind == TOK_BYTE && !(mark[i] & 2);
+
+		if (!lit || (run && (mark[i] & 1)))
+			run = 0;
+		if (!lit)
+			continue;
+		if (!run)
+			start = i;
+		run++;
+		if (run > best) {
+			best = run;
+			best_start = start;
+		}
+	}
+	free(mark);
+	if (!best)
+		return;
+	p->needle = xmalloc(best);
+	for (i = 0; i < best; i++)
+		p->needle[i] = (char)p->tok[best_start + i].byte;
+	p->needle_len = best;
+}
+
+/* 0 when path (len bytes) lacks p's needle and so cannot match. */
+static int may_match(const struct pattern *p, const char *path, size_t len)
+{
+	const char *s = path, *end = path + len;
+	size_t n = p->needle_len;
+
+	if (!n)
+		return 1;
+	while ((size_t)(end - s) >= n) {
+		s = memchr(s, (unsigned char)p->needle[0],
+			   (size_t)(end - s) - n + 1);
+		if (!s)
+			return 0;
+		if (!memcmp(s, p->needle, n))
+			return 1;
+		s++;
+	}
+	return 0;
+}
+
 int pattern_compile(struct pattern **out, const char *text, struct err *e)
 {
 	struct pattern *p;
@@ -314,6 +384,7 @@ int pattern_compile(struct pattern **out, const char *text, struct err *e)
 			break;
 		}
 	}
+	find_needle(p);
 	*out = p;
 	return 0;
 }
@@ -523,7 +594,7 @@ int pattern_match(const struct pattern *p, const char *path, int is_dir)
 {
 	size_t len = tidy_path(&path, &is_dir);
 
-	if (!len)
+	if (!len || !may_match(p, path, len))
 		return 0;
 	return match_levels(p, path, len, is_dir, NULL);
 }
@@ -543,6 +614,7 @@ void pattern_free(struct pattern *p)
 	if (!p)
 		return;
 	free(p->text);
+	free(p->needle);
 	free(p->tok);
 	free(p->cls);
 	free(p);
@@ -598,6 +670,8 @@ int pattern_list_match(const struct pattern_list *l, const char *path,
 	for (i = 0; i < levels; i++)
 		last[i] = SIZE_MAX;
 	for (j = 0; j < l->n; j++) {
+		if (!may_match(l->v[j], path, len))
+			continue;
 		memset(hit, 0, levels);
 		if (!match_levels(l->v[j], path, len, is_dir, hit))
 			continue;
