@@ -394,8 +394,8 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		size_t first = out->n, k;
 
 		strvec_pushf(out, "%s%s", path, gitlink ? " (submodule)" : "");
-		map_path(&r->plan, &r->config, path, gitlink, out);
-		if (out->n == first + 1)
+		if (!map_path(&r->plan, &r->config, path, gitlink, out) &&
+		    !pattern_list_match(&r->config.ignore, path, gitlink))
 			strvec_push(out, "nothing matches: purges nothing");
 		for (k = first + 1; k < out->n; k++) {
 			char *line = xasprintf("  %s", out->v[k]);

@@ -599,8 +599,8 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 		add_error(r, r->line, "%s", e.msg);
 		return;
 	}
-	if (is_url && !template_uses_base(t) && strncmp(text, "https://", 8) &&
-	    strncmp(text, "http://", 7)) {
+	if (is_url && strncmp(text, "{base}", 6) &&
+	    strncmp(text, "https://", 8) && strncmp(text, "http://", 7)) {
 		add_error(r, r->line, "url '%s' in [%s] must start with "
 			  "{base}, https:// or http://", text, r->section);
 		template_free(t);
@@ -853,7 +853,8 @@ static int handler(void *user, const char *inih_section, const char *key,
 		add_error(r, r->line, "'%s' in [site] cannot come from the "
 			  "pushed tree (only pretty_urls can)", key);
 	} else if (!strcmp(section, "site")) {
-		if (!strcmp(key, "variant") || first_setting(r, section, key))
+		if (!strcmp(key, "variant") || !strcmp(key, "base_url") ||
+		    first_setting(r, section, key))
 			site_key(r, key, val);
 	} else if (!strcmp(section, "plan")) {
 		if (first_setting(r, section, key))
@@ -901,6 +902,21 @@ void config_init(struct config *c)
 	c->fallback = FALLBACK_EVERYTHING;
 }
 
+/* The line where [section] key was first set, or 0. */
+static int key_line(const struct reader *r, const char *section,
+		    const char *key)
+{
+	char *id = xasprintf("%s\n%s\t", section, key);
+	size_t i, n = strlen(id);
+	int line = 0;
+
+	for (i = 0; i < r->seen.n && !line; i++)
+		if (!strncmp(r->seen.v[i], id, n))
+			line = atoi(r->seen.v[i] + n);
+	free(id);
+	return line;
+}
+
 /* Applies the plan's limits and checks keys that depend on each other. */
 static void finish_cloudflare(struct reader *r)
 {
@@ -922,16 +938,21 @@ static void finish_cloudflare(struct reader *r)
 		add_error(r, 0, "'zone_id' (or 'zone_name') is missing from "
 			  "[cloudflare]");
 	if (c->zone_id && c->zone_name)
-		add_error(r, 0, "[cloudflare] sets both 'zone_id' and "
-			  "'zone_name'; keep one");
+		add_error(r, key_line(r, "cloudflare", "zone_name"),
+			  "[cloudflare] sets both 'zone_id' and 'zone_name'; "
+			  "keep one");
 	if (!c->email != !c->api_key_env)
-		add_error(r, 0, "[cloudflare] 'email' and 'api_key_env' go "
-			  "together (the legacy X-Auth-Email and X-Auth-Key)");
+		add_error(r, key_line(r, "cloudflare", c->email ? "email" :
+				      "api_key_env"),
+			  "[cloudflare] 'email' and 'api_key_env' go together "
+			  "(the legacy X-Auth-Email and X-Auth-Key)");
 	if (c->email && (c->api_token_file || r->token_env_set))
-		add_error(r, 0, "[cloudflare] sets both an API token and the "
-			  "legacy 'email' with 'api_key_env'; keep one");
+		add_error(r, key_line(r, "cloudflare", "email"),
+			  "[cloudflare] sets both an API token and the legacy "
+			  "'email' with 'api_key_env'; keep one");
 	if (c->api_token_file && r->token_env_set)
-		add_error(r, 0, "[cloudflare] sets both 'api_token_env' and "
+		add_error(r, key_line(r, "cloudflare", "api_token_file"),
+			  "[cloudflare] sets both 'api_token_env' and "
 			  "'api_token_file'; keep one");
 	if (c->email || c->api_token_file) {
 		free(c->api_token_env);

@@ -39,10 +39,14 @@ cfph() {
 }
 
 # expect DESCRIPTION COMMANDS: runs COMMANDS with `set -e` in a subshell
-# and counts the case as passed when they succeed.
+# and counts the case as passed when they succeed. The subshell must not
+# run as the condition of an `if` (or of && or ||): the shell ignores
+# `set -e` there, and a failing step in the middle would go unnoticed.
+# To check a command's exit status, use `code CMD...; test "$CODE" = 2`.
 expect() {
 	desc=$1
-	if (set -e; eval "$2") >"$TRASH/case.log" 2>&1; then
+	(set -e; eval "$2") >"$TRASH/case.log" 2>&1
+	if [ $? -eq 0 ]; then
 		passed=$((passed + 1))
 		echo "ok - $desc"
 	else
@@ -50,6 +54,15 @@ expect() {
 		echo "not ok - $desc"
 		sed 's/^/#   /' "$TRASH/case.log"
 	fi
+}
+
+# code CMD...: runs CMD, whatever its exit status, and leaves that status
+# in CODE; for use inside `expect`, where a failing command ends the case.
+code() {
+	set +e
+	"$@"
+	CODE=$?
+	set -e
 }
 
 finish() {

@@ -21,8 +21,11 @@ SPOOL="$TRASH/repo/.git/cf-purge-hook-spool"
 # run_hook STDIN: runs `hook` in the repository, keeping stdout, stderr
 # and the exit status in $TRASH.
 run_hook() {
-	printf '%s' "$1" | cfph hook >"$TRASH/out" 2>"$TRASH/err"
-	echo $? >"$TRASH/status"
+	if printf '%s' "$1" | cfph hook >"$TRASH/out" 2>"$TRASH/err"; then
+		echo 0 >"$TRASH/status"
+	else
+		echo $? >"$TRASH/status"
+	fi
 }
 
 # Checks the last run: exit status $1, stderr matching $2, no request,
@@ -74,12 +77,12 @@ expect 'ids that the repository does not have' '
 
 expect 'an unknown revision' '
 	clear_log &&
-	cfph range nope..HEAD >"$TRASH/out" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	code cfph range nope..HEAD >"$TRASH/out" 2>"$TRASH/err"; echo "$CODE" >"$TRASH/status";
 	refused 2 "cf-purge-hook: unknown revision .nope.:" && test ! -s "$TRASH/out"
 '
 
 expect 'a range argument without two dots' '
-	cfph range HEAD 2>"$TRASH/err"; test $? = 2 &&
+	code cfph range HEAD 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: .range. takes OLD..NEW or OLD NEW, not .HEAD." "$TRASH/err"
 '
 
@@ -87,7 +90,7 @@ expect 'a broken INI line names the file and the line' '
 	clear_log &&
 	write_config "$TRASH/bad.ini" "[hook]
 this line is broken" &&
-	cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	code cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo "$CODE" >"$TRASH/status";
 	refused 2 "cf-purge-hook: cannot read .$TRASH/bad.ini.: line 15: expected .\[section\]. or .key = value."
 '
 
@@ -99,7 +102,7 @@ on_create = sometimes
 root = x
 [site]
 bsae_url = https://example.com" &&
-	cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo $? >"$TRASH/status";
+	code cfph -c "$TRASH/bad.ini" range "$OLD..$NEW" 2>"$TRASH/err"; echo "$CODE" >"$TRASH/status";
 	refused 2 "line 15: .on_create. in \[hook\] must be .skip. or .everything., not .sometimes." &&
 	grep "line 16: unknown section \[sitee\]" "$TRASH/err" &&
 	grep "line 19: unknown key .bsae_url. in \[site\]" "$TRASH/err"
@@ -116,7 +119,7 @@ expect 'a broken config in the deploy repository fails the push hook visibly' '
 '
 
 expect 'a missing config file' '
-	cfph -c "$TRASH/none.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 2 &&
+	code cfph -c "$TRASH/none.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: cannot read .$TRASH/none.ini.: No such file or directory" "$TRASH/err"
 '
 
@@ -145,7 +148,7 @@ expect 'a token file that others may read is refused' '
 	printf "%s\n" "$CF_API_TOKEN" >"$TRASH/token" && chmod 644 "$TRASH/token" &&
 	write_config "$TRASH/file.ini" "[cloudflare]
 api_token_file = $TRASH/token" &&
-	CF_API_TOKEN= cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	CF_API_TOKEN= code cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test "$CODE" = 1 &&
 	grep "the API token file .$TRASH/token. may be read by others (mode 644); run: chmod 600" "$TRASH/err" &&
 	test -z "$(requests)" && rm -rf "$SPOOL"
 '
@@ -158,7 +161,7 @@ expect 'a token file readable by its owner alone works' '
 
 expect 'an API that refuses the token fails with its code and message' '
 	clear_log &&
-	CF_API_TOKEN=wrong cfph range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	CF_API_TOKEN=wrong code cfph range "$OLD..$NEW" 2>"$TRASH/err"; test "$CODE" = 1 &&
 	grep "cf-purge-hook: not sent: Cloudflare refused the credentials or the zone: HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
 	test "$(requests)" = "403 $ZONE files https://example.com/a.html" &&
 	rm -rf "$SPOOL"
@@ -169,20 +172,20 @@ expect 'an API that is not there fails, naming where it tried' '
 retries = 1
 backoff = 0.01" &&
 	sed -i "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" "$TRASH/down.ini" &&
-	cfph -c "$TRASH/down.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test $? = 1 &&
+	code cfph -c "$TRASH/down.ini" range "$OLD..$NEW" 2>"$TRASH/err"; test "$CODE" = 1 &&
 	grep "not sent: cannot reach .http://127.0.0.1:9/client/v4/zones/$ZONE/purge_cache.:" "$TRASH/err" &&
 	rm -rf "$SPOOL"
 '
 
 expect 'not a repository' '
-	cfph -C "$TRASH/nowhere" range a..b 2>"$TRASH/err"; test $? = 2 &&
+	code cfph -C "$TRASH/nowhere" range a..b 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: cannot open the repository .$TRASH/nowhere.:" "$TRASH/err"
 '
 
 expect 'an unknown command and an unknown option' '
-	cfph frobnicate 2>"$TRASH/err"; test $? = 2 &&
+	code cfph frobnicate 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: unknown command .frobnicate." "$TRASH/err" &&
-	cfph --frobnicate range a..b 2>"$TRASH/err"; test $? = 2
+	code cfph --frobnicate range a..b 2>"$TRASH/err"; test "$CODE" = 2
 '
 
 expect 'check accepts the documented example config and names what is wrong' '
@@ -190,7 +193,7 @@ expect 'check accepts the documented example config and names what is wrong' '
 	grep "is valid: zone $ZONE, public at https://example.com, 1 \[map\] section" "$TRASH/out" &&
 	write_config "$TRASH/bad.ini" "[cloudflare]
 plan = gold" &&
-	cfph -c "$TRASH/bad.ini" check 2>"$TRASH/err"; test $? = 2 &&
+	code cfph -c "$TRASH/bad.ini" check 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "line 15: .plan. in \[cloudflare\] must be free, pro, business or enterprise, not .gold." "$TRASH/err"
 '
 

@@ -1,0 +1,464 @@
+#!/bin/sh
+# t1-range.sh: `range OLD..NEW --dry-run --json` on a real history that
+# holds every kind of change git can record. Each commit's "changes" must
+# agree with `git diff --no-renames`, the interesting commits must give
+# exactly the expected purge requests (tests/blackbox/t1/*.json, where
+# @ZONE@ stands for the zone id), and a dry run must never touch the
+# network.
+
+. "$(dirname "$0")/lib.sh"
+T1=$ROOT/tests/blackbox/t1
+REPO=$TRASH/site
+SUB=$TRASH/sublib
+CONFIG=$TRASH/site.ini
+
+# --- Helpers used by the cases -------------------------------------------
+# Note: `expect` runs its body inside `if`, where the shell ignores set -e,
+# so every body below chains its steps with && and ends with a check.
+
+# plan OUT CONFIG RANGE-ARGS...: the dry-run JSON for a range, into OUT.
+plan() {
+	plan_out=$1 plan_config=$2
+	shift 2
+	cfph -c "$plan_config" -C "$REPO" range "$@" --dry-run --json >"$plan_out"
+}
+
+# same_paths OUT OLD NEW: OUT holds one JSON object whose "changes" name
+# each path once, and as a set the same paths as git's own diff.
+same_paths() {
+	git -C "$REPO" diff --no-renames --name-only -z "$2" "$3" \
+		>"$TRASH/git-names" &&
+	python3 - "$1" "$TRASH/git-names" <<'PY'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    got = [c["path"] for c in json.load(f)["changes"]]
+with open(sys.argv[2], "rb") as f:
+    want = {p.decode("utf-8") for p in f.read().split(b"\0") if p}
+if len(got) != len(set(got)):
+    sys.exit("a path is listed twice: %r" % got)
+if set(got) != want:
+    sys.exit("only in the program: %r\nonly in git: %r"
+             % (sorted(set(got) - want), sorted(want - set(got))))
+PY
+}
+
+# same_statuses OUT OLD NEW: each change's status is the one git gives
+# (A added, M modified, D deleted, T typechange).
+same_statuses() {
+	git -C "$REPO" diff --no-renames --name-status -z "$2" "$3" \
+		>"$TRASH/git-status" &&
+	python3 - "$1" "$TRASH/git-status" <<'PY'
+import json, sys
+names = {"A": "added", "M": "modified", "D": "deleted", "T": "typechange"}
+with open(sys.argv[1], encoding="utf-8") as f:
+    got = {c["path"]: c["status"] for c in json.load(f)["changes"]}
+with open(sys.argv[2], "rb") as f:
+    fields = [x.decode("utf-8") for x in f.read().split(b"\0")[:-1]]
+want = {fields[i + 1]: names[fields[i]] for i in range(0, len(fields), 2)}
+if got != want:
+    for p in sorted(set(got) | set(want)):
+        if got.get(p) != want.get(p):
+            print("%r: program says %s, git says %s"
+                  % (p, got.get(p), want.get(p)))
+    sys.exit(1)
+PY
+}
+
+# same_requests OUT JSON: OUT's "requests" equal the JSON text exactly
+# (order included), with @ZONE@ standing for the zone id.
+same_requests() {
+	python3 - "$1" "$2" "$ZONE" <<'PY'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    got = json.load(f)["requests"]
+want = json.loads(sys.argv[2].replace("@ZONE@", sys.argv[3]))
+if got != want:
+    print("want:", json.dumps(want, indent=1))
+    print("got: ", json.dumps(got, indent=1))
+    sys.exit(1)
+PY
+}
+
+# request_shape OUT SHAPE: the kinds and sizes of OUT's requests, such as
+# "files:30 files:30 files:5", equal SHAPE; the files, taken together,
+# are sorted and without repeats.
+request_shape() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    reqs = json.load(f)["requests"]
+shape = " ".join("%s:%d" % (k, len(v))
+                 for r in reqs for k, v in r["body"].items())
+if shape != sys.argv[2]:
+    sys.exit("shape %r, want %r" % (shape, sys.argv[2]))
+files = [u for r in reqs for u in r["body"]["files"]]
+if files != sorted(set(files), key=lambda u: u.encode()):
+    sys.exit("files not sorted bytewise or repeated: %r" % files)
+PY
+}
+
+# --- Setup: one commit per kind of change ----------------------------------
+# Setup runs under set -e: a failure stops the script with the message
+# below instead of letting every case fail for an unrelated reason.
+trap 'echo "t1-range.sh: setup failed (see the error above)" >&2; cleanup' EXIT
+set -e
+write_config "$CONFIG"
+write_config "$TRASH/ten.ini" '[cloudflare]
+files_per_request = 10'
+
+# The repository that becomes the submodule public/vendor/lib.
+git init -q "$SUB"
+cd "$SUB"
+echo 'one' >lib.js
+commit_all 'sub: first'
+
+git init -q "$REPO"
+cd "$REPO"
+mkdir -p public/blog layouts src .github/workflows
+echo 'home' >public/index.html
+echo 'blog' >public/blog/index.html
+echo 'a' >public/a.html
+echo 'b' >public/b.html
+echo 'old' >public/old.html
+echo 'page' >public/page.html
+echo 'target' >public/target.html
+echo 'echo tool' >public/tool.sh
+echo 'thing' >public/thing
+echo '<html>' >layouts/base.html
+echo 'notes' >src/notes.txt
+echo 'readme' >README.md
+echo 'on: push' >.github/workflows/ci.yml
+commit_all 'first'
+C_FIRST=$(git rev-parse HEAD)
+
+echo 'new1' >public/new1.html
+echo 'new2' >public/new2.html
+commit_all 'add two pages'
+C_ADD=$(git rev-parse HEAD)
+
+echo 'a, edited' >public/a.html
+commit_all 'edit a page'
+C_EDIT=$(git rev-parse HEAD)
+
+git rm -q public/b.html
+commit_all 'delete a page'
+C_DELETE=$(git rev-parse HEAD)
+
+git mv public/old.html public/renamed.html
+commit_all 'rename a page'
+C_RENAME=$(git rev-parse HEAD)
+
+rm public/page.html
+ln -s target.html public/page.html
+commit_all 'turn a page into a symbolic link'
+C_TYPECHANGE=$(git rev-parse HEAD)
+
+chmod +x public/tool.sh
+commit_all 'make a file executable'
+C_MODE=$(git rev-parse HEAD)
+
+git submodule add -q "$SUB" public/vendor/lib
+commit_all 'add a submodule'
+C_SUBADD=$(git rev-parse HEAD)
+
+(cd "$SUB" && echo 'two' >>lib.js && commit_all 'sub: second')
+git -C public/vendor/lib pull -q
+commit_all 'move the submodule to a new commit'
+C_SUBMOVE=$(git rev-parse HEAD)
+
+# Names that need percent-encoding, and one that needs none although it
+# is full of punctuation (the characters RFC 3986 lets stand in a path).
+mkdir -p 'public/café'
+echo 'x' >'public/with space.html'
+echo 'x' >'public/café/ü.html'
+echo 'x' >'public/a#b.html'
+echo 'x' >'public/what?.html'
+echo 'x' >'public/100%.html'
+echo 'x' >"$(printf 'public/new\nline.html')"
+echo 'x' >"public/ok!\$&'()*+,;=:@~_-.html"
+commit_all 'names that need encoding'
+C_NAMES=$(git rev-parse HEAD)
+
+rm public/thing
+mkdir public/thing
+echo 'thing' >public/thing/index.html
+commit_all 'a file becomes a folder'
+C_TOFOLDER=$(git rev-parse HEAD)
+
+rm -r public/thing
+echo 'thing again' >public/thing
+commit_all 'the folder becomes a file again'
+C_TOFILE=$(git rev-parse HEAD)
+
+mkdir -p public/docs/guide
+echo 'home, edited' >public/index.html
+echo 'blog, edited' >public/blog/index.html
+echo 'guide' >public/docs/guide/index.html
+commit_all 'index pages at the top and in folders'
+C_INDEX=$(git rev-parse HEAD)
+
+echo '<html lang=en>' >layouts/base.html
+commit_all 'edit a layout'
+C_LAYOUTS=$(git rev-parse HEAD)
+
+echo 'readme, edited' >README.md
+echo 'on: [push]' >.github/workflows/ci.yml
+commit_all 'edit ignored files'
+C_IGNORED=$(git rev-parse HEAD)
+
+echo 'notes, edited' >src/notes.txt
+commit_all 'edit a file outside the site with no map'
+C_OUTSIDE=$(git rev-parse HEAD)
+
+mkdir public/many
+i=1
+while [ $i -le 65 ]; do
+	echo "$i" >"public/many/p$(printf '%02d' $i).html"
+	i=$((i + 1))
+done
+commit_all 'add 65 pages'
+C_MANY=$(git rev-parse HEAD)
+C_LAST=$C_MANY
+
+cd "$TRASH"
+set +e
+trap cleanup EXIT
+
+# --- 2. Every step, and the whole history, agree with git diff -------------
+# (A for loop, not `while read`, so that no command reads the list.)
+old=
+for new in $(git -C "$REPO" rev-list --reverse HEAD); do
+	if [ -n "$old" ]; then
+		subject=$(git -C "$REPO" log -1 --format=%s "$new")
+		expect "step '$subject': changed paths are git's" '
+			plan "$TRASH/step.json" "$CONFIG" "$old..$new" &&
+			same_paths "$TRASH/step.json" "$old" "$new"'
+		expect "step '$subject': statuses are git's" '
+			plan "$TRASH/step.json" "$CONFIG" "$old..$new" &&
+			same_statuses "$TRASH/step.json" "$old" "$new"'
+	fi
+	old=$new
+done
+
+expect 'whole history: changed paths are git'"'"'s' '
+	plan "$TRASH/all.json" "$CONFIG" "$C_FIRST..$C_LAST" &&
+	same_paths "$TRASH/all.json" "$C_FIRST" "$C_LAST"'
+
+expect 'whole history: statuses are git'"'"'s' '
+	plan "$TRASH/all.json" "$CONFIG" "$C_FIRST..$C_LAST" &&
+	same_statuses "$TRASH/all.json" "$C_FIRST" "$C_LAST"'
+
+expect 'the range is reported with both ends in full and no ref' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_EDIT~1..$C_EDIT" &&
+	python3 - "$TRASH/out.json" "$(git -C "$REPO" rev-parse "$C_EDIT~1")" \
+		"$C_EDIT" <<'"'PY'"'
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))["ranges"]
+want = [{"ref": None, "old": sys.argv[2], "new": sys.argv[3],
+         "action": "purge"}]
+if got != want:
+    sys.exit("got %r" % got)
+PY'
+
+# --- 3. The exact requests of the interesting commits ----------------------
+expect 'added pages are purged' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_ADD~1..$C_ADD" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/add.json")"'
+
+expect 'an edited page is purged' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_EDIT~1..$C_EDIT" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/edit.json")"'
+
+expect 'a deleted page is purged' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_DELETE~1..$C_DELETE" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/delete.json")"'
+
+expect 'a rename purges both the old and the new URL' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_RENAME~1..$C_RENAME" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/rename.json")"'
+
+expect 'a page turned into a symbolic link is purged' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_TYPECHANGE~1..$C_TYPECHANGE" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/typechange.json")"'
+
+expect 'a mode-only change is marked mode_only' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_MODE~1..$C_MODE" &&
+	python3 - "$TRASH/out.json" <<'"'PY'"'
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))["changes"]
+want = [{"status": "modified", "path": "public/tool.sh", "mode_only": True}]
+if got != want:
+    sys.exit("got %r" % got)
+PY'
+
+expect 'a mode-only change purges nothing' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_MODE~1..$C_MODE" &&
+	same_requests "$TRASH/out.json" "[]"'
+
+expect 'an added submodule purges its folder as a prefix' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_SUBADD~1..$C_SUBADD" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/submodule.json")"'
+
+expect 'a submodule moved to a new commit purges its folder as a prefix' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_SUBMOVE~1..$C_SUBMOVE" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/submodule.json")"'
+
+expect 'space, unicode, #, ?, % and newline are percent-encoded' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_NAMES~1..$C_NAMES" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/names.json")"'
+
+expect 'a file becoming a folder purges the file, the folder and its index' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_TOFOLDER~1..$C_TOFOLDER" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/thing.json")"'
+
+expect 'a folder becoming a file again purges the same URLs' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_TOFILE~1..$C_TOFILE" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/thing.json")"'
+
+expect 'index.html pages also purge their folder URLs' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_INDEX~1..$C_INDEX" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/index.json")"'
+
+expect 'a layout change purges the tag its [map] names' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_LAYOUTS~1..$C_LAYOUTS" &&
+	same_requests "$TRASH/out.json" "$(cat "$T1/layouts.json")"'
+
+expect 'README.md and .github/ changes are listed' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_IGNORED~1..$C_IGNORED" &&
+	python3 - "$TRASH/out.json" <<'"'PY'"'
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))["changes"]
+want = [{"status": "modified", "path": ".github/workflows/ci.yml"},
+        {"status": "modified", "path": "README.md"}]
+if sorted(got, key=lambda c: c["path"]) != want:
+    sys.exit("got %r" % got)
+PY'
+
+expect 'README.md and .github/ changes purge nothing' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_IGNORED~1..$C_IGNORED" &&
+	same_requests "$TRASH/out.json" "[]"'
+
+expect 'a change outside public/ with no map is listed' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_OUTSIDE~1..$C_OUTSIDE" &&
+	python3 - "$TRASH/out.json" <<'"'PY'"'
+import json, sys
+got = json.load(open(sys.argv[1], encoding="utf-8"))["changes"]
+if got != [{"status": "modified", "path": "src/notes.txt"}]:
+    sys.exit("got %r" % got)
+PY'
+
+expect 'a change outside public/ with no map purges nothing' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_OUTSIDE~1..$C_OUTSIDE" &&
+	same_requests "$TRASH/out.json" "[]"'
+
+# --- 4. Many files are split into requests of at most 30 (or as set) -------
+expect '65 pages give files requests of 30, 30 and 5' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_MANY~1..$C_MANY" &&
+	request_shape "$TRASH/out.json" "files:30 files:30 files:5"'
+
+expect '65 pages purge exactly their 65 URLs' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_MANY~1..$C_MANY" &&
+	python3 - "$TRASH/out.json" <<'"'PY'"'
+import json, sys
+reqs = json.load(open(sys.argv[1], encoding="utf-8"))["requests"]
+got = [u for r in reqs for u in r["body"]["files"]]
+want = ["https://example.com/many/p%02d.html" % i for i in range(1, 66)]
+if got != want:
+    sys.exit("got %r" % got)
+PY'
+
+expect 'files_per_request = 10 gives 7 requests' '
+	plan "$TRASH/out.json" "$TRASH/ten.ini" "$C_MANY~1..$C_MANY" &&
+	request_shape "$TRASH/out.json" \
+		"files:10 files:10 files:10 files:10 files:10 files:10 files:5"'
+
+# --- 5. Ways of naming the range and the repository ------------------------
+# The first case makes the reference output, OLD..NEW with -C naming the
+# work tree, that the others must reproduce byte for byte.
+expect 'range OLD..NEW with -C naming the work tree prints a plan' '
+	plan "$TRASH/ref.json" "$CONFIG" "$C_FIRST..$C_LAST" &&
+	python3 - "$TRASH/ref.json" <<'"'PY'"'
+import json, sys
+if not json.load(open(sys.argv[1], encoding="utf-8"))["requests"]:
+    sys.exit("no requests")
+PY'
+
+expect 'range OLD NEW gives the same output as range OLD..NEW' '
+	plan "$TRASH/out.json" "$CONFIG" "$C_FIRST" "$C_LAST" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+expect '-C naming the .git folder gives the same output' '
+	cfph -c "$CONFIG" -C "$REPO/.git" range "$C_FIRST..$C_LAST" --dry-run \
+		--json >"$TRASH/out.json" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+expect 'without -C, from the top of the work tree, the same output' '
+	cd "$REPO" &&
+	cfph -c "$CONFIG" range "$C_FIRST..$C_LAST" --dry-run --json \
+		>"$TRASH/out.json" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+expect 'without -C, from a subfolder of the work tree, the same output' '
+	cd "$REPO/public/blog" &&
+	cfph -c "$CONFIG" range "$C_FIRST..$C_LAST" --dry-run --json \
+		>"$TRASH/out.json" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+expect 'without -C, from inside the .git folder, the same output' '
+	cd "$REPO/.git" &&
+	cfph -c "$CONFIG" range "$C_FIRST..$C_LAST" --dry-run --json \
+		>"$TRASH/out.json" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+# --- 6. A dry run makes no network call ------------------------------------
+# $CONFIG points at 127.0.0.1:9, where nothing listens; without a token
+# a real run could not even start.
+expect 'dry run with --json: no token, no API, still exit 0' '
+	unset CF_API_TOKEN &&
+	plan "$TRASH/out.json" "$CONFIG" "$C_FIRST..$C_LAST" &&
+	cmp "$TRASH/ref.json" "$TRASH/out.json"'
+
+expect 'dry run without --json: no token, no API, still exit 0' '
+	unset CF_API_TOKEN &&
+	cfph -c "$CONFIG" -C "$REPO" range "$C_FIRST..$C_LAST" --dry-run \
+		>"$TRASH/out.txt" 2>"$TRASH/err.txt" &&
+	grep -q "dry run" "$TRASH/err.txt" "$TRASH/out.txt"'
+
+# With the stand-in API listening, a dry run leaves its log empty, while
+# the same command without --dry-run does reach it (so the empty log is
+# not an accident of the set-up).
+start_stub || exit 1
+write_config "$TRASH/stub.ini"
+expect 'dry run sends nothing to a listening API' '
+	clear_log &&
+	plan "$TRASH/out.json" "$TRASH/stub.ini" "$C_ADD~1..$C_ADD" &&
+	[ ! -s "$TRASH/stub.log" ]'
+
+expect 'the same range without --dry-run does reach the API' '
+	clear_log &&
+	cfph -c "$TRASH/stub.ini" -C "$REPO" range "$C_ADD~1..$C_ADD" -q &&
+	requests >"$TRASH/sent.txt" &&
+	echo "200 $ZONE files https://example.com/new1.html https://example.com/new2.html" >"$TRASH/want.txt" &&
+	diff "$TRASH/want.txt" "$TRASH/sent.txt"'
+stop_stub
+
+# --- 7. An unknown revision -------------------------------------------------
+expect 'range nope..HEAD fails with status 2, naming nope, printing no JSON' '
+	rc=0 &&
+	{ plan "$TRASH/out.json" "$CONFIG" nope..HEAD 2>"$TRASH/err.txt" ||
+		rc=$?; } &&
+	cat "$TRASH/err.txt" &&
+	[ "$rc" -eq 2 ] &&
+	grep -q "^cf-purge-hook: unknown revision '"'nope'"'" "$TRASH/err.txt" &&
+	[ ! -s "$TRASH/out.json" ]'
+
+expect 'range HEAD nope fails with status 2, naming nope, printing no JSON' '
+	rc=0 &&
+	{ plan "$TRASH/out.json" "$CONFIG" HEAD nope 2>"$TRASH/err.txt" ||
+		rc=$?; } &&
+	cat "$TRASH/err.txt" &&
+	[ "$rc" -eq 2 ] &&
+	grep -q "^cf-purge-hook: unknown revision '"'nope'"'" "$TRASH/err.txt" &&
+	[ ! -s "$TRASH/out.json" ]'
+
+finish

@@ -1,0 +1,525 @@
+#!/bin/sh
+# t5-mapping.sh: what the mapping rules turn paths into, and how the plan
+# shapes it. Four parts:
+#
+#   - the example configs (examples/*.ini) pass `check`, and `explain` on
+#     their representative paths prints exactly examples/expected/NAME.explain;
+#   - data-driven cases (tests/mapping/CASE.ini, .paths, .expected): the
+#     `after planning:` part of explain, one case each;
+#   - real pushes into a bare repository whose post-receive is the program,
+#     checked at the stand-in API: collapse, max_urls, zones, tree_config;
+#   - every kind of configuration error that `check` reports.
+#
+# The expected files were written from the rules (README.md, the example
+# config), not copied from the program's output.
+#
+# `expect` runs its body as the condition of an `if`, where the shell
+# ignores set -e: every body chains its steps with && and ends with a check.
+
+. "$(dirname "$0")/lib.sh"
+
+Z2=1b0c2f1f6d1a4e9c8b7a6f5e4d3c2b1a
+MAPPING=$ROOT/tests/mapping
+
+# explain_paths CONFIG PATHS-FILE: `explain` with the lines of PATHS-FILE
+# (which may hold spaces and other odd characters) as its arguments.
+explain_paths() {
+	ep_config=$1
+	ep_file=$2
+	set --
+	while IFS= read -r ep_line; do
+		set -- "$@" "$ep_line"
+	done <"$ep_file"
+	cfph -c "$ep_config" explain "$@"
+}
+
+# --- The example configs -------------------------------------------------
+
+# check_valid NAME SUMMARY: `check` on examples/NAME.ini (named as run from
+# the repository's top) exits 0 and prints one line, and nothing else.
+check_valid() {
+	(cd "$ROOT" && cfph -c "examples/$1.ini" check) \
+		>"$TRASH/out" 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err" &&
+	echo "cf-purge-hook: 'examples/$1.ini' is valid: $2" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/out"
+}
+
+expect 'check: examples/public-site.ini is valid' '
+	check_valid public-site "zone $ZONE, public at https://example.com and more, 1 [map] section, 3 [ignore] patterns, 0 more zones"
+'
+expect 'check: examples/hugo.ini is valid' '
+	check_valid hugo "zone $ZONE, static at https://example.com, 8 [map] sections, 3 [ignore] patterns, 0 more zones"
+'
+expect 'check: examples/jekyll.ini is valid' '
+	check_valid jekyll "zone $ZONE, the top at https://example.com, 6 [map] sections, 5 [ignore] patterns, 0 more zones"
+'
+expect 'check: examples/two-zones.ini is valid' '
+	check_valid two-zones "zone $ZONE, public at https://example.com and more, 2 [map] sections, 2 [ignore] patterns, 1 more zone"
+'
+
+for name in public-site hugo jekyll two-zones; do
+	expect "explain: examples/$name.ini on examples/expected/$name.paths" '
+		test -s "$ROOT/examples/expected/$name.paths" &&
+		(cd "$ROOT" && explain_paths "examples/$name.ini" \
+			"examples/expected/$name.paths") >"$TRASH/out" &&
+		diff -u "$ROOT/examples/expected/$name.explain" "$TRASH/out"
+	'
+done
+
+# --- Data-driven cases -----------------------------------------------------
+
+ncases=0
+for ini in "$MAPPING"/*.ini; do
+	mcase=${ini%.ini}
+	ncases=$((ncases + 1))
+	expect "mapping: $(basename "$mcase")" '
+		test -f "$mcase.paths" && test -f "$mcase.expected" &&
+		explain_paths "$mcase.ini" "$mcase.paths" >"$TRASH/out" &&
+		sed -n "/^after planning: /,\$p" "$TRASH/out" >"$TRASH/actual" &&
+		diff -u "$mcase.expected" "$TRASH/actual"
+	'
+done
+
+expect 'mapping: the data-driven cases are all there' '
+	test "$ncases" -ge 20
+'
+
+expect 'explain: overlapping [map] sections all apply, in file order' '
+	explain_paths "$MAPPING/overlap.ini" "$MAPPING/overlap.paths" \
+		>"$TRASH/out" &&
+	m="(overlap.ini line" &&
+	sed "s|$MAPPING/||" "$TRASH/out" | sed -n "1,/^x.css\$/p" \
+		>"$TRASH/actual" &&
+	cat >"$TRASH/want" <<EOT &&
+blog/a.html
+  [site] root '"'"'public'"'"': not below it
+  [map "*.html"] $m 9): tags html
+  [map "blog/**"] $m 12): tags blog
+  [map "blog/*.html"] $m 15): tags blog-pages
+  [map "blog/*.html"] $m 15): tags html
+blog/2024/b.html
+  [site] root '"'"'public'"'"': not below it
+  [map "*.html"] $m 9): tags html
+  [map "blog/**"] $m 12): tags blog
+  [map "/blog/2024/**"] $m 18): tags y2024
+x.css
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
+expect 'explain: a path that purges nothing says so' '
+	cfph -c "$MAPPING/gitlink.ini" explain src/main.c other/ >"$TRASH/out" &&
+	cat >"$TRASH/want" <<EOT &&
+src/main.c
+  [site] root '"'"'public'"'"': not below it
+  nothing matches: purges nothing
+other (submodule)
+  [site] root '"'"'public'"'"': not below it
+  nothing matches: purges nothing
+after planning: nothing in 0 requests
+EOT
+	diff -u "$TRASH/want" "$TRASH/out"
+'
+
+expect 'explain: works outside any repository' '
+	mkdir -p "$TRASH/norepo" &&
+	(cd "$TRASH/norepo" && ! git rev-parse --git-dir 2>/dev/null &&
+	 cfph -c "$ROOT/examples/two-zones.ini" explain assets/img/a.png) \
+		>"$TRASH/out" &&
+	grep -x "  zone $Z2: {\"files\":\[\"https://static.example.net/img/a.png\"\]}" "$TRASH/out"
+'
+
+expect 'explain: fallback = fail past max_urls fails, naming the numbers' '
+	cat >"$TRASH/fail.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+
+[site]
+base_url = https://example.com
+
+[plan]
+max_urls = 2
+fallback = fail
+EOT
+	code cfph -c "$TRASH/fail.ini" explain a b c >"$TRASH/out" 2>"$TRASH/err"
+	test "$CODE" = 1 &&
+	grep "cf-purge-hook: 3 URLs is more than \[plan\] max_urls = 2 and fallback = fail: purged nothing" "$TRASH/err" &&
+	! grep "purge_everything" "$TRASH/out"
+'
+
+# --- Real pushes, checked at the stand-in ----------------------------------
+
+start_stub --zone "$Z2" || exit 1
+DEPLOY=$TRASH/deploy.git
+SITE=$TRASH/site
+make_bare "$DEPLOY"
+git init -q "$SITE"
+cd "$SITE" || exit 1
+git remote add origin "$DEPLOY"
+mkdir -p public/docs public/img layouts assets content
+echo home >public/index.html
+echo base >layouts/base.html
+commit_all "first deploy"
+git push -q origin main 2>/dev/null
+
+# server_config [EXTRA]: the deploy repository's config (write_config's,
+# with EXTRA appended).
+server_config() {
+	write_config "$DEPLOY/cf-purge-hook.ini" "$@"
+}
+
+# push: pushes main with an empty log, keeping what the pusher saw.
+push() {
+	clear_log &&
+	git push origin main 2>"$TRASH/push.err"
+}
+
+expect 'push: more than collapse_threshold URLs of a folder reach the API as its prefix' '
+	server_config "[plan]
+collapse_threshold = 3" &&
+	for f in a b c d e; do echo "$f" >"public/docs/$f.html"; done &&
+	echo x >public/img/x.png &&
+	commit_all collapse && push &&
+	requests >"$TRASH/actual" &&
+	cat >"$TRASH/want" <<EOT &&
+200 $ZONE files https://example.com/img/x.png
+200 $ZONE prefixes example.com/docs/
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual" &&
+	grep "^remote: cf-purge-hook: collapsed 5 URLs into the prefix example.com/docs/ (more than collapse_threshold = 3)" "$TRASH/push.err"
+'
+
+expect 'range --dry-run --json: the collapse note is in "notes"' '
+	cfph -c "$DEPLOY/cf-purge-hook.ini" range HEAD~1..HEAD --dry-run --json \
+		>"$TRASH/out" 2>"$TRASH/err" &&
+	python3 - "$TRASH/out" "$ZONE" <<"PY"
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    out = json.load(f)
+zone = sys.argv[2]
+want_notes = ["collapsed 5 URLs into the prefix example.com/docs/ "
+              "(more than collapse_threshold = 3)"]
+want_requests = [
+    {"zone_id": zone, "body": {"files": ["https://example.com/img/x.png"]}},
+    {"zone_id": zone, "body": {"prefixes": ["example.com/docs/"]}},
+]
+if out.get("notes") != want_notes:
+    sys.exit("notes: %r" % out.get("notes"))
+if out["requests"] != want_requests:
+    sys.exit("requests: %r" % out["requests"])
+if len(out["changes"]) != 6:
+    sys.exit("changes: %r" % out["changes"])
+PY
+'
+
+expect 'push: more than max_urls URLs purge everything once (fallback = everything)' '
+	server_config "[plan]
+max_urls = 3" &&
+	for f in a b c d; do echo "$f" >"public/$f.html"; done &&
+	commit_all many && push &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	grep "^remote: cf-purge-hook: purging everything: 4 URLs is more than \[plan\] max_urls = 3 (fallback = everything)" "$TRASH/push.err"
+'
+
+expect 'range: more than max_urls with fallback = fail exits 1 and sends nothing' '
+	server_config "[plan]
+max_urls = 3
+fallback = fail" &&
+	for f in a b c d; do echo "$f$f" >"public/$f.html"; done &&
+	commit_all "too many" && clear_log &&
+	code cfph -c "$DEPLOY/cf-purge-hook.ini" range HEAD~1..HEAD \
+		>"$TRASH/out" 2>"$TRASH/err"
+	test "$CODE" = 1 &&
+	grep "cf-purge-hook: 4 URLs is more than \[plan\] max_urls = 3 and fallback = fail: purged nothing" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	test -z "$(ls "$SITE/.git/cf-purge-hook-spool" 2>/dev/null)"
+'
+git push -q origin main 2>/dev/null
+
+expect 'push: each zone receives its own URLs, and every zone the tags' '
+	server_config "[zone \"static.example.net\"]
+zone_id = $Z2
+
+[map \"assets/**\"]
+strip = assets/
+url = https://static.example.net/{path}" &&
+	echo a >public/a.html && echo b >assets/b.png &&
+	echo base2 >layouts/base.html &&
+	commit_all zones && push &&
+	requests | sort >"$TRASH/actual" &&
+	sort >"$TRASH/want" <<EOT &&
+200 $ZONE files https://example.com/a.html
+200 $ZONE tags html
+200 $Z2 files https://static.example.net/b.png
+200 $Z2 tags html
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
+TREE_CFG="[hook]
+tree_config = .cf-purge-hook.ini"
+
+expect 'push: tree_config set but no such file in the commit maps as usual' '
+	server_config "$TREE_CFG" &&
+	echo c >content/a.md && echo p >public/p.html &&
+	commit_all "no tree config" && push &&
+	test "$(requests)" = "200 $ZONE files https://example.com/p.html" &&
+	! grep "cannot read" "$TRASH/push.err"
+'
+
+expect 'push: [map], [ignore] and pretty_urls from the pushed .cf-purge-hook.ini apply' '
+	printf "%s\n" "[map \"content/**\"]" "tags = content" "" "[site]" \
+		"pretty_urls = true" "[ignore]" "paths = public/secret.html" \
+		>.cf-purge-hook.ini &&
+	commit_all "tree config" && git push -q origin main 2>/dev/null &&
+	echo c2 >content/a.md && echo p2 >public/p.html &&
+	echo s >public/secret.html &&
+	commit_all "content" && push &&
+	requests >"$TRASH/actual" &&
+	cat >"$TRASH/want" <<EOT &&
+200 $ZONE files https://example.com/p https://example.com/p.html
+200 $ZONE tags content
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual" &&
+	! grep "cannot read" "$TRASH/push.err"
+'
+
+expect 'push: the tree file is read at the pushed commit, not the old one' '
+	printf "%s\n" "[map \"content/**\"]" "tags = content2" \
+		>.cf-purge-hook.ini &&
+	echo c3 >content/a.md &&
+	commit_all "new tags" && push &&
+	test "$(requests)" = "200 $ZONE tags content2"
+'
+
+expect 'push: a forbidden [cloudflare] in the tree file is shown on remote: and purges everything' '
+	printf "%s\n" "[map \"content/**\"]" "tags = content" "" "[cloudflare]" \
+		"zone_id = $Z2" >.cf-purge-hook.ini &&
+	echo c4 >content/a.md &&
+	commit_all "forbidden section" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	grep "^remote: cf-purge-hook: cannot read .$short:.cf-purge-hook.ini.: line 4: \[cloudflare\] cannot come from the pushed tree" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: purging everything: the pushed .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true"
+'
+
+expect 'range: every forbidden section and key of the tree file, with lines; exit 1' '
+	cat >.cf-purge-hook.ini <<EOT &&
+[map "content/**"]
+tags = content
+hosts = example.com
+[site]
+pretty_urls = true
+base_url = https://evil.example
+[cloudflare]
+zone_id = $Z2
+[zone "x.example.com"]
+zone_id = $Z2
+[plan]
+max_urls = 1
+[hook]
+branches = evil
+EOT
+	echo c5 >content/a.md &&
+	commit_all "many forbidden" && clear_log &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	code cfph -c "$DEPLOY/cf-purge-hook.ini" range HEAD~1..HEAD \
+		>"$TRASH/out" 2>"$TRASH/err"
+	test "$CODE" = 1 &&
+	for l in 3 6 7 9 11 13; do
+		grep "cannot read .$short:.cf-purge-hook.ini.: line $l: " "$TRASH/err" || exit 1
+	done &&
+	test "$(grep -c "cannot read .$short:.cf-purge-hook.ini.: line" "$TRASH/err")" = 6 &&
+	grep "line 3: .hosts. in \[map \"content/\*\*\"\] cannot come from the pushed tree" "$TRASH/err" &&
+	grep "line 6: .base_url. in \[site\] cannot come from the pushed tree" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true"
+'
+rm -f .cf-purge-hook.ini
+commit_all "no tree config again"
+git push -q origin main 2>/dev/null
+stop_stub
+
+# --- Every configuration error that check reports --------------------------
+
+# bad_config TEXT: $TRASH/bad.ini holds a valid config with TEXT in the
+# middle (TEXT starts on line 8), then runs check on it.
+bad_config() {
+	cat >"$TRASH/bad.ini" <<EOT
+[cloudflare]
+zone_id = $ZONE
+
+[site]
+base_url = https://example.com
+root = public
+
+$1
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status"
+}
+
+# reports LINE MESSAGE...: check exited 2, printed nothing on stdout, and
+# said "cannot read '.../bad.ini': line LINE: MESSAGE" (a grep pattern),
+# for each pair.
+reports() {
+	cat "$TRASH/out" "$TRASH/err"
+	test "$(cat "$TRASH/status")" = 2 && test ! -s "$TRASH/out" &&
+	while [ $# -gt 1 ]; do
+		grep "^cf-purge-hook: cannot read .$TRASH/bad.ini.: line $1: $2" "$TRASH/err" || return 1
+		shift 2
+	done
+}
+
+expect 'check: the baseline config of these cases is valid' '
+	bad_config "" && test "$(cat "$TRASH/status")" = 0 &&
+	grep "is valid" "$TRASH/out"
+'
+
+expect 'check: unknown key' '
+	bad_config "[plan]
+colapse_threshold = 3" &&
+	reports 9 "unknown key .colapse_threshold. in \[plan\]"
+'
+
+expect 'check: unknown section' '
+	bad_config "[maps \"x\"]
+tags = a" &&
+	reports 8 "unknown section \[maps \"x\"\]"
+'
+
+expect 'check: bad pattern' '
+	bad_config "[map \"a/[b\"]
+tags = a" &&
+	reports 8 "pattern .a/\[b.: "
+'
+
+expect 'check: unknown template variable, with its line' '
+	bad_config "[map \"x/**\"]
+url = {base}/{path}
+url = {base}/{pth}
+prefixes = example.com/{dri}/" &&
+	reports 10 "unknown variable .{pth}. in template .{base}/{pth}." \
+		11 "unknown variable .{dri}. in template .example.com/{dri}/."
+'
+
+expect 'check: url template that is not absolute' '
+	bad_config "[map \"x/**\"]
+url = /x/{path}" &&
+	reports 9 "url ./x/{path}. in \[map \"x/\*\*\"\] must start with {base}, https:// or http://"
+'
+
+expect 'check: url template with {base} not at its start' '
+	bad_config "[map \"x/**\"]
+url = x{base}/y" &&
+	reports 9 "url .x{base}/y. in \[map \"x/\*\*\"\] must start with {base}, https:// or http://"
+'
+
+expect 'check: base_url that is not absolute' '
+	cat >"$TRASH/bad.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+[site]
+base_url = https://example.com, example.org
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status" &&
+	reports 4 ".base_url. in \[site\]: .example.org.: not an absolute http:// or https:// URL"
+'
+
+expect 'check: zone_id in [cloudflare] that is not 32 hex digits' '
+	cat >"$TRASH/bad.ini" <<EOT &&
+[cloudflare]
+zone_id = 023e105f4ecef8ad9ca31a8372d0c35
+[site]
+base_url = https://example.com
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status" &&
+	reports 2 ".zone_id. in \[cloudflare\] must be 32 lowercase hex digits"
+'
+
+expect 'check: zone_id in [zone] that is not 32 hex digits' '
+	bad_config "[zone \"static.example.net\"]
+zone_id = 1B0C2F1F6D1A4E9C8B7A6F5E4D3C2B1A" &&
+	reports 9 ".zone_id. in \[zone \"static.example.net\"\] must be 32 lowercase hex digits"
+'
+
+expect 'check: zone_id and zone_name both set' '
+	cat >"$TRASH/bad.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+zone_name = example.com
+[site]
+base_url = https://example.com
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status" &&
+	reports "[0-9]*" ".*zone_id.*zone_name"
+'
+
+expect 'check: email without api_key_env' '
+	cat >"$TRASH/bad.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+email = admin@example.com
+[site]
+base_url = https://example.com
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status" &&
+	reports "[0-9]*" ".*email.*api_key_env"
+'
+
+expect 'check: bad fallback' '
+	bad_config "[plan]
+fallback = sometimes" &&
+	reports 9 ".fallback. in \[plan\] must be .everything. or .fail., not .sometimes."
+'
+
+expect 'check: [map] pattern starting with !' '
+	bad_config "[map \"!drafts/**\"]
+tags = a" &&
+	reports 8 "\[map \"!drafts/\*\*\"\]: a \[map\] pattern cannot start with .!."
+'
+
+expect 'check: duplicate [zone]' '
+	bad_config "[zone \"static.example.net\"]
+zone_id = $Z2
+[zone \"static.example.net\"]
+zone_id = $Z2" &&
+	reports 10 "\[zone \"static.example.net\"\] repeats the section of line 8"
+'
+
+expect 'check: every problem of one file is reported together' '
+	cat >"$TRASH/bad.ini" <<EOT &&
+[cloudflare]
+zone_id = 023E105F4ECEF8AD9CA31A8372D0C353
+colour = blue
+[site]
+base_url = https://example.com, example.org
+[sitee]
+[map "a/[b"]
+[map "x/**"]
+url = {base}/{pth}
+url = /x/{path}
+[map "!y/**"]
+[zone "static.example.net"]
+zone_id = 1234
+[zone "static.example.net"]
+[plan]
+fallback = sometimes
+EOT
+	code cfph -c "$TRASH/bad.ini" check >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status" &&
+	reports 2 ".zone_id. in \[cloudflare\]" 3 "unknown key .colour." \
+		5 ".base_url. in \[site\]: .example.org." \
+		6 "unknown section \[sitee\]" 7 "pattern .a/\[b." \
+		9 "unknown variable .{pth}." 10 "url ./x/{path}." \
+		11 "\[map \"!y/\*\*\"\]" 13 ".zone_id. in \[zone" \
+		14 "\[zone \"static.example.net\"\] repeats" \
+		16 ".fallback. in \[plan\]" &&
+	test "$(wc -l <"$TRASH/err")" = 11
+'
+
+finish
