@@ -4,6 +4,7 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libgit2 libcurl libcjson inih
@@ -70,12 +71,15 @@ demo: deps
 	@sh examples/demo.sh
 
 install: cf-purge-hook
-	mkdir -p $(DESTDIR)$(BINDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	cp cf-purge-hook $(DESTDIR)$(BINDIR)/cf-purge-hook
 	chmod 755 $(DESTDIR)$(BINDIR)/cf-purge-hook
+	cp cf-purge-hook.1 $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cf-purge-hook
+	rm -f $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
 
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
