@@ -15,6 +15,7 @@ int main(void)
 	test_map();
 	test_config();
 	test_reply();
+	test_template();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

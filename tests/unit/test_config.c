@@ -98,8 +98,16 @@ void test_config(void)
 	check_error(GOOD "[site\n", "line 5: section header [site has no closing ']'");
 	check_error("[cloudflare]\nzone_id = 123\n[site]\nbase_url = https://e.com\n",
 		    "line 2: 'zone_id' in [cloudflare] must be 32 lowercase hex digits");
-	check_error(GOOD "base_url = https://b.example\n",
-		    "line 5: 'base_url' in [site] is set twice (first on line 4)");
+	check_error(GOOD "index = a.html\nindex = b.html\n",
+		    "line 6: 'index' in [site] is set twice (first on line 5)");
+	/* A list may be split over lines by repeating its key. */
+	if (CHECK(load(&c, GOOD "base_url = https://b.example/, "
+		       "https://c.example\n") == 0) &&
+	    CHECK_INT(c.base_urls.n, 3)) {
+		CHECK_STR(c.base_urls.v[1], "https://b.example");
+		CHECK_STR(c.base_urls.v[2], "https://c.example");
+	}
+	config_release(&c);
 	check_error("[site]\nbase_url = example.com\n",
 		    "line 2: 'base_url' in [site]: 'example.com': not an absolute");
 	check_error("[site]\nbase_url = https://e.com\n", "'zone_id' (or 'zone_name') is missing");

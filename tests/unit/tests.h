@@ -9,5 +9,6 @@ void test_plan(void);
 void test_map(void);
 void test_config(void);
 void test_reply(void);
+void test_template(void);
 
 #endif
