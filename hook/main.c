@@ -608,6 +608,12 @@ int main(int argc, char **argv)
 	}
 
 	git_libgit2_init();
+	/*
+	 * Each tree is read once and freed after its walk; libgit2's object
+	 * cache would only keep them all alive (2.5 times git's memory on a
+	 * 10,000-file diff).
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	run_init(&r, &opts);
 	status = run_command(&r, command, argc - optind, argv + optind, online);
 	run_release(&r);
