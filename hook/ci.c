@@ -99,7 +99,7 @@ static int gitlab(struct ci_event *ev, struct err *e)
 	const char *sha = getenv("CI_COMMIT_SHA");
 	const char *branch = getenv("CI_COMMIT_BRANCH");
 	const char *mr_base = getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA");
-	const char *mr_branch = getenv("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME");
+	const char *mr_branch = getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
 
 	ev->kind = CI_GITLAB;
 	if (!is_hex40(sha))
@@ -107,7 +107,8 @@ static int gitlab(struct ci_event *ev, struct err *e)
 	if (mr_base && *mr_base) {
 		/*
 		 * A merge-request pipeline runs before anything is deployed:
-		 * it may show the plan, never purge.
+		 * it may show the plan, never purge. The plan is that of the
+		 * target branch, where the change will be deployed.
 		 */
 		if (!is_hex40(mr_base))
 			return err_set(e, "CI_MERGE_REQUEST_DIFF_BASE_SHA is not "

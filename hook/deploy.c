@@ -174,9 +174,11 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 			snprintf(last, sizeof(last), "HTTP %ld without the "
 				 "commit id", status);
 		strbuf_release(&page);
-		if (now() - start + interval >= timeout)
+		left = timeout - (now() - start);
+		if (left <= 0.05)
 			break;
-		deploy_sleep(interval);
+		/* The last poll comes when the time is up, not before. */
+		deploy_sleep(interval < left ? interval : left);
 		interval = interval * 2 > MAX_POLL_INTERVAL ? MAX_POLL_INTERVAL
 							    : interval * 2;
 	}

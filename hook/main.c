@@ -343,6 +343,7 @@ static int hook_command(struct run *r)
 			if (r->ranges[i].action == RANGE_PURGE ||
 			    r->ranges[i].action == RANGE_SKIP_CREATED) {
 				r->ranges[i].action = RANGE_EVERYTHING;
+				r->ranges[i].by_push_option = 1;
 				any = 1;
 			}
 		print_error(any ? "push option purge=everything: purging "

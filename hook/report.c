@@ -230,8 +230,12 @@ void report_ranges(FILE *err, const struct run *r)
 				rg->n_changes == 1 ? "path" : "paths");
 			break;
 		case RANGE_EVERYTHING:
-			fputs(": new branch: purging everything "
-			      "(on_create = everything)\n", err);
+			fputs(rg->by_push_option ? ": purging everything (push "
+			      "option purge=everything)\n" : !*rg->old_hex ?
+			      ": new branch: purging everything (on_create = "
+			      "everything)\n" : ": purging everything (its base "
+			      "commit is missing; on_missing_base = everything)\n",
+			      err);
 			break;
 		case RANGE_SKIP_CREATED:
 			fputs(": not purged: a new branch (on_create = skip; "

@@ -42,6 +42,7 @@ struct range {
 	char old_hex[GIT_OID_HEXSZ + 1];	/* "" when created */
 	char new_hex[GIT_OID_HEXSZ + 1];	/* "" when deleted */
 	enum range_action action;
+	int by_push_option;	/* RANGE_EVERYTHING from -o purge=everything */
 	size_t first_change;	/* this range's slice of run.changes */
 	size_t n_changes;
 };

@@ -175,8 +175,15 @@ static const char *url_problem(const char *url)
 		host = url + 7;
 	else
 		return "not an absolute http:// or https:// URL";
-	if (!*host || *host == '/')
+	if (!*host || *host == '/' || *host == ':')
 		return "no host name";
+	{
+		const char *end = host + strcspn(host, "/"), *colon;
+
+		colon = memchr(host, ':', (size_t)(end - host));
+		if (*host != '[' && colon && colon + 1 == end)
+			return "a ':' without a port number";
+	}
 	if (strpbrk(url, "?#"))
 		return "has a query string or fragment";
 	if (strpbrk(url, " \t\"<>\\^`{|}"))
