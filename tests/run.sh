@@ -39,7 +39,7 @@ suite() {
 }
 
 suite unit tests/unit/unit
-suite stand-in sh tests/cfstub_selftest.sh
+suite stand-in bash tests/cfstub_selftest.sh
 suite patterns bash tests/pattern_vs_git.sh
 for t in tests/blackbox/t*.sh; do
 	suite "$(basename "$t")" sh "$t"
