@@ -112,7 +112,7 @@ static int page_names(const char *page, size_t len, const char *commit)
 	size_t i = 0;
 
 	while (i < len) {
-		size_t j = i, k;
+		size_t j = i;
 
 		if (!is_hex((unsigned char)page[i])) {
 			i++;
@@ -121,6 +121,8 @@ static int page_names(const char *page, size_t len, const char *commit)
 		while (j < len && is_hex((unsigned char)page[j]))
 			j++;
 		if (j - i >= 7 && j - i <= 40) {
+			size_t k;
+
 			for (k = 0; k < j - i; k++)
 				if ((page[i + k] | 0x20) != commit[k])
 					break;

@@ -23,6 +23,15 @@ static int is_tree(const git_tree_entry *te)
 	return git_tree_entry_filemode(te) == GIT_FILEMODE_TREE;
 }
 
+/* The byte at i of a name of len bytes, as git's tree order reads it. */
+static unsigned char name_byte(const char *name, size_t len, size_t i,
+			       int tree)
+{
+	if (i < len)
+		return (unsigned char)name[i];
+	return tree ? '/' : 0;
+}
+
 /*
  * Compares two entries in the order git sorts a tree: by name, with a
  * folder's name read as if it ended in '/'. A file "a" and a folder "a"
@@ -34,13 +43,12 @@ static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 	size_t la = strlen(na), lb = strlen(nb);
 	size_t n = la < lb ? la : lb;
 	int c = memcmp(na, nb, n);
-	unsigned char ca, cb;
 
 	if (c)
 		return c;
-	ca = n < la ? (unsigned char)na[n] : (is_tree(a) ? '/' : 0);
-	cb = n < lb ? (unsigned char)nb[n] : (is_tree(b) ? '/' : 0);
-	return (int)ca - (int)cb;
+	/* The shorter name goes on with its '/' (a folder) or its end. */
+	return (int)name_byte(na, la, n, is_tree(a)) -
+	       (int)name_byte(nb, lb, n, is_tree(b));
 }
 
 /* The kind of thing a mode names: a link, a submodule or a file. */

@@ -148,10 +148,11 @@ static int check_command(struct run *r, int online)
 {
 	struct strvec problems = STRVEC_INIT;
 	const struct config *c = &r->config;
-	size_t i;
 	int rc;
 
 	if (online && run_check_online(r, &problems) < 0) {
+		size_t i;
+
 		for (i = 0; i < problems.n; i++)
 			print_error(problems.v[i]);
 		strvec_clear(&problems);
@@ -319,7 +320,6 @@ static int hook_command(struct run *r)
 	enum push_purge opt;
 	struct err e;
 	char *path;
-	size_t i;
 	int fd, rc;
 
 	r->deploy = 1;
@@ -338,6 +338,7 @@ static int hook_command(struct run *r)
 	}
 	if (opt == PUSH_PURGE_EVERYTHING) {
 		int any = 0;
+		size_t i;
 
 		for (i = 0; i < r->n_ranges; i++)
 			if (r->ranges[i].action == RANGE_PURGE ||

@@ -524,7 +524,6 @@ static void md_row(FILE *f, size_t n, const struct batch *b,
 		   const struct send_outcome *o, int dry_run)
 {
 	struct strbuf what = STRBUF_INIT;
-	size_t i;
 
 	batch_describe(&what, b);
 	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
@@ -534,6 +533,8 @@ static void md_row(FILE *f, size_t n, const struct batch *b,
 	if (dry_run || !o) {
 		fputs("planned (dry run)", f);
 	} else {
+		size_t i;
+
 		fputs(outcome_status(o), f);
 		for (i = 0; i < o->refusals.n; i++) {
 			fputs("; refused: ", f);

@@ -525,7 +525,7 @@ static int resolve_zone(struct run *r, struct cf_client *client,
 {
 	struct strbuf path = STRBUF_INIT, d = STRBUF_INIT;
 	struct cf_reply reply;
-	const cJSON *zone, *id, *name;
+	const cJSON *zone;
 	struct err ce;
 	const char *p;
 
@@ -552,8 +552,9 @@ static int resolve_zone(struct run *r, struct cf_client *client,
 	}
 	zone = cJSON_IsArray(reply.result) ? reply.result->child : NULL;
 	for (; zone; zone = zone->next) {
-		id = cJSON_GetObjectItemCaseSensitive(zone, "id");
-		name = cJSON_GetObjectItemCaseSensitive(zone, "name");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(zone, "id");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(zone,
+								     "name");
 		if (cJSON_IsString(id) && cJSON_IsString(name) &&
 		    !strcmp(name->valuestring, r->config.zone_name)) {
 			r->zone_id = xstrdup(id->valuestring);

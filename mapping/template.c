@@ -70,7 +70,7 @@ int template_compile(struct template **out, const char *text, struct err *e)
 				       "'%s' (known: {base} {path} {dir} "
 				       "{name} {stem} {ext})", len, open, text);
 		}
-		add_part(t, vars[i].var, NULL, 0);
+		add_part(t, vars[i].var, "", 0);
 		if (vars[i].var == T_BASE)
 			t->uses_base = 1;
 		p = close + 1;

@@ -76,9 +76,9 @@ char *xasprintf(const char *fmt, ...)
 
 int err_set(struct err *e, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (e) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);

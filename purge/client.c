@@ -98,11 +98,10 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 {
 	struct cf_client *c;
 	struct curl_slist *h = NULL;
-	CURLcode rc;
 
 	*out = NULL;
 	if (!global_done) {
-		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 		if (rc != CURLE_OK)
 			return err_set(e, "cannot initialise libcurl: %s",
 				       curl_easy_strerror(rc));

@@ -70,11 +70,11 @@ static void add_printable(struct strbuf *out, const char *s, size_t max)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < max; i++) {
+	for (i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		strbuf_addch(out, c < 0x20 || c == 0x7f ? '?' : (char)c);
 	}
-	if (s[i])
+	if (i == max && s[i])
 		strbuf_addstr(out, "...");
 }
 

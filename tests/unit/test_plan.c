@@ -92,14 +92,14 @@ void test_plan(void)
 	strvec_push(&c.variants, "CF-Device-Type: tablet; Accept-Language: fr");
 	{
 		struct plan q = PLAN_INIT;
-		char *body;
 
 		plan_add(&q, PURGE_FILES, "https://example.com/a");
 		plan_add(&q, PURGE_FILES, "https://example.com/b");
 		plan_finish(&q);
 		batches_from_plan(&rl, &q, &c, ZONE, NULL, 0);
 		if (CHECK_INT(rl.n, 2)) {
-			body = batch_body_text(&rl.v[0]);
+			char *body = batch_body_text(&rl.v[0]);
+
 			CHECK_STR(body, "{\"files\":[\"https://example.com/a\","
 				  "{\"url\":\"https://example.com/a\",\"headers\":"
 				  "{\"CF-Device-Type\":\"mobile\"}},"
