@@ -1,0 +1,97 @@
+#!/bin/sh
+# The examples run as written: the purge step of the GitHub Actions
+# workflow and of the GitLab CI job, with a real event file and variables
+# in a real clone; the plain-git setup of examples/servers.md. Also: on
+# this project's own history, 'changes' is exactly what git diff reports.
+. "$(dirname "$0")/lib.sh"
+
+start_stub || exit 1
+unset GITHUB_ACTIONS GITHUB_EVENT_NAME GITHUB_EVENT_PATH GITHUB_REF \
+	GITHUB_STEP_SUMMARY GITLAB_CI CI_COMMIT_BEFORE_SHA CI_COMMIT_SHA \
+	CI_COMMIT_BRANCH CI_MERGE_REQUEST_DIFF_BASE_SHA
+
+# A site repository whose config sits at its top, as the CI examples say.
+git init -q "$TRASH/origin"
+cd "$TRASH/origin" || exit 1
+mkdir -p public/blog
+echo a >public/index.html
+echo b >public/blog/post.html
+write_config cf-purge-hook.ini
+commit_all one
+BEFORE=$(git rev-parse HEAD)
+echo a2 >public/index.html
+echo b2 >public/blog/post.html
+commit_all two
+AFTER=$(git rev-parse HEAD)
+git clone -q "$TRASH/origin" "$TRASH/clone"
+
+# The command of a step: the first line after "run:" (or "- ") that
+# starts with cf-purge-hook, with $CFPH in its place.
+step_command() {
+	grep -E '^[[:space:]]*(run:|-)[[:space:]]*cf-purge-hook ' "$1" |
+		head -n 1 | sed -E 's/^[[:space:]]*(run:|-)[[:space:]]*cf-purge-hook/cfph/'
+}
+
+expect 'the GitHub Actions example purges what the push changed' '
+	cmd=$(step_command "$ROOT/examples/github-actions.yml") &&
+	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
+	grep -q "fetch-depth: 0" "$ROOT/examples/github-actions.yml" &&
+	printf "{\"ref\":\"refs/heads/main\",\"before\":\"%s\",\"after\":\"%s\",\"created\":false,\"deleted\":false,\"forced\":false}" \
+		"$BEFORE" "$AFTER" >"$TRASH/event.json" &&
+	cd "$TRASH/clone" && clear_log &&
+	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"; eval "$cmd") &&
+	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
+	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md"
+'
+
+expect 'the GitLab CI example purges what the push changed' '
+	cmd=$(step_command "$ROOT/examples/gitlab-ci.yml") &&
+	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
+	grep -q "GIT_DEPTH: 0" "$ROOT/examples/gitlab-ci.yml" &&
+	cd "$TRASH/clone" && clear_log &&
+	(export GITLAB_CI=true CI_COMMIT_BEFORE_SHA=$BEFORE \
+		CI_COMMIT_SHA=$AFTER CI_COMMIT_BRANCH=main; eval "$cmd") >"$TRASH/out" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
+	grep "section_start:" "$TRASH/out"
+'
+
+expect 'the plain git setup of servers.md: install, config, check, push' '
+	git init -q --bare "$TRASH/site.git" &&
+	cfph -C "$TRASH/site.git" install >"$TRASH/out" &&
+	grep "installed .*hooks/post-receive. (plain git)" "$TRASH/out" &&
+	write_config "$TRASH/site.git/cf-purge-hook.ini" &&
+	cfph -C "$TRASH/site.git" check &&
+	cd "$TRASH/origin" && git push -q "$TRASH/site.git" "$BEFORE:refs/heads/main" 2>/dev/null &&
+	clear_log && git push -q "$TRASH/site.git" main 2>"$TRASH/err" &&
+	grep "purged 3 URLs in 1 request" "$TRASH/err" &&
+	test "$(requests | wc -l)" = 1
+'
+
+# The tree walk against git itself, on every commit of this project's own
+# history that the clone holds (at most 200): the same paths, the same
+# kinds of change.
+expect 'changes equal git diff on this project own history' '
+	test -d "$ROOT/.git" || { echo "no history here: nothing to compare"; exit 0; }
+	write_config "$TRASH/self.ini" &&
+	git -C "$ROOT" rev-list --first-parent -n 200 HEAD >"$TRASH/commits" &&
+	n=0 &&
+	while read -r c; do
+		git -C "$ROOT" rev-parse -q --verify "$c^" >/dev/null || continue
+		cfph -c "$TRASH/self.ini" -C "$ROOT" range "$c^..$c" --dry-run --json \
+			>"$TRASH/mine.json" 2>/dev/null &&
+		git -C "$ROOT" diff --no-renames --name-status -z "$c^" "$c" >"$TRASH/git.z" &&
+		python3 - "$TRASH/mine.json" "$TRASH/git.z" <<PY || { echo "differs at $c"; exit 1; }
+import json, sys
+mine = {(c["status"][0].upper(), c["path"]) for c in json.load(open(sys.argv[1]))["changes"]}
+f = open(sys.argv[2], "rb").read().split(b"\0")
+theirs = {(f[i].decode(), f[i + 1].decode("utf-8", "surrogateescape")) for i in range(0, len(f) - 1, 2)}
+sys.exit(mine != theirs)
+PY
+		n=$((n + 1))
+	done <"$TRASH/commits" &&
+	echo "$n commits compared" && test "$n" -gt 0 && test "$n" -ge "$(($(wc -l <"$TRASH/commits") - 1))"
+'
+
+finish
