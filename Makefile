@@ -62,6 +62,12 @@ test: deps
 	@$(MAKE) --no-print-directory all tests/unit/unit
 	@sh tests/run.sh
 
+# libFuzzer targets (needs clang); FUZZ_SECONDS per target, 0 replays the
+# seeds and the kept crashing inputs only.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 # Prints speed and memory ratios measured side by side (not part of test).
 bench: all
 	@sh tests/bench/bench.sh
@@ -83,5 +89,6 @@ uninstall:
 
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
+	rm -rf tests/fuzz/build
 
-.PHONY: all deps test bench demo install uninstall clean FORCE
+.PHONY: all deps test fuzz bench demo install uninstall clean FORCE

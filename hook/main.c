@@ -150,6 +150,30 @@ static int check_command(struct run *r, int online)
 	const struct config *c = &r->config;
 	int rc;
 
+	/*
+	 * root must be a folder: when the repository is the config's own
+	 * (-C, or the config in its git directory), look at HEAD. A
+	 * repository without commits yet has nothing to look at.
+	 */
+	if (r->repo && *c->root && (r->opts.repo_path ||
+	    (!r->opts.config_path && !getenv("CF_PURGE_HOOK_CONFIG")))) {
+		git_object *tree = NULL;
+		git_tree_entry *te = NULL;
+
+		if (git_revparse_single(&tree, r->repo, "HEAD^{tree}") == 0 &&
+		    (git_tree_entry_bypath(&te, (git_tree *)tree, c->root) < 0 ||
+		     git_tree_entry_type(te) != GIT_OBJECT_TREE))
+			strvec_pushf(&problems, "cannot read '%s': [site] root "
+				     "'%s' is not a folder at HEAD", c->path,
+				     c->root);
+		git_tree_entry_free(te);
+		git_object_free(tree);
+		if (problems.n) {
+			print_error(problems.v[0]);
+			strvec_clear(&problems);
+			return RUN_USAGE;
+		}
+	}
 	if (online && run_check_online(r, &problems) < 0) {
 		size_t i;
 

@@ -613,6 +613,18 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 		template_free(t);
 		return;
 	}
+	if (!is_url && strncmp(text, "{base}", 6)) {
+		const char *h = strstr(text, "://");
+
+		h = h ? h + 3 : text;
+		if (!*h || *h == '/' || *h == '{' || *h == ':') {
+			add_error(r, r->line, "prefix '%s' in [%s] must start "
+				  "with {base} or a host name", text,
+				  r->section);
+			template_free(t);
+			return;
+		}
+	}
 	if (!is_url && strpbrk(text, "?#")) {
 		add_error(r, r->line, "prefix '%s' in [%s] must be a host "
 			  "and path without a query string", text, r->section);

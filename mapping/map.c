@@ -60,6 +60,14 @@ static void add_prefix(struct plan *plan, const char *text,
 	char *s = xstrdup(p ? p + 3 : text);
 	size_t i, slashes = 0;
 
+	/* A template that expanded to no host cannot be sent; say so. */
+	if (!*s || *s == '/') {
+		if (explain)
+			strvec_pushf(explain, "%s: prefix '%s' has no host: "
+				     "skipped", why, text);
+		free(s);
+		return;
+	}
 	for (i = 0; s[i]; i++)
 		if (s[i] == '/' && ++slashes == MAX_PREFIX_SLASHES) {
 			s[i + 1] = '\0';

@@ -124,6 +124,8 @@ void template_expand(struct strbuf *out, const struct template *t,
 	const char *dot = strrchr(name, '.');
 	size_t from = out->len, i;
 
+	/* collapse_slashes needs storage even when nothing is appended. */
+	strbuf_grow(out, 0);
 	/* A leading dot makes a hidden name, not an extension. */
 	if (dot == name)
 		dot = NULL;

@@ -125,6 +125,13 @@ void test_config(void)
 	check_error(GOOD "[map \"a\"]\nprefixes = example.com/?q\n",
 		    "line 6: prefix 'example.com/?q'");
 	check_error(GOOD "[map \"a\"]\neverything = maybe\n", "line 6: 'everything'");
+	/* Prefix templates must name a host (found by fuzz_config). */
+	check_error(GOOD "[map \"a\"]\nprefixes = {dir}\n",
+		    "line 6: prefix '{dir}' in [map \"a\"] must start with {base} or a host name");
+	check_error(GOOD "[map \"a\"]\nprefixes = /{dir}/\n",
+		    "line 6: prefix '/{dir}/' in [map \"a\"] must start with {base}");
+	check_error(GOOD "[map \"a\"]\nprefixes://example.com/blog\n",
+		    "line 6: prefix '//example.com/blog' in [map \"a\"] must start");
 	check_error(GOOD "[ignore]\npath = x\n", "line 6: unknown key 'path' in [ignore]");
 	check_error(GOOD "[site]\nroot = ../up\n", "line 6: 'root' in [site]");
 	check_error("zone_id = x\n", "line 1: key 'zone_id' comes before any [section]");

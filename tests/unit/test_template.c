@@ -55,6 +55,8 @@ void test_template(void)
 	check_expand("{base}/{path}", b, "caf\xc3\xa9", "https://example.com/caf%C3%A9");
 	check_expand("cdn.example.com//{dir}//x", b, "a/b", "cdn.example.com/a/x");
 	check_expand("no variables", b, "p", "no variables");
+	/* Nothing appended into an empty buffer (found by fuzz_config). */
+	check_expand("{ext}", b, "Makefile", "");
 	if (CHECK(template_compile(&t, "{base}/x", &e) == 0)) {
 		CHECK(template_uses_base(t));
 		CHECK_STR(template_text(t), "{base}/x");
