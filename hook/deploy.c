@@ -66,24 +66,9 @@ int deploy_lock(const char *path, struct err *e)
 	return fd;
 }
 
-void deploy_sleep(double seconds)
-{
-	struct timespec ts;
-
-	if (seconds <= 0)
-		return;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return mono_now();
 }
 
 static size_t on_page(char *ptr, size_t size, size_t nmemb, void *user)
@@ -180,7 +165,7 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 		if (left <= 0.05)
 			break;
 		/* The last poll comes when the time is up, not before. */
-		deploy_sleep(interval < left ? interval : left);
+		sleep_seconds(interval < left ? interval : left);
 		interval = interval * 2 > MAX_POLL_INTERVAL ? MAX_POLL_INTERVAL
 							    : interval * 2;
 	}

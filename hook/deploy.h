@@ -46,7 +46,4 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
  */
 int deploy_detach(const char *log_path, struct err *e);
 
-/* Sleeps for the given seconds. */
-void deploy_sleep(double seconds);
-
 #endif

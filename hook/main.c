@@ -214,7 +214,7 @@ static int wait_for_deploy(struct run *r)
 		if (!r->opts.quiet)
 			fprintf(stderr, "cf-purge-hook: waiting %.0f s before "
 				"purging ([hook] delay)\n", r->config.delay);
-		deploy_sleep(r->config.delay);
+		sleep_seconds(r->config.delay);
 	}
 	if (!r->config.wait_url)
 		return 0;

@@ -7,15 +7,6 @@
 
 #define PREFIX "cf-purge-hook: "
 
-static void *need(void *p)
-{
-	if (!p) {
-		fputs(PREFIX "out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 static cJSON *ranges_json(const struct run *r)
 {
 	cJSON *arr = need(cJSON_CreateArray());

@@ -629,31 +629,26 @@ int run_send(struct run *r, struct err *e)
 	return 0;
 }
 
-void run_totals(const struct run *r, struct run_totals *t)
+static void add_totals(struct run_totals *t, const struct send_outcome *o,
+		       size_t n)
 {
 	size_t i;
 
+	for (i = 0; o && i < n; i++) {
+		t->batches++;
+		t->attempts += (size_t)o[i].attempts;
+		t->sent += o[i].n_sent;
+		t->refused += o[i].n_refused;
+		t->spooled += o[i].n_spooled;
+		t->lost += o[i].n_lost;
+	}
+}
+
+void run_totals(const struct run *r, struct run_totals *t)
+{
 	memset(t, 0, sizeof(*t));
-	for (i = 0; r->outcomes && i < r->batches.n; i++) {
-		const struct send_outcome *o = &r->outcomes[i];
-
-		t->batches++;
-		t->attempts += (size_t)o->attempts;
-		t->sent += o->n_sent;
-		t->refused += o->n_refused;
-		t->spooled += o->n_spooled;
-		t->lost += o->n_lost;
-	}
-	for (i = 0; r->spool_outcomes && i < r->spooled.n; i++) {
-		const struct send_outcome *o = &r->spool_outcomes[i];
-
-		t->batches++;
-		t->attempts += (size_t)o->attempts;
-		t->sent += o->n_sent;
-		t->refused += o->n_refused;
-		t->spooled += o->n_spooled;
-		t->lost += o->n_lost;
-	}
+	add_totals(t, r->outcomes, r->batches.n);
+	add_totals(t, r->spool_outcomes, r->spooled.n);
 }
 
 /* GETs path and appends a problem unless Cloudflare says success. */

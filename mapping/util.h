@@ -27,6 +27,18 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CFPH_PRINTF(1, 2);
 
 /*
+ * Returns p, or dies when it is NULL: for libraries such as cJSON that
+ * report a failed allocation by returning NULL.
+ */
+void *need(void *p);
+
+/* Seconds on a monotonic clock, for measuring and deadlines. */
+double mono_now(void);
+
+/* Sleeps for the given seconds (nothing for 0 or less), through signals. */
+void sleep_seconds(double seconds);
+
+/*
  * An error message for the person who ran the program, without the
  * "cf-purge-hook: " prefix that only main adds. Functions that take a
  * struct err fill it in and return -1; on success they leave it alone.

@@ -4,15 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *need(void *p)
-{
-	if (!p) {
-		fputs("cf-purge-hook: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 void batch_list_push(struct batch_list *l, struct batch *b)
 {
 	if (l->n == l->alloc) {

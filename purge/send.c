@@ -13,22 +13,7 @@
 
 double send_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_for(double seconds)
-{
-	struct timespec ts;
-
-	if (seconds <= 0)
-		return;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	return mono_now();
 }
 
 void send_outcome_release(struct send_outcome *o)
@@ -195,7 +180,7 @@ void sender_send(struct sender *s, const struct batch *b,
 			spool(s, &cur, s->stop_reason, o);
 			break;
 		}
-		sleep_for(wait);
+		sleep_seconds(wait);
 		now = send_now();
 		o->attempts++;
 		cur.attempts++;
@@ -263,7 +248,7 @@ void sender_send(struct sender *s, const struct batch *b,
 			spool(s, &cur, cur.last_error, o);
 			break;
 		}
-		sleep_for(wait);
+		sleep_seconds(wait);
 	}
 	free(path);
 	free(body);

@@ -13,15 +13,6 @@
 
 #define SPOOL_SUFFIX ".json"
 
-static void *need(void *p)
-{
-	if (!p) {
-		fputs("cf-purge-hook: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 static int make_dir(const char *dir, struct err *e)
 {
 	char *copy = xstrdup(dir), *p;
