@@ -71,7 +71,7 @@ EOF
 driver=${PATTERN_DRIVER:-}
 if [ -z "$driver" ]; then
 	driver="$tmp/driver"
-	${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$ROOT/mapping" \
+	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$ROOT/mapping" \
 		-o "$driver" "$tmp/driver.c" "$ROOT/mapping/pattern.c" \
 		"$ROOT/mapping/util.c"
 fi
