@@ -40,25 +40,85 @@ static cJSON *ranges_json(const struct run *r)
 	return arr;
 }
 
-static cJSON *changes_json(const struct run *r)
+/* Writes s as a JSON string, escaped the way cJSON escapes. */
+static void put_json_string(FILE *f, const char *s)
 {
-	cJSON *arr = need(cJSON_CreateArray());
+	static const char hex[] = "0123456789abcdef";
+
+	putc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (c < 0x20) {
+				fputs("\\u00", f);
+				putc(hex[c >> 4], f);
+				putc(hex[c & 15], f);
+			} else {
+				putc(c, f);
+			}
+		}
+	}
+	putc('"', f);
+}
+
+/*
+ * The changes are written one by one rather than built as one cJSON tree:
+ * a push of 100,000 files would otherwise hold 100,000 objects at once.
+ */
+static void put_changes(FILE *f, const struct run *r)
+{
 	size_t i;
 
+	fputs("\"changes\":[", f);
 	for (i = 0; i < r->changes.n; i++) {
 		const struct change *c = &r->changes.v[i];
-		cJSON *o = need(cJSON_CreateObject());
 
-		need(cJSON_AddStringToObject(o, "status",
-					     change_status_name(c->status)));
-		if (c->old_path)
-			need(cJSON_AddStringToObject(o, "old_path", c->old_path));
-		need(cJSON_AddStringToObject(o, "path", c->path));
+		fputs(i ? ",{\"status\":" : "{\"status\":", f);
+		put_json_string(f, change_status_name(c->status));
+		if (c->old_path) {
+			fputs(",\"old_path\":", f);
+			put_json_string(f, c->old_path);
+		}
+		fputs(",\"path\":", f);
+		put_json_string(f, c->path);
 		if (c->mode_only)
-			need(cJSON_AddTrueToObject(o, "mode_only"));
-		cJSON_AddItemToArray(arr, o);
+			fputs(",\"mode_only\":true", f);
+		putc('}', f);
 	}
-	return arr;
+	putc(']', f);
+}
+
+/* Writes ,"key":value and frees value. */
+static void put_member(FILE *f, const char *key, cJSON *value)
+{
+	char *text = need(cJSON_PrintUnformatted(value));
+
+	fprintf(f, ",\"%s\":%s", key, text);
+	free(text);
+	cJSON_Delete(value);
 }
 
 static cJSON *strings_json(const struct strvec *sv)
@@ -115,15 +175,23 @@ static cJSON *batch_json(const struct batch *b, const struct send_outcome *o)
 	return j;
 }
 
-static cJSON *requests_json(const struct run *r)
+static void put_requests(FILE *f, const struct run *r)
 {
-	cJSON *arr = need(cJSON_CreateArray());
 	size_t i;
 
-	for (i = 0; i < r->batches.n; i++)
-		cJSON_AddItemToArray(arr, batch_json(&r->batches.v[i],
-			r->outcomes ? &r->outcomes[i] : NULL));
-	return arr;
+	fputs(",\"requests\":[", f);
+	for (i = 0; i < r->batches.n; i++) {
+		cJSON *j = batch_json(&r->batches.v[i],
+				      r->outcomes ? &r->outcomes[i] : NULL);
+		char *text = need(cJSON_PrintUnformatted(j));
+
+		if (i)
+			putc(',', f);
+		fputs(text, f);
+		free(text);
+		cJSON_Delete(j);
+	}
+	putc(']', f);
 }
 
 static cJSON *spool_json(const struct run *r)
@@ -144,36 +212,32 @@ static cJSON *spool_json(const struct run *r)
 
 int report_json(FILE *out, const struct run *r)
 {
-	cJSON *root = need(cJSON_CreateObject());
-	char *text;
-	int rc = 0;
+	cJSON *ranges = ranges_json(r);
+	char *text = need(cJSON_PrintUnformatted(ranges));
 
-	cJSON_AddItemToObject(root, "ranges", ranges_json(r));
-	cJSON_AddItemToObject(root, "changes", changes_json(r));
-	cJSON_AddItemToObject(root, "requests", requests_json(r));
+	fprintf(out, "{\"ranges\":%s,", text);
+	free(text);
+	cJSON_Delete(ranges);
+	put_changes(out, r);
+	put_requests(out, r);
 	if (r->plan.notes.n)
-		cJSON_AddItemToObject(root, "notes", strings_json(&r->plan.notes));
+		put_member(out, "notes", strings_json(&r->plan.notes));
 	if (r->tree_errors.n)
-		cJSON_AddItemToObject(root, "config_errors",
-				      strings_json(&r->tree_errors));
+		put_member(out, "config_errors", strings_json(&r->tree_errors));
 	if (r->sent) {
 		struct run_totals t;
 
 		run_totals(r, &t);
-		cJSON_AddItemToObject(root, "spooled_earlier", spool_json(r));
-		need(cJSON_AddNumberToObject(root, "attempts",
-					     (double)t.attempts));
-		need(cJSON_AddNumberToObject(root, "seconds", r->seconds));
+		put_member(out, "spooled_earlier", spool_json(r));
+		put_member(out, "attempts", need(cJSON_CreateNumber(
+						    (double)t.attempts)));
+		put_member(out, "seconds", need(cJSON_CreateNumber(r->seconds)));
 		if (r->send_error)
-			need(cJSON_AddStringToObject(root, "error",
-						     r->send_error));
+			put_member(out, "error",
+				   need(cJSON_CreateString(r->send_error)));
 	}
-	text = need(cJSON_PrintUnformatted(root));
-	if (fprintf(out, "%s\n", text) < 0 || fflush(out) != 0)
-		rc = -1;
-	free(text);
-	cJSON_Delete(root);
-	return rc;
+	fputs("}\n", out);
+	return ferror(out) || fflush(out) != 0 ? -1 : 0;
 }
 
 /*
