@@ -86,7 +86,9 @@ static size_t add_site_urls(struct plan *plan, const struct config *c,
 	const char *name = slash ? slash + 1 : rel;
 	size_t added = 0, b;
 
-	strbuf_addf(&why, "[site] root '%s'", *c->root ? c->root : "");
+	/* Only explain reads the reason: skip building it otherwise. */
+	if (explain)
+		strbuf_addf(&why, "[site] root '%s'", *c->root ? c->root : "");
 	for (b = 0; b < c->base_urls.n; b++) {
 		const char *base = c->base_urls.v[b];
 
@@ -170,8 +172,9 @@ static size_t apply_rule(struct plan *plan, const struct config *c,
 	const char *spath = path;
 	size_t added = 0, j;
 
-	strbuf_addf(&why, "[map \"%s\"] (%s line %d)",
-		    pattern_text(m->pattern), m->source, m->line);
+	if (explain)
+		strbuf_addf(&why, "[map \"%s\"] (%s line %d)",
+			    pattern_text(m->pattern), m->source, m->line);
 	if (m->strip && !strncmp(path, m->strip, strlen(m->strip)))
 		spath = path + strlen(m->strip);
 	for (j = 0; j < m->n_urls; j++)

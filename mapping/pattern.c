@@ -48,6 +48,12 @@ struct pattern {
 	 */
 	char *needle;
 	size_t needle_len;
+	/*
+	 * For a pattern anchored at the top, how many of its first bytes are
+	 * literal: every path it matches starts with them (they are the
+	 * first needle_len bytes of needle when anchor is set).
+	 */
+	int anchor;
 };
 
 static void add_tok(struct pattern *p, enum tok_kind kind, unsigned char byte,
@@ -297,6 +303,12 @@ static void find_needle(struct pattern *p)
 	for (i = 0; i < best; i++)
 		p->needle[i] = (char)p->tok[best_start + i].byte;
 	p->needle_len = best;
+	/*
+	 * An anchored pattern matches the path (or one of its leading
+	 * folders) from its first byte: when the run is the pattern's start,
+	 * the path must start with it, which one comparison decides.
+	 */
+	p->anchor = !p->basename_only && best_start == 0;
 }
 
 /* 0 when path (len bytes) lacks p's needle and so cannot match. */
@@ -307,6 +319,8 @@ static int may_match(const struct pattern *p, const char *path, size_t len)
 
 	if (!n)
 		return 1;
+	if (p->anchor)
+		return len >= n && !memcmp(path, p->needle, n);
 	while ((size_t)(end - s) >= n) {
 		s = memchr(s, (unsigned char)p->needle[0],
 			   (size_t)(end - s) - n + 1);

@@ -3,6 +3,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+static size_t str_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static void set_clear(struct plan_set *set)
+{
+	free(set->slot);
+	set->slot = NULL;
+	set->cap = set->n = 0;
+}
+
+/* 1 when s was in the set already; otherwise adds it and returns 0. */
+static int set_add(struct plan_set *set, const char *s)
+{
+	size_t i;
+
+	if (set->n * 2 >= set->cap) {
+		struct plan_set bigger;
+
+		bigger.cap = set->cap ? set->cap * 2 : 64;
+		bigger.n = 0;
+		bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+		for (i = 0; i < set->cap; i++)
+			if (set->slot[i])
+				set_add(&bigger, set->slot[i]);
+		free(set->slot);
+		*set = bigger;
+	}
+	for (i = str_hash(s) & (set->cap - 1); set->slot[i];
+	     i = (i + 1) & (set->cap - 1))
+		if (!strcmp(set->slot[i], s))
+			return 1;
+	set->slot[i] = s;
+	set->n++;
+	return 0;
+}
+
+/* Pushes item to sv unless set says sv holds it already. */
+static void add_once(struct strvec *sv, struct plan_set *set,
+		     const char *item)
+{
+	char *copy = xstrdup(item);
+
+	if (set_add(set, copy)) {
+		free(copy);
+		return;
+	}
+	strvec_push_owned(sv, copy);
+}
+
 void plan_add(struct plan *p, enum purge_kind kind, const char *item)
 {
 	switch (kind) {
@@ -10,13 +65,13 @@ void plan_add(struct plan *p, enum purge_kind kind, const char *item)
 		strvec_push(&p->files, item);
 		break;
 	case PURGE_PREFIXES:
-		strvec_push(&p->prefixes, item);
+		add_once(&p->prefixes, &p->seen[0], item);
 		break;
 	case PURGE_TAGS:
-		strvec_push(&p->tags, item);
+		add_once(&p->tags, &p->seen[1], item);
 		break;
 	case PURGE_HOSTS:
-		strvec_push(&p->hosts, item);
+		add_once(&p->hosts, &p->seen[2], item);
 		break;
 	case PURGE_EVERYTHING:
 		p->everything = 1;
@@ -103,6 +158,14 @@ static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
 
 void plan_finish(struct plan *p)
 {
+	/*
+	 * Sorting and dropping free and move strings: the sets are for
+	 * adding only, so they go; a later plan_add starts them anew (and
+	 * sorting removes any duplicate that then slips in).
+	 */
+	set_clear(&p->seen[0]);
+	set_clear(&p->seen[1]);
+	set_clear(&p->seen[2]);
 	strvec_sort_unique(&p->files);
 	strvec_sort_unique(&p->prefixes);
 	strvec_sort_unique(&p->tags);
@@ -206,6 +269,9 @@ int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e)
 
 void plan_release(struct plan *p)
 {
+	set_clear(&p->seen[0]);
+	set_clear(&p->seen[1]);
+	set_clear(&p->seen[2]);
 	strvec_clear(&p->notes);
 	strvec_clear(&p->files);
 	strvec_clear(&p->prefixes);

@@ -31,10 +31,20 @@ struct plan {
 	size_t dropped_covered;
 	/* What plan_collapse and plan_cap did, and why, for the summary. */
 	struct strvec notes;
+	/*
+	 * Tags, hosts and prefixes come again and again (every page of a
+	 * folder adds the folder's tag): a hash set of what each list holds
+	 * keeps each one once as it is added. Borrowed strings; internal.
+	 */
+	struct plan_set {
+		const char **slot;
+		size_t cap, n;
+	} seen[3];
 };
 
 #define PLAN_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 0, \
-		    STRVEC_INIT }
+		    STRVEC_INIT, { { NULL, 0, 0 }, { NULL, 0, 0 }, \
+				   { NULL, 0, 0 } } }
 
 /* Adds a copy of item (ignored for PURGE_EVERYTHING). */
 void plan_add(struct plan *p, enum purge_kind kind, const char *item);
