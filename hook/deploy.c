@@ -66,11 +66,6 @@ int deploy_lock(const char *path, struct err *e)
 	return fd;
 }
 
-static double now(void)
-{
-	return mono_now();
-}
-
 static size_t on_page(char *ptr, size_t size, size_t nmemb, void *user)
 {
 	struct strbuf *sb = user;
@@ -122,7 +117,7 @@ static int page_names(const char *page, size_t len, const char *commit)
 int deploy_wait_url(const char *url, const char *commit, double timeout,
 		    struct err *e)
 {
-	double start = now(), interval = 0.5;
+	double start = mono_now(), interval = 0.5;
 	char last[256] = "no answer yet";
 	CURL *curl;
 
@@ -138,7 +133,7 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_page);
 	for (;;) {
 		struct strbuf page = STRBUF_INIT;
-		double left = timeout - (now() - start);
+		double left = timeout - (mono_now() - start);
 		long status = 0;
 		CURLcode rc;
 
@@ -161,7 +156,7 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 			snprintf(last, sizeof(last), "HTTP %ld without the "
 				 "commit id", status);
 		strbuf_release(&page);
-		left = timeout - (now() - start);
+		left = timeout - (mono_now() - start);
 		if (left <= 0.05)
 			break;
 		/* The last poll comes when the time is up, not before. */

@@ -424,15 +424,6 @@ static int spool_dir(struct run *r, struct err *e)
 	return 0;
 }
 
-/* Overwrites s in a way the compiler may not remove. */
-static void wipe(char *s)
-{
-	volatile char *p = s;
-
-	while (p && *p)
-		*p++ = '\0';
-}
-
 /*
  * Reads the API token file, refusing one that others may read. Returns
  * the token (the caller wipes and frees it), or NULL with e set.
@@ -473,7 +464,7 @@ static char *read_token_file(const char *path, struct err *e)
 		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		buf[--len] = '\0';
 	tok = *buf ? xstrdup(buf) : NULL;
-	wipe(buf);
+	wipe_string(buf);
 	if (!tok)
 		err_set(e, "the API token file '%s' is empty", path);
 	return tok;
@@ -514,7 +505,7 @@ static int make_client(struct run *r, struct cf_client **client,
 				       "'%s')", c->api_token_env, c->path);
 	}
 	rc = cf_client_new(client, c->api_url, &auth, c->ca_bundle, e);
-	wipe(file_token);
+	wipe_string(file_token);
 	free(file_token);
 	return rc;
 }
@@ -582,15 +573,22 @@ int run_send(struct run *r, struct err *e)
 	struct sender s;
 	struct err ce;
 	struct run_totals t;
-	double start = send_now();
+	double start = mono_now();
 	size_t i;
 
 	r->sent = 1;
 	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
-	if (spool_dir(r, e) < 0)
-		return -1;
-	if (spool_claim(&r->spooled, r->spool_dir, &ce) < 0)
+	if (spool_dir(r, &ce) < 0) {
+		/* report_summary prints send_error for the person pushing. */
+		r->send_error = xstrdup(ce.msg);
 		return err_set(e, "%s", ce.msg);
+	}
+	/*
+	 * An unreadable spool must not hold back this run's purges: it is
+	 * reported with the other spool problems, and sending goes on.
+	 */
+	if (spool_claim(&r->spooled, r->spool_dir, &ce) < 0)
+		strvec_push(&r->spooled.problems, ce.msg);
 	r->spool_outcomes = xcalloc(r->spooled.n, sizeof(*r->spool_outcomes));
 	if (!r->batches.n && !r->spooled.n)
 		return r->spooled.problems.n ? err_set(e, "%s",
@@ -621,7 +619,7 @@ int run_send(struct run *r, struct err *e)
 	}
 	sender_release(&s);
 	cf_client_free(client);
-	r->seconds = send_now() - start;
+	r->seconds = mono_now() - start;
 
 	run_totals(r, &t);
 	if (t.refused || t.spooled || t.lost || r->spooled.problems.n)

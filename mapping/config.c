@@ -1043,16 +1043,16 @@ int config_load_tree(struct config *c, const char *name, const char *buf,
 	return c->errors.n > before ? -1 : 0;
 }
 
-const char *config_zone_for_host(const struct config *c, const char *host,
-				 size_t len)
+size_t config_zone_index(const struct config *c, const char *host,
+			 size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < c->n_zones; i++)
 		if (strlen(c->zones[i].host) == len &&
 		    !strncmp(c->zones[i].host, host, len))
-			return c->zones[i].zone_id;
-	return c->zone_id;
+			return i + 1;
+	return 0;
 }
 
 int config_load_file(struct config *c, const char *path)

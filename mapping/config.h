@@ -159,10 +159,12 @@ int config_load_buffer(struct config *c, const char *name, const char *buf,
 int config_load_tree(struct config *c, const char *name, const char *buf,
 		     size_t len);
 
-/* The zone id for purges of host: its [zone], else [cloudflare]'s (which
- * may be NULL when zone_name is used). */
-const char *config_zone_for_host(const struct config *c, const char *host,
-				 size_t len);
+/*
+ * Which zone purges of the len-byte host go to: i + 1 for c->zones[i],
+ * 0 for [cloudflare]'s own.
+ */
+size_t config_zone_index(const struct config *c, const char *host,
+			 size_t len);
 
 void config_release(struct config *c);
 

@@ -145,12 +145,10 @@ static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
 		drop[i] = (unsigned char)covered(p, is_url ? strip_scheme(sv->v[i])
 						       : sv->v[i], is_url);
 	for (i = 0, j = 0; i < sv->n; i++) {
-		if (drop[i]) {
+		if (drop[i])
 			free(sv->v[i]);
-			p->dropped_covered++;
-		} else {
+		else
 			sv->v[j++] = sv->v[i];
-		}
 	}
 	sv->n = j;
 	free(drop);
@@ -171,8 +169,6 @@ void plan_finish(struct plan *p)
 	strvec_sort_unique(&p->tags);
 	strvec_sort_unique(&p->hosts);
 	if (p->everything) {
-		p->dropped_covered += p->files.n + p->prefixes.n + p->tags.n +
-				      p->hosts.n;
 		strvec_clear(&p->files);
 		strvec_clear(&p->prefixes);
 		strvec_clear(&p->tags);
@@ -218,7 +214,7 @@ static int cmp_folder(const void *a, const void *b)
 void plan_collapse(struct plan *p, size_t threshold)
 {
 	struct folder_ref *refs;
-	size_t i, j, n = p->files.n, before = n;
+	size_t i, j, n = p->files.n;
 
 	if (!threshold || p->everything || n <= threshold)
 		return;
@@ -248,7 +244,6 @@ void plan_collapse(struct plan *p, size_t threshold)
 	}
 	free(refs);
 	plan_finish(p);
-	(void)before;
 }
 
 int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e)
@@ -278,7 +273,6 @@ void plan_release(struct plan *p)
 	strvec_clear(&p->tags);
 	strvec_clear(&p->hosts);
 	p->everything = 0;
-	p->dropped_covered = 0;
 }
 
 const char *purge_kind_key(enum purge_kind k)

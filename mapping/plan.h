@@ -27,8 +27,6 @@ struct plan {
 	struct strvec tags;
 	struct strvec hosts;
 	int everything;
-	/* Filled by plan_finish: how many items it dropped as covered. */
-	size_t dropped_covered;
 	/* What plan_collapse and plan_cap did, and why, for the summary. */
 	struct strvec notes;
 	/*
@@ -42,7 +40,7 @@ struct plan {
 	} seen[3];
 };
 
-#define PLAN_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, 0, \
+#define PLAN_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, 0, \
 		    STRVEC_INIT, { { NULL, 0, 0 }, { NULL, 0, 0 }, \
 				   { NULL, 0, 0 } } }
 

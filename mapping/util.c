@@ -19,6 +19,14 @@ void *need(void *p)
 	return p;
 }
 
+void wipe_string(char *s)
+{
+	volatile char *p = s;
+
+	while (p && *p)
+		*p++ = '\0';
+}
+
 double mono_now(void)
 {
 	struct timespec ts;

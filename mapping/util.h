@@ -35,6 +35,12 @@ void *need(void *p);
 /* Seconds on a monotonic clock, for measuring and deadlines. */
 double mono_now(void);
 
+/*
+ * Overwrites the string s (which may be NULL) with NUL bytes in a way the
+ * compiler may not remove: for credentials once they are no longer needed.
+ */
+void wipe_string(char *s);
+
 /* Sleeps for the given seconds (nothing for 0 or less), through signals. */
 void sleep_seconds(double seconds);
 

@@ -123,16 +123,12 @@ static const char *item_host(const char *item, size_t *len)
 static int in_zone(const struct config *c, const char *item, int is_host,
 		   size_t zi)
 {
-	size_t len, i;
+	size_t len;
 	const char *host = is_host ? item : item_host(item, &len);
 
 	if (is_host)
 		len = strlen(item);
-	for (i = 0; i < c->n_zones; i++)
-		if (strlen(c->zones[i].host) == len &&
-		    !strncmp(c->zones[i].host, host, len))
-			return zi == i + 1;
-	return zi == 0;
+	return config_zone_index(c, host, len) == zi;
 }
 
 /* The items of sv that go to zone zi, borrowed into out. */

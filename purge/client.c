@@ -67,15 +67,6 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-/* Overwrites s in a way the compiler may not remove. */
-static void wipe(char *s)
-{
-	volatile char *p = s;
-
-	while (*p)
-		*p++ = '\0';
-}
-
 /* Appends "name: value" to the list, wiping the temporary copy. */
 static struct curl_slist *add_secret(struct curl_slist *h, const char *name,
 				     const char *value)
@@ -85,7 +76,7 @@ static struct curl_slist *add_secret(struct curl_slist *h, const char *name,
 
 	strbuf_addf(&sb, "%s: %s", name, value);
 	r = curl_slist_append(h, sb.buf);
-	wipe(sb.buf);
+	wipe_string(sb.buf);
 	strbuf_release(&sb);
 	if (!r)
 		curl_slist_free_all(h);
@@ -120,7 +111,7 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 
 		strbuf_addf(&v, "Bearer %s", auth->token);
 		h = add_secret(NULL, "Authorization", v.buf);
-		wipe(v.buf);
+		wipe_string(v.buf);
 		strbuf_release(&v);
 	} else {
 		h = add_secret(NULL, "X-Auth-Email", auth->email);
@@ -206,7 +197,7 @@ void cf_client_free(struct cf_client *c)
 	if (!c)
 		return;
 	for (h = c->headers; h; h = h->next)
-		wipe(h->data);
+		wipe_string(h->data);
 	curl_slist_free_all(c->headers);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);

@@ -11,11 +11,6 @@
 /* The longest single wait between two attempts. */
 #define MAX_BACKOFF 60.0
 
-double send_now(void)
-{
-	return mono_now();
-}
-
 void send_outcome_release(struct send_outcome *o)
 {
 	strvec_clear(&o->ids);
@@ -37,7 +32,7 @@ void sender_init(struct sender *s, struct cf_client *client,
 	s->seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	s->stop_reason = stop_reason ? xstrdup(stop_reason) : NULL;
 	pace_init(&s->pace, c->urls_per_second, c->requests_per_second,
-		  c->burst, send_now());
+		  c->burst, mono_now());
 }
 
 void sender_release(struct sender *s)
@@ -165,7 +160,7 @@ void sender_send(struct sender *s, const struct batch *b,
 	for (;;) {
 		struct cf_reply r;
 		struct err e;
-		double now = send_now(), wait, retry_after = 0;
+		double now = mono_now(), wait, retry_after = 0;
 		char *why;
 
 		if (now >= s->deadline) {
@@ -181,7 +176,7 @@ void sender_send(struct sender *s, const struct batch *b,
 			break;
 		}
 		sleep_seconds(wait);
-		now = send_now();
+		now = mono_now();
 		o->attempts++;
 		cur.attempts++;
 		if (cf_client_call(s->client, path, body,
@@ -244,7 +239,7 @@ void sender_send(struct sender *s, const struct batch *b,
 			break;
 		}
 		wait = fmax(backoff(s, tries), retry_after);
-		if (send_now() + wait >= s->deadline) {
+		if (mono_now() + wait >= s->deadline) {
 			spool(s, &cur, cur.last_error, o);
 			break;
 		}

@@ -41,9 +41,6 @@ struct sender {
 	char *stop_reason;	/* owned; once set, every batch is spooled */
 };
 
-/* Monotonic seconds. */
-double send_now(void);
-
 /*
  * Prepares a sender for one run. deadline is the monotonic time after
  * which nothing more is sent. client may be NULL when no client could be

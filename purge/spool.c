@@ -167,11 +167,6 @@ static int ends_with(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Reads and parses the locked file into en->batch. */
 static int load_entry(struct spool_entry *en, struct err *e)
 {
@@ -269,8 +264,7 @@ int spool_claim(struct spool_claim *out, const char *dir, struct err *e)
 		if (de->d_name[0] != '.' && ends_with(de->d_name, SPOOL_SUFFIX))
 			strvec_push(&names, de->d_name);
 	closedir(d);
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strvec_sort_unique(&names);
 
 	for (i = 0; i < names.n; i++) {
 		struct spool_entry en;
