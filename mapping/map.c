@@ -198,11 +198,17 @@ static size_t apply_rule(struct plan *plan, const struct config *c,
 	return added;
 }
 
-size_t map_path(struct plan *plan, const struct config *c, const char *path,
-		int is_gitlink, struct strvec *explain)
+/*
+ * map_path() with, when set is not NULL, the [map] patterns of c asked
+ * together through set (built over them in order) and hits as its
+ * scratch space.
+ */
+static size_t map_one(struct plan *plan, const struct config *c,
+		      struct pattern_set *set, size_t *hits, const char *path,
+		      int is_gitlink, struct strvec *explain)
 {
 	const char *rel;
-	size_t added = 0, i;
+	size_t added = 0, i, nhits;
 
 	if (pattern_list_match(&c->ignore, path, is_gitlink)) {
 		if (explain)
@@ -215,6 +221,14 @@ size_t map_path(struct plan *plan, const struct config *c, const char *path,
 	else if (explain)
 		strvec_pushf(explain, "[site] root '%s': not below it",
 			     c->root);
+	if (set) {
+		nhits = pattern_set_match(set, path, is_gitlink, hits);
+		for (i = 0; i < nhits; i++)
+			if (!pattern_negated(c->maps[hits[i]].pattern))
+				added += apply_rule(plan, c, &c->maps[hits[i]],
+						    path, explain);
+		return added;
+	}
 	for (i = 0; i < c->n_maps; i++)
 		if (pattern_match(c->maps[i].pattern, path, is_gitlink) &&
 		    !pattern_negated(c->maps[i].pattern))
@@ -222,20 +236,37 @@ size_t map_path(struct plan *plan, const struct config *c, const char *path,
 	return added;
 }
 
+size_t map_path(struct plan *plan, const struct config *c, const char *path,
+		int is_gitlink, struct strvec *explain)
+{
+	return map_one(plan, c, NULL, NULL, path, is_gitlink, explain);
+}
+
 size_t map_changes(struct plan *plan, const struct config *c,
 		   const struct change_list *changes)
 {
-	size_t added = 0, i;
+	const struct pattern **pats;
+	struct pattern_set *set;
+	size_t added = 0, i, *hits;
 
+	/*
+	 * Asking the patterns one by one costs a pass over each path per
+	 * pattern; a big push against a long config asks the set instead.
+	 */
+	pats = xcalloc(c->n_maps + 1, sizeof(*pats));
+	hits = xcalloc(c->n_maps + 1, sizeof(*hits));
+	for (i = 0; i < c->n_maps; i++)
+		pats[i] = c->maps[i].pattern;
+	set = pattern_set_new(pats, c->n_maps);
 	for (i = 0; i < changes->n; i++) {
 		const struct change *ch = &changes->v[i];
 
 		if (ch->mode_only)
 			continue;
 		if (ch->old_path)
-			added += map_path(plan, c, ch->old_path,
-					  ch->old_mode == CHANGE_MODE_GITLINK,
-					  NULL);
+			added += map_one(plan, c, set, hits, ch->old_path,
+					 ch->old_mode == CHANGE_MODE_GITLINK,
+					 NULL);
 		/*
 		 * A type change between a file and a submodule purges both
 		 * what the file was and what the submodule is.
@@ -243,14 +274,17 @@ size_t map_changes(struct plan *plan, const struct config *c,
 		if (ch->status == CHANGE_TYPECHANGE &&
 		    (ch->old_mode == CHANGE_MODE_GITLINK) !=
 			    (ch->new_mode == CHANGE_MODE_GITLINK))
-			added += map_path(plan, c, ch->path,
-					  ch->old_mode == CHANGE_MODE_GITLINK,
-					  NULL);
-		added += map_path(plan, c, ch->path,
-				  ch->status == CHANGE_DELETED
-					  ? ch->old_mode == CHANGE_MODE_GITLINK
-					  : ch->new_mode == CHANGE_MODE_GITLINK,
-				  NULL);
+			added += map_one(plan, c, set, hits, ch->path,
+					 ch->old_mode == CHANGE_MODE_GITLINK,
+					 NULL);
+		added += map_one(plan, c, set, hits, ch->path,
+				 ch->status == CHANGE_DELETED
+					 ? ch->old_mode == CHANGE_MODE_GITLINK
+					 : ch->new_mode == CHANGE_MODE_GITLINK,
+				 NULL);
 	}
+	pattern_set_free(set);
+	free(hits);
+	free(pats);
 	return added;
 }

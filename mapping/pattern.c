@@ -32,6 +32,20 @@ struct class {
 	unsigned char bits[256 / 8];
 };
 
+/*
+ * Most patterns in a real configuration have one of a few shapes that a
+ * comparison or two decides, without running the automaton: git's own
+ * matcher has similar shortcuts. For each of these the literal bytes are
+ * exactly the pattern's needle.
+ */
+enum shape {
+	SHAPE_GENERAL,	/* anything else: the automaton decides */
+	SHAPE_LITERAL,	/* no wildcard: "index.html", "/a/b.txt" */
+	SHAPE_ENDSWITH,	/* one name, a star, then literal bytes: "*.css" */
+	SHAPE_PREFIX,	/* with a slash, literal bytes then a final "**" */
+	SHAPE_ANYDIR	/* "**" and a slash, then literal bytes */
+};
+
 struct pattern {
 	char *text;		/* as written */
 	int negated;		/* leading '!' */
@@ -49,12 +63,37 @@ struct pattern {
 	char *needle;
 	size_t needle_len;
 	/*
+	 * The pattern's other literal runs of two bytes or more, each ended
+	 * by a NUL, in also_size bytes (NULL and 0 when there are none).
+	 * Every match holds them too: checked before the automaton runs,
+	 * they turn away most paths that hold the needle by chance, as
+	 * ".html" of "p1*.html" in every page.
+	 */
+	char *also;
+	size_t also_size;
+	/*
 	 * For a pattern anchored at the top, how many of its first bytes are
 	 * literal: every path it matches starts with them (they are the
 	 * first needle_len bytes of needle when anchor is set).
 	 */
 	int anchor;
+	enum shape shape;
+	/*
+	 * The automaton again, for patterns of at most 63 tokens, with its
+	 * state set as the bits of one word (state i is bit i): adv[c] holds
+	 * the tokens that byte c moves past, star and anystar the tokens
+	 * that stay on their state for a byte (star never for '/'), eps those
+	 * with an empty move to the next token, and skip the TOK_SKIPs with
+	 * their empty move SKIP_ARG tokens on. A step is then a few word
+	 * operations instead of a visit to each live state. adv is NULL for
+	 * longer patterns, which the state array handles.
+	 */
+	uint64_t *adv;
+	uint64_t star, anystar, eps, skip;
 };
+
+/* The only distance compile_stars() gives a TOK_SKIP. */
+#define SKIP_ARG 3
 
 static void add_tok(struct pattern *p, enum tok_kind kind, unsigned char byte,
 		    size_t arg)
@@ -251,7 +290,7 @@ static void compile_stars(struct pattern *p, const char *s, size_t len,
 	if (end == len) {
 		add_tok(p, TOK_ANYSTAR, 0, 0);
 	} else if (s[end] == '/') {
-		add_tok(p, TOK_SKIP, 0, 3);
+		add_tok(p, TOK_SKIP, 0, SKIP_ARG);
 		add_tok(p, TOK_ANYSTAR, 0, 0);
 		add_tok(p, TOK_BYTE, '/', 0);
 		*i = end + 1;
@@ -263,15 +302,20 @@ static void compile_stars(struct pattern *p, const char *s, size_t len,
 }
 
 /*
- * Finds p->needle: the longest run of TOK_BYTE tokens that every match
- * goes through: none that a TOK_SKIP may jump over, and no skip landing
- * inside the run (which would let a match hold only its tail).
+ * Finds the runs of TOK_BYTE tokens that every match goes through: none
+ * that a TOK_SKIP may jump over, and no skip landing inside a run (which
+ * would let a match hold only its tail). The longest (the first of them)
+ * becomes p->needle, and the others of two bytes or more p->also.
  */
 static void find_needle(struct pattern *p)
 {
 	/* 1: a skip lands here; 2: a skip may jump over this token. */
 	unsigned char *mark = xcalloc(p->ntok + 1, 1);
-	size_t i, k, start = 0, best = 0, best_start = 0, run = 0;
+	/* The runs as [start, start + len), one a token at most. */
+	size_t *run_start = xcalloc(p->ntok + 1, sizeof(*run_start));
+	size_t *run_len = xcalloc(p->ntok + 1, sizeof(*run_len));
+	size_t nruns = 0, i, k, r, best = 0, best_start = 0;
+	struct strbuf also = STRBUF_INIT;
 
 	for (i = 0; i < p->ntok; i++) {
 		if (p->tok[i].kind != TOK_SKIP)
@@ -284,19 +328,34 @@ static void find_needle(struct pattern *p)
 	for (i = 0; i < p->ntok; i++) {
 		int lit = p->tok[i].kind == TOK_BYTE && !(mark[i] & 2);
 
-		if (!lit || (run && (mark[i] & 1)))
-			run = 0;
 		if (!lit)
 			continue;
-		if (!run)
-			start = i;
-		run++;
-		if (run > best) {
-			best = run;
-			best_start = start;
+		if (!nruns || (mark[i] & 1) ||
+		    run_start[nruns - 1] + run_len[nruns - 1] != i)
+			run_start[nruns++] = i;
+		run_len[nruns - 1]++;
+	}
+	for (r = 0; r < nruns; r++) {
+		if (run_len[r] > best) {
+			best = run_len[r];
+			best_start = run_start[r];
 		}
 	}
+	for (r = 0; r < nruns; r++) {
+		if (run_start[r] == best_start || run_len[r] < 2)
+			continue;
+		for (i = run_start[r]; i < run_start[r] + run_len[r]; i++)
+			strbuf_addch(&also, (char)p->tok[i].byte);
+		strbuf_addch(&also, '\0');
+	}
+	free(run_len);
+	free(run_start);
 	free(mark);
+	if (also.len) {
+		p->also_size = also.len;
+		p->also = strbuf_detach(&also);
+	}
+	strbuf_release(&also);
 	if (!best)
 		return;
 	p->needle = xmalloc(best);
@@ -311,26 +370,128 @@ static void find_needle(struct pattern *p)
 	p->anchor = !p->basename_only && best_start == 0;
 }
 
+/*
+ * Sets p->shape. Each shape is a run of literal tokens [first, last) with
+ * at most a star before it or a "**" around it; the run must then be the
+ * whole needle, which the shape's test compares with the path.
+ */
+static void find_shape(struct pattern *p)
+{
+	const struct tok *t = p->tok;
+	size_t n = p->ntok, first = 0, last = n, i;
+	enum shape shape;
+
+	if (!p->basename_only && n >= 4 && t[0].kind == TOK_SKIP &&
+	    t[0].arg == SKIP_ARG && t[1].kind == TOK_ANYSTAR &&
+	    t[2].kind == TOK_BYTE && t[2].byte == '/') {
+		shape = SHAPE_ANYDIR;
+		first = 3;
+	} else if (p->basename_only && n >= 2 && t[0].kind == TOK_STAR) {
+		shape = SHAPE_ENDSWITH;
+		first = 1;
+	} else if (!p->basename_only && n >= 2 &&
+		   t[n - 1].kind == TOK_ANYSTAR) {
+		shape = SHAPE_PREFIX;
+		last = n - 1;
+	} else {
+		shape = SHAPE_LITERAL;
+	}
+	p->shape = SHAPE_GENERAL;
+	if (last <= first || p->needle_len != last - first)
+		return;
+	for (i = first; i < last; i++)
+		if (t[i].kind != TOK_BYTE)
+			return;
+	p->shape = shape;
+}
+
+/* Fills in p->adv and the other masks when p has at most 63 tokens. */
+static void find_bits(struct pattern *p)
+{
+	size_t i;
+	unsigned c;
+
+	if (p->ntok > 63)
+		return;
+	p->adv = xcalloc(256, sizeof(*p->adv));
+	for (i = 0; i < p->ntok; i++) {
+		const struct tok *t = &p->tok[i];
+		uint64_t bit = (uint64_t)1 << i;
+
+		switch (t->kind) {
+		case TOK_BYTE:
+			p->adv[t->byte] |= bit;
+			break;
+		case TOK_ANY:
+			for (c = 0; c < 256; c++)
+				if (c != '/')
+					p->adv[c] |= bit;
+			break;
+		case TOK_CLASS:
+			for (c = 0; c < 256; c++)
+				if (class_has(&p->cls[t->arg], (unsigned char)c))
+					p->adv[c] |= bit;
+			break;
+		case TOK_STAR:
+			p->star |= bit;
+			p->eps |= bit;
+			break;
+		case TOK_ANYSTAR:
+			p->anystar |= bit;
+			p->eps |= bit;
+			break;
+		case TOK_SKIP:
+			p->skip |= bit;
+			p->eps |= bit;
+			break;
+		}
+	}
+}
+
+/* 1 when the len bytes at path hold the n bytes of lit (n > 0). */
+static int holds(const char *path, size_t len, const char *lit, size_t n)
+{
+	const char *s = path, *end = path + len;
+
+	while ((size_t)(end - s) >= n) {
+		s = memchr(s, (unsigned char)lit[0], (size_t)(end - s) - n + 1);
+		if (!s)
+			return 0;
+		if (!memcmp(s, lit, n))
+			return 1;
+		s++;
+	}
+	return 0;
+}
+
 /* 0 when path (len bytes) lacks p's needle and so cannot match. */
 static int may_match(const struct pattern *p, const char *path, size_t len)
 {
-	const char *s = path, *end = path + len;
 	size_t n = p->needle_len;
 
 	if (!n)
 		return 1;
 	if (p->anchor)
 		return len >= n && !memcmp(path, p->needle, n);
-	while ((size_t)(end - s) >= n) {
-		s = memchr(s, (unsigned char)p->needle[0],
-			   (size_t)(end - s) - n + 1);
-		if (!s)
+	return holds(path, len, p->needle, n);
+}
+
+/* 0 when path (len bytes) lacks one of p's other literal runs. */
+static int may_match_also(const struct pattern *p, const char *path,
+			  size_t len)
+{
+	const char *run = p->also, *end;
+
+	if (!run)
+		return 1;
+	for (end = run + p->also_size; run < end;) {
+		size_t n = strlen(run);
+
+		if (!holds(path, len, run, n))
 			return 0;
-		if (!memcmp(s, p->needle, n))
-			return 1;
-		s++;
+		run += n + 1;
 	}
-	return 0;
+	return 1;
 }
 
 int pattern_compile(struct pattern **out, const char *text, struct err *e)
@@ -399,6 +560,8 @@ int pattern_compile(struct pattern **out, const char *text, struct err *e)
 		}
 	}
 	find_needle(p);
+	find_shape(p);
+	find_bits(p);
 	*out = p;
 	return 0;
 }
@@ -547,8 +710,8 @@ static int run_accepts(const struct pattern *p, const struct run *r)
  * whole path. Sets hit[k] for each, unless hit is NULL; returns 1 when
  * there is at least one (and, without hit, stops at the first).
  */
-static int match_levels(const struct pattern *p, const char *path, size_t len,
-			int is_dir, unsigned char *hit)
+static int match_levels_nfa(const struct pattern *p, const char *path,
+			    size_t len, int is_dir, unsigned char *hit)
 {
 	struct run r;
 	size_t i, level = 0;
@@ -586,6 +749,70 @@ static int match_levels(const struct pattern *p, const char *path, size_t len,
 	return found;
 }
 
+/* Adds to the state set x every state that empty moves reach from it. */
+static uint64_t bits_closure(const struct pattern *p, uint64_t x)
+{
+	uint64_t y;
+
+	for (;;) {
+		y = x | (x & p->eps) << 1 | (x & p->skip) << SKIP_ARG;
+		if (y == x)
+			return x;
+		x = y;
+	}
+}
+
+/* match_levels_nfa() with the state set in one word; p->adv is set. */
+static int match_levels_bits(const struct pattern *p, const char *path,
+			     size_t len, int is_dir, unsigned char *hit)
+{
+	const uint64_t start = bits_closure(p, 1);
+	const uint64_t accept = (uint64_t)1 << p->ntok;
+	uint64_t cur = start;
+	size_t i, level = 0;
+	int found = 0;
+
+	for (i = 0;; i++) {
+		unsigned char c;
+		int end = i == len;
+
+		if (end || path[i] == '/') {
+			if ((cur & accept) &&
+			    (!end || is_dir || !p->must_be_dir)) {
+				found = 1;
+				if (!hit)
+					break;
+				hit[level] = 1;
+			}
+			if (end)
+				break;
+			level++;
+			if (p->basename_only) {
+				cur = start;
+				continue;
+			}
+		}
+		if (!cur) {
+			if (!p->basename_only)
+				break;
+			continue;
+		}
+		c = (unsigned char)path[i];
+		cur = bits_closure(p, (cur & p->adv[c]) << 1 |
+				      (cur & (p->anystar |
+					      (c == '/' ? 0 : p->star))));
+	}
+	return found;
+}
+
+static int match_levels(const struct pattern *p, const char *path, size_t len,
+			int is_dir, unsigned char *hit)
+{
+	if (p->adv)
+		return match_levels_bits(p, path, len, is_dir, hit);
+	return match_levels_nfa(p, path, len, is_dir, hit);
+}
+
 /*
  * Skips leading slashes and takes a trailing one off, which then means a
  * directory. Returns the length of what is left of *path.
@@ -604,13 +831,78 @@ static size_t tidy_path(const char **path, int *is_dir)
 	return len;
 }
 
+/*
+ * The test of p's shape, which must not be SHAPE_GENERAL, on a tidy path
+ * of len > 0 bytes. Its verdict is the automaton's: some level of the
+ * path (each leading folder, then the path itself when it may be a match
+ * by must_be_dir) matches the pattern.
+ */
+static int match_shape(const struct pattern *p, const char *path, size_t len,
+		       int is_dir)
+{
+	const char *lit = p->needle, *slash;
+	size_t n = p->needle_len, start, end;
+	int last_ok = !p->must_be_dir || is_dir;
+
+	switch (p->shape) {
+	case SHAPE_LITERAL:
+		if (!p->basename_only)
+			return len >= n && !memcmp(path, lit, n) &&
+			       (len == n ? last_ok : path[n] == '/');
+		/* A name equal to lit, as ENDSWITH compares a name's end. */
+		/* fall through */
+	case SHAPE_ENDSWITH:
+		for (start = 0;; start = end + 1) {
+			slash = memchr(path + start, '/', len - start);
+			end = slash ? (size_t)(slash - path) : len;
+			if (end == len && !last_ok)
+				return 0;
+			if (end - start >= n &&
+			    (p->shape == SHAPE_ENDSWITH || end - start == n) &&
+			    !memcmp(path + end - n, lit, n))
+				return 1;
+			if (end == len)
+				return 0;
+		}
+	case SHAPE_PREFIX:
+		/* Every level from the n-th byte on starts with lit. */
+		if (len < n || memcmp(path, lit, n))
+			return 0;
+		return last_ok || memchr(path + n, '/', len - n) != NULL;
+	case SHAPE_ANYDIR:
+		/* A level that is lit, or ends with a slash and lit. */
+		for (start = 0;; start = end + 1) {
+			slash = memchr(path + start, '/', len - start);
+			end = slash ? (size_t)(slash - path) : len;
+			if (end >= n && !memcmp(path + end - n, lit, n) &&
+			    (end == n || path[end - n - 1] == '/') &&
+			    (end < len || last_ok))
+				return 1;
+			if (end == len)
+				return 0;
+		}
+	case SHAPE_GENERAL:
+		break;
+	}
+	return may_match_also(p, path, len) &&
+	       match_levels(p, path, len, is_dir, NULL);
+}
+
 int pattern_match(const struct pattern *p, const char *path, int is_dir)
 {
 	size_t len = tidy_path(&path, &is_dir);
 
 	if (!len || !may_match(p, path, len))
 		return 0;
-	return match_levels(p, path, len, is_dir, NULL);
+	return match_shape(p, path, len, is_dir);
+}
+
+int pattern_match_automaton(const struct pattern *p, const char *path,
+			    int is_dir)
+{
+	size_t len = tidy_path(&path, &is_dir);
+
+	return len && match_levels_nfa(p, path, len, is_dir, NULL);
 }
 
 int pattern_negated(const struct pattern *p)
@@ -629,8 +921,10 @@ void pattern_free(struct pattern *p)
 		return;
 	free(p->text);
 	free(p->needle);
+	free(p->also);
 	free(p->tok);
 	free(p->cls);
+	free(p->adv);
 	free(p);
 }
 
@@ -684,7 +978,8 @@ int pattern_list_match(const struct pattern_list *l, const char *path,
 	for (i = 0; i < levels; i++)
 		last[i] = SIZE_MAX;
 	for (j = 0; j < l->n; j++) {
-		if (!may_match(l->v[j], path, len))
+		if (!may_match(l->v[j], path, len) ||
+		    !may_match_also(l->v[j], path, len))
 			continue;
 		memset(hit, 0, levels);
 		if (!match_levels(l->v[j], path, len, is_dir, hit))
@@ -713,4 +1008,185 @@ void pattern_list_clear(struct pattern_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->alloc = 0;
+}
+
+/*
+ * A pattern set finds, in one pass over a path, which patterns' needles
+ * it holds: the needles make an Aho-Corasick automaton, kept as a full
+ * table of moves (state by byte class) so that each byte costs one load.
+ * Bytes that are in no needle share class 0, which always leads back to
+ * the start. Only the patterns whose needle was seen (and those without
+ * a needle) then run their own test.
+ */
+#define NO_STATE UINT32_MAX
+#define SET_MAX_MOVES ((size_t)1 << 22)
+
+struct pattern_set {
+	const struct pattern **v;
+	size_t n;
+	uint16_t cls[256];
+	size_t ncls;
+	uint32_t *move;		/* nstates * ncls */
+	uint32_t *report;	/* per state: itself or the nearest state on
+				   its failure chain where a needle ends */
+	uint32_t *up;		/* report of the state's failure state */
+	uint32_t *out;		/* per state: first pattern whose needle ends
+				   there, or NO_STATE */
+	uint32_t *out_next;	/* per pattern: the next one in that list */
+	uint64_t *always;	/* patterns without a needle */
+	uint64_t *cand;		/* scratch: the candidates of one path */
+	size_t words;
+};
+
+struct pattern_set *pattern_set_new(const struct pattern *const *v, size_t n)
+{
+	struct pattern_set *s = xcalloc(1, sizeof(*s));
+	uint32_t *fail, *queue, nstates = 1, head = 0, tail = 0, st, c;
+	size_t i, j, cap = 1;
+
+	s->n = n;
+	s->v = xcalloc(n ? n : 1, sizeof(*s->v));
+	s->words = n / 64 + 1;
+	s->always = xcalloc(s->words, sizeof(*s->always));
+	s->cand = xcalloc(s->words, sizeof(*s->cand));
+	s->out_next = xcalloc(n ? n : 1, sizeof(*s->out_next));
+	s->ncls = 1;
+	for (i = 0; i < n; i++) {
+		s->v[i] = v[i];
+		cap += v[i]->needle_len;
+		for (j = 0; j < v[i]->needle_len; j++) {
+			unsigned char b = (unsigned char)v[i]->needle[j];
+
+			if (!s->cls[b])
+				s->cls[b] = (uint16_t)s->ncls++;
+		}
+	}
+	/*
+	 * Far beyond any real configuration (thousands of long patterns),
+	 * the table would outgrow the caches and then memory: every pattern
+	 * then runs on every path, as without a set.
+	 */
+	if (cap * s->ncls > SET_MAX_MOVES) {
+		cap = 1;
+		for (i = 0; i < n; i++)
+			s->always[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+
+	/* The trie of the needles; NO_STATE marks a move not yet known. */
+	s->move = xmalloc(cap * s->ncls * sizeof(*s->move));
+	for (i = 0; i < cap * s->ncls; i++)
+		s->move[i] = NO_STATE;
+	s->out = xmalloc(cap * sizeof(*s->out));
+	for (i = 0; i < cap; i++)
+		s->out[i] = NO_STATE;
+	for (i = 0; i < n; i++) {
+		const struct pattern *p = v[i];
+
+		if (!p->needle_len || cap == 1) {
+			s->always[i / 64] |= (uint64_t)1 << (i % 64);
+			continue;
+		}
+		st = 0;
+		for (j = 0; j < p->needle_len; j++) {
+			uint32_t *m = &s->move[st * s->ncls +
+					       s->cls[(unsigned char)p->needle[j]]];
+
+			if (*m == NO_STATE)
+				*m = nstates++;
+			st = *m;
+		}
+		s->out_next[i] = s->out[st];
+		s->out[st] = (uint32_t)i;
+	}
+
+	/*
+	 * Breadth first, so that a state's failure state is complete before
+	 * the state's own missing moves are copied from it.
+	 */
+	fail = xcalloc(nstates, sizeof(*fail));
+	queue = xmalloc(nstates * sizeof(*queue));
+	s->report = xmalloc(nstates * sizeof(*s->report));
+	s->up = xmalloc(nstates * sizeof(*s->up));
+	s->report[0] = s->up[0] = NO_STATE;
+	s->move[0] = 0;
+	for (c = 1; c < s->ncls; c++) {
+		uint32_t *m = &s->move[c];
+
+		if (*m == NO_STATE) {
+			*m = 0;
+		} else {
+			fail[*m] = 0;
+			queue[tail++] = *m;
+		}
+	}
+	while (head < tail) {
+		st = queue[head++];
+		s->up[st] = s->report[fail[st]];
+		s->report[st] = s->out[st] != NO_STATE ? st : s->up[st];
+		s->move[st * s->ncls] = 0;
+		for (c = 1; c < s->ncls; c++) {
+			uint32_t *m = &s->move[st * s->ncls + c];
+			uint32_t via_fail = s->move[fail[st] * s->ncls + c];
+
+			if (*m == NO_STATE) {
+				*m = via_fail;
+			} else {
+				fail[*m] = via_fail;
+				queue[tail++] = *m;
+			}
+		}
+	}
+	free(queue);
+	free(fail);
+	return s;
+}
+
+size_t pattern_set_match(struct pattern_set *s, const char *path, int is_dir,
+			 size_t *hits)
+{
+	size_t len = tidy_path(&path, &is_dir), i, w, nhits = 0;
+	uint32_t st = 0, t, k;
+
+	if (!len || !s->n)
+		return 0;
+	memcpy(s->cand, s->always, s->words * sizeof(*s->cand));
+	for (i = 0; i < len; i++) {
+		st = s->move[st * s->ncls + s->cls[(unsigned char)path[i]]];
+		for (t = s->report[st]; t != NO_STATE; t = s->up[t])
+			for (k = s->out[t]; k != NO_STATE; k = s->out_next[k])
+				/* An anchored needle counts only at the start. */
+				if (!s->v[k]->anchor ||
+				    i + 1 == s->v[k]->needle_len)
+					s->cand[k / 64] |= (uint64_t)1
+							   << (k % 64);
+	}
+	for (w = 0; w < s->words; w++) {
+		uint64_t bits = s->cand[w];
+
+		for (i = w * 64; bits; bits >>= 1, i++)
+			if ((bits & 1) &&
+			    match_shape(s->v[i], path, len, is_dir))
+				hits[nhits++] = i;
+	}
+	return nhits;
+}
+
+size_t pattern_set_size(const struct pattern_set *s)
+{
+	return s->n;
+}
+
+void pattern_set_free(struct pattern_set *s)
+{
+	if (!s)
+		return;
+	free(s->v);
+	free(s->move);
+	free(s->report);
+	free(s->up);
+	free(s->out);
+	free(s->out_next);
+	free(s->always);
+	free(s->cand);
+	free(s);
 }

@@ -45,6 +45,15 @@ int pattern_compile(struct pattern **out, const char *text, struct err *e);
  */
 int pattern_match(const struct pattern *p, const char *path, int is_dir);
 
+/*
+ * The same verdict as pattern_match(), always found by running the
+ * pattern's automaton, without the shortcuts pattern_match() takes for
+ * simple patterns ("*.css", "index.html", "a/" + "**"). For tests, which
+ * compare the two; nothing else needs it.
+ */
+int pattern_match_automaton(const struct pattern *p, const char *path,
+			    int is_dir);
+
 /* Returns 1 when the pattern was written with a leading '!', else 0. */
 int pattern_negated(const struct pattern *p);
 
@@ -88,5 +97,37 @@ int pattern_list_match(const struct pattern_list *l, const char *path,
 
 /* Frees every pattern and leaves the list empty and reusable. */
 void pattern_list_clear(struct pattern_list *l);
+
+/*
+ * Several patterns asked about the same paths: a set finds which of them
+ * match a path with one pass over the path, plus the work of the few
+ * patterns whose literal part the path holds, where asking each pattern
+ * in turn costs one pass per pattern. For a caller with many paths and
+ * many patterns, such as the mapping of a big push.
+ */
+struct pattern_set;
+
+/*
+ * Returns a new set of the n patterns v[0..n), which the caller frees
+ * with pattern_set_free(). The set borrows the patterns: they must stay
+ * valid, and unchanged, until the set is freed. Never returns NULL.
+ */
+struct pattern_set *pattern_set_new(const struct pattern *const *v, size_t n);
+
+/*
+ * Writes to hits, in increasing order, the index in v of every pattern
+ * that matches path, and returns how many; hits must have room for n
+ * indices. Each verdict is pattern_match()'s for that pattern (a leading
+ * '!' is not applied). The set keeps scratch space, so one set serves one
+ * thread at a time.
+ */
+size_t pattern_set_match(struct pattern_set *s, const char *path, int is_dir,
+			 size_t *hits);
+
+/* The number of patterns in s (n of pattern_set_new()). */
+size_t pattern_set_size(const struct pattern_set *s);
+
+/* Frees s, but not its patterns; s may be NULL. */
+void pattern_set_free(struct pattern_set *s);
 
 #endif

@@ -10,7 +10,12 @@
  * Besides the sanitizers, the target checks properties that hold for any
  * pattern: is_dir only widens a match; leading slashes of a path do not
  * matter; a list of one pattern agrees with that pattern; a literal
- * pattern matches its own text and what lies below it. Matching must stay
+ * pattern matches its own text and what lies below it. It also compares
+ * the matcher's shortcuts with the plain automaton: pattern_match() (which
+ * takes shortcuts for simple shapes and a one-word state set for short
+ * patterns) with pattern_match_automaton() for every pattern, on the path
+ * and on each of its leading folders, and a pattern_set of every line
+ * with each line's own pattern_match(). Matching must stay
  * linear (pattern.h promises path length times pattern length, without
  * recursion): run.sh gives libFuzzer a short -timeout, and each input
  * must finish within MAX_SECONDS even without it.
@@ -67,6 +72,27 @@ static void check_literal(const struct pattern *p, const char *text)
 	}
 }
 
+/*
+ * pattern_match() agrees with the plain automaton on path and on each of
+ * its leading folders (as files and as folders both).
+ */
+static void check_same(const struct pattern *p, const char *path)
+{
+	char *prefix = xstrdup(path);
+	size_t i = strlen(prefix) + 1;
+
+	while (i-- > 0) {
+		if (prefix[i] != '/' && prefix[i] != '\0')
+			continue;
+		prefix[i] = '\0';
+		CHECK(pattern_match(p, prefix, 0) ==
+		      pattern_match_automaton(p, prefix, 0));
+		CHECK(pattern_match(p, prefix, 1) ==
+		      pattern_match_automaton(p, prefix, 1));
+	}
+	free(prefix);
+}
+
 static void check_one(const char *text, const char *path)
 {
 	struct pattern *p = NULL;
@@ -91,6 +117,7 @@ static void check_one(const char *text, const char *path)
 	m1 = pattern_match(p, path, 1);
 	CHECK(m0 == 0 || m0 == 1);
 	CHECK(m1 == 0 || m1 == 1);
+	check_same(p, path);
 	CHECK(!m0 || m1);	/* a directory matches whatever a file does */
 
 	slashed = xasprintf("//%s", path);
@@ -108,6 +135,31 @@ static void check_one(const char *text, const char *path)
 	if (is_literal(text))
 		check_literal(p, text);
 	pattern_free(p);
+}
+
+/* A set of the list's patterns finds what each pattern alone does. */
+static void check_set(const struct pattern_list *l, const char *path,
+		      int is_dir)
+{
+	struct pattern_set *set;
+	size_t *hits = xcalloc(l->n + 1, sizeof(*hits));
+	size_t nhits, i, k = 0;
+
+	set = pattern_set_new((const struct pattern *const *)l->v, l->n);
+	CHECK(pattern_set_size(set) == l->n);
+	nhits = pattern_set_match(set, path, is_dir, hits);
+	CHECK(nhits <= l->n);
+	for (i = 0; i < l->n; i++) {
+		int in = k < nhits && hits[k] == i;
+
+		CHECK(in == pattern_match(l->v[i], path, is_dir));
+		k += in;
+	}
+	CHECK(k == nhits);	/* nothing else, and in increasing order */
+	/* The set's scratch space carries nothing over to the next path. */
+	CHECK(pattern_set_match(set, path, is_dir, hits) == nhits);
+	pattern_set_free(set);
+	free(hits);
 }
 
 static void check_list(const char *patterns, const char *path)
@@ -132,6 +184,8 @@ static void check_list(const char *patterns, const char *path)
 	}
 	CHECK(pattern_list_match(&l, path, 0) <= 1);
 	CHECK(pattern_list_match(&l, path, 1) <= 1);
+	check_set(&l, path, 0);
+	check_set(&l, path, 1);
 	pattern_list_match(&l, "", 0);
 	pattern_list_match(&l, "/", 0);
 	pattern_list_clear(&l);

@@ -472,6 +472,153 @@ out:
 	free(path);
 }
 
+/*
+ * The shapes pattern_match() decides without the automaton ("*.css",
+ * literal names and paths, "dir/" + "**", "**" + "/name"), at the edges
+ * where a shortcut could go wrong: names inside folders, folder-only
+ * patterns, and partial names. Each verdict is also checked against the
+ * plain automaton.
+ */
+static void shapes(void)
+{
+	static const struct {
+		const char *text, *path;
+		int is_dir, want;
+	} cases[] = {
+		{ "*.css", "a/b.css", 0, 1 },
+		{ "*.css", ".css", 0, 1 },
+		{ "*.css", "a.css/x", 0, 1 },
+		{ "*.css", "a/b.cssx", 0, 0 },
+		{ "*.css", "css", 0, 0 },
+		{ "*.css/", "a.css", 0, 0 },
+		{ "*.css/", "a.css", 1, 1 },
+		{ "*.css/", "a.css/x", 0, 1 },
+		{ "index.html", "index.html", 0, 1 },
+		{ "index.html", "a/b/index.html", 0, 1 },
+		{ "index.html", "a/xindex.html", 0, 0 },
+		{ "index.html", "index.html/y", 0, 1 },
+		{ "index.html", "index.htmlx", 0, 0 },
+		{ "d/", "a/d", 0, 0 },
+		{ "d/", "a/d", 1, 1 },
+		{ "d/", "a/d/x", 0, 1 },
+		{ "/a/b", "a/b", 0, 1 },
+		{ "/a/b", "a/b/c", 0, 1 },
+		{ "a/b", "a/bc", 0, 0 },
+		{ "a/b", "x/a/b", 0, 0 },
+		{ "a/b/", "a/b", 0, 0 },
+		{ "a/b/", "a/b", 1, 1 },
+		{ "a/b/", "a/b/c", 0, 1 },
+		{ "public/**", "public/x", 0, 1 },
+		{ "public/**", "public/x/y/z", 0, 1 },
+		{ "public/**", "public", 1, 0 },
+		{ "public/**", "publicx/y", 0, 0 },
+		{ "public/**/", "public/x", 0, 0 },
+		{ "public/**/", "public/x", 1, 1 },
+		{ "public/**/", "public/x/y", 0, 1 },
+		{ "**/img/i.png", "img/i.png", 0, 1 },
+		{ "**/img/i.png", "a/b/img/i.png", 0, 1 },
+		{ "**/img/i.png", "a/ximg/i.png", 0, 0 },
+		{ "**/img/i.png", "img/i.png/z", 0, 1 },
+		{ "**/img/i.png", "img/i.pngx", 0, 0 },
+		{ "**/d/", "d", 0, 0 },
+		{ "**/d/", "d", 1, 1 },
+		{ "**/d/", "a/d/x", 0, 1 },
+		{ "**/d/", "a/d", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pattern *p = NULL;
+		struct err e;
+
+		if (!CHECK(pattern_compile(&p, cases[i].text, &e) == 0))
+			continue;
+		if (!CHECK_INT(pattern_match(p, cases[i].path,
+					     cases[i].is_dir), cases[i].want))
+			check_streq(cases[i].path, cases[i].text, "path, text",
+				    __FILE__, __LINE__);
+		CHECK_INT(pattern_match_automaton(p, cases[i].path,
+						  cases[i].is_dir),
+			  cases[i].want);
+		pattern_free(p);
+	}
+}
+
+/*
+ * A pattern set says what each of its patterns says alone, in file
+ * order: patterns sharing a needle, patterns without one, anchored ones
+ * whose text also appears later in a path, and '!' patterns (which the
+ * set reports like pattern_match(), leaving '!' to the caller).
+ */
+static void sets(void)
+{
+	static const char *const texts[] = {
+		"*.css", "*", "/public/a/**", "public/", "c.css", "!b.css",
+		"**/a/c.css", "p?.html", "a/", "*.css", "x/public/a/q",
+		"[ab].css"
+	};
+	static const char *const paths[] = {
+		"public/a/c.css", "x/public/a/q", "public/b.css", "c.css",
+		"a", "a/", "public/p1.html", "//public/a/", "q", "",
+		"public/a", "b.css"
+	};
+	enum { NT = sizeof(texts) / sizeof(texts[0]) };
+	struct pattern *v[NT];
+	struct pattern_set *set;
+	size_t hits[NT], nhits, i, j, k;
+	struct err e;
+
+	for (i = 0; i < NT; i++)
+		if (!CHECK(pattern_compile(&v[i], texts[i], &e) == 0))
+			return;
+	set = pattern_set_new((const struct pattern *const *)v, NT);
+	CHECK_INT(pattern_set_size(set), NT);
+	for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++) {
+		int is_dir;
+
+		for (is_dir = 0; is_dir < 2; is_dir++) {
+			nhits = pattern_set_match(set, paths[j], is_dir, hits);
+			for (i = 0, k = 0; i < NT; i++) {
+				int in = k < nhits && hits[k] == i;
+
+				if (!CHECK_INT(in, pattern_match(v[i], paths[j],
+								 is_dir)))
+					check_streq(paths[j], texts[i],
+						    "path, pattern", __FILE__,
+						    __LINE__);
+				k += in;
+			}
+			CHECK_INT(k, nhits);
+		}
+	}
+	/* Exact hits for one path: "*.css" twice, "*", the anchored
+	 * folder, "public/", "c.css", "**" + "/a/c.css" and "a/" (its
+	 * folder a); not "[ab].css". */
+	nhits = pattern_set_match(set, "public/a/c.css", 0, hits);
+	if (CHECK_INT(nhits, 8)) {
+		CHECK_INT(hits[0], 0);
+		CHECK_INT(hits[1], 1);
+		CHECK_INT(hits[2], 2);
+		CHECK_INT(hits[3], 3);
+		CHECK_INT(hits[4], 4);
+		CHECK_INT(hits[5], 6);
+		CHECK_INT(hits[6], 8);
+		CHECK_INT(hits[7], 9);
+	}
+	/* An anchored needle counts only at the start of the path. */
+	nhits = pattern_set_match(set, "x/public/a/q", 0, hits);
+	for (i = 0; i < nhits; i++)
+		CHECK(hits[i] != 2);
+	pattern_set_free(set);
+
+	/* An empty set matches nothing. */
+	set = pattern_set_new(NULL, 0);
+	CHECK_INT(pattern_set_match(set, "a", 0, hits), 0);
+	pattern_set_free(set);
+	for (i = 0; i < NT; i++)
+		pattern_free(v[i]);
+}
+
 void test_pattern(void)
 {
 	compiling();
@@ -481,4 +628,6 @@ void test_pattern(void)
 	names();
 	lists();
 	bounded();
+	shapes();
+	sets();
 }
