@@ -728,6 +728,8 @@ def print_table(rows):
             shown = x(value)
         if verdict is None:
             word = "info"
+        elif value != value:
+            word = "failed"     # no figure: an error above says why
         else:
             word = "meets" if verdict else "MISSES"
         print("  %-52s %10s  %-18s %s" % (goal, shown, limit, word))
