@@ -27,6 +27,15 @@ into the child's peak: about 1 MB for GNU time, but 10-15 MB for this
 Python, so without GNU time small figures are flagged as "at most the
 floor".
 
+Instructions: after the timed goals, goals 1, 2 and 4 and start-up run
+once more each under `valgrind --tool=callgrind --trace-children=no`, and
+the whole process's instruction count (the "summary:" line of callgrind's
+output file) gives the same ratios again. Unlike wall time they repeat
+whatever the machine's load, but they leave out the kernel's work (I/O
+waits, page faults, mapping shared libraries) and how fast the CPU runs
+each instruction, so they sit beside the wall-time figures and do not
+replace them. Skipped when valgrind is missing or BENCH_ICOUNT=0.
+
 Python 3 standard library only.
 """
 
@@ -36,6 +45,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
@@ -222,6 +232,111 @@ def ratio(a, b):
 
 def x(r):
     return "-" if r != r else "%.2fx" % r
+
+
+# ---------------------------------------------------------------------------
+# Instruction counts
+# ---------------------------------------------------------------------------
+class Icount:
+    """
+    Counts the instructions one command executes, with valgrind's callgrind
+    tool. Every count is of the whole process, from the dynamic linker's
+    first instruction to exit, and repeats from run to run whatever the
+    machine's load, so each command runs once.
+    """
+
+    def __init__(self, tmp, valgrind, env):
+        self.tmp = tmp
+        self.valgrind = valgrind
+        self.env = env
+
+    def run(self, argv):
+        """
+        Runs argv once under callgrind. Returns (instructions or None,
+        exit status, processes counted, last lines of the command's
+        stderr). A command that forks has one callgrind file per process
+        (the %p in the file name); their counts are added up.
+        """
+        work = tempfile.mkdtemp(prefix="icount.", dir=self.tmp)
+        cmd = [self.valgrind, "--tool=callgrind", "--trace-children=no",
+               "--callgrind-out-file=" + os.path.join(work, "callgrind.%p")]
+        errfile = os.path.join(work, "stderr.txt")
+        with open(os.devnull, "rb") as devin, \
+                open(os.devnull, "wb") as devout, \
+                open(errfile, "wb") as err:
+            try:
+                status = subprocess.run(cmd + argv, stdin=devin,
+                                        stdout=devout, stderr=err,
+                                        env=self.env).returncode
+            except OSError as e:
+                return None, 127, 0, "cannot run '%s': %s" % (
+                    self.valgrind, e.strerror)
+        total, processes = 0, 0
+        for name in sorted(os.listdir(work)):
+            if name.startswith("callgrind."):
+                n = callgrind_total(os.path.join(work, name))
+                if n is None:
+                    total = None
+                    break
+                total += n
+                processes += 1
+        if not processes:
+            total = None
+        with open(errfile, encoding="utf-8", errors="replace") as f:
+            # Valgrind's own lines start with ==PID==; the command's are
+            # the ones worth showing when it fails.
+            lines = [line for line in f.read().splitlines()
+                     if line.strip() and not line.startswith("==")]
+        return total, status, processes, " / ".join(lines[-3:])
+
+    def run_all(self, cmds):
+        """
+        Counts cmds (a list of (name, argv)), two at a time: a count does
+        not depend on what else runs, so this only saves wall time.
+        Returns {name: (instructions or None, status, processes, stderr)}
+        in the order of cmds.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(2, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [(name, pool.submit(self.run, argv))
+                       for name, argv in cmds]
+            return {name: f.result() for name, f in futures}
+
+
+def callgrind_total(path):
+    """The Ir total of a callgrind output file, or None."""
+    totals = None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            # Callgrind writes the total twice, on a "summary:" line and
+            # on a "totals:" line; either will do. Only Ir is collected,
+            # so each holds one number.
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+            if line.startswith("totals:"):
+                totals = int(line.split()[1])
+    return totals
+
+
+def find_valgrind():
+    """(path, version) of valgrind, or (None, why it is not used)."""
+    if os.environ.get("BENCH_ICOUNT", "1") == "0":
+        return None, "BENCH_ICOUNT=0"
+    path = shutil.which("valgrind")
+    if not path:
+        return None, "valgrind is not installed"
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, "'%s --version' failed: %s" % (path, e)
+    return path, out.stdout.strip() or "valgrind"
+
+
+def count(n):
+    return "-" if n is None else "{:,}".format(n)
 
 
 # ---------------------------------------------------------------------------
@@ -692,6 +807,20 @@ def run(opts):
     rows.append(("6. big push: max RSS per file, 100k vs 10k", m6,
                  "<= 1.50x (bench)", m6 <= 1.5))
 
+    rows += icount_goals(b, good, {
+        "git10k": gitdiff(big, rev["c2"], rev["c3"]),
+        "hook10k": hook(big, cfg0, rev["c2"], rev["c3"]),
+        "big1": hook(big, cfg0, rev["c1"], rev["c2"]),
+        "small1": hook(small, cfg0, srev["c1"], srev["c2"]),
+        "empty": [opts["empty"]],
+        "version": [cfph, "--version"],
+        "smallnone": hook(small, cfg0, "HEAD", "HEAD"),
+        "git100k": gitdiff(big, rev["c3"], rev["c4"]),
+        "map0": hook(big, cfg0, rev["c3"], rev["c4"]),
+        "map100": hook(big, cfg100, rev["c3"], rev["c4"]),
+    })
+    rows.sort(key=goal_number)
+
     rows.append(("changed-path counts agree with git diff",
                  "yes" if good else "NO", "yes", good))
     print_table(rows)
@@ -701,8 +830,129 @@ def run(opts):
         for e in b.errors:
             print("  " + e)
     print("\nReproduce: make bench   (or: sh tests/bench/bench.sh; "
-          "CFPH=path/to/cf-purge-hook and BENCH_RUNS=N are honoured)")
+          "CFPH=path/to/cf-purge-hook,\nBENCH_RUNS=N and BENCH_ICOUNT=0 "
+          "(no instruction counts) are honoured)")
     return 1 if b.errors else 0
+
+
+ICOUNT_NOTE = """\
+  Instructions executed by the whole process, from the dynamic linker's
+  first one to exit, with the same arguments, environment, stdin and stdout
+  as the timed runs. They repeat from run to run whatever the machine's
+  load, but they do not see I/O waits, page faults or dynamic-linking time
+  spent in the kernel, nor how many instructions a cycle the CPU manages
+  (cache misses, branch prediction): they complement wall time, they do not
+  replace it, and the verdicts on wall time stay the primary figures."""
+
+
+def icount_goals(b, good, cmds):
+    """
+    Goals 1, 2 and 4 and start-up again, in instructions (see Icount).
+    cmds maps the keys used below to argv lists. Prints the section and
+    returns its rows for the summary; none when valgrind is missing,
+    turned off with BENCH_ICOUNT=0, or cannot run the empty C program.
+    """
+    valgrind, version = find_valgrind()
+    if not valgrind:
+        print("Instruction counts: skipped (%s)\n" % version, flush=True)
+        return []
+    ic = Icount(b.tmp, valgrind, b.env)
+    probe, status, _, err = ic.run(cmds["empty"])
+    if probe is None or status != 0:
+        print("Instruction counts: skipped (valgrind cannot count the "
+              "empty C program here: status %d%s)\n"
+              % (status, ", " + err if err else ""), flush=True)
+        return []
+
+    print("Instruction counts: %s --tool=callgrind, each command run once"
+          % version)
+    print(ICOUNT_NOTE, flush=True)
+    start = time.perf_counter()
+    # The longest first, so that the two at a time finish together.
+    order = ["map100", "map0", "hook10k", "git100k", "git10k", "big1",
+             "small1", "smallnone", "version"]
+    res = ic.run_all([(key, cmds[key]) for key in order])
+    res["empty"] = (probe, status, 1, err)
+    n = {}
+    for key, (total, status, processes, err) in res.items():
+        n[key] = float("nan") if total is None else total
+        if status != 0:
+            b.error("'%s' under callgrind exited with status %d%s" % (
+                " ".join(cmds[key]), status, ": " + err if err else ""))
+        elif total is None:
+            b.error("callgrind left no instruction count for '%s'"
+                    % " ".join(cmds[key]))
+
+    def line(key, label):
+        total, _, processes, _ = res[key]
+        print("    %-42s %15s%s" % (label, count(total),
+                                  "" if processes <= 1 else
+                                  " (%d processes)" % processes))
+
+    print("  1. Tree diff: 10,000 changed files in the 100,000-file "
+          "repository")
+    line("git10k", "git diff --no-renames --name-status")
+    line("hook10k", "cf-purge-hook range --dry-run --json")
+    i1 = ratio(n["hook10k"], n["git10k"])
+    print("    instruction ratio: %s (goal: at most 1.5x)" % x(i1))
+
+    print("  2. Cost follows the change: one changed file")
+    line("big1", "1 file changed, 100,000-file repo")
+    line("small1", "1 file changed, 10-file repo")
+    i2 = ratio(n["big1"], n["small1"])
+    print("    instruction ratio: %s (goal: at most 1.3x)" % x(i2))
+
+    print("  3. Start-up")
+    line("empty", "empty C program")
+    line("version", "cf-purge-hook --version")
+    line("smallnone", "dry run HEAD..HEAD, 10-file repo")
+    i3v = ratio(n["version"], n["empty"])
+    i3e = ratio(n["smallnone"], n["empty"])
+    print("    --version vs empty program: %s (+%s)"
+          % (x(i3v), count_diff(n["version"], n["empty"])))
+    print("    empty-range dry run vs empty program: %s (+%s)"
+          % (x(i3e), count_diff(n["smallnone"], n["empty"])))
+
+    print("  4. Mapping: 100,000 changed paths, 100 [map] sections vs "
+          "none")
+    line("git100k", "git diff --no-renames --name-status")
+    line("map0", "dry run, 0 [map] sections")
+    line("map100", "dry run, 100 [map] sections")
+    mapping = n["map100"] - n["map0"]
+    i4 = ratio(mapping, n["git100k"])
+    print("    %-42s %15s" % ("mapping (100 sections - 0 sections)",
+                            count_diff(n["map100"], n["map0"])))
+    print("    mapping instructions vs git diff: %s (goal: less than 1x)"
+          % x(i4))
+    if not good:
+        print("  the program and git disagree on what changed (see above), "
+              "so the ratios\n  against git compare different work")
+    print("  (counted in %.0f s)\n" % (time.perf_counter() - start),
+          flush=True)
+
+    return [
+        ("1. tree diff instructions, 10k of 100k, vs git diff", i1,
+         "<= 1.50x", i1 <= 1.5),
+        ("2. one-file change instructions, 100k vs 10-file", i2,
+         "<= 1.30x", i2 <= 1.3),
+        ("3. start-up instructions: --version vs empty C", i3v,
+         "none given", None),
+        ("3. start-up instructions: empty range vs empty C", i3e,
+         "none given", None),
+        ("4. mapping instructions, 100k x 100 sections, vs git", i4,
+         "< 1.00x", i4 < 1.0),
+    ]
+
+
+def count_diff(a, b):
+    d = a - b
+    return "-" if d != d else "{:,}".format(int(d))
+
+
+def goal_number(row):
+    """Sorts the summary by goal; rows without a number go last."""
+    head = row[0].split(".", 1)[0]
+    return int(head) if head.isdigit() else 99
 
 
 def ldd_count(cfph):
@@ -714,7 +964,8 @@ def ldd_count(cfph):
 
 
 def print_table(rows):
-    print("Summary (verdicts on medians; 'info' where no limit was given)")
+    print("Summary (verdicts on medians; 'instructions' rows are one "
+          "callgrind run each;\n'info' where no limit was given)")
     print("  %-52s %10s  %-18s %s" % ("goal", "measured", "limit", "verdict"))
     print("  " + "-" * 92)
     for goal, value, limit, verdict in rows:
@@ -728,6 +979,8 @@ def print_table(rows):
             shown = x(value)
         if verdict is None:
             word = "info"
+        elif value != value:
+            word = "failed"     # no figure: an error above says why
         else:
             word = "meets" if verdict else "MISSES"
         print("  %-52s %10s  %-18s %s" % (goal, shown, limit, word))

@@ -4,6 +4,7 @@
 #
 #   sh tests/bench/bench.sh
 #   CFPH=/path/to/other/cf-purge-hook BENCH_RUNS=11 sh tests/bench/bench.sh
+#   BENCH_ICOUNT=0 sh tests/bench/bench.sh     # no instruction counts
 #
 # It builds its repositories in a temporary folder with git fast-import
 # (genrepo.py says what they hold), compiles an empty C program to compare
@@ -11,8 +12,11 @@
 # and prints each goal of the project's performance issues with its ratio
 # and "meets" or "MISSES". The figures are ratios measured side by side in
 # one run, so they hold on a loaded machine better than absolute times do;
-# still, run it on a quiet one. The exit status is 1 only when something
-# failed to run or the program and git disagree on what changed.
+# still, run it on a quiet one. When valgrind is installed, it then counts
+# the instructions of the same commands once (callgrind), a figure the load
+# does not change; that takes about half a minute more. The exit status is
+# 1 only when something failed to run or the program and git disagree on
+# what changed.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
