@@ -81,6 +81,27 @@ expect 'an unknown revision' '
 	refused 2 "cf-purge-hook: unknown revision .nope.:" && test ! -s "$TRASH/out"
 '
 
+# A commit whose public/ is a damaged tree object: an entry cut short
+# before its id. git itself refuses it ("too-short tree object").
+damaged_commit() {
+	printf '100644 good\0' >"$TRASH/bad-tree"
+	head -c 5 /dev/zero >>"$TRASH/bad-tree"
+	bad=$(git hash-object -t tree -w --literally "$TRASH/bad-tree")
+	printf '40000 public\0' >"$TRASH/top-tree"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+		"$bad" >>"$TRASH/top-tree"
+	top=$(git hash-object -t tree -w --literally "$TRASH/top-tree")
+	printf 'tree %s\nparent %s\nauthor a <a@example.com> 1700000000 +0000\ncommitter a <a@example.com> 1700000000 +0000\n\ndamaged\n' \
+		"$top" "$NEW" | git hash-object -t commit -w --literally --stdin
+}
+
+expect 'a damaged tree object names its folder, sends nothing and fails' '
+	clear_log && bad_commit=$(damaged_commit) &&
+	code cfph range "$NEW..$bad_commit" >"$TRASH/out" 2>"$TRASH/err"
+	echo "$CODE" >"$TRASH/status"
+	refused 1 "cf-purge-hook: cannot read tree .public.: malformed entry at byte 0 of object"
+'
+
 expect 'a range argument without two dots' '
 	code cfph range HEAD 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: .range. takes OLD..NEW or OLD NEW, not .HEAD." "$TRASH/err"
