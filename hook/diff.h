@@ -1,8 +1,9 @@
 /*
- * What changed between two trees, found with libgit2's tree API the way
- * git's own tree diff finds it: both trees' entries are walked in order and
- * a subtree is read only when its id differs, so the cost follows the size
- * of the change rather than the size of the repository.
+ * What changed between two trees, found the way git's own tree diff finds
+ * it: both trees' entries are walked in order and a subtree is read only
+ * when its id differs, so the cost follows the size of the change rather
+ * than the size of the repository. Trees are read through libgit2's
+ * object database and parsed in place, entry by entry.
  */
 #ifndef CFPH_DIFF_H
 #define CFPH_DIFF_H
