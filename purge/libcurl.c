@@ -96,9 +96,13 @@ int libcurl_load(const struct libcurl **out, struct err *e)
 	 * keep global state until the process ends.
 	 */
 	h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
+	if (!h) {
+		const char *why = dlerror();
+
 		return err_set(e, "cannot load libcurl ('%s'): %s; install it "
-			       "(Debian: libcurl4)", LIBCURL_SONAME, dlerror());
+			       "(Debian: libcurl4)", LIBCURL_SONAME,
+			       why ? why : "dlopen failed");
+	}
 	memset(&a, 0, sizeof(a));
 	if (resolve_all(h, &a, e) < 0)
 		return -1;
