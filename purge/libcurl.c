@@ -15,26 +15,28 @@ static struct libcurl api;
 static int loaded;		/* api is filled in and curl_global_init done */
 
 /*
- * Every assignment here is the operand of sizeof, so it is never evaluated
- * and does not make the program link against libcurl; it only makes the
- * compiler check that each pointer in struct libcurl has the type of the
- * function it will point to, as <curl/curl.h> declares it.
+ * Each pointer in struct libcurl must have the type of the function it
+ * will hold, as <curl/curl.h> declares it; a mismatch stops the build.
+ * _Generic does not evaluate its operand, so naming libcurl's functions
+ * here does not link the program against libcurl.
  */
-static void check_types(void)
-{
-	(void)sizeof(api.easy_init = curl_easy_init);
-	(void)sizeof(api.easy_setopt = curl_easy_setopt);
-	(void)sizeof(api.easy_perform = curl_easy_perform);
-	(void)sizeof(api.easy_getinfo = curl_easy_getinfo);
-	(void)sizeof(api.easy_cleanup = curl_easy_cleanup);
-	(void)sizeof(api.easy_strerror = curl_easy_strerror);
-	(void)sizeof(api.slist_append = curl_slist_append);
-	(void)sizeof(api.slist_free_all = curl_slist_free_all);
-	(void)sizeof(api.getdate = curl_getdate);
-	(void)sizeof(api.global_init = curl_global_init);
-	(void)sizeof(api.global_cleanup = curl_global_cleanup);
-	(void)sizeof(api.version_info = curl_version_info);
-}
+#define SAME_TYPE(field, function) \
+	_Static_assert(_Generic(&function, __typeof__(api.field): 1, \
+				default: 0), \
+		       "struct libcurl: '" #field "' is not typed as " #function)
+
+SAME_TYPE(easy_init, curl_easy_init);
+SAME_TYPE(easy_setopt, curl_easy_setopt);
+SAME_TYPE(easy_perform, curl_easy_perform);
+SAME_TYPE(easy_getinfo, curl_easy_getinfo);
+SAME_TYPE(easy_cleanup, curl_easy_cleanup);
+SAME_TYPE(easy_strerror, curl_easy_strerror);
+SAME_TYPE(slist_append, curl_slist_append);
+SAME_TYPE(slist_free_all, curl_slist_free_all);
+SAME_TYPE(getdate, curl_getdate);
+SAME_TYPE(global_init, curl_global_init);
+SAME_TYPE(global_cleanup, curl_global_cleanup);
+SAME_TYPE(version_info, curl_version_info);
 
 /*
  * Stores the address of the function name in *slot. POSIX's dlsym()
@@ -83,7 +85,6 @@ int libcurl_load(const struct libcurl **out, struct err *e)
 	CURLcode rc;
 	void *h;
 
-	(void)check_types;
 	*out = NULL;
 	if (loaded) {
 		*out = &api;
