@@ -24,13 +24,18 @@ endif
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DCFPH_VERSION='"$(VERSION)"' $(WARNINGS) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+# libcurl is not linked: purge/libcurl.c loads it with dlopen() when there
+# is something to send, so that runs that send nothing do not load the
+# thirty libraries under it. Only its headers are used at build time.
+# dlopen() is in glibc itself since 2.34; add LIBS_DL=-ldl for an older one.
+LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
+	2>/dev/null) $(LIBS_DL) -lm
 
 MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o \
 	mapping/change.o mapping/plan.o mapping/map.o
-PURGE = purge/batch.o purge/reply.o purge/client.o purge/pace.o \
-	purge/spool.o purge/send.o
+PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
+	purge/pace.o purge/spool.o purge/send.o
 HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o hook/ci.o \
 	hook/deploy.o hook/install.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)

@@ -1,6 +1,5 @@
 #include "deploy.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../purge/libcurl.h"
 
 /* The most of a page that is searched for the commit id. */
 #define MAX_PAGE (2 * 1024 * 1024)
@@ -119,39 +120,41 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 {
 	double start = mono_now(), interval = 0.5;
 	char last[256] = "no answer yet";
+	const struct libcurl *lc;
 	CURL *curl;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    !(curl = curl_easy_init()))
+	if (libcurl_load(&lc, e) < 0)
+		return -1;
+	if (!(curl = lc->easy_init()))
 		return err_set(e, "cannot initialise libcurl");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_page);
+	lc->easy_setopt(curl, CURLOPT_URL, url);
+	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_page);
 	for (;;) {
 		struct strbuf page = STRBUF_INIT;
 		double left = timeout - (mono_now() - start);
 		long status = 0;
 		CURLcode rc;
 
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &page);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+		lc->easy_setopt(curl, CURLOPT_WRITEDATA, &page);
+		lc->easy_setopt(curl, CURLOPT_TIMEOUT_MS,
 				 (long)(1000 * (left < 10 ? (left > 0.1 ? left : 0.1)
 						: 10)));
-		rc = curl_easy_perform(curl);
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		rc = lc->easy_perform(curl);
+		lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 		if (rc == CURLE_OK && status >= 200 && status < 300 &&
 		    page_names(page.buf ? page.buf : "", page.len, commit)) {
 			strbuf_release(&page);
-			curl_easy_cleanup(curl);
+			lc->easy_cleanup(curl);
 			return 0;
 		}
 		if (rc != CURLE_OK)
 			snprintf(last, sizeof(last), "%s",
-				 curl_easy_strerror(rc));
+				 lc->easy_strerror(rc));
 		else
 			snprintf(last, sizeof(last), "HTTP %ld without the "
 				 "commit id", status);
@@ -164,7 +167,7 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 		interval = interval * 2 > MAX_POLL_INTERVAL ? MAX_POLL_INTERVAL
 							    : interval * 2;
 	}
-	curl_easy_cleanup(curl);
+	lc->easy_cleanup(curl);
 	return err_set(e, "'%s' did not show commit %.7s within %.0f s (last: "
 		       "%s)", url, commit, timeout, last);
 }

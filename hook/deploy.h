@@ -32,8 +32,10 @@ int deploy_lock(const char *path, struct err *e);
 /*
  * Polls url until its body contains commit (40 hex digits) in full or
  * abbreviated to 7 digits or more, waiting longer between polls each
- * time, for at most timeout seconds. Returns 0 once it does, or -1 with e
- * saying what the page showed last.
+ * time, for at most timeout seconds. Loads libcurl when this is its first
+ * use (see purge/libcurl.h). Returns 0 once the page names the commit, or
+ * -1 with e saying what the page showed last, or that libcurl cannot be
+ * loaded.
  */
 int deploy_wait_url(const char *url, const char *commit, double timeout,
 		    struct err *e);

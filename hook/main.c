@@ -17,7 +17,7 @@
 #include "install.h"
 #include "report.h"
 #include "run.h"
-#include "../purge/client.h"
+#include "../purge/libcurl.h"
 
 #ifndef CFPH_VERSION
 #define CFPH_VERSION "0.1.0"
@@ -613,8 +613,14 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return RUN_OK;
 		case 'V':
-			printf("cf-purge-hook %s (libgit2 %s, libcurl %s)\n",
-			       CFPH_VERSION, LIBGIT2_VERSION, LIBCURL_VERSION);
+			/*
+			 * The libcurl version is the one built against:
+			 * libcurl is only loaded to send (purge/libcurl.h),
+			 * and showing the version is no reason to load it.
+			 */
+			printf("cf-purge-hook %s (libgit2 %s, built with "
+			       "libcurl %s)\n", CFPH_VERSION, LIBGIT2_VERSION,
+			       LIBCURL_VERSION);
 			return RUN_OK;
 		default:
 			fputs("see 'cf-purge-hook --help'\n", stderr);
@@ -650,7 +656,7 @@ int main(int argc, char **argv)
 	run_init(&r, &opts);
 	status = run_command(&r, command, argc - optind, argv + optind, online);
 	run_release(&r);
-	cf_client_global_cleanup();
+	libcurl_release();
 	git_libgit2_shutdown();
 	return status;
 }

@@ -1,6 +1,7 @@
 #include "client.h"
 
-#include <curl/curl.h>
+#include "libcurl.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 #define MAX_REPLY (4 * 1024 * 1024)
 
 struct cf_client {
+	const struct libcurl *lc;
 	CURL *curl;
 	char *api_url;
 	struct curl_slist *headers;
@@ -21,11 +23,10 @@ struct cf_client {
 };
 
 struct exchange {
+	const struct libcurl *lc;
 	struct strbuf body;
 	double retry_after;
 };
-
-static int global_done;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
 {
@@ -56,7 +57,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
 		if (end != t && !*end && secs >= 0) {
 			x->retry_after = secs;
 		} else {
-			time_t when = curl_getdate(t, NULL);
+			time_t when = x->lc->getdate(t, NULL);
 			if (when > 0)
 				x->retry_after = difftime(when, time(NULL));
 		}
@@ -68,18 +69,19 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
 }
 
 /* Appends "name: value" to the list, wiping the temporary copy. */
-static struct curl_slist *add_secret(struct curl_slist *h, const char *name,
+static struct curl_slist *add_secret(const struct libcurl *lc,
+				     struct curl_slist *h, const char *name,
 				     const char *value)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct curl_slist *r;
 
 	strbuf_addf(&sb, "%s: %s", name, value);
-	r = curl_slist_append(h, sb.buf);
+	r = lc->slist_append(h, sb.buf);
 	wipe_string(sb.buf);
 	strbuf_release(&sb);
 	if (!r)
-		curl_slist_free_all(h);
+		lc->slist_free_all(h);
 	return r;
 }
 
@@ -87,19 +89,16 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 		  const struct cf_auth *auth, const char *ca_bundle,
 		  struct err *e)
 {
+	const struct libcurl *lc;
 	struct cf_client *c;
 	struct curl_slist *h = NULL;
 
 	*out = NULL;
-	if (!global_done) {
-		CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-		if (rc != CURLE_OK)
-			return err_set(e, "cannot initialise libcurl: %s",
-				       curl_easy_strerror(rc));
-		global_done = 1;
-	}
+	if (libcurl_load(&lc, e) < 0)
+		return -1;
 	c = xcalloc(1, sizeof(*c));
-	c->curl = curl_easy_init();
+	c->lc = lc;
+	c->curl = lc->easy_init();
 	if (!c->curl) {
 		free(c);
 		return err_set(e, "cannot initialise libcurl");
@@ -110,38 +109,38 @@ int cf_client_new(struct cf_client **out, const char *api_url,
 		struct strbuf v = STRBUF_INIT;
 
 		strbuf_addf(&v, "Bearer %s", auth->token);
-		h = add_secret(NULL, "Authorization", v.buf);
+		h = add_secret(lc, NULL, "Authorization", v.buf);
 		wipe_string(v.buf);
 		strbuf_release(&v);
 	} else {
-		h = add_secret(NULL, "X-Auth-Email", auth->email);
+		h = add_secret(lc, NULL, "X-Auth-Email", auth->email);
 		if (h)
-			h = add_secret(h, "X-Auth-Key", auth->key);
+			h = add_secret(lc, h, "X-Auth-Key", auth->key);
 	}
 	if (h)
-		h = curl_slist_append(h, "Content-Type: application/json");
+		h = lc->slist_append(h, "Content-Type: application/json");
 	if (h)
-		h = curl_slist_append(h, "Accept: application/json");
+		h = lc->slist_append(h, "Accept: application/json");
 	if (!h) {
 		cf_client_free(c);
 		return err_set(e, "out of memory");
 	}
 	c->headers = h;
 
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT,
+	c->lc->easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	c->lc->easy_setopt(c->curl, CURLOPT_USERAGENT,
 			 "cf-purge-hook/" CFPH_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	c->lc->easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	c->lc->easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	c->lc->easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	c->lc->easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	c->lc->easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	c->lc->easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	c->lc->easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	c->lc->easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+	c->lc->easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	if (ca_bundle)
-		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca_bundle);
+		c->lc->easy_setopt(c->curl, CURLOPT_CAINFO, ca_bundle);
 	*out = c;
 	return 0;
 }
@@ -156,33 +155,34 @@ int cf_client_call(struct cf_client *c, const char *path, const char *body,
 
 	memset(reply, 0, sizeof(*reply));
 	strbuf_init(&x.body);
+	x.lc = c->lc;
 	x.retry_after = -1;
 	strbuf_addf(&url, "%s/%s", c->api_url, path);
 	c->errbuf[0] = '\0';
 	ms = timeout < 0.001 ? 1 : (long)(timeout * 1000);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url.buf);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
+	c->lc->easy_setopt(c->curl, CURLOPT_URL, url.buf);
+	c->lc->easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
 	if (ms < 10000)
-		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
+		c->lc->easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	if (body) {
-		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
+		c->lc->easy_setopt(c->curl, CURLOPT_POST, 1L);
+		c->lc->easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		c->lc->easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
 				 (long)strlen(body));
 	} else {
-		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+		c->lc->easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &x);
-	rc = curl_easy_perform(c->curl);
+	c->lc->easy_setopt(c->curl, CURLOPT_WRITEDATA, &x);
+	c->lc->easy_setopt(c->curl, CURLOPT_HEADERDATA, &x);
+	rc = c->lc->easy_perform(c->curl);
 	if (rc != CURLE_OK) {
 		err_set(e, "cannot reach '%s': %s", url.buf,
-			c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+			c->errbuf[0] ? c->errbuf : c->lc->easy_strerror(rc));
 		strbuf_release(&url);
 		strbuf_release(&x.body);
 		return -1;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	c->lc->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	cf_reply_parse(reply, status, strbuf_str(&x.body), x.body.len);
 	reply->retry_after = x.retry_after;
 	strbuf_release(&url);
@@ -198,16 +198,9 @@ void cf_client_free(struct cf_client *c)
 		return;
 	for (h = c->headers; h; h = h->next)
 		wipe_string(h->data);
-	curl_slist_free_all(c->headers);
+	c->lc->slist_free_all(c->headers);
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
+		c->lc->easy_cleanup(c->curl);
 	free(c->api_url);
 	free(c);
-}
-
-void cf_client_global_cleanup(void)
-{
-	if (global_done)
-		curl_global_cleanup();
-	global_done = 0;
 }

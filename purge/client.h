@@ -21,10 +21,13 @@ struct cf_auth {
 };
 
 /*
- * Initialises libcurl (once per process) and returns a client in *out for
- * the API at api_url. The credentials are copied into request headers that
+ * Returns a client in *out for the API at api_url, loading and
+ * initialising libcurl first when this is its first use in the process
+ * (see libcurl.h). The credentials are copied into request headers that
  * cf_client_free wipes; they are never printed. ca_bundle may be NULL for
- * the system's certificates. Returns 0, or -1 with e set.
+ * the system's certificates. Returns 0, or -1 with e set, and *out NULL,
+ * when libcurl cannot be loaded or a handle cannot be made: then nothing
+ * can be sent in this run, and the caller spools what it meant to send.
  */
 int cf_client_new(struct cf_client **out, const char *api_url,
 		  const struct cf_auth *auth, const char *ca_bundle,
@@ -42,8 +45,5 @@ int cf_client_call(struct cf_client *c, const char *path, const char *body,
 		   double timeout, struct cf_reply *reply, struct err *e);
 
 void cf_client_free(struct cf_client *c);
-
-/* Releases libcurl's global state; call once at exit. */
-void cf_client_global_cleanup(void);
 
 #endif

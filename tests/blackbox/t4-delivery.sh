@@ -2,12 +2,12 @@
 # t4-delivery.sh: what Cloudflare finally receives is what was planned,
 # whatever goes wrong on the way. For each fault the stand-in API can
 # script (429, 5xx, a dropped connection, a slow reply, a reply that is not
-# JSON, a refused item, a lower limit, no API at all) the accepted requests
-# are compared with the dry run's, the spool files are read field by field,
-# `retry` must empty the spool, and the token must appear nowhere. Then the
-# limits of retrying (retries, deadline), the other ways of sending (mode,
-# variant, zone_name), check --online, concurrent retries and connection
-# reuse.
+# JSON, a refused item, a lower limit, no API at all), and for a machine
+# without libcurl, the accepted requests are compared with the dry run's,
+# the spool files are read field by field, `retry` must empty the spool,
+# and the token must appear nowhere. Then the limits of retrying (retries,
+# deadline), the other ways of sending (mode, variant, zone_name), check
+# --online, concurrent retries and connection reuse.
 
 . "$(dirname "$0")/lib.sh"
 REPO=$TRASH/repo
@@ -315,6 +315,37 @@ expect 'the API back: the command the message named empties the spool and every 
 	spool_empty &&
 	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once &&
 	no_token
+'
+
+# --- No libcurl on the machine ------------------------------------------------
+# libcurl is loaded only to send (purge/libcurl.c). nolibcurl.so, preloaded,
+# makes that load fail as on a machine without the libcurl4 package; ASan
+# must then be told that it is not the first library.
+cc -shared -fPIC -o "$TRASH/nolibcurl.so" "$ROOT/tests/blackbox/t4/nolibcurl.c"
+without_curl() {
+	(export LD_PRELOAD="$TRASH/nolibcurl.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"; "$@")
+}
+
+fresh "$FAST"
+expect 'without libcurl, a dry run and check need nothing from it: exit 0' '
+	without_curl cfph -C "$REPO" --dry-run range "$THREE" >"$TRASH/nc-dry.out" &&
+	grep -F "https://example.com/p1.html" "$TRASH/nc-dry.out" &&
+	without_curl cfph -C "$REPO" check
+'
+
+expect 'without libcurl, a push sends nothing and spools its batch with the reason, exit 1; with libcurl back, retry sends it' '
+	plan "$THREE" &&
+	without_curl run nocurl --json range "$THREE" &&
+	exited nocurl 1 &&
+	grep -F "cf-purge-hook: cannot load libcurl ('"'"'libcurl.so.4'"'"'): " "$TRASH/nocurl.err" &&
+	grep -F "cf-purge-hook: not purged yet: 3 items kept in '"'"'$SPOOL'"'"'" "$TRASH/nocurl.err" &&
+	check log "$TRASH/stub.log" "len(L) == 0" &&
+	spooled "1 files, 3 items" 0 "^cannot load libcurl [(].libcurl[.]so[.]4.[)]: .*cannot open shared object file" "$TRASH/nocurl.out" &&
+	run back retry &&
+	exited back 0 &&
+	spool_empty &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
 '
 
 # --- Refused credentials ------------------------------------------------------

@@ -1,0 +1,130 @@
+#include "libcurl.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+/*
+ * CURLOPT_PROTOCOLS_STR, which keeps every request to http and https,
+ * came with 7.85.0. An older libcurl would ignore it without a word, so it
+ * is refused instead.
+ */
+#define MIN_VERSION_NUM 0x075500
+#define MIN_VERSION "7.85.0"
+
+static struct libcurl api;
+static int loaded;		/* api is filled in and curl_global_init done */
+
+/*
+ * Each pointer in struct libcurl must have the type of the function it
+ * will hold, as <curl/curl.h> declares it; a mismatch stops the build.
+ * _Generic does not evaluate its operand, so naming libcurl's functions
+ * here does not link the program against libcurl.
+ */
+#define SAME_TYPE(field, function) \
+	_Static_assert(_Generic(&function, __typeof__(api.field): 1, \
+				default: 0), \
+		       "struct libcurl: '" #field "' is not typed as " #function)
+
+SAME_TYPE(easy_init, curl_easy_init);
+SAME_TYPE(easy_setopt, curl_easy_setopt);
+SAME_TYPE(easy_perform, curl_easy_perform);
+SAME_TYPE(easy_getinfo, curl_easy_getinfo);
+SAME_TYPE(easy_cleanup, curl_easy_cleanup);
+SAME_TYPE(easy_strerror, curl_easy_strerror);
+SAME_TYPE(slist_append, curl_slist_append);
+SAME_TYPE(slist_free_all, curl_slist_free_all);
+SAME_TYPE(getdate, curl_getdate);
+SAME_TYPE(global_init, curl_global_init);
+SAME_TYPE(global_cleanup, curl_global_cleanup);
+SAME_TYPE(version_info, curl_version_info);
+
+/*
+ * Stores the address of the function name in *slot. POSIX's dlsym()
+ * returns a function's address as a void pointer and specifies that it
+ * can be stored through a void ** that points to a function pointer.
+ */
+static int resolve(void *handle, const char *name, void **slot,
+		   struct err *e)
+{
+	const char *why;
+
+	dlerror();
+	*slot = dlsym(handle, name);
+	if (*slot)
+		return 0;
+	why = dlerror();
+	return err_set(e, "cannot load libcurl ('%s'): %s", LIBCURL_SONAME,
+		       why ? why : "no such function");
+}
+
+static int resolve_all(void *h, struct libcurl *a, struct err *e)
+{
+	if (resolve(h, "curl_easy_init", (void **)&a->easy_init, e) < 0 ||
+	    resolve(h, "curl_easy_setopt", (void **)&a->easy_setopt, e) < 0 ||
+	    resolve(h, "curl_easy_perform", (void **)&a->easy_perform, e) < 0 ||
+	    resolve(h, "curl_easy_getinfo", (void **)&a->easy_getinfo, e) < 0 ||
+	    resolve(h, "curl_easy_cleanup", (void **)&a->easy_cleanup, e) < 0 ||
+	    resolve(h, "curl_easy_strerror", (void **)&a->easy_strerror,
+		    e) < 0 ||
+	    resolve(h, "curl_slist_append", (void **)&a->slist_append, e) < 0 ||
+	    resolve(h, "curl_slist_free_all", (void **)&a->slist_free_all,
+		    e) < 0 ||
+	    resolve(h, "curl_getdate", (void **)&a->getdate, e) < 0 ||
+	    resolve(h, "curl_global_init", (void **)&a->global_init, e) < 0 ||
+	    resolve(h, "curl_global_cleanup", (void **)&a->global_cleanup,
+		    e) < 0 ||
+	    resolve(h, "curl_version_info", (void **)&a->version_info, e) < 0)
+		return -1;
+	return 0;
+}
+
+int libcurl_load(const struct libcurl **out, struct err *e)
+{
+	struct libcurl a;
+	const curl_version_info_data *v;
+	CURLcode rc;
+	void *h;
+
+	*out = NULL;
+	if (loaded) {
+		*out = &api;
+		return 0;
+	}
+	/*
+	 * A second dlopen() of a library already open only counts one more
+	 * reference, so trying again after a failure below costs nothing.
+	 * The handle is never closed: libcurl and the TLS library under it
+	 * keep global state until the process ends.
+	 */
+	h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+
+		return err_set(e, "cannot load libcurl ('%s'): %s; install it "
+			       "(Debian: libcurl4)", LIBCURL_SONAME,
+			       why ? why : "dlopen failed");
+	}
+	memset(&a, 0, sizeof(a));
+	if (resolve_all(h, &a, e) < 0)
+		return -1;
+	v = a.version_info(CURLVERSION_NOW);
+	if (!v || v->version_num < MIN_VERSION_NUM)
+		return err_set(e, "cannot use libcurl %s ('%s'): this program "
+			       "needs %s or later", v ? v->version : "?",
+			       LIBCURL_SONAME, MIN_VERSION);
+	rc = a.global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK)
+		return err_set(e, "cannot initialise libcurl: %s",
+			       a.easy_strerror(rc));
+	api = a;
+	loaded = 1;
+	*out = &api;
+	return 0;
+}
+
+void libcurl_release(void)
+{
+	if (loaded)
+		api.global_cleanup();
+	loaded = 0;
+}
