@@ -39,6 +39,7 @@ replace them. Skipped when valgrind is missing or BENCH_ICOUNT=0.
 Python 3 standard library only.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -422,9 +423,22 @@ def count_json(path):
     urls = 0
     for q in doc.get("requests", []):
         urls += len(q.get("body", {}).get("files", []))
+    letters = {"added": "A", "deleted": "D", "modified": "M",
+               "typechange": "T"}
+    lines = sorted("%s\t%s" % (letters.get(c.get("status"), "?"),
+                                c.get("path"))
+                   for c in doc.get("changes", []))
     return {"changes": len(doc.get("changes", [])), "urls": urls,
             "requests": len(doc.get("requests", [])),
-            "seconds": doc.get("seconds")}
+            "seconds": doc.get("seconds"),
+            "digest": changes_digest(lines)}
+
+
+def changes_digest(lines):
+    """One digest of sorted "STATUS<TAB>PATH" lines, to compare lists."""
+    return hashlib.sha256("\n".join(lines).encode("utf-8",
+                                                  "surrogateescape")
+                          ).hexdigest()
 
 
 def json_counts(path):
@@ -437,15 +451,26 @@ def json_counts(path):
 
 
 def git_count(repo, old, new):
+    """
+    git's count of changed paths, of index.html files among them, and
+    the digest of its "STATUS<TAB>PATH" list (as count_json() makes it).
+    """
     out = subprocess.run(["git", "-C", repo, "diff", "--no-renames",
-                          "--name-only", old, new], check=True,
-                         capture_output=True)
-    return out.stdout.count(b"\n"), out.stdout.count(b"/index.html\n")
+                          "--name-status", "-z", old, new], check=True,
+                         capture_output=True).stdout
+    fields = out.split(b"\0")
+    lines = []
+    for i in range(0, len(fields) - 1, 2):
+        path = fields[i + 1].decode("utf-8", "surrogateescape")
+        lines.append("%s\t%s" % (fields[i].decode("ascii")[:1], path))
+    index = sum(1 for ln in lines if ln.endswith("/index.html"))
+    return len(lines), index, changes_digest(sorted(lines))
 
 
 def check_ranges(b, cfph, cfg0, ranges):
-    print("Correctness of the compared work: changed paths in the dry run's "
-          "JSON vs `git diff --no-renames --name-only | wc -l`", flush=True)
+    print("Correctness of the compared work: the changed paths and their "
+          "status in the dry run's JSON vs `git diff --no-renames "
+          "--name-status`", flush=True)
     out = os.path.join(b.tmp, "out.json")
     good = True
     for label, repo, old, new in ranges:
@@ -456,7 +481,7 @@ def check_ranges(b, cfph, cfg0, ranges):
             good = False
             continue
         got = json_counts(out)
-        want, index = git_count(repo, old, new)
+        want, index, digest = git_count(repo, old, new)
         if got is None:
             b.error("%s: the dry run's JSON does not parse" % label)
             good = False
@@ -468,6 +493,11 @@ def check_ranges(b, cfph, cfg0, ranges):
         if got["changes"] != want:
             b.error("%s: the dry run reports %d changed paths, git diff %d"
                     % (label, got["changes"], want))
+            verdict, good = "DIFFERS", False
+        elif got["digest"] != digest:
+            b.error("%s: the dry run and git diff report %d changed paths "
+                    "each, but not the same statuses and paths"
+                    % (label, want))
             verdict, good = "DIFFERS", False
         elif got["urls"] != want_urls:
             b.error("%s: the dry run plans %d URLs, %d expected (%d paths "
@@ -821,7 +851,7 @@ def run(opts):
     })
     rows.sort(key=goal_number)
 
-    rows.append(("changed-path counts agree with git diff",
+    rows.append(("changed paths and statuses agree with git",
                  "yes" if good else "NO", "yes", good))
     print_table(rows)
     if b.errors:
