@@ -40,7 +40,70 @@ static cJSON *ranges_json(const struct run *r)
 	return arr;
 }
 
-/* Writes s as a JSON string, escaped the way cJSON escapes. */
+/* U+FFFD, the replacement character, in UTF-8. */
+#define REPLACEMENT "\xef\xbf\xbd"
+
+/*
+ * The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when s does
+ * not start a valid one: a stray continuation byte, a sequence cut short,
+ * an overlong form, a surrogate or a code point above U+10FFFF.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range rules out what the first cannot. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Writes s, with each byte that is not part of a valid UTF-8 sequence
+ * written as U+FFFD, the replacement character. JSON text is UTF-8, and
+ * git file names and ref names need not be; cJSON copies such bytes as
+ * they are. Every byte of JSON's own syntax is ASCII, so the replacement
+ * leaves the structure alone, and the output always parses. (URLs stay
+ * exact: they are percent-encoded byte by byte.)
+ */
+static void put_utf8(FILE *f, const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n) {
+		n = utf8_len((const unsigned char *)s);
+		if (n)
+			fwrite(s, 1, n, f);
+		else
+			fputs(REPLACEMENT, f);
+		n += !n;
+	}
+}
+
+/* Writes s as a JSON string, escaped the way cJSON escapes, through
+ * put_utf8(). */
 static void put_json_string(FILE *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -49,6 +112,17 @@ static void put_json_string(FILE *f, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		if (c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s);
+
+			if (n) {
+				fwrite(s, 1, n, f);
+				s += n - 1;
+			} else {
+				fputs(REPLACEMENT, f);
+			}
+			continue;
+		}
 		switch (c) {
 		case '"':
 			fputs("\\\"", f);
@@ -116,7 +190,8 @@ static void put_member(FILE *f, const char *key, cJSON *value)
 {
 	char *text = need(cJSON_PrintUnformatted(value));
 
-	fprintf(f, ",\"%s\":%s", key, text);
+	fprintf(f, ",\"%s\":", key);
+	put_utf8(f, text);
 	free(text);
 	cJSON_Delete(value);
 }
@@ -187,7 +262,7 @@ static void put_requests(FILE *f, const struct run *r)
 
 		if (i)
 			putc(',', f);
-		fputs(text, f);
+		put_utf8(f, text);
 		free(text);
 		cJSON_Delete(j);
 	}
@@ -215,7 +290,9 @@ int report_json(FILE *out, const struct run *r)
 	cJSON *ranges = ranges_json(r);
 	char *text = need(cJSON_PrintUnformatted(ranges));
 
-	fprintf(out, "{\"ranges\":%s,", text);
+	fputs("{\"ranges\":", out);
+	put_utf8(out, text);
+	putc(',', out);
 	free(text);
 	cJSON_Delete(ranges);
 	put_changes(out, r);

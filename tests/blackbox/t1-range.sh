@@ -461,4 +461,42 @@ expect 'range HEAD nope fails with status 2, naming nope, printing no JSON' '
 	grep -q "^cf-purge-hook: unknown revision '"'nope'"'" "$TRASH/err.txt" &&
 	[ ! -s "$TRASH/out.json" ]'
 
+# --- 8. Names that are not UTF-8 ---------------------------------------------
+# git takes any bytes in file and branch names; JSON text is UTF-8. The
+# JSON must still parse, with U+FFFD for each stray byte, and the URL must
+# still name the file exactly.
+LATIN1="$TRASH/latin1"
+git init -q "$LATIN1"
+mkdir "$LATIN1/public"
+echo one >"$LATIN1/public/caf$(printf '\351').html"
+(cd "$LATIN1" && commit_all one)
+echo two >"$LATIN1/public/caf$(printf '\351').html"
+(cd "$LATIN1" && commit_all two)
+L_OLD=$(git -C "$LATIN1" rev-parse HEAD~1)
+L_NEW=$(git -C "$LATIN1" rev-parse HEAD)
+
+# valid_json FILE WANT: FILE is strict UTF-8 JSON; WANT is a Python
+# expression over doc that must hold.
+valid_json() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1], "rb") as f:
+    doc = json.loads(f.read().decode("utf-8", "strict"))
+print(json.dumps(doc, ensure_ascii=True))
+if not eval(sys.argv[2]):
+    sys.exit("does not hold: " + sys.argv[2])
+PY
+}
+
+expect 'a file name that is not UTF-8: the JSON parses, the URL is exact' '
+	cfph -c "$CONFIG" -C "$LATIN1" range "$L_OLD..$L_NEW" --dry-run --json \
+		>"$TRASH/latin1.json" &&
+	valid_json "$TRASH/latin1.json" "doc[\"changes\"] == [{\"status\": \"modified\", \"path\": \"public/caf\\ufffd.html\"}] and doc[\"requests\"][0][\"body\"][\"files\"] == [\"https://example.com/caf%E9.html\"]"'
+
+expect 'a branch name that is not UTF-8: the JSON parses' '
+	printf "%s %s refs/heads/caf\351\n" "$L_OLD" "$L_NEW" |
+		cfph -c "$CONFIG" -C "$LATIN1" hook --dry-run --json \
+		>"$TRASH/latin1-ref.json" &&
+	valid_json "$TRASH/latin1-ref.json" "doc[\"ranges\"][0][\"ref\"] == \"refs/heads/caf\\ufffd\""'
+
 finish
