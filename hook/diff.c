@@ -101,8 +101,13 @@ static int tree_next(struct walk *w, struct tree *t, struct entry *e)
 
 	if (p == t->end)
 		return 0;
-	while (p < t->end && *p >= '0' && *p <= '7' && p - t->p < 7)
+	/* Leading zeros are allowed, as git allows them; no mode has more
+	 * than seven significant digits. */
+	while (p < t->end && *p >= '0' && *p <= '7') {
+		if (mode > 07777777)
+			goto bad;
 		mode = mode * 8 + (unsigned)(*p++ - '0');
+	}
 	if (p == t->p || p == t->end || *p != ' ')
 		goto bad;
 	p++;
@@ -117,7 +122,7 @@ static int tree_next(struct walk *w, struct tree *t, struct entry *e)
 	return 1;
 bad:
 	return err_set(w->e, "cannot read tree '%s': malformed entry at "
-		       "byte %zu of object %s", where(w),
+		       "byte %zu of object %s; run 'git fsck'", where(w),
 		       (size_t)(t->p - (const unsigned char *)
 				       git_odb_object_data(t->obj)),
 		       git_oid_tostr_s(git_odb_object_id(t->obj)));

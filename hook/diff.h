@@ -20,7 +20,10 @@
  * when only the file mode changed) and typechange between a regular file,
  * a symbolic link and a submodule. A file that becomes a folder is the
  * file deleted and the folder's files added. Returns 0, or -1 with e set
- * when libgit2 cannot read a tree.
+ * when a tree cannot be read: libgit2 cannot read the object, an entry
+ * that is a folder names an object that is not a tree, or a tree object is
+ * malformed. out may then already hold the changes found before the
+ * error; the caller should not act on a partial list.
  */
 int diff_trees(struct change_list *out, git_repository *repo,
 	       const git_tree *old_tree, const git_tree *new_tree,

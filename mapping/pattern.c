@@ -72,9 +72,9 @@ struct pattern {
 	char *also;
 	size_t also_size;
 	/*
-	 * For a pattern anchored at the top, how many of its first bytes are
-	 * literal: every path it matches starts with them (they are the
-	 * first needle_len bytes of needle when anchor is set).
+	 * 1 when the needle is the pattern's first bytes and the pattern is
+	 * anchored at the top: every path it matches then starts with the
+	 * needle, rather than merely holding it.
 	 */
 	int anchor;
 	enum shape shape;
@@ -311,7 +311,8 @@ static void find_needle(struct pattern *p)
 {
 	/* 1: a skip lands here; 2: a skip may jump over this token. */
 	unsigned char *mark = xcalloc(p->ntok + 1, 1);
-	/* The runs as [start, start + len), one a token at most. */
+	/* The runs as [start, start + len); there are at most as many runs
+	 * as tokens. */
 	size_t *run_start = xcalloc(p->ntok + 1, sizeof(*run_start));
 	size_t *run_len = xcalloc(p->ntok + 1, sizeof(*run_len));
 	size_t nruns = 0, i, k, r, best = 0, best_start = 0;

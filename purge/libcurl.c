@@ -15,6 +15,14 @@ static struct libcurl api;
 static int loaded;		/* api is filled in and curl_global_init done */
 
 /*
+ * The names libcurl 4 goes by, tried in turn: Debian's libcurl4 (built
+ * with OpenSSL), which building this program installs, then
+ * libcurl3-gnutls, which git itself depends on and so is on every Debian
+ * git server. Both have the same interface.
+ */
+static const char *const sonames[] = { LIBCURL_SONAME, "libcurl-gnutls.so.4" };
+
+/*
  * Each pointer in struct libcurl must have the type of the function it
  * will hold, as <curl/curl.h> declares it; a mismatch stops the build.
  * _Generic does not evaluate its operand, so naming libcurl's functions
@@ -53,8 +61,8 @@ static int resolve(void *handle, const char *name, void **slot,
 	if (*slot)
 		return 0;
 	why = dlerror();
-	return err_set(e, "cannot load libcurl ('%s'): %s", LIBCURL_SONAME,
-		       why ? why : "no such function");
+	return err_set(e, "cannot use libcurl: %s",
+		       why ? why : "a function is missing");
 }
 
 static int resolve_all(void *h, struct libcurl *a, struct err *e)
@@ -82,8 +90,10 @@ int libcurl_load(const struct libcurl **out, struct err *e)
 {
 	struct libcurl a;
 	const curl_version_info_data *v;
+	const char *name = NULL;
 	CURLcode rc;
-	void *h;
+	void *h = NULL;
+	size_t i;
 
 	*out = NULL;
 	if (loaded) {
@@ -96,14 +106,22 @@ int libcurl_load(const struct libcurl **out, struct err *e)
 	 * The handle is never closed: libcurl and the TLS library under it
 	 * keep global state until the process ends.
 	 */
-	h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *why = dlerror();
+	for (i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
+		const char *why;
 
-		return err_set(e, "cannot load libcurl ('%s'): %s; install it "
-			       "(Debian: libcurl4)", LIBCURL_SONAME,
-			       why ? why : "dlopen failed");
+		name = sonames[i];
+		h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+		if (h)
+			break;
+		/* The first name's reason is the one to report. */
+		why = dlerror();
+		if (i == 0)
+			err_set(e, "cannot load libcurl ('%s'): %s; install it "
+				"(Debian: libcurl4)", name,
+				why ? why : "dlopen failed");
 	}
+	if (!h)
+		return -1;
 	memset(&a, 0, sizeof(a));
 	if (resolve_all(h, &a, e) < 0)
 		return -1;
@@ -111,7 +129,7 @@ int libcurl_load(const struct libcurl **out, struct err *e)
 	if (!v || v->version_num < MIN_VERSION_NUM)
 		return err_set(e, "cannot use libcurl %s ('%s'): this program "
 			       "needs %s or later", v ? v->version : "?",
-			       LIBCURL_SONAME, MIN_VERSION);
+			       name, MIN_VERSION);
 	rc = a.global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK)
 		return err_set(e, "cannot initialise libcurl: %s",

@@ -17,10 +17,19 @@
 
 #include "../mapping/util.h"
 
-/* The shared library opened: the run-time name of libcurl 4. */
+/*
+ * The shared library opened: the run-time name of libcurl 4. When it is
+ * missing, Debian's GnuTLS build (libcurl-gnutls.so.4) is tried next.
+ */
 #define LIBCURL_SONAME "libcurl.so.4"
 
-/* The functions this program uses, named as in libcurl without "curl_". */
+/*
+ * The functions this program uses, named as in libcurl without "curl_".
+ * Called through these pointers, easy_setopt() and easy_getinfo() lose
+ * the argument checks that <curl/curl.h> gives the real functions under
+ * gcc: each value must have exactly the type the option documents (a
+ * long, not an int; a char *; a function pointer of the callback's type).
+ */
 struct libcurl {
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
@@ -42,10 +51,12 @@ struct libcurl {
  * is called; later calls return the same table at once. On success,
  * returns 0 with *out pointing to the table, which stays valid until the
  * process ends (libcurl is never unloaded). Returns -1 with e set and *out
- * NULL when libcurl cannot be loaded, lacks a function, is older than this
- * program needs, or fails to initialise; a later call tries again.
+ * NULL when libcurl cannot be loaded (by either name), lacks a function,
+ * is older than this program needs, or fails to initialise; a later call
+ * tries again.
  *
- * Not thread-safe, as curl_global_init is not: call it from one thread.
+ * Not thread-safe: the table and the flag saying it is loaded are plain
+ * statics. Call it from one thread.
  */
 int libcurl_load(const struct libcurl **out, struct err *e);
 

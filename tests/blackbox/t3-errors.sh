@@ -102,6 +102,30 @@ expect 'a damaged tree object names its folder, sends nothing and fails' '
 	refused 1 "cf-purge-hook: cannot read tree .public.: malformed entry at byte 0 of object"
 '
 
+# A commit whose public/ holds page.html under the zero-padded mode
+# "00100644", which git reads as 100644.
+padded_commit() {
+	blob=$(echo page | git hash-object -w --stdin)
+	printf '00100644 page.html\0' >"$TRASH/pad-tree"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+		"$blob" >>"$TRASH/pad-tree"
+	sub=$(git hash-object -t tree -w --literally "$TRASH/pad-tree")
+	printf '40000 public\0' >"$TRASH/top-tree"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+		"$sub" >>"$TRASH/top-tree"
+	top=$(git hash-object -t tree -w --literally "$TRASH/top-tree")
+	printf 'tree %s\nparent %s\nauthor a <a@example.com> 1700000000 +0000\ncommitter a <a@example.com> 1700000000 +0000\n\npadded\n' \
+		"$top" "$NEW" | git hash-object -t commit -w --literally --stdin
+}
+
+expect 'a zero-padded file mode is read as git reads it' '
+	padded=$(padded_commit) &&
+	test "$(git diff --no-renames --name-status "$NEW" "$padded" | tr "\t" " ")" = "D public/a.html
+A public/page.html" &&
+	cfph range "$NEW..$padded" --dry-run --json >"$TRASH/out" &&
+	grep -F "{\"status\":\"deleted\",\"path\":\"public/a.html\"},{\"status\":\"added\",\"path\":\"public/page.html\"}" "$TRASH/out"
+'
+
 expect 'a range argument without two dots' '
 	code cfph range HEAD 2>"$TRASH/err"; test "$CODE" = 2 &&
 	grep "cf-purge-hook: .range. takes OLD..NEW or OLD NEW, not .HEAD." "$TRASH/err"

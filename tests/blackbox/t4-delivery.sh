@@ -348,6 +348,15 @@ expect 'without libcurl, a push sends nothing and spools its batch with the reas
 	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
 '
 
+fresh "$FAST"
+expect 'without libcurl4 but with the GnuTLS build git depends on, a push is sent through it' '
+	plan "$THREE" &&
+	NOLIBCURL=libcurl.so.4 without_curl run gnutls --json range "$THREE" &&
+	exited gnutls 0 &&
+	spool_empty &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
 # --- Refused credentials ------------------------------------------------------
 fresh "$FAST"
 expect 'refused credentials (403) stop the sending: one request, all 3 batches of a 65-URL push spooled' '
