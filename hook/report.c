@@ -90,15 +90,18 @@ static size_t utf8_len(const unsigned char *s)
  */
 static void put_utf8(FILE *f, const char *s)
 {
-	size_t n;
+	while (*s) {
+		const char *run = s;
+		size_t n;
 
-	for (; *s; s += n) {
-		n = utf8_len((const unsigned char *)s);
-		if (n)
-			fwrite(s, 1, n, f);
-		else
+		/* Valid text goes out in one piece, up to a stray byte. */
+		while (*s && (n = utf8_len((const unsigned char *)s)))
+			s += n;
+		fwrite(run, 1, (size_t)(s - run), f);
+		if (*s) {
 			fputs(REPLACEMENT, f);
-		n += !n;
+			s++;
+		}
 	}
 }
 
