@@ -81,18 +81,33 @@ expect 'an unknown revision' '
 	refused 2 "cf-purge-hook: unknown revision .nope.:" && test ! -s "$TRASH/out"
 '
 
+# Trees that git's own commands would refuse to write, built by hand.
+# hex_bytes HEX: the bytes HEX spells, as an id inside a tree entry.
+hex_bytes() {
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
+}
+
+# write_tree FILE: stores FILE as a tree object, as it is; prints its id.
+write_tree() {
+	git hash-object -t tree -w --literally "$1"
+}
+
+# commit_public SUBTREE MESSAGE: a commit on $NEW whose top tree holds
+# only public/, as SUBTREE; prints its id.
+commit_public() {
+	printf '40000 public\0' >"$TRASH/top-tree"
+	hex_bytes "$1" >>"$TRASH/top-tree"
+	printf 'tree %s\nparent %s\nauthor a <a@example.com> 1700000000 +0000\ncommitter a <a@example.com> 1700000000 +0000\n\n%s\n' \
+		"$(write_tree "$TRASH/top-tree")" "$NEW" "$2" |
+		git hash-object -t commit -w --literally --stdin
+}
+
 # A commit whose public/ is a damaged tree object: an entry cut short
 # before its id. git itself refuses it ("too-short tree object").
 damaged_commit() {
 	printf '100644 good\0' >"$TRASH/bad-tree"
 	head -c 5 /dev/zero >>"$TRASH/bad-tree"
-	bad=$(git hash-object -t tree -w --literally "$TRASH/bad-tree")
-	printf '40000 public\0' >"$TRASH/top-tree"
-	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
-		"$bad" >>"$TRASH/top-tree"
-	top=$(git hash-object -t tree -w --literally "$TRASH/top-tree")
-	printf 'tree %s\nparent %s\nauthor a <a@example.com> 1700000000 +0000\ncommitter a <a@example.com> 1700000000 +0000\n\ndamaged\n' \
-		"$top" "$NEW" | git hash-object -t commit -w --literally --stdin
+	commit_public "$(write_tree "$TRASH/bad-tree")" damaged
 }
 
 expect 'a damaged tree object names its folder, sends nothing and fails' '
@@ -105,17 +120,9 @@ expect 'a damaged tree object names its folder, sends nothing and fails' '
 # A commit whose public/ holds page.html under the zero-padded mode
 # "00100644", which git reads as 100644.
 padded_commit() {
-	blob=$(echo page | git hash-object -w --stdin)
 	printf '00100644 page.html\0' >"$TRASH/pad-tree"
-	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
-		"$blob" >>"$TRASH/pad-tree"
-	sub=$(git hash-object -t tree -w --literally "$TRASH/pad-tree")
-	printf '40000 public\0' >"$TRASH/top-tree"
-	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
-		"$sub" >>"$TRASH/top-tree"
-	top=$(git hash-object -t tree -w --literally "$TRASH/top-tree")
-	printf 'tree %s\nparent %s\nauthor a <a@example.com> 1700000000 +0000\ncommitter a <a@example.com> 1700000000 +0000\n\npadded\n' \
-		"$top" "$NEW" | git hash-object -t commit -w --literally --stdin
+	hex_bytes "$(echo page | git hash-object -w --stdin)" >>"$TRASH/pad-tree"
+	commit_public "$(write_tree "$TRASH/pad-tree")" padded
 }
 
 expect 'a zero-padded file mode is read as git reads it' '
