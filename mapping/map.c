@@ -208,7 +208,7 @@ static size_t map_one(struct plan *plan, const struct config *c,
 		      int is_gitlink, struct strvec *explain)
 {
 	const char *rel;
-	size_t added = 0, i, nhits;
+	size_t added = 0, i;
 
 	if (pattern_list_match(&c->ignore, path, is_gitlink)) {
 		if (explain)
@@ -222,7 +222,8 @@ static size_t map_one(struct plan *plan, const struct config *c,
 		strvec_pushf(explain, "[site] root '%s': not below it",
 			     c->root);
 	if (set) {
-		nhits = pattern_set_match(set, path, is_gitlink, hits);
+		size_t nhits = pattern_set_match(set, path, is_gitlink, hits);
+
 		for (i = 0; i < nhits; i++)
 			if (!pattern_negated(c->maps[hits[i]].pattern))
 				added += apply_rule(plan, c, &c->maps[hits[i]],

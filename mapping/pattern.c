@@ -313,8 +313,8 @@ static void find_needle(struct pattern *p)
 	unsigned char *mark = xcalloc(p->ntok + 1, 1);
 	/* The runs as [start, start + len); there are at most as many runs
 	 * as tokens. */
-	size_t *run_start = xcalloc(p->ntok + 1, sizeof(*run_start));
-	size_t *run_len = xcalloc(p->ntok + 1, sizeof(*run_len));
+	size_t *starts = xcalloc(p->ntok + 1, sizeof(*starts));
+	size_t *lens = xcalloc(p->ntok + 1, sizeof(*lens));
 	size_t nruns = 0, i, k, r, best = 0, best_start = 0;
 	struct strbuf also = STRBUF_INIT;
 
@@ -332,25 +332,25 @@ static void find_needle(struct pattern *p)
 		if (!lit)
 			continue;
 		if (!nruns || (mark[i] & 1) ||
-		    run_start[nruns - 1] + run_len[nruns - 1] != i)
-			run_start[nruns++] = i;
-		run_len[nruns - 1]++;
+		    starts[nruns - 1] + lens[nruns - 1] != i)
+			starts[nruns++] = i;
+		lens[nruns - 1]++;
 	}
 	for (r = 0; r < nruns; r++) {
-		if (run_len[r] > best) {
-			best = run_len[r];
-			best_start = run_start[r];
+		if (lens[r] > best) {
+			best = lens[r];
+			best_start = starts[r];
 		}
 	}
 	for (r = 0; r < nruns; r++) {
-		if (run_start[r] == best_start || run_len[r] < 2)
+		if (starts[r] == best_start || lens[r] < 2)
 			continue;
-		for (i = run_start[r]; i < run_start[r] + run_len[r]; i++)
+		for (i = starts[r]; i < starts[r] + lens[r]; i++)
 			strbuf_addch(&also, (char)p->tok[i].byte);
 		strbuf_addch(&also, '\0');
 	}
-	free(run_len);
-	free(run_start);
+	free(lens);
+	free(starts);
 	free(mark);
 	if (also.len) {
 		p->also_size = also.len;
@@ -753,10 +753,9 @@ static int match_levels_nfa(const struct pattern *p, const char *path,
 /* Adds to the state set x every state that empty moves reach from it. */
 static uint64_t bits_closure(const struct pattern *p, uint64_t x)
 {
-	uint64_t y;
-
 	for (;;) {
-		y = x | (x & p->eps) << 1 | (x & p->skip) << SKIP_ARG;
+		uint64_t y = x | (x & p->eps) << 1 | (x & p->skip) << SKIP_ARG;
+
 		if (y == x)
 			return x;
 		x = y;
@@ -1162,10 +1161,10 @@ size_t pattern_set_match(struct pattern_set *s, const char *path, int is_dir,
 							   << (k % 64);
 	}
 	for (w = 0; w < s->words; w++) {
-		uint64_t bits = s->cand[w];
+		uint64_t word = s->cand[w];
 
-		for (i = w * 64; bits; bits >>= 1, i++)
-			if ((bits & 1) &&
+		for (i = w * 64; word; word >>= 1, i++)
+			if ((word & 1) &&
 			    match_shape(s->v[i], path, len, is_dir))
 				hits[nhits++] = i;
 	}
