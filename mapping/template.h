@@ -4,8 +4,10 @@
  * section's strip), {dir} (its folder, no trailing slash, empty at the
  * top), {name}, {stem} (the name without its last extension) and {ext}
  * (that extension, without the dot). Path variables are percent-encoded as
- * a browser requests them. Repeated slashes left by an empty variable
- * collapse to one.
+ * a browser requests them. After the expansion, every run of slashes
+ * collapses to one: those an empty variable leaves, and any in the text,
+ * the base or the path. A "scheme://" within the first 16 bytes keeps its
+ * two slashes; so does nothing else.
  */
 #ifndef CFPH_TEMPLATE_H
 #define CFPH_TEMPLATE_H
