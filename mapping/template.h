@@ -6,8 +6,8 @@
  * (that extension, without the dot). Path variables are percent-encoded as
  * a browser requests them. After the expansion, every run of slashes
  * collapses to one: those an empty variable leaves, and any in the text,
- * the base or the path. A "scheme://" within the first 16 bytes keeps its
- * two slashes; so does nothing else.
+ * the base or the path. Only a "scheme://" within the first 16 bytes
+ * keeps its two slashes.
  */
 #ifndef CFPH_TEMPLATE_H
 #define CFPH_TEMPLATE_H
