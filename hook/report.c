@@ -81,6 +81,23 @@ static size_t utf8_len(const unsigned char *s)
 }
 
 /*
+ * Writes the UTF-8 sequence at s, or U+FFFD when s does not start a valid
+ * one, and returns how many bytes of s that was (at least 1; s is not at
+ * its end).
+ */
+static size_t put_char(FILE *f, const char *s)
+{
+	size_t n = utf8_len((const unsigned char *)s);
+
+	if (!n) {
+		fputs(REPLACEMENT, f);
+		return 1;
+	}
+	fwrite(s, 1, n, f);
+	return n;
+}
+
+/*
  * Writes s, with each byte that is not part of a valid UTF-8 sequence
  * written as U+FFFD, the replacement character. JSON text is UTF-8, and
  * git file names and ref names need not be; cJSON copies such bytes as
@@ -98,15 +115,13 @@ static void put_utf8(FILE *f, const char *s)
 		while (*s && (n = utf8_len((const unsigned char *)s)))
 			s += n;
 		fwrite(run, 1, (size_t)(s - run), f);
-		if (*s) {
-			fputs(REPLACEMENT, f);
-			s++;
-		}
+		if (*s)
+			s += put_char(f, s);
 	}
 }
 
-/* Writes s as a JSON string, escaped the way cJSON escapes, through
- * put_utf8(). */
+/* Writes s as a JSON string, escaped the way cJSON escapes, with what is
+ * not UTF-8 replaced as put_utf8() replaces it. */
 static void put_json_string(FILE *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -116,14 +131,7 @@ static void put_json_string(FILE *f, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		if (c >= 0x80) {
-			size_t n = utf8_len((const unsigned char *)s);
-
-			if (n) {
-				fwrite(s, 1, n, f);
-				s += n - 1;
-			} else {
-				fputs(REPLACEMENT, f);
-			}
+			s += put_char(f, s) - 1;
 			continue;
 		}
 		switch (c) {

@@ -199,16 +199,40 @@ static size_t apply_rule(struct plan *plan, const struct config *c,
 }
 
 /*
- * map_path() with, when set is not NULL, the [map] patterns of c asked
- * together through set (built over them in order) and hits as its
- * scratch space.
+ * The [map] patterns of a config asked together (pattern.h's pattern_set,
+ * over c->maps in order), with room for the indices of one path's hits.
  */
+struct maps {
+	struct pattern_set *set;
+	size_t *hits;
+};
+
+static void maps_init(struct maps *m, const struct config *c)
+{
+	const struct pattern **pats = xcalloc(c->n_maps + 1, sizeof(*pats));
+	size_t i;
+
+	for (i = 0; i < c->n_maps; i++)
+		pats[i] = c->maps[i].pattern;
+	m->set = pattern_set_new(pats, c->n_maps);
+	m->hits = xcalloc(c->n_maps + 1, sizeof(*m->hits));
+	/* The set keeps pointers to the patterns, not to this array. */
+	free(pats);
+}
+
+static void maps_release(struct maps *m)
+{
+	pattern_set_free(m->set);
+	free(m->hits);
+}
+
+/* map_path() with the patterns of c already gathered in m. */
 static size_t map_one(struct plan *plan, const struct config *c,
-		      struct pattern_set *set, size_t *hits, const char *path,
-		      int is_gitlink, struct strvec *explain)
+		      struct maps *m, const char *path, int is_gitlink,
+		      struct strvec *explain)
 {
 	const char *rel;
-	size_t added = 0, i;
+	size_t added = 0, i, nhits;
 
 	if (pattern_list_match(&c->ignore, path, is_gitlink)) {
 		if (explain)
@@ -221,51 +245,46 @@ static size_t map_one(struct plan *plan, const struct config *c,
 	else if (explain)
 		strvec_pushf(explain, "[site] root '%s': not below it",
 			     c->root);
-	if (set) {
-		size_t nhits = pattern_set_match(set, path, is_gitlink, hits);
+	nhits = pattern_set_match(m->set, path, is_gitlink, m->hits);
+	for (i = 0; i < nhits; i++) {
+		const struct map_rule *rule = &c->maps[m->hits[i]];
 
-		for (i = 0; i < nhits; i++)
-			if (!pattern_negated(c->maps[hits[i]].pattern))
-				added += apply_rule(plan, c, &c->maps[hits[i]],
-						    path, explain);
-		return added;
+		if (!pattern_negated(rule->pattern))
+			added += apply_rule(plan, c, rule, path, explain);
 	}
-	for (i = 0; i < c->n_maps; i++)
-		if (pattern_match(c->maps[i].pattern, path, is_gitlink) &&
-		    !pattern_negated(c->maps[i].pattern))
-			added += apply_rule(plan, c, &c->maps[i], path, explain);
 	return added;
 }
 
 size_t map_path(struct plan *plan, const struct config *c, const char *path,
 		int is_gitlink, struct strvec *explain)
 {
-	return map_one(plan, c, NULL, NULL, path, is_gitlink, explain);
+	struct maps m;
+	size_t added;
+
+	maps_init(&m, c);
+	added = map_one(plan, c, &m, path, is_gitlink, explain);
+	maps_release(&m);
+	return added;
 }
 
 size_t map_changes(struct plan *plan, const struct config *c,
 		   const struct change_list *changes)
 {
-	const struct pattern **pats;
-	struct pattern_set *set;
-	size_t added = 0, i, *hits;
+	struct maps m;
+	size_t added = 0, i;
 
 	/*
-	 * Asking the patterns one by one costs a pass over each path per
-	 * pattern; a big push against a long config asks the set instead.
+	 * Asked one by one, the patterns would cost a pass over each path
+	 * per pattern; the set finds a path's matches in about one pass.
 	 */
-	pats = xcalloc(c->n_maps + 1, sizeof(*pats));
-	hits = xcalloc(c->n_maps + 1, sizeof(*hits));
-	for (i = 0; i < c->n_maps; i++)
-		pats[i] = c->maps[i].pattern;
-	set = pattern_set_new(pats, c->n_maps);
+	maps_init(&m, c);
 	for (i = 0; i < changes->n; i++) {
 		const struct change *ch = &changes->v[i];
 
 		if (ch->mode_only)
 			continue;
 		if (ch->old_path)
-			added += map_one(plan, c, set, hits, ch->old_path,
+			added += map_one(plan, c, &m, ch->old_path,
 					 ch->old_mode == CHANGE_MODE_GITLINK,
 					 NULL);
 		/*
@@ -275,17 +294,15 @@ size_t map_changes(struct plan *plan, const struct config *c,
 		if (ch->status == CHANGE_TYPECHANGE &&
 		    (ch->old_mode == CHANGE_MODE_GITLINK) !=
 			    (ch->new_mode == CHANGE_MODE_GITLINK))
-			added += map_one(plan, c, set, hits, ch->path,
+			added += map_one(plan, c, &m, ch->path,
 					 ch->old_mode == CHANGE_MODE_GITLINK,
 					 NULL);
-		added += map_one(plan, c, set, hits, ch->path,
+		added += map_one(plan, c, &m, ch->path,
 				 ch->status == CHANGE_DELETED
 					 ? ch->old_mode == CHANGE_MODE_GITLINK
 					 : ch->new_mode == CHANGE_MODE_GITLINK,
 				 NULL);
 	}
-	pattern_set_free(set);
-	free(hits);
-	free(pats);
+	maps_release(&m);
 	return added;
 }

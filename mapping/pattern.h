@@ -110,7 +110,8 @@ struct pattern_set;
 /*
  * Returns a new set of the n patterns v[0..n), which the caller frees
  * with pattern_set_free(). The set borrows the patterns: they must stay
- * valid, and unchanged, until the set is freed. Never returns NULL.
+ * valid, and unchanged, until the set is freed; the array v is copied and
+ * may go at once. Never returns NULL.
  */
 struct pattern_set *pattern_set_new(const struct pattern *const *v, size_t n);
 
