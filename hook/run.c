@@ -1,6 +1,7 @@
 #include "run.h"
 #include "diff.h"
 #include "refline.h"
+#include "zone.h"
 #include "../mapping/map.h"
 #include "../purge/client.h"
 
@@ -514,49 +515,10 @@ static int make_client(struct run *r, struct cf_client **client,
 static int resolve_zone(struct run *r, struct cf_client *client,
 			struct err *e)
 {
-	struct strbuf path = STRBUF_INIT, d = STRBUF_INIT;
-	struct cf_reply reply;
-	const cJSON *zone;
-	struct err ce;
-	const char *p;
-
 	if (r->zone_id || !r->config.zone_name)
 		return 0;
-	strbuf_addstr(&path, "zones?name=");
-	/* Zone names are host names; anything else was refused on load. */
-	for (p = r->config.zone_name; *p; p++)
-		strbuf_addch(&path, *p);
-	if (cf_client_call(client, path.buf, NULL, r->config.timeout, &reply,
-			   &ce) < 0) {
-		strbuf_release(&path);
-		return err_set(e, "cannot look up zone '%s': %s",
-			       r->config.zone_name, ce.msg);
-	}
-	strbuf_release(&path);
-	if (!reply.success) {
-		cf_reply_describe(&d, &reply);
-		err_set(e, "cannot look up zone '%s': %s", r->config.zone_name,
-			d.buf);
-		strbuf_release(&d);
-		cf_reply_release(&reply);
-		return -1;
-	}
-	zone = cJSON_IsArray(reply.result) ? reply.result->child : NULL;
-	for (; zone; zone = zone->next) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(zone, "id");
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(zone,
-								     "name");
-		if (cJSON_IsString(id) && cJSON_IsString(name) &&
-		    !strcmp(name->valuestring, r->config.zone_name)) {
-			r->zone_id = xstrdup(id->valuestring);
-			break;
-		}
-	}
-	cf_reply_release(&reply);
-	if (!r->zone_id)
-		return err_set(e, "zone '%s' is not among the zones these "
-			       "credentials can see", r->config.zone_name);
-	return 0;
+	return zone_lookup(&r->zone_id, client, r->config.zone_name,
+			   r->config.timeout, e);
 }
 
 /* Fills in the resolved zone id where a batch has only the name. */
@@ -649,63 +611,17 @@ void run_totals(const struct run *r, struct run_totals *t)
 	add_totals(t, r->spool_outcomes, r->spooled.n);
 }
 
-/* GETs path and appends a problem unless Cloudflare says success. */
-static int check_call(struct cf_client *client, const struct run *r,
-		      const char *path, const char *what,
-		      struct strvec *problems, struct cf_reply *reply)
-{
-	struct err e;
-	struct strbuf d = STRBUF_INIT;
-
-	if (cf_client_call(client, path, NULL, r->config.timeout, reply,
-			   &e) < 0) {
-		strvec_pushf(problems, "cannot check %s: %s", what, e.msg);
-		return -1;
-	}
-	if (reply->success)
-		return 0;
-	cf_reply_describe(&d, reply);
-	strvec_pushf(problems, "%s: %s", what, d.buf);
-	strbuf_release(&d);
-	cf_reply_release(reply);
-	return -1;
-}
-
 int run_check_online(struct run *r, struct strvec *problems)
 {
 	struct cf_client *client = NULL;
-	struct cf_reply reply;
 	struct err e;
-	size_t before = problems->n;
+	int rc;
 
 	if (make_client(r, &client, &e) < 0) {
 		strvec_push(problems, e.msg);
 		return -1;
 	}
-	if (!r->config.email) {
-		if (check_call(client, r, "user/tokens/verify",
-			       "the API token", problems, &reply) == 0) {
-			const cJSON *st = cJSON_GetObjectItemCaseSensitive(
-				reply.result, "status");
-			if (cJSON_IsString(st) &&
-			    strcmp(st->valuestring, "active"))
-				strvec_pushf(problems, "the API token is '%s', "
-					     "not active", st->valuestring);
-			cf_reply_release(&reply);
-		}
-	}
-	if (r->config.zone_name) {
-		if (resolve_zone(r, client, &e) < 0)
-			strvec_push(problems, e.msg);
-	} else {
-		char *path = xasprintf("zones/%s", r->config.zone_id);
-		char *what = xasprintf("zone %s", r->config.zone_id);
-
-		if (check_call(client, r, path, what, problems, &reply) == 0)
-			cf_reply_release(&reply);
-		free(path);
-		free(what);
-	}
+	rc = zone_check_online(client, &r->config, problems);
 	cf_client_free(client);
-	return problems->n > before ? -1 : 0;
+	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__)
 #define CFPH_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -111,5 +112,19 @@ size_t split_list(struct strvec *out, const char *s);
 
 /* Removes leading and trailing spaces and tabs in place; returns s. */
 char *trim(char *s);
+
+/*
+ * The permissions of what the program creates beside a repository (the
+ * lock, the spool and its files, the log): private to the user by
+ * default, or as core.sharedRepository says, as git does for its own
+ * files. dir includes the set-group-id bit when the group is shared, so
+ * that files made inside keep the repository's group.
+ */
+struct file_modes {
+	mode_t file;
+	mode_t dir;
+};
+
+#define FILE_MODES_PRIVATE { 0600, 0700 }
 
 #endif
