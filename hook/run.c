@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@ void run_init(struct run *r, const struct run_opts *opts)
 	memset(r, 0, sizeof(*r));
 	r->opts = *opts;
 	config_init(&r->config);
+	r->modes.file = 0600;
+	r->modes.dir = 0700;
 }
 
 void run_release(struct run *r)
@@ -53,6 +56,7 @@ void run_release(struct run *r)
 	config_release(&r->config);
 	git_repository_free(r->repo);
 	free(r->spool_dir);
+	spool_close(&r->spool);
 	free(r->zone_id);
 	free(r->send_error);
 	strvec_clear(&r->tree_errors);
@@ -409,19 +413,32 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 	return finish_plan(r, e);
 }
 
-/* Where the spool lives: [cloudflare] spool_dir, or the git directory. */
+/*
+ * Where the spool lives: [cloudflare] spool_dir, or the git directory. A
+ * relative spool_dir is taken from the git directory, so that the hook and
+ * a retry run from anywhere find the same folder.
+ */
 static int spool_dir(struct run *r, struct err *e)
 {
+	const char *dir = r->config.spool_dir;
+
 	if (r->spool_dir)
 		return 0;
-	if (r->config.spool_dir)
-		r->spool_dir = xstrdup(r->config.spool_dir);
-	else if (r->repo)
+	if (dir && dir[0] == '/')
+		r->spool_dir = xstrdup(dir);
+	else if (!r->repo)
+		return err_set(e, "no spool: set [cloudflare] spool_dir to an "
+			       "absolute path or run inside the repository");
+	else if (dir)
+		r->spool_dir = xasprintf("%s%s", git_repository_path(r->repo),
+					 dir);
+	else
 		r->spool_dir = xasprintf("%scf-purge-hook-spool",
 					 git_repository_path(r->repo));
-	else
-		return err_set(e, "no spool: set [cloudflare] spool_dir or run "
-			       "inside the repository");
+	/* Printed in messages and read by people: no trailing slash. */
+	while (strlen(r->spool_dir) > 1 &&
+	       r->spool_dir[strlen(r->spool_dir) - 1] == '/')
+		r->spool_dir[strlen(r->spool_dir) - 1] = '\0';
 	return 0;
 }
 
@@ -513,71 +530,135 @@ static int make_client(struct run *r, struct cf_client **client,
 
 /* Resolves [cloudflare] zone_name to a zone id, once a run. */
 static int resolve_zone(struct run *r, struct cf_client *client,
-			struct err *e)
+			double deadline, struct err *e)
 {
+	double left = deadline - mono_now();
+
 	if (r->zone_id || !r->config.zone_name)
 		return 0;
+	if (left <= 0)
+		return err_set(e, "cannot look up zone '%s': the run's deadline "
+			       "passed", r->config.zone_name);
 	return zone_lookup(&r->zone_id, client, r->config.zone_name,
-			   r->config.timeout, e);
+			   left < r->config.timeout ? left : r->config.timeout,
+			   e);
 }
 
-/* Fills in the resolved zone id where a batch has only the name. */
+/*
+ * Fills in the zone id where a batch has only the name: the config's own
+ * zone_name, once looked up. A batch spooled with the name of a zone that
+ * the config now names by id keeps waiting: its id cannot be told without
+ * a lookup that the token may not be allowed to make.
+ */
 static void set_zone(struct run *r, struct batch *b)
 {
 	if (!b->zone_id && b->zone_name && r->zone_id && r->config.zone_name &&
-	    !strcmp(b->zone_name, r->config.zone_name))
+	    !strcasecmp(b->zone_name, r->config.zone_name))
 		b->zone_id = xstrdup(r->zone_id);
+}
+
+static void fix_zone(void *ctx, struct batch *b)
+{
+	set_zone(ctx, b);
+}
+
+static void print_notice(void *ctx, const char *msg)
+{
+	const struct run *r = ctx;
+
+	if (!r->opts.quiet)
+		fprintf(stderr, "cf-purge-hook: %s\n", msg);
+}
+
+/* The zone ids a spool file may name: the config's, and the looked-up one. */
+static void known_zones(const struct run *r, struct strvec *ids)
+{
+	size_t i;
+
+	if (r->config.zone_id)
+		strvec_push(ids, r->config.zone_id);
+	if (r->zone_id)
+		strvec_push(ids, r->zone_id);
+	for (i = 0; i < r->config.n_zones; i++)
+		strvec_push(ids, r->config.zones[i].zone_id);
 }
 
 int run_send(struct run *r, struct err *e)
 {
 	struct cf_client *client = NULL;
 	struct sender s;
+	struct strvec ids = STRVEC_INIT;
+	struct spool_rules rules;
 	struct err ce;
 	struct run_totals t;
-	double start = mono_now();
+	double start = mono_now(), deadline;
+	char **paths;
 	size_t i;
 
 	r->sent = 1;
 	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
-	if (spool_dir(r, &ce) < 0) {
-		/* report_summary prints send_error for the person pushing. */
-		r->send_error = xstrdup(ce.msg);
-		return err_set(e, "%s", ce.msg);
-	}
-	/*
-	 * An unreadable spool must not hold back this run's purges: it is
-	 * reported with the other spool problems, and sending goes on.
-	 */
-	if (spool_claim(&r->spooled, r->spool_dir, &ce) < 0)
-		strvec_push(&r->spooled.problems, ce.msg);
-	r->spool_outcomes = xcalloc(r->spooled.n, sizeof(*r->spool_outcomes));
-	if (!r->batches.n && !r->spooled.n)
-		return r->spooled.problems.n ? err_set(e, "%s",
-			r->spooled.problems.v[0]) : 0;
-
-	if (make_client(r, &client, &ce) < 0 ||
-	    resolve_zone(r, client, &ce) < 0)
-		r->send_error = xstrdup(ce.msg);
-	sender_init(&s, client, &r->config, r->spool_dir,
-		    start + r->config.deadline, r->send_error);
-
-	for (i = 0; i < r->spooled.n; i++) {
-		struct spool_entry *en = &r->spooled.v[i];
-		struct send_outcome *o = &r->spool_outcomes[i];
-
-		set_zone(r, &en->batch);
-		sender_send(&s, &en->batch, o);
+	paths = xcalloc(r->batches.n ? r->batches.n : 1, sizeof(*paths));
+	if (spool_dir(r, &ce) < 0 ||
+	    spool_open(&r->spool, r->spool_dir, &r->modes, &ce) < 0) {
 		/*
-		 * What was not confirmed now sits in new spool files, so the
-		 * old one goes; unless some of it could not be spooled again.
+		 * Without a journal the purge is still sent: better than
+		 * nothing. report_summary prints send_error for the pusher.
 		 */
-		if (!o->n_lost && spool_entry_done(en, &ce) < 0)
-			strvec_push(&o->failures, ce.msg);
+		strvec_push(&r->spooled.problems, ce.msg);
 	}
+	/* The journal first: from here on no failure or kill loses a batch. */
+	for (i = 0; i < r->batches.n && r->spool.dir; i++)
+		if (spool_write(&r->spool, &r->batches.v[i], &paths[i],
+				&ce) < 0) {
+			strvec_push(&r->outcomes[i].failures, ce.msg);
+			paths[i] = NULL;
+		}
+	if (r->on_journaled)
+		r->on_journaled(r);
+
+	deadline = start + r->config.deadline;
+	if (r->deploy && r->ci == RUN_CI_NONE && !r->detached &&
+	    r->config.push_deadline < r->config.deadline)
+		deadline = start + r->config.push_deadline;
+	if (r->batches.n || (r->spool.dir && spool_count(&r->spool))) {
+		if (make_client(r, &client, &ce) < 0 ||
+		    resolve_zone(r, client, deadline, &ce) < 0)
+			r->send_error = xstrdup(ce.msg);
+	}
+	sender_init(&s, client, &r->config, deadline, r->send_error);
+	s.notice = print_notice;
+	s.notice_ctx = r;
+
+	/* This run's own batches first: an old entry must not starve them. */
 	for (i = 0; i < r->batches.n; i++) {
-		set_zone(r, &r->batches.v[i]);
-		sender_send(&s, &r->batches.v[i], &r->outcomes[i]);
+		struct batch *b = &r->batches.v[i];
+
+		set_zone(r, b);
+		sender_send(&s, b, &r->outcomes[i]);
+		journal_settle(&r->spool, paths[i] ? &paths[i] : NULL,
+			       paths[i] ? 1 : 0, b, &r->outcomes[i]);
+		free(paths[i]);
+	}
+	free(paths);
+	if (r->spool.dir) {
+		struct strvec mine = STRVEC_INIT;
+		size_t k;
+
+		for (i = 0; i < r->batches.n; i++)
+			for (k = 0; k < r->outcomes[i].spool_files.n; k++)
+				strvec_push(&mine,
+					    r->outcomes[i].spool_files.v[k]);
+		known_zones(r, &ids);
+		memset(&rules, 0, sizeof(rules));
+		rules.zone_ids = &ids;
+		rules.zone_name = r->config.zone_name;
+		rules.max_files = CONFIG_MAX_FILES_PER_REQUEST;
+		rules.max_items = CONFIG_MAX_ITEMS_PER_REQUEST;
+		rules.zones_incomplete = r->config.zone_name && !r->zone_id;
+		journal_resend(&r->spool, &rules, &mine, &s, fix_zone, r,
+			       &r->spooled, &r->spool_outcomes);
+		strvec_clear(&ids);
+		strvec_clear(&mine);
 	}
 	sender_release(&s);
 	cf_client_free(client);

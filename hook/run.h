@@ -13,6 +13,7 @@
 #include "../mapping/plan.h"
 #include "../purge/batch.h"
 #include "../purge/send.h"
+#include "../purge/journal.h"
 #include "../purge/spool.h"
 
 struct run_opts {
@@ -60,14 +61,21 @@ struct run {
 	struct send_outcome *outcomes;	/* one per batch once sent */
 	struct spool_claim spooled;	/* earlier runs' batches, resent first */
 	struct send_outcome *spool_outcomes;	/* one per spooled batch */
-	char *spool_dir;		/* owned */
+	char *spool_dir;		/* owned; absolute */
+	struct spool spool;		/* the journal; dir NULL when unusable */
+	struct file_modes modes;	/* for the spool (shared repositories) */
 	char *zone_id;			/* owned; resolved from zone_name */
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
 	char *plan_error;		/* owned; why planning refused */
 	int deploy;			/* a hook or ci run: [hook] waits apply */
 	enum { RUN_CI_NONE, RUN_CI_GITHUB, RUN_CI_GITLAB } ci;
+	int detached;			/* the hook handed the work to a
+					   detached process, which is this */
 	int sent;			/* run_send ran */
+	/* Called once run_send has journaled every batch; may be NULL. */
+	void (*on_journaled)(struct run *r);
+	void *kept;			/* borrowed; main's kept pushes */
 	double seconds;			/* time spent sending */
 };
 
@@ -133,9 +141,12 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		struct err *e);
 
 /*
- * Sends what earlier runs spooled, then this run's batches (none for the
- * retry command), going on after every failure so that nothing blocks the
- * rest; what is not confirmed is spooled. Returns 0 when Cloudflare
+ * Writes this run's batches to the spool (the journal) before anything is
+ * sent, sends them, then resends what earlier runs kept (none of this
+ * run's batches for the retry command), going on after every failure so
+ * that nothing blocks the rest; what is not confirmed stays in the spool.
+ * A hook in the foreground sends for at most [hook] push_deadline seconds,
+ * other runs for [cloudflare] deadline. Returns 0 when Cloudflare
  * confirmed everything; -1 with e set otherwise (RUN_FAILED; the details
  * are in r->outcomes and r->spool_outcomes).
  */

@@ -560,6 +560,14 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		if (parse_seconds(v, 0, 3600, &c->delay) < 0)
 			add_error(r, r->line, "'delay' in [hook] must be a "
 				  "number of seconds from 0 to 3600");
+	} else if (!strcmp(key, "push_deadline")) {
+		if (parse_seconds(v, 1, 86400, &c->push_deadline) < 0)
+			add_error(r, r->line, "'push_deadline' in [hook] must "
+				  "be a number of seconds from 1 to 86400");
+	} else if (!strcmp(key, "lock_timeout")) {
+		if (parse_seconds(v, 0, 86400, &c->lock_timeout) < 0)
+			add_error(r, r->line, "'lock_timeout' in [hook] must "
+				  "be a number of seconds from 0 to 86400");
 	} else if (!strcmp(key, "detach")) {
 		if (parse_bool(v, &c->detach) < 0)
 			add_error(r, r->line, "'detach' in [hook] must be true "
@@ -918,6 +926,12 @@ void config_init(struct config *c)
 	 */
 	c->max_urls = 1000;
 	c->wait_timeout = 300;
+	/*
+	 * A hook holds the push while it sends: well under the 60 s after
+	 * which proxies (nginx's fastcgi_read_timeout) give up on it.
+	 */
+	c->push_deadline = 25;
+	c->lock_timeout = 20;
 	c->fallback = FALLBACK_EVERYTHING;
 }
 

@@ -112,6 +112,8 @@ struct config {
 	char *wait_url;		/* poll until it names the pushed commit */
 	double wait_timeout;	/* seconds; default 300 */
 	double delay;		/* seconds to wait before purging */
+	double push_deadline;	/* seconds a hook holds the push sending */
+	double lock_timeout;	/* seconds a hook waits for another run */
 	int detach;		/* hand the work to a detached process */
 	char *log_file;		/* where a detached run writes */
 

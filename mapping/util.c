@@ -35,15 +35,17 @@ double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+volatile sig_atomic_t cfph_interrupted;
+
 void sleep_seconds(double seconds)
 {
 	struct timespec ts;
 
-	if (seconds <= 0)
+	if (seconds <= 0 || cfph_interrupted)
 		return;
 	ts.tv_sec = (time_t)seconds;
 	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !cfph_interrupted)
 		;
 }
 

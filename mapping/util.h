@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #if defined(__GNUC__)
@@ -112,6 +113,13 @@ size_t split_list(struct strvec *out, const char *s);
 
 /* Removes leading and trailing spaces and tabs in place; returns s. */
 char *trim(char *s);
+
+/*
+ * Set by the SIGTERM and SIGINT handler that main installs: long waits
+ * (sleep_seconds) end early, and the sender stops sending, so that the run
+ * ends with its journal intact.
+ */
+extern volatile sig_atomic_t cfph_interrupted;
 
 /*
  * The permissions of what the program creates beside a repository (the

@@ -1,7 +1,5 @@
 #include "send.h"
-#include "spool.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +15,17 @@ void send_outcome_release(struct send_outcome *o)
 	strvec_clear(&o->refusals);
 	strvec_clear(&o->failures);
 	strvec_clear(&o->spool_files);
+	batch_list_clear(&o->left);
 	memset(o, 0, sizeof(*o));
 }
 
 void sender_init(struct sender *s, struct cf_client *client,
-		 const struct config *c, const char *spool_dir,
-		 double deadline, const char *stop_reason)
+		 const struct config *c, double deadline,
+		 const char *stop_reason)
 {
 	memset(s, 0, sizeof(*s));
 	s->client = client;
 	s->config = c;
-	s->spool_dir = spool_dir;
 	s->deadline = deadline;
 	s->seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	s->stop_reason = stop_reason ? xstrdup(stop_reason) : NULL;
@@ -38,7 +36,10 @@ void sender_init(struct sender *s, struct cf_client *client,
 void sender_release(struct sender *s)
 {
 	free(s->stop_reason);
-	s->stop_reason = NULL;
+	free(s->stop_files);
+	free(s->stop_others);
+	strvec_clear(&s->stopped_zones);
+	s->stop_reason = s->stop_files = s->stop_others = NULL;
 }
 
 static void stop(struct sender *s, const char *why)
@@ -47,26 +48,64 @@ static void stop(struct sender *s, const char *why)
 		s->stop_reason = xstrdup(why);
 }
 
-static void spool(struct sender *s, const struct batch *b, const char *why,
+static void stop_kind(struct sender *s, enum purge_kind kind, const char *why)
+{
+	char **slot = kind == PURGE_FILES ? &s->stop_files : &s->stop_others;
+
+	if (!*slot)
+		*slot = xstrdup(why);
+}
+
+static void stop_zone(struct sender *s, const char *zone_id, const char *why)
+{
+	strvec_pushf(&s->stopped_zones, "%s %s", zone_id, why);
+}
+
+/* Why b is not to be sent now, or NULL. */
+static const char *blocked(const struct sender *s, const struct batch *b)
+{
+	size_t i, n;
+
+	if (cfph_interrupted)
+		return "interrupted by a signal";
+	if (s->stop_reason)
+		return s->stop_reason;
+	if (!s->client)
+		return "not sent";
+	if (!b->zone_id)
+		return "the zone id is not known yet";
+	n = strlen(b->zone_id);
+	for (i = 0; i < s->stopped_zones.n; i++)
+		if (!strncmp(s->stopped_zones.v[i], b->zone_id, n) &&
+		    s->stopped_zones.v[i][n] == ' ')
+			return s->stopped_zones.v[i] + n + 1;
+	if (b->kind == PURGE_FILES)
+		return s->stop_files;
+	return s->stop_others;
+}
+
+/* Hands what is left of b back to the caller, with why. */
+static void leave(const struct batch *b, const char *why,
 		  struct send_outcome *o)
 {
 	struct batch copy;
-	struct err e;
-	char *path = NULL;
-	size_t n = batch_size(b);
 
 	batch_copy(&copy, b);
 	free(copy.last_error);
 	copy.last_error = xstrdup(why);
-	if (spool_write(s->spool_dir, &copy, &path, &e) < 0) {
-		o->n_lost += n;
-		strvec_pushf(&o->failures, "%s; and %s", why, e.msg);
-	} else {
-		o->n_spooled += n;
-		strvec_push(&o->failures, why);
-		strvec_push_owned(&o->spool_files, path);
-	}
-	batch_release(&copy);
+	batch_list_push(&o->left, &copy);
+}
+
+static void notice(struct sender *s, const char *fmt, double secs)
+{
+	char *msg;
+
+	if (s->noticed || !s->notice)
+		return;
+	s->noticed = 1;
+	msg = xasprintf(fmt, secs);
+	s->notice(s->notice_ctx, msg);
+	free(msg);
 }
 
 /* The item a one-item batch names, for messages. */
@@ -112,7 +151,7 @@ static double backoff(struct sender *s, int tries)
 	return d > MAX_BACKOFF ? MAX_BACKOFF : d;
 }
 
-enum verdict { V_SENT, V_RETRY, V_SPLIT, V_AUTH, V_STOP };
+enum verdict { V_SENT, V_RETRY, V_SPLIT, V_AUTH, V_ZONE };
 
 static enum verdict judge(const struct cf_reply *r)
 {
@@ -131,7 +170,7 @@ static enum verdict judge(const struct cf_reply *r)
 	 */
 	if (st == 400 || st == 413 || st == 422 || (st >= 200 && st < 300))
 		return V_SPLIT;
-	return V_STOP;
+	return V_ZONE;
 }
 
 static const char *endpoint(const struct sender *s)
@@ -145,13 +184,14 @@ void sender_send(struct sender *s, const struct batch *b,
 {
 	struct batch cur;
 	char *body, *path;
-	int tries = 0;
+	const char *why_not;
+	int tries = 0, conn_failures = 0;
 
 	o->n_items += batch_size(b);
-	if (!s->client || s->stop_reason || !b->zone_id) {
-		spool(s, b, s->stop_reason ? s->stop_reason :
-		      !b->zone_id ? "the zone id is not known yet" :
-		      "not sent", o);
+	why_not = blocked(s, b);
+	if (why_not) {
+		o->interrupted |= cfph_interrupted != 0;
+		leave(b, why_not, o);
 		return;
 	}
 	batch_copy(&cur, b);
@@ -163,19 +203,27 @@ void sender_send(struct sender *s, const struct batch *b,
 		double now = mono_now(), wait, retry_after = 0;
 		char *why;
 
+		if (cfph_interrupted) {
+			o->interrupted = 1;
+			leave(&cur, "interrupted by a signal", o);
+			break;
+		}
 		if (now >= s->deadline) {
 			stop(s, "the run's deadline passed");
-			spool(s, &cur, s->stop_reason, o);
+			leave(&cur, s->stop_reason, o);
 			break;
 		}
 		wait = pace_take(&s->pace, cur.kind, batch_size(&cur), now);
 		if (now + wait >= s->deadline) {
-			stop(s, "the purge budget allows no more requests "
-			     "before the run's deadline");
-			spool(s, &cur, s->stop_reason, o);
+			stop_kind(s, cur.kind, "the purge budget allows no more "
+				  "requests of this kind before the run's "
+				  "deadline");
+			leave(&cur, blocked(s, &cur), o);
 			break;
 		}
 		sleep_seconds(wait);
+		if (cfph_interrupted)
+			continue;
 		now = mono_now();
 		o->attempts++;
 		cur.attempts++;
@@ -183,6 +231,7 @@ void sender_send(struct sender *s, const struct batch *b,
 				   fmin(s->config->timeout, s->deadline - now),
 				   &r, &e) < 0) {
 			why = xstrdup(e.msg);
+			conn_failures++;
 		} else {
 			enum verdict v = judge(&r);
 			struct strbuf d = STRBUF_INIT;
@@ -215,14 +264,18 @@ void sender_send(struct sender *s, const struct batch *b,
 				strbuf_release(&d);
 				break;
 			}
-			if (v == V_AUTH || v == V_STOP) {
+			if (v == V_AUTH || v == V_ZONE) {
 				why = xasprintf("%s: %s", v == V_AUTH ?
 						"Cloudflare refused the "
 						"credentials or the zone" :
 						"the API refused the request "
-						"(is api_url right?)", d.buf);
-				stop(s, why);
-				spool(s, &cur, why, o);
+						"for this zone (is api_url or "
+						"the zone id right?)", d.buf);
+				if (v == V_AUTH)
+					stop(s, why);
+				else
+					stop_zone(s, cur.zone_id, why);
+				leave(&cur, why, o);
 				free(why);
 				cf_reply_release(&r);
 				strbuf_release(&d);
@@ -234,13 +287,27 @@ void sender_send(struct sender *s, const struct batch *b,
 		}
 		free(cur.last_error);
 		cur.last_error = why;
+		notice(s, "Cloudflare is not answering as it should; retrying "
+		       "for up to %.0f s, then keeping the purge in the spool",
+		       fmax(0, s->deadline - mono_now()));
 		if (++tries > s->config->retries) {
-			spool(s, &cur, cur.last_error, o);
+			/*
+			 * Every attempt failed to connect: the next batch
+			 * would fare no better, so the rest is kept at once.
+			 */
+			if (conn_failures == tries) {
+				char *u = xasprintf("Cloudflare cannot be "
+						    "reached (%s)",
+						    cur.last_error);
+				stop(s, u);
+				free(u);
+			}
+			leave(&cur, cur.last_error, o);
 			break;
 		}
 		wait = fmax(backoff(s, tries), retry_after);
 		if (mono_now() + wait >= s->deadline) {
-			spool(s, &cur, cur.last_error, o);
+			leave(&cur, cur.last_error, o);
 			break;
 		}
 		sleep_seconds(wait);

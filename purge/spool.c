@@ -1,5 +1,6 @@
 #include "spool.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,16 +13,55 @@
 #include <unistd.h>
 
 #define SPOOL_SUFFIX ".json"
+#define REJECTED "rejected"
 
-static int make_dir(const char *dir, struct err *e)
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* Whether this process is in group g. */
+static int in_group(gid_t g)
+{
+	gid_t groups[256];
+	int n, i;
+
+	if (getegid() == g)
+		return 1;
+	n = getgroups(256, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
+
+/*
+ * Gives a file or folder this program made the spool's permissions, which
+ * the umask may have narrowed, and, when root made it, the owner of the
+ * folder it is in, so that the repository's users can still use it.
+ */
+static void adjust(int fd, const struct spool *s, mode_t mode)
+{
+	/* Best effort: spool_take's checks decide what may be read. */
+	if (geteuid() == 0 && s->uid != 0 && fchown(fd, s->uid, s->gid) < 0)
+		mode &= 0700;
+	if (fchmod(fd, mode) < 0)
+		return;
+}
+
+static int make_dir(const char *dir, const struct file_modes *m,
+		    struct err *e)
 {
 	char *copy = xstrdup(dir), *p;
+	struct stat st;
 
 	for (p = copy + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+		if (mkdir(copy, m->dir & 0777) < 0 && errno != EEXIST) {
 			err_set(e, "cannot create '%s': %s", copy,
 				strerror(errno));
 			free(copy);
@@ -30,10 +70,69 @@ static int make_dir(const char *dir, struct err *e)
 		*p = '/';
 	}
 	free(copy);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir(dir, m->dir & 0777) == 0) {
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+
+		if (slash && slash != parent)
+			*slash = '\0';
+		/*
+		 * Root makes it for the owner of the folder it is in; what
+		 * fails here is found by spool_open's checks.
+		 */
+		if (fd >= 0) {
+			if (geteuid() == 0 && stat(parent, &st) == 0 &&
+			    st.st_uid != 0)
+				(void)!fchown(fd, st.st_uid, st.st_gid);
+			(void)!fchmod(fd, m->dir);
+			close(fd);
+		}
+		free(parent);
+		return 0;
+	}
+	if (errno != EEXIST)
 		return err_set(e, "cannot create '%s': %s", dir,
 			       strerror(errno));
 	return 0;
+}
+
+int spool_open(struct spool *s, const char *dir,
+	       const struct file_modes *modes, struct err *e)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (dir[0] != '/')
+		return err_set(e, "the spool '%s' is not an absolute path",
+			       dir);
+	if (make_dir(dir, modes, e) < 0)
+		return -1;
+	if (stat(dir, &st) < 0)
+		return err_set(e, "cannot read the spool '%s': %s", dir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, "the spool '%s' is not a folder", dir);
+	if (st.st_mode & S_IWOTH)
+		return err_set(e, "the spool '%s' may be written by any user "
+			       "(mode %03o), so its files cannot be trusted; "
+			       "run: chmod o-w '%s'", dir,
+			       (unsigned)(st.st_mode & 0777), dir);
+	if (st.st_uid != geteuid() && geteuid() != 0 &&
+	    !((st.st_mode & S_IWGRP) && in_group(st.st_gid)))
+		return err_set(e, "the spool '%s' belongs to another user "
+			       "(uid %ld); run this program as that user",
+			       dir, (long)st.st_uid);
+	s->dir = xstrdup(dir);
+	s->modes = *modes;
+	s->uid = st.st_uid;
+	s->gid = st.st_gid;
+	return 0;
+}
+
+void spool_close(struct spool *s)
+{
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
 }
 
 static void iso_time(char *buf, size_t len, double t)
@@ -87,18 +186,20 @@ static char *spool_text(const struct batch *b)
 }
 
 /* Writes text to path through a temporary file, fsync and rename. */
-static int write_atomic(const char *dir, const char *path, const char *text,
-			struct err *e)
+static int write_atomic(const struct spool *s, const char *path,
+			const char *text, struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	size_t len = strlen(text), done = 0;
 	int fd, dfd, rc = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  s->modes.file & 0777);
 	if (fd < 0) {
 		err_set(e, "cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
+	adjust(fd, s, s->modes.file & 0777);
 	while (done < len) {
 		ssize_t n = write(fd, text + done, len - done);
 		if (n < 0 && errno == EINTR)
@@ -123,7 +224,7 @@ static int write_atomic(const char *dir, const char *path, const char *text,
 		goto out;
 	}
 	/* The rename itself must reach the disk too. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);
@@ -134,7 +235,7 @@ out:
 	return rc;
 }
 
-int spool_write(const char *dir, const struct batch *b, char **path_out,
+int spool_write(struct spool *s, const struct batch *b, char **path_out,
 		struct err *e)
 {
 	static unsigned seq;
@@ -144,14 +245,13 @@ int spool_write(const char *dir, const struct batch *b, char **path_out,
 
 	if (path_out)
 		*path_out = NULL;
-	if (make_dir(dir, e) < 0)
-		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* Names sort by time, so that the oldest batch is resent first. */
-	path = xasprintf("%s/%lld.%09ld-%ld-%u%s", dir, (long long)ts.tv_sec,
-			 ts.tv_nsec, (long)getpid(), seq++, SPOOL_SUFFIX);
+	path = xasprintf("%s/%lld.%09ld-%ld-%u%s", s->dir,
+			 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(),
+			 seq++, SPOOL_SUFFIX);
 	text = spool_text(b);
-	rc = write_atomic(dir, path, text, e);
+	rc = write_atomic(s, path, text, e);
 	free(text);
 	if (rc == 0 && path_out)
 		*path_out = path;
@@ -160,207 +260,388 @@ int spool_write(const char *dir, const struct batch *b, char **path_out,
 	return rc;
 }
 
-static int ends_with(const char *s, const char *suffix)
+int spool_rewrite(struct spool *s, const char *path, const struct batch *b,
+		  struct err *e)
 {
-	size_t n = strlen(s), m = strlen(suffix);
+	char *text = spool_text(b);
+	int rc = write_atomic(s, path, text, e);
 
-	return n > m && !strcmp(s + n - m, suffix);
-}
-
-/* Reads and parses the locked file into en->batch. */
-static int load_entry(struct spool_entry *en, struct err *e)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char chunk[8192];
-	ssize_t n;
-	cJSON *root = NULL, *v;
-	int rc = -1;
-
-	while ((n = read(en->fd, chunk, sizeof(chunk))) > 0)
-		strbuf_add(&sb, chunk, (size_t)n);
-	if (n < 0) {
-		err_set(e, "%s", strerror(errno));
-		goto out;
-	}
-	root = cJSON_ParseWithLength(sb.buf, sb.len);
-	if (!cJSON_IsObject(root)) {
-		err_set(e, "not a JSON object");
-		goto out;
-	}
-	if (batch_from_body(&en->batch,
-			    cJSON_GetObjectItemCaseSensitive(root, "body"), e) < 0)
-		goto out;
-	v = cJSON_GetObjectItemCaseSensitive(root, "zone_id");
-	if (cJSON_IsString(v))
-		en->batch.zone_id = xstrdup(v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(root, "zone_name");
-	if (cJSON_IsString(v))
-		en->batch.zone_name = xstrdup(v->valuestring);
-	if (!en->batch.zone_id && !en->batch.zone_name) {
-		err_set(e, "no zone_id or zone_name");
-		batch_release(&en->batch);
-		goto out;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(root, "first_planned");
-	if (cJSON_IsString(v))
-		en->batch.first_planned = parse_iso_time(v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(root, "attempts");
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e6)
-		en->batch.attempts = (int)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(root, "last_error");
-	if (cJSON_IsString(v))
-		en->batch.last_error = xstrdup(v->valuestring);
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	strbuf_release(&sb);
+	free(text);
 	return rc;
 }
 
-/*
- * Opens and locks path. Returns 1 when this process now holds it, 0 when
- * another process does or the file is gone, -1 on an error.
- */
-static int lock_file(const char *path, int *fd_out)
+int spool_remove(const char *path, struct err *e)
 {
-	struct stat a, b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*fd_out = -1;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return errno == EWOULDBLOCK ? 0 : -1;
-	}
-	/*
-	 * Another run may have sent and deleted the file between our open
-	 * and our lock: only the file still at path counts.
-	 */
-	if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino ||
-	    a.st_dev != b.st_dev) {
-		close(fd);
-		return 0;
-	}
-	*fd_out = fd;
-	return 1;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_set(e, "cannot delete '%s': %s", path,
+			       strerror(errno));
+	return 0;
 }
 
-int spool_claim(struct spool_claim *out, const char *dir, struct err *e)
+int spool_list(struct strvec *names, const struct spool *s, struct err *e)
 {
-	struct strvec names = STRVEC_INIT;
 	struct dirent *de;
-	DIR *d;
-	size_t i;
+	DIR *d = opendir(s->dir);
 
-	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)
 			return 0;
-		return err_set(e, "cannot read the spool '%s': %s", dir,
+		return err_set(e, "cannot read the spool '%s': %s", s->dir,
 			       strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.' && ends_with(de->d_name, SPOOL_SUFFIX))
-			strvec_push(&names, de->d_name);
+			strvec_push(names, de->d_name);
 	closedir(d);
-	strvec_sort_unique(&names);
-
-	for (i = 0; i < names.n; i++) {
-		struct spool_entry en;
-		struct err le;
-		int got;
-
-		memset(&en, 0, sizeof(en));
-		en.path = xasprintf("%s/%s", dir, names.v[i]);
-		got = lock_file(en.path, &en.fd);
-		if (got <= 0) {
-			if (got < 0)
-				strvec_pushf(&out->problems, "cannot open "
-					     "'%s': %s", en.path,
-					     strerror(errno));
-			free(en.path);
-			continue;
-		}
-		if (load_entry(&en, &le) < 0) {
-			strvec_pushf(&out->problems, "cannot read '%s': %s",
-				     en.path, le.msg);
-			close(en.fd);
-			free(en.path);
-			continue;
-		}
-		if (out->n == out->alloc) {
-			out->alloc = out->alloc ? out->alloc * 2 : 8;
-			out->v = xrealloc(out->v, out->alloc * sizeof(*out->v));
-		}
-		out->v[out->n++] = en;
-	}
-	strvec_clear(&names);
+	strvec_sort_unique(names);
 	return 0;
 }
 
-int spool_entry_done(struct spool_entry *en, struct err *e)
+size_t spool_count(const struct spool *s)
 {
-	int rc = 0;
+	struct strvec names = STRVEC_INIT;
+	struct err e;
+	size_t n = 0;
 
-	if (en->fd < 0)
-		return 0;
-	if (unlink(en->path) < 0 && errno != ENOENT)
-		rc = err_set(e, "cannot delete '%s': %s", en->path,
-			     strerror(errno));
-	close(en->fd);
-	en->fd = -1;
-	return rc;
+	if (s->dir && spool_list(&names, s, &e) == 0)
+		n = names.n;
+	strvec_clear(&names);
+	return n;
 }
 
-int spool_entry_update(struct spool_entry *en, struct err *e)
-{
-	char *text = spool_text(&en->batch);
-	char *dir = xstrdup(en->path);
-	char *slash = strrchr(dir, '/');
-	int rc;
-
-	if (slash)
-		*slash = '\0';
-	/*
-	 * The new file replaces the locked one, whose lock stays with the old
-	 * inode: from here on another run may claim the new file, so this run
-	 * lets go of the entry at once.
-	 */
-	rc = write_atomic(slash ? dir : ".", en->path, text, e);
-	close(en->fd);
-	en->fd = -1;
-	free(text);
-	free(dir);
-	return rc;
-}
-
-void spool_claim_release(struct spool_claim *c)
+int spool_zone_id_ok(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
-		if (c->v[i].fd >= 0)
-			close(c->v[i].fd);
-		free(c->v[i].path);
-		batch_release(&c->v[i].batch);
-	}
-	free(c->v);
-	strvec_clear(&c->problems);
-	memset(c, 0, sizeof(*c));
+	for (i = 0; i < 32; i++)
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return 0;
+	return s[32] == '\0';
 }
 
-size_t spool_count(const char *dir)
+/* A host name as a zone is called: letters, digits, '-' and dots. */
+static int zone_name_ok(const char *s)
 {
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = opendir(dir);
+	size_t n = strlen(s), i;
 
-	if (!d)
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-')
 		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && ends_with(de->d_name, SPOOL_SUFFIX))
-			n++;
-	closedir(d);
-	return n;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '.')
+			return 0;
+	return 1;
+}
+
+/* Whether text is a string an item may hold: printable, without spaces. */
+static int item_text_ok(const cJSON *v, size_t max)
+{
+	const unsigned char *p;
+
+	if (!cJSON_IsString(v) || !*v->valuestring ||
+	    strlen(v->valuestring) > max)
+		return 0;
+	for (p = (const unsigned char *)v->valuestring; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int url_ok(const cJSON *v)
+{
+	return item_text_ok(v, 32768) &&
+	       (!strncmp(v->valuestring, "https://", 8) ||
+		!strncmp(v->valuestring, "http://", 7));
+}
+
+/* A files item: a URL, or {"url": URL, "headers": {name: value}}. */
+static int file_item_ok(const cJSON *it)
+{
+	const cJSON *k;
+
+	if (cJSON_IsString(it))
+		return url_ok(it);
+	if (!cJSON_IsObject(it))
+		return 0;
+	cJSON_ArrayForEach(k, it) {
+		if (!strcmp(k->string, "url")) {
+			if (!url_ok(k))
+				return 0;
+		} else if (!strcmp(k->string, "headers")) {
+			const cJSON *h;
+
+			if (!cJSON_IsObject(k))
+				return 0;
+			cJSON_ArrayForEach(h, k)
+				if (!cJSON_IsString(h) ||
+				    strpbrk(h->valuestring, "\r\n") ||
+				    strpbrk(h->string, "\r\n: "))
+					return 0;
+		} else {
+			return 0;
+		}
+	}
+	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "url"));
+}
+
+/* Checks that b's items are what this program writes. */
+static int items_ok(const struct batch *b, const struct spool_rules *rules,
+		    struct err *e)
+{
+	const cJSON *it;
+	long n = 0, max;
+
+	if (b->kind == PURGE_EVERYTHING)
+		return 0;
+	max = b->kind == PURGE_FILES ? rules->max_files : rules->max_items;
+	cJSON_ArrayForEach(it, b->items) {
+		int ok = b->kind == PURGE_FILES ? file_item_ok(it) :
+			 item_text_ok(it, 32768);
+
+		if (!ok)
+			return err_set(e, "item %ld of '%s' is not one this "
+				       "program writes", n + 1,
+				       purge_kind_key(b->kind));
+		n++;
+	}
+	if (max > 0 && n > max)
+		return err_set(e, "%ld items in one request, more than %ld", n,
+			       max);
+	return 0;
+}
+
+static int zone_known(const char *id, const struct spool_rules *rules)
+{
+	size_t i;
+
+	for (i = 0; rules->zone_ids && i < rules->zone_ids->n; i++)
+		if (!strcmp(rules->zone_ids->v[i], id))
+			return 1;
+	return 0;
+}
+
+/* Parses and checks the text of a spool file into b. */
+static int parse_entry(struct batch *b, const char *text, size_t len,
+		       const struct spool_rules *rules, struct err *e)
+{
+	static const char *const keys[] = {
+		"version", "zone_id", "zone_name", "body", "first_planned",
+		"attempts", "last_error"
+	};
+	cJSON *root = cJSON_ParseWithLength(text, len), *v;
+	int rc = -1;	/* -2: left for a later run */
+
+	memset(b, 0, sizeof(*b));
+	if (!cJSON_IsObject(root)) {
+		err_set(e, "not a JSON object");
+		goto out;
+	}
+	cJSON_ArrayForEach(v, root) {
+		size_t i;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(v->string, keys[i]))
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			err_set(e, "unknown key '%.40s'", v->string);
+			goto out;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (!cJSON_IsNumber(v) || v->valuedouble != 1) {
+		err_set(e, "not version 1 of the spool format");
+		goto out;
+	}
+	if (batch_from_body(b, cJSON_GetObjectItemCaseSensitive(root, "body"),
+			    e) < 0)
+		goto out;
+	if (items_ok(b, rules, e) < 0)
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "zone_id");
+	if (cJSON_IsString(v)) {
+		if (!spool_zone_id_ok(v->valuestring)) {
+			err_set(e, "the zone id is not 32 hex digits");
+			goto out;
+		}
+		if (!zone_known(v->valuestring, rules)) {
+			err_set(e, "zone %s is not in the configuration",
+				v->valuestring);
+			if (rules->zones_incomplete)
+				rc = -2;
+			goto out;
+		}
+		b->zone_id = xstrdup(v->valuestring);
+	} else if (v && !cJSON_IsNull(v)) {
+		err_set(e, "zone_id is not a string");
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "zone_name");
+	if (cJSON_IsString(v)) {
+		if (!zone_name_ok(v->valuestring)) {
+			err_set(e, "the zone name is not a host name");
+			goto out;
+		}
+		b->zone_name = xstrdup(v->valuestring);
+	} else if (v) {
+		err_set(e, "zone_name is not a string");
+		goto out;
+	}
+	if (!b->zone_id && !b->zone_name) {
+		err_set(e, "no zone_id or zone_name");
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "first_planned");
+	if (cJSON_IsString(v))
+		b->first_planned = parse_iso_time(v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(root, "attempts");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e6)
+		b->attempts = (int)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(root, "last_error");
+	if (cJSON_IsString(v))
+		b->last_error = xstrndup(v->valuestring, 1024);
+	rc = 0;
+out:
+	if (rc < 0)
+		batch_release(b);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* Whether the file described by st is one this program may have made. */
+static int owner_ok(const struct spool *s, const struct stat *st,
+		    struct err *e)
+{
+	if (st->st_mode & S_IWOTH)
+		return err_set(e, "any user may write it");
+	if (st->st_uid == geteuid() || st->st_uid == s->uid)
+		return 0;
+	if ((s->modes.file & S_IWGRP) && st->st_gid == s->gid)
+		return 0;
+	return err_set(e, "it belongs to another user (uid %ld)",
+		       (long)st->st_uid);
+}
+
+/* Fills in e with the problem of a file that must not be used. */
+static int bad(struct err *e, const char *path, const struct err *why)
+{
+	return err_set(e, "'%s' is not a spool file of this program: %s",
+		       path, why->msg);
+}
+
+int spool_take(struct spool_entry *en, struct spool *s, const char *name,
+	       const struct spool_rules *rules, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat a, b;
+	struct err why;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	memset(en, 0, sizeof(*en));
+	en->fd = -1;
+	en->path = xasprintf("%s/%s", s->dir, name);
+	fd = open(en->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		  O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			goto gone;
+		err_set(&why, "%s", errno == ELOOP ? "a symbolic link" :
+			strerror(errno));
+		goto refuse;
+	}
+	if (fstat(fd, &a) < 0 || !S_ISREG(a.st_mode)) {
+		err_set(&why, "not a regular file");
+		goto refuse;
+	}
+	if (owner_ok(s, &a, &why) < 0)
+		goto refuse;
+	if (a.st_size > SPOOL_MAX_FILE) {
+		err_set(&why, "larger than %d bytes", SPOOL_MAX_FILE);
+		goto refuse;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK || errno == EINTR)
+			goto gone;
+		err_set(&why, "cannot lock it: %s", strerror(errno));
+		goto refuse;
+	}
+	/*
+	 * Another run may have sent and deleted the file, or replaced it,
+	 * between our open and our lock: only the file still at path counts.
+	 */
+	if (lstat(en->path, &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)
+		goto gone;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		strbuf_add(&sb, chunk, (size_t)n);
+		if (sb.len > SPOOL_MAX_FILE) {
+			err_set(&why, "larger than %d bytes", SPOOL_MAX_FILE);
+			goto refuse;
+		}
+	}
+	if (n < 0) {
+		err_set(&why, "%s", strerror(errno));
+		goto refuse;
+	}
+	switch (parse_entry(&en->batch, sb.buf, sb.len, rules, &why)) {
+	case 0:
+		break;
+	case -2:
+		goto gone;
+	default:
+		goto refuse;
+	}
+	strbuf_release(&sb);
+	en->fd = fd;
+	return 1;
+gone:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	free(en->path);
+	en->path = NULL;
+	return 0;
+refuse:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	bad(e, en->path, &why);
+	free(en->path);
+	en->path = NULL;
+	return -1;
+}
+
+void spool_entry_release(struct spool_entry *en)
+{
+	if (en->fd >= 0)
+		close(en->fd);
+	free(en->path);
+	batch_release(&en->batch);
+	memset(en, 0, sizeof(*en));
+	en->fd = -1;
+}
+
+int spool_reject(struct spool *s, const char *name, char **moved_to,
+		 struct err *e)
+{
+	char *dir = xasprintf("%s/%s", s->dir, REJECTED);
+	char *from = xasprintf("%s/%s", s->dir, name);
+	char *to = xasprintf("%s/%s", dir, name);
+	int rc = 0;
+
+	*moved_to = NULL;
+	if (mkdir(dir, s->modes.dir & 0777) < 0 && errno != EEXIST)
+		rc = err_set(e, "cannot create '%s': %s", dir, strerror(errno));
+	else if (rename(from, to) < 0)
+		rc = err_set(e, "cannot move '%s' aside: %s", from,
+			     strerror(errno));
+	if (rc == 0)
+		*moved_to = to;
+	else
+		free(to);
+	free(from);
+	free(dir);
+	return rc;
 }

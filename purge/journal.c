@@ -1,0 +1,266 @@
+#include "journal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The most files merged into one request: each is held open while sent. */
+#define MAX_MERGED_FILES 64
+
+void spool_claim_release(struct spool_claim *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		spool_entry_release(&c->v[i]);
+	free(c->v);
+	strvec_clear(&c->problems);
+	memset(c, 0, sizeof(*c));
+}
+
+static void claim_push(struct spool_claim *c, struct spool_entry *en)
+{
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? c->alloc * 2 : 8;
+		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
+	}
+	c->v[c->n++] = *en;
+	memset(en, 0, sizeof(*en));
+	en->fd = -1;
+}
+
+void journal_settle(struct spool *s, char **paths, size_t n,
+		    const struct batch *sent, struct send_outcome *o)
+{
+	struct strvec written = STRVEC_INIT;
+	struct err e;
+	size_t i, left = 0, failed = 0;
+
+	for (i = 0; i < o->left.n; i++) {
+		left += batch_size(&o->left.v[i]);
+		strvec_push(&o->failures, o->left.v[i].last_error ?
+			    o->left.v[i].last_error : "not sent");
+	}
+	if (!left) {
+		for (i = 0; i < n; i++)
+			if (spool_remove(paths[i], &e) < 0)
+				strvec_push(&o->failures, e.msg);
+		return;
+	}
+	/* Nothing of it was confirmed: one file takes the new attempts. */
+	if (n == 1 && o->left.n == 1 && left == batch_size(sent) && s->dir) {
+		if (spool_rewrite(s, paths[0], &o->left.v[0], &e) < 0)
+			strvec_push(&o->failures, e.msg);
+		o->n_spooled += left;
+		strvec_push(&o->spool_files, paths[0]);
+		return;
+	}
+	for (i = 0; i < o->left.n && s->dir; i++) {
+		char *path = NULL;
+
+		if (spool_write(s, &o->left.v[i], &path, &e) < 0) {
+			strvec_push(&o->failures, e.msg);
+			failed++;
+			break;
+		}
+		strvec_push_owned(&written, path);
+	}
+	if (!s->dir || failed) {
+		/*
+		 * The old files still hold everything that is left (and
+		 * what was confirmed, which a later run sends again).
+		 */
+		for (i = 0; i < written.n; i++)
+			spool_remove(written.v[i], &e);
+		if (n) {
+			o->n_spooled += left;
+			for (i = 0; i < n; i++)
+				strvec_push(&o->spool_files, paths[i]);
+		} else {
+			o->n_lost += left;
+		}
+		strvec_clear(&written);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (spool_remove(paths[i], &e) < 0)
+			strvec_push(&o->failures, e.msg);
+	for (i = 0; i < written.n; i++)
+		strvec_push(&o->spool_files, written.v[i]);
+	o->n_spooled += left;
+	strvec_clear(&written);
+}
+
+/* What a spooled batch is merged by: its zone and kind. */
+static char *group_key(const struct batch *b)
+{
+	return xasprintf("%s %s %d", b->zone_id ? b->zone_id : "-",
+			 b->zone_name ? b->zone_name : "-", (int)b->kind);
+}
+
+static size_t limit_of(const struct batch *b, const struct config *c)
+{
+	if (b->kind == PURGE_EVERYTHING)
+		return 1;
+	return (size_t)(b->kind == PURGE_FILES ? c->files_per_request
+					       : c->items_per_request);
+}
+
+/* Adds the items of src that dst does not hold yet. */
+static void merge_into(struct batch *dst, const struct batch *src)
+{
+	const cJSON *it, *have;
+
+	if (src->first_planned && (!dst->first_planned ||
+				   src->first_planned < dst->first_planned))
+		dst->first_planned = src->first_planned;
+	if (src->attempts > dst->attempts)
+		dst->attempts = src->attempts;
+	if (dst->kind == PURGE_EVERYTHING)
+		return;
+	cJSON_ArrayForEach(it, src->items) {
+		int dup = 0;
+
+		cJSON_ArrayForEach(have, dst->items)
+			if (cJSON_Compare(have, it, 1)) {
+				dup = 1;
+				break;
+			}
+		if (!dup)
+			cJSON_AddItemToArray(dst->items,
+					     need(cJSON_Duplicate(it, 1)));
+	}
+}
+
+struct pending {
+	char *name;
+	char *key;
+	size_t size;
+	int done;
+};
+
+/* Sends the files of one request, held in v, and settles them. */
+static void send_group(struct spool *s, struct sender *sender,
+		       struct spool_entry *v, size_t n, struct spool_claim *out,
+		       struct send_outcome **outcomes)
+{
+	struct spool_entry merged;
+	struct send_outcome o = SEND_OUTCOME_INIT;
+	char **paths = xcalloc(n, sizeof(*paths));
+	size_t i;
+
+	memset(&merged, 0, sizeof(merged));
+	merged.fd = -1;
+	batch_copy(&merged.batch, &v[0].batch);
+	for (i = 1; i < n; i++)
+		merge_into(&merged.batch, &v[i].batch);
+	merged.path = xstrdup(v[0].path);
+	for (i = 0; i < n; i++)
+		paths[i] = v[i].path;
+	sender_send(sender, &merged.batch, &o);
+	journal_settle(s, paths, n, &merged.batch, &o);
+	free(paths);
+	for (i = 0; i < n; i++)
+		spool_entry_release(&v[i]);
+	*outcomes = xrealloc(*outcomes, (out->n + 1) * sizeof(**outcomes));
+	(*outcomes)[out->n] = o;
+	claim_push(out, &merged);
+}
+
+static int skipped(const struct strvec *skip, const struct spool *s,
+		   const char *name)
+{
+	size_t i, n = strlen(s->dir);
+
+	for (i = 0; skip && i < skip->n; i++)
+		if (!strncmp(skip->v[i], s->dir, n) && skip->v[i][n] == '/' &&
+		    !strcmp(skip->v[i] + n + 1, name))
+			return 1;
+	return 0;
+}
+
+void journal_resend(struct spool *s, const struct spool_rules *rules,
+		    const struct strvec *skip, struct sender *sender,
+		    void (*fix_zone)(void *ctx, struct batch *b), void *ctx,
+		    struct spool_claim *out, struct send_outcome **outcomes)
+{
+	struct strvec names = STRVEC_INIT;
+	struct pending *p;
+	struct err e;
+	size_t i, j, n = 0;
+
+	if (spool_list(&names, s, &e) < 0) {
+		strvec_push(&out->problems, e.msg);
+		return;
+	}
+	p = xcalloc(names.n ? names.n : 1, sizeof(*p));
+	/* First pass: check each file and note its zone, kind and size. */
+	for (i = 0; i < names.n; i++) {
+		struct spool_entry en;
+		char *moved;
+		int got;
+
+		if (skipped(skip, s, names.v[i]))
+			continue;
+		got = spool_take(&en, s, names.v[i], rules, &e);
+		if (got < 0) {
+			struct err me;
+
+			if (spool_reject(s, names.v[i], &moved, &me) < 0) {
+				strvec_pushf(&out->problems, "%s; and %s",
+					     e.msg, me.msg);
+			} else {
+				strvec_pushf(&out->problems, "%s; moved it to "
+					     "'%s'", e.msg, moved);
+				free(moved);
+			}
+			continue;
+		}
+		if (!got)
+			continue;
+		if (fix_zone)
+			fix_zone(ctx, &en.batch);
+		p[n].name = xstrdup(names.v[i]);
+		p[n].key = group_key(&en.batch);
+		p[n].size = batch_size(&en.batch);
+		n++;
+		spool_entry_release(&en);
+	}
+	/*
+	 * Second pass, oldest first: each request takes the oldest file left
+	 * and the next ones of its zone and kind while they fit.
+	 */
+	for (i = 0; i < n; i++) {
+		struct spool_entry held[MAX_MERGED_FILES];
+		size_t nheld = 0, items = 0, limit = 0;
+
+		if (p[i].done)
+			continue;
+		for (j = i; j < n && nheld < MAX_MERGED_FILES &&
+			    (!nheld || items < limit); j++) {
+			struct spool_entry en;
+
+			if (p[j].done || strcmp(p[j].key, p[i].key))
+				continue;
+			if (nheld && items + p[j].size > limit)
+				continue;
+			p[j].done = 1;
+			/* Another run may have taken it meanwhile. */
+			if (spool_take(&en, s, p[j].name, rules, &e) != 1)
+				continue;
+			if (fix_zone)
+				fix_zone(ctx, &en.batch);
+			if (!nheld)
+				limit = limit_of(&en.batch, sender->config);
+			items += batch_size(&en.batch);
+			held[nheld++] = en;
+		}
+		if (nheld)
+			send_group(s, sender, held, nheld, out, outcomes);
+	}
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].key);
+	}
+	free(p);
+	strvec_clear(&names);
+}
