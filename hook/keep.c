@@ -58,24 +58,26 @@ int keep_write(struct keep *k, const char *lines, size_t len, struct err *e)
 {
 	static unsigned seq;
 	struct timespec ts;
-	char *path;
+	char *path, *tmp;
 	size_t done = 0;
 	int fd, dfd;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	path = xasprintf("%s/%lld.%09ld-%ld-%u%s", k->dir, (long long)ts.tv_sec,
 			 ts.tv_nsec, (long)getpid(), seq++, KEEP_SUFFIX);
+	tmp = xasprintf("%s.tmp", path);
 	/*
-	 * Written in place, not renamed: the lock must be on the file that
-	 * others see. A half-written file is locked until it is complete,
-	 * and one left by a kill fails to parse and is moved aside.
+	 * Written whole under a temporary name, then renamed: a kill leaves
+	 * the complete file or none. The lock is taken first and stays with
+	 * the file through the rename, so no other run claims it meanwhile.
 	 */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  k->modes.file & 0777);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		err_set(e, "cannot write '%s': %s", path, strerror(errno));
+		err_set(e, "cannot write '%s': %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		free(tmp);
 		free(path);
 		return -1;
 	}
@@ -91,13 +93,15 @@ int keep_write(struct keep *k, const char *lines, size_t len, struct err *e)
 			break;
 		done += (size_t)n;
 	}
-	if (done < len || fsync(fd) < 0) {
-		err_set(e, "cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
+	if (done < len || fsync(fd) < 0 || rename(tmp, path) < 0) {
+		err_set(e, "cannot write '%s': %s", tmp, strerror(errno));
+		unlink(tmp);
 		close(fd);
+		free(tmp);
 		free(path);
 		return -1;
 	}
+	free(tmp);
 	dfd = open(k->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);

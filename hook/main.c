@@ -5,6 +5,7 @@
  */
 #include <curl/curlver.h>
 #include <getopt.h>
+#include <signal.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "ci.h"
 #include "deploy.h"
 #include "install.h"
+#include "keep.h"
 #include "report.h"
 #include "run.h"
 #include "../purge/libcurl.h"
@@ -335,11 +337,84 @@ static int install_command(struct run *r)
 	return RUN_OK;
 }
 
+/* Deletes the kept pushes once run_send has journaled their purge. */
+static void kept_journaled(struct run *r)
+{
+	keep_done(r->kept);
+}
+
+/* Whether the commit with id hex (or "" for none) is in the repository. */
+static int have_commit(struct run *r, const char *hex)
+{
+	git_oid oid;
+	git_object *obj = NULL;
+
+	if (!*hex)
+		return 1;
+	if (git_oid_fromstr(&oid, hex) < 0 ||
+	    git_object_lookup(&obj, r->repo, &oid, GIT_OBJECT_COMMIT) < 0)
+		return 0;
+	git_object_free(obj);
+	return 1;
+}
+
+/*
+ * Adds the pushes that earlier runs kept but could not purge (hook/keep.h)
+ * as ranges of this run, so that their purge is planned with this run's.
+ */
+static void add_kept_pushes(struct run *r, struct keep *k)
+{
+	struct strvec contents = STRVEC_INIT, problems = STRVEC_INIT;
+	size_t first = k->paths.n, i, j;
+
+	keep_claim(k, &contents, &problems);
+	for (i = 0; i < contents.n; i++) {
+		size_t before = r->n_ranges;
+		struct err e;
+
+		if (run_add_hook_input(r, contents.v[i],
+				       strlen(contents.v[i]), &e) < 0) {
+			keep_reject(k, first + i, e.msg, &problems);
+			continue;
+		}
+		for (j = before; j < r->n_ranges; j++)
+			if (!have_commit(r, r->ranges[j].old_hex) ||
+			    !have_commit(r, r->ranges[j].new_hex))
+				break;
+		if (j < r->n_ranges) {
+			while (r->n_ranges > before)
+				free(r->ranges[--r->n_ranges].ref);
+			keep_reject(k, first + i, "a commit it names is not in "
+				    "the repository", &problems);
+			continue;
+		}
+		if (!r->opts.quiet)
+			fprintf(stderr, "cf-purge-hook: purging a push kept "
+				"by an earlier run ('%s')\n",
+				k->paths.v[first + i]);
+	}
+	for (i = 0; i < problems.n; i++)
+		print_error(problems.v[i]);
+	strvec_clear(&contents);
+	strvec_clear(&problems);
+	r->kept = k;
+	r->on_journaled = kept_journaled;
+}
+
+/* Tells the pusher where the push is kept, and how it will be purged. */
+static void say_kept(const struct keep *k)
+{
+	if (k && k->paths.n)
+		fprintf(stderr, "cf-purge-hook: the push is kept in '%s'; once "
+			"the cause is fixed, the next push or 'cf-purge-hook "
+			"retry' purges it\n", k->paths.v[0]);
+}
+
 /*
  * The hook, once its input is read: push options, then detaching when
  * configured, then the lock that serialises pushes, then the pipeline.
  */
-static int hook_command(struct run *r)
+static int hook_command(struct run *r, struct keep *k)
 {
 	enum push_purge opt;
 	struct err e;
@@ -353,12 +428,14 @@ static int hook_command(struct run *r)
 	}
 	if (opt == PUSH_PURGE_SKIP) {
 		print_error("push option purge=skip: purging nothing");
+		keep_done(k);
 		return RUN_OK;
 	}
 	if (opt == PUSH_PURGE_DRY_RUN) {
 		print_error("push option purge=dry-run: showing the plan, "
 			    "purging nothing");
 		r->opts.dry_run = 1;
+		keep_done(k);
 	}
 	if (opt == PUSH_PURGE_EVERYTHING) {
 		int any = 0;
@@ -395,6 +472,7 @@ static int hook_command(struct run *r)
 			time_t t = time(NULL);
 			char when[64];
 
+			r->detached = 1;
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 				 gmtime(&t));
 			fprintf(stderr, "cf-purge-hook: %s: detached run for "
@@ -410,10 +488,13 @@ static int hook_command(struct run *r)
 		free(path);
 		if (fd < 0)
 			print_error(e.msg);
+		add_kept_pushes(r, k);
 	}
 	rc = plan_and_send(r);
 	if (fd >= 0)
 		close(fd);
+	if (rc != RUN_OK && !r->sent)
+		say_kept(k);
 	return rc;
 }
 
@@ -479,6 +560,7 @@ static int run_command(struct run *r, const char *command, int argc,
 		       char **argv, int online)
 {
 	struct strbuf input = STRBUF_INIT;
+	struct keep keep = KEEP_INIT;
 	struct err e;
 	int rc, is_hook = !strcmp(command, "hook");
 
@@ -531,12 +613,25 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
+	/*
+	 * The push is kept before anything else can fail, so that a broken
+	 * config or a killed run loses nothing (hook/keep.h).
+	 */
+	if ((is_hook || !strcmp(command, "retry")) && r->repo &&
+	    keep_open(&keep, git_repository_path(r->repo), &r->modes,
+		      &e) < 0)
+		print_error(e.msg);
+	if (is_hook && keep.dir &&
+	    keep_write(&keep, input.buf, input.len, &e) < 0)
+		print_error(e.msg);
 	if (run_load_config(r, &e) < 0) {
 		strbuf_release(&input);
-		if (r->config_loaded)
-			return print_config_errors(r, &e);
-		print_error(e.msg);
-		return RUN_USAGE;
+		rc = r->config_loaded ? print_config_errors(r, &e) :
+		     (print_error(e.msg), RUN_USAGE);
+		if (is_hook)
+			say_kept(&keep);
+		keep_release(&keep);
+		return rc;
 	}
 	if (!strcmp(command, "check"))
 		return check_command(r, online);
@@ -548,17 +643,38 @@ static int run_command(struct run *r, const char *command, int argc,
 		rc = run_add_hook_input(r, input.buf, input.len, &e);
 	if (is_hook && rc == 0) {
 		strbuf_release(&input);
-		return hook_command(r);
-	}
-	else if (!strcmp(command, "range"))
+		rc = hook_command(r, &keep);
+	} else if (is_hook) {
+		/* Not git's input: nothing in it can ever be purged. */
+		if (keep.paths.n)
+			keep_reject(&keep, 0, e.msg, &r->tree_errors);
+		strvec_clear(&r->tree_errors);
+	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
+	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
+		add_kept_pushes(r, &keep);
+	}
 	strbuf_release(&input);
 	if (rc < 0) {
+		keep_release(&keep);
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
+	if (!is_hook)
+		rc = plan_and_send(r);
+	if (cfph_interrupted) {
+		print_error("interrupted by a signal: what was not confirmed "
+			    "stays in the spool for 'cf-purge-hook retry'");
+		rc = RUN_FAILED;
+	}
+	keep_release(&keep);
+	return rc;
+}
 
-	return plan_and_send(r);
+static void on_signal(int sig)
+{
+	(void)sig;
+	cfph_interrupted = 1;
 }
 
 int main(int argc, char **argv)
@@ -639,6 +755,21 @@ int main(int argc, char **argv)
 		return RUN_USAGE;
 	}
 
+	/*
+	 * SIGTERM and SIGINT stop the sending, and the run ends with its
+	 * journal intact; a pusher who hangs up must not kill the hook
+	 * through a write to its standard error.
+	 */
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
 	git_libgit2_init();
 	/*
 	 * Each tree is read once and freed after its walk; libgit2's object

@@ -151,7 +151,7 @@ static double backoff(struct sender *s, int tries)
 	return d > MAX_BACKOFF ? MAX_BACKOFF : d;
 }
 
-enum verdict { V_SENT, V_RETRY, V_SPLIT, V_AUTH, V_ZONE };
+enum verdict { V_SENT, V_RETRY, V_SPLIT, V_AUTH, V_ZONE_AUTH, V_ZONE };
 
 static enum verdict judge(const struct cf_reply *r)
 {
@@ -161,8 +161,14 @@ static enum verdict judge(const struct cf_reply *r)
 		return V_RETRY;
 	if (r->success)
 		return V_SENT;
-	if (st == 401 || st == 403)
+	/*
+	 * 401: the credentials themselves. 403: these credentials in this
+	 * zone (a token is often scoped to some zones), so other zones go on.
+	 */
+	if (st == 401)
 		return V_AUTH;
+	if (st == 403)
+		return V_ZONE_AUTH;
 	/*
 	 * 400, 413, 422 and a 200 with "success": false say something in the
 	 * body is wrong; other 4xx (404, 405) say the request went to the
@@ -264,8 +270,8 @@ void sender_send(struct sender *s, const struct batch *b,
 				strbuf_release(&d);
 				break;
 			}
-			if (v == V_AUTH || v == V_ZONE) {
-				why = xasprintf("%s: %s", v == V_AUTH ?
+			if (v == V_AUTH || v == V_ZONE_AUTH || v == V_ZONE) {
+				why = xasprintf("%s: %s", v != V_ZONE ?
 						"Cloudflare refused the "
 						"credentials or the zone" :
 						"the API refused the request "

@@ -68,8 +68,9 @@ void sender_release(struct sender *s);
  * with exponential backoff and jitter, up to config->retries more times.
  * A batch refused with another 4xx is split in halves and each half sent
  * the same way, so that a lone bad item is refused alone. A refusal
- * stops only what it concerns: 401 and 403 stop the credentials (every
- * request), 404 and other refusals of the place stop that zone, and a spent
+ * stops only what it concerns: 401 stops the credentials (every request);
+ * 403 (a token not allowed there), 404 and other refusals of the place
+ * stop that zone; and a spent
  * budget stops its kind (URLs, or the other kinds). Once one batch used up
  * its retries on failed connections alone, the rest is not tried. A
  * signal (util.h, cfph_interrupted) stops sending. What is not confirmed

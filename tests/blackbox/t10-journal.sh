@@ -1,0 +1,254 @@
+#!/bin/sh
+# t10-journal.sh: the spool is a journal the program owns. A batch is on
+# disk before its first attempt, so a kill at any moment loses nothing and
+# `retry` then delivers every item; a push whose purge cannot be planned is
+# kept; files in the spool that the program did not write are moved aside,
+# never sent, and never block the rest; a large spool is resent in merged
+# requests within a small descriptor limit.
+
+. "$(dirname "$0")/lib.sh"
+REPO=$TRASH/repo
+SPOOL=$REPO/.git/cf-purge-hook-spool
+CONFIG=$REPO/.git/cf-purge-hook.ini
+ZONE2=0123456789abcdef0123456789abcdef
+PY=$(python3 -c 'import sys; print(sys.executable)')
+FAST='backoff = 0.01'
+
+check() {
+	"$PY" -I -S "$ROOT/tests/blackbox/t4/check.py" "$@"
+}
+
+# fresh EXTRA [STAND-IN OPTIONS...]: an empty spool, a new stand-in and the
+# repository's config sending to it, with EXTRA in [cloudflare].
+fresh() {
+	fresh_extra=$1
+	shift
+	rm -rf "$SPOOL"
+	start_stub "$@"
+	write_config "$CONFIG" "[cloudflare]
+$fresh_extra"
+}
+
+# plan RANGE: the dry run's JSON plan of RANGE, in $TRASH/plan.json.
+plan() {
+	cfph --dry-run --json range "$1" >"$TRASH/plan.json"
+}
+
+spool_files() {
+	ls "$SPOOL" 2>/dev/null | grep -c '\.json$' || true
+}
+
+# wait_requests N: waits (5 s at most) for N purge requests in the log.
+wait_requests() {
+	wait_i=0
+	while [ "$(grep -c '/purge_cache"' "$TRASH/stub.log")" -lt "$1" ] &&
+		[ $wait_i -lt 50 ]; do
+		sleep 0.1
+		wait_i=$((wait_i + 1))
+	done
+	[ "$(grep -c '/purge_cache"' "$TRASH/stub.log")" -ge "$1" ]
+}
+
+git init -q "$REPO"
+cd "$REPO" || exit 1
+mkdir public
+echo base >public/keep.html
+commit_all base
+C0=$(git rev-parse HEAD)
+n=1
+while [ $n -le 65 ]; do echo "$n" >"public/g$(printf %02d $n).html"; n=$((n + 1)); done
+commit_all sixty-five
+C1=$(git rev-parse HEAD)
+RANGE=$C0..$C1
+
+# --- Kills ----------------------------------------------------------------
+printf '[{"status": 502, "repeat": 50}]\n' >"$TRASH/script.json"
+fresh "backoff = 3
+retries = 5" --script "$TRASH/script.json"
+expect 'kill -9 during the backoff after a 502: the journal holds all 3 batches; retry then delivers every URL once' '
+	plan "$RANGE" &&
+	{ $CFPH_WRAP "$CFPH" range "$RANGE" >/dev/null 2>&1 & pid=$!; } &&
+	wait_requests 1 && kill -9 $pid && { wait $pid || true; } &&
+	test "$(spool_files)" = 3 &&
+	check spool "$SPOOL" "$ZONE" "$TRASH/plan.json" - ".*" >/dev/null &&
+	cp "$TRASH/stub.log" "$TRASH/killed.log"
+'
+start_stub
+write_config "$CONFIG" "[cloudflare]
+$FAST"
+expect 'kill -9 during the backoff: retry empties the spool and every planned URL arrives exactly once' '
+	cfph retry 2>"$TRASH/retry.err" &&
+	test "$(spool_files)" = 0 &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
+printf '[{"status": 502, "repeat": 50}]\n' >"$TRASH/script.json"
+fresh "backoff = 5
+retries = 5" --script "$TRASH/script.json"
+expect 'SIGTERM during the backoff: the run stops at once, says so, exits 1, and keeps every batch' '
+	{ $CFPH_WRAP "$CFPH" --json range "$RANGE" >"$TRASH/term.out" 2>"$TRASH/term.err" & pid=$!; } &&
+	wait_requests 1 && start=$(date +%s) && kill -TERM $pid &&
+	code wait $pid && test "$CODE" = 1 &&
+	test $(( $(date +%s) - start )) -le 2 &&
+	grep -F "cf-purge-hook: interrupted by a signal" "$TRASH/term.err" &&
+	test "$(spool_files)" = 3
+'
+start_stub
+write_config "$CONFIG" "[cloudflare]
+$FAST"
+expect 'after SIGTERM, retry delivers every URL exactly once' '
+	cfph retry 2>"$TRASH/retry.err" &&
+	test "$(spool_files)" = 0 &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
+# Kills at every stage of a hook run (the program as git runs it, with the
+# push on standard input): before the journal, while it is written, while
+# requests are in flight (the stand-in answers after 60 ms), between them,
+# and while settling. After each kill, retry against a working stand-in
+# must leave nothing behind; every planned URL must have arrived (in the
+# killed run or in the retry), and the retry must send none twice. A kill
+# that came before the run wrote anything (no request, no spool file) has
+# nothing to keep: such moments are counted, and most must come later.
+expect 'kill -9 at 24 moments of a hook run: after each, retry delivers every URL, none twice, and the spool ends empty' '
+	plan "$RANGE" && early=0 &&
+	for ms in 0 2 4 6 8 10 15 20 25 30 40 50 60 70 80 100 120 140 160 180 200 250 300 400; do
+		rm -rf "$SPOOL" &&
+		start_stub --latency-ms 60 &&
+		write_config "$CONFIG" "[cloudflare]
+$FAST" &&
+		rm -rf "$REPO/.git/cf-purge-hook-pushes" &&
+		{ echo "$C0 $C1 refs/heads/main" | GIT_DIR="$REPO/.git" $CFPH_WRAP "$CFPH" hook >/dev/null 2>&1 & pid=$!; } &&
+		sleep "$(awk "BEGIN{print $ms/1000}")" &&
+		{ kill -9 $pid 2>/dev/null || true; } && { wait $pid || true; } &&
+		cp "$TRASH/stub.log" "$TRASH/kill-$ms.log" &&
+		kept=$(( $(spool_files) + $(ls "$REPO/.git/cf-purge-hook-pushes" 2>/dev/null | grep -c push || true) )) &&
+		start_stub &&
+		write_config "$CONFIG" "[cloudflare]
+$FAST" &&
+		cfph retry >/dev/null 2>"$TRASH/retry-$ms.err" &&
+		test "$(spool_files)" = 0 &&
+		check log "$TRASH/stub.log" "len([u for e in P for u in e[\"body\"][\"files\"]]) == len(set(u for e in P for u in e[\"body\"][\"files\"]))" >/dev/null &&
+		if [ "$kept" = 0 ] && [ ! -s "$TRASH/kill-$ms.log" ]; then
+			early=$((early + 1))
+		else
+			check received "$TRASH/kill-$ms.log" "$TRASH/stub.log" --plan "$TRASH/plan.json" >/dev/null || { echo "lost after a kill at $ms ms"; exit 1; }
+		fi
+	done &&
+	echo "$early of 24 kills came before the journal" &&
+	if [ -z "$CFPH_WRAP" ]; then test "$early" -le 12; fi
+'
+
+# --- Kept pushes ----------------------------------------------------------
+BARE=$TRASH/kept.git
+git init -q --bare "$BARE"
+ln -s "$CFPH" "$BARE/hooks/post-receive"
+start_stub
+expect 'a push with a broken config is kept; once the config is fixed, retry purges exactly that push' '
+	printf "[cloudflare]\nzone_idd = x\n" >"$BARE/cf-purge-hook.ini" &&
+	git push -q "$BARE" "$C0:refs/heads/main" 2>/dev/null &&
+	git push "$BARE" "$C1:refs/heads/main" 2>"$TRASH/push.err" &&
+	grep -F "remote: cf-purge-hook: the push is kept in" "$TRASH/push.err" &&
+	test "$(ls "$BARE/cf-purge-hook-pushes" | grep -c push)" -ge 1 &&
+	write_config "$BARE/cf-purge-hook.ini" "[cloudflare]
+$FAST" &&
+	clear_log &&
+	cfph -C "$BARE" retry 2>"$TRASH/kept-retry.err" &&
+	grep -F "purging a push kept by an earlier run" "$TRASH/kept-retry.err" &&
+	test -z "$(ls "$BARE/cf-purge-hook-pushes" | grep push || true)" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
+expect 'a kept push naming a commit that is not in the repository is moved aside with a message, and does not block the next run' '
+	printf "%s %s refs/heads/main\n" 1111111111111111111111111111111111111111 2222222222222222222222222222222222222222 >"$BARE/cf-purge-hook-pushes/1.push" &&
+	cfph -C "$BARE" retry 2>"$TRASH/bad-kept.err" &&
+	grep -F "is not a push this program kept: a commit it names is not in the repository; moved it to" "$TRASH/bad-kept.err" &&
+	test -e "$BARE/cf-purge-hook-pushes/rejected/1.push"
+'
+
+# --- Files the program did not write ------------------------------------------
+fresh "$FAST"
+expect 'foreign spool files (a zone path, an unknown zone, a FIFO, a link to /dev/zero, extra keys) are moved aside, never sent, and the good one goes out' '
+	mkdir -p "$SPOOL" &&
+	printf "{\"version\": 1, \"zone_id\": \"../../../somewhere/else?x=\", \"body\": {\"purge_everything\": true}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/1.json" &&
+	printf "{\"version\": 1, \"zone_id\": \"ffffffffffffffffffffffffffffffff\", \"body\": {\"purge_everything\": true}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/2.json" &&
+	mkfifo "$SPOOL/3.json" &&
+	ln -s /dev/zero "$SPOOL/4.json" &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/x\"]}, \"evil\": 1, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/5.json" &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/good.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/6.json" &&
+	code timeout 20 "$CFPH" retry 2>"$TRASH/foreign.err" && test "$CODE" = 1 &&
+	for f in 1 2 3 4 5; do grep -F "$SPOOL/$f.json" "$TRASH/foreign.err" >/dev/null || exit 1; test -e "$SPOOL/rejected/$f.json" || test -L "$SPOOL/rejected/$f.json" || exit 1; done &&
+	check log "$TRASH/stub.log" "len(P) == 1 and P[0][\"body\"] == {\"files\": [\"https://example.com/good.html\"]} and all(\"$ZONE\" in e[\"path\"] for e in L)" &&
+	test "$(spool_files)" = 0
+'
+
+expect 'a spool file owned by another user is moved aside, never sent' '
+	id nobody >/dev/null 2>&1 && test "$(id -u)" = 0 || { echo "skip: needs root and the user nobody"; exit 0; }
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"purge_everything\": true}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/7.json" &&
+	chown nobody "$SPOOL/7.json" && clear_log &&
+	code "$CFPH" retry 2>"$TRASH/nobody.err" && test "$CODE" = 1 &&
+	grep -F "it belongs to another user" "$TRASH/nobody.err" &&
+	test -e "$SPOOL/rejected/7.json" &&
+	check log "$TRASH/stub.log" "len(P) == 0"
+'
+
+expect 'a spool folder that any user may write is refused with the fix, and the purge still goes out' '
+	mkdir -p "$TRASH/ww" && chmod 777 "$TRASH/ww" && clear_log &&
+	write_config "$CONFIG" "[cloudflare]
+$FAST
+spool_dir = $TRASH/ww" &&
+	code cfph range "$RANGE" 2>"$TRASH/ww.err" && test "$CODE" = 1 &&
+	grep -F "may be written by any user" "$TRASH/ww.err" &&
+	grep -F "chmod o-w" "$TRASH/ww.err" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
+# --- Relative spool_dir ---------------------------------------------------------
+stop_stub
+expect 'a relative spool_dir is taken from the git directory: the hook and a retry run from elsewhere find the same files' '
+	write_config "$CONFIG" "[cloudflare]
+$FAST
+retries = 0
+spool_dir = rel-spool" &&
+	code cfph range "$RANGE" 2>"$TRASH/rel.err" && test "$CODE" = 1 &&
+	test "$(ls "$REPO/.git/rel-spool" | grep -c json)" = 3 &&
+	grep -F "$REPO/.git/rel-spool" "$TRASH/rel.err" &&
+	start_stub && write_config "$CONFIG" "[cloudflare]
+$FAST
+spool_dir = rel-spool" &&
+	(cd / && "$CFPH" -C "$REPO" retry 2>"$TRASH/rel2.err") &&
+	test "$(ls "$REPO/.git/rel-spool" | grep -c json || true)" = 0
+'
+
+# --- A stale zone, and a spool larger than the descriptor limit -----------------
+fresh "$FAST"
+expect 'a spooled request refused (403) for one zone blocks neither the push own batches nor the other zone' '
+	write_config "$CONFIG" "[cloudflare]
+$FAST
+[zone \"static.example.net\"]
+zone_id = $ZONE2" &&
+	mkdir -p "$SPOOL" &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE2\", \"body\": {\"files\": [\"https://static.example.net/a.css\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/0001.json" &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/old.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/0002.json" &&
+	plan "$RANGE" &&
+	code cfph --json range "$RANGE" >"$TRASH/stale.out" 2>"$TRASH/stale.err" && test "$CODE" = 1 &&
+	check json "$TRASH/stale.out" "[r[\"outcome\"][\"status\"] for r in j[\"requests\"]] == [\"purged\"] * 3" &&
+	check log "$TRASH/stub.log" "any(e[\"body\"] == {\"files\": [\"https://example.com/old.html\"]} and e[\"status\"] == 200 for e in P)" &&
+	test "$(spool_files)" = 1 && grep -F "$ZONE2" "$SPOOL"/*.json
+'
+
+fresh "$FAST"
+expect '1,100 spool files under ulimit -n 200: retry merges them into 37 requests, every URL once, the spool ends empty' '
+	mkdir -p "$SPOOL" &&
+	"$PY" -c "
+import json, sys
+for i in range(1100):
+    with open(sys.argv[1] + \"/%05d.json\" % i, \"w\") as f:
+        json.dump({\"version\": 1, \"zone_id\": sys.argv[2], \"body\": {\"files\": [\"https://example.com/s%d.html\" % i]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 1, \"last_error\": \"x\"}, f)
+" "$SPOOL" "$ZONE" &&
+	(ulimit -n 200 && "$CFPH" retry 2>"$TRASH/big.err") &&
+	test "$(spool_files)" = 0 &&
+	check log "$TRASH/stub.log" "len(P) == 37 and sorted(u for e in P for u in e[\"body\"][\"files\"]) == sorted(\"https://example.com/s%d.html\" % i for i in range(1100))"
+'
+
+finish
