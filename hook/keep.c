@@ -185,6 +185,22 @@ bad:
 	return -1;
 }
 
+/*
+ * Deletes a temporary file that a killed run left: its writer holds its
+ * lock until the rename, so one that can be locked is nobody's.
+ */
+static void drop_stale(struct keep *k, const char *name)
+{
+	char *path = xasprintf("%s/%s", k->dir, name);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlink(path);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
 void keep_claim(struct keep *k, struct strvec *contents,
 		struct strvec *problems)
 {
@@ -195,9 +211,14 @@ void keep_claim(struct keep *k, struct strvec *contents,
 
 	if (!k->dir || !(d = opendir(k->dir)))
 		return;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && ends_with(de->d_name, KEEP_SUFFIX))
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (ends_with(de->d_name, KEEP_SUFFIX))
 			strvec_push(&names, de->d_name);
+		else if (ends_with(de->d_name, KEEP_SUFFIX ".tmp"))
+			drop_stale(k, de->d_name);
+	}
 	closedir(d);
 	strvec_sort_unique(&names);
 	for (i = 0; i < names.n; i++) {

@@ -278,6 +278,21 @@ int spool_remove(const char *path, struct err *e)
 	return 0;
 }
 
+/*
+ * Deletes a temporary file that a killed run left behind: one that has
+ * not changed for an hour is no write in progress.
+ */
+static void drop_stale(const struct spool *s, const char *name)
+{
+	char *path = xasprintf("%s/%s", s->dir, name);
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_mtime < time(NULL) - 3600)
+		unlink(path);
+	free(path);
+}
+
 int spool_list(struct strvec *names, const struct spool *s, struct err *e)
 {
 	struct dirent *de;
@@ -289,9 +304,14 @@ int spool_list(struct strvec *names, const struct spool *s, struct err *e)
 		return err_set(e, "cannot read the spool '%s': %s", s->dir,
 			       strerror(errno));
 	}
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && ends_with(de->d_name, SPOOL_SUFFIX))
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (ends_with(de->d_name, SPOOL_SUFFIX))
 			strvec_push(names, de->d_name);
+		else if (ends_with(de->d_name, SPOOL_SUFFIX ".tmp"))
+			drop_stale(s, de->d_name);
+	}
 	closedir(d);
 	strvec_sort_unique(names);
 	return 0;

@@ -122,17 +122,18 @@ $FAST" &&
 		sleep "$(awk "BEGIN{print $ms/1000}")" &&
 		{ kill -9 $pid 2>/dev/null || true; } && { wait $pid || true; } &&
 		cp "$TRASH/stub.log" "$TRASH/kill-$ms.log" &&
-		kept=$(( $(spool_files) + $(ls "$REPO/.git/cf-purge-hook-pushes" 2>/dev/null | grep -c push || true) )) &&
+		kept=$(( $(spool_files) + $(ls "$REPO/.git/cf-purge-hook-pushes" 2>/dev/null | grep -c "\.push$" || true) )) &&
 		start_stub &&
 		write_config "$CONFIG" "[cloudflare]
 $FAST" &&
 		cfph retry >/dev/null 2>"$TRASH/retry-$ms.err" &&
 		test "$(spool_files)" = 0 &&
+		test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" &&
 		check log "$TRASH/stub.log" "len([u for e in P for u in e[\"body\"][\"files\"]]) == len(set(u for e in P for u in e[\"body\"][\"files\"]))" >/dev/null &&
 		if [ "$kept" = 0 ] && [ ! -s "$TRASH/kill-$ms.log" ]; then
 			early=$((early + 1))
 		else
-			check received "$TRASH/kill-$ms.log" "$TRASH/stub.log" --plan "$TRASH/plan.json" >/dev/null || { echo "lost after a kill at $ms ms"; exit 1; }
+			check received "$TRASH/kill-$ms.log" "$TRASH/stub.log" --plan "$TRASH/plan.json" >"$TRASH/recv.txt" || { echo "lost after a kill at $ms ms (kept $kept)"; cat "$TRASH/recv.txt" "$TRASH/retry-$ms.err"; exit 1; }
 		fi
 	done &&
 	echo "$early of 24 kills came before the journal" &&
