@@ -998,6 +998,14 @@ static void load(struct config *c, const char *name, const char *buf,
 	struct reader r;
 	int rc;
 
+	/*
+	 * Editors on Windows may start a UTF-8 file with a byte-order mark;
+	 * it is not part of the first line.
+	 */
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+		buf += 3;
+		len -= 3;
+	}
 	memset(&r, 0, sizeof(r));
 	r.buf = buf;
 	r.len = len;

@@ -135,6 +135,16 @@ void test_config(void)
 	check_error(GOOD "[ignore]\npath = x\n", "line 6: unknown key 'path' in [ignore]");
 	check_error(GOOD "[site]\nroot = ../up\n", "line 6: 'root' in [site]");
 	check_error("zone_id = x\n", "line 1: key 'zone_id' comes before any [section]");
+	/* A UTF-8 byte-order mark before the first section is skipped. */
+	if (CHECK(load(&c, "\xEF\xBB\xBF" GOOD) == 0))
+		CHECK_STR(c.zone_id, "023e105f4ecef8ad9ca31a8372d0c353");
+	config_release(&c);
+	config_init(&c);
+	if (CHECK(config_load_buffer(&c, "t.ini", GOOD, strlen(GOOD)) == 0))
+		CHECK(config_load_tree(&c, "tree.ini", "\xEF\xBB\xBF"
+				       "[map \"a\"]\ntags = a\n", 22) == 0 &&
+		      CHECK_INT(c.n_maps, 1));
+	config_release(&c);
 	{
 		char big[400];
 
