@@ -162,6 +162,39 @@ static int is_hex32(const char *s)
 }
 
 /*
+ * 1 when the len bytes at s are a host name by RFC 1123: dot-separated
+ * labels of 1 to 63 letters, digits and '-', neither starting nor ending
+ * with '-', 253 bytes at most. A trailing dot is refused too, since
+ * Cloudflare names zones without one.
+ */
+static int is_host_name(const char *s, size_t len)
+{
+	size_t i, label = 0;
+
+	if (!len || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '.') {
+			if (!label || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') ||
+			   (ch >= 'A' && ch <= 'Z') ||
+			   (ch >= '0' && ch <= '9') || ch == '-') {
+			if (ch == '-' && !label)
+				return 0;
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label && s[len - 1] != '-';
+}
+
+/*
  * Checks that url is absolute http(s) with a host and no query or fragment.
  * Returns a description of the problem, or NULL when it is fine.
  */
@@ -314,10 +347,22 @@ static void cloudflare_key(struct reader *r, const char *key, const char *v)
 				  "must be 32 lowercase hex digits");
 		set_string(&c->zone_id, v);
 	} else if (!strcmp(key, "zone_name")) {
-		if (!*v || strpbrk(v, "/:?# \t") || !strchr(v, '.'))
+		char *p;
+
+		/*
+		 * The name goes into GET /zones?name=, and Cloudflare answers
+		 * in lower case: anything but a host name could change the
+		 * query, and upper case would never match the answer.
+		 */
+		if (!is_host_name(v, strlen(v)) || !strchr(v, '.'))
 			add_error(r, r->line, "'zone_name' in [cloudflare] "
-				  "must be a domain name such as example.com");
+				  "must be a domain name such as example.com "
+				  "(letters, digits, '-' and '.'; an "
+				  "internationalised name in its xn-- form), "
+				  "not '%s'", v);
 		set_string(&c->zone_name, v);
+		for (p = c->zone_name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 	} else if (!strcmp(key, "api_url")) {
 		const char *why = url_problem(v);
 		if (why)

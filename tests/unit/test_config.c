@@ -135,6 +135,24 @@ void test_config(void)
 	check_error(GOOD "[ignore]\npath = x\n", "line 6: unknown key 'path' in [ignore]");
 	check_error(GOOD "[site]\nroot = ../up\n", "line 6: 'root' in [site]");
 	check_error("zone_id = x\n", "line 1: key 'zone_id' comes before any [section]");
+	/* zone_name goes into a query string: host names only, lower-cased. */
+	check_error("[cloudflare]\nzone_name = example.com&status=bogus\n"
+		    "[site]\nbase_url = https://e.com\n",
+		    "line 2: 'zone_name' in [cloudflare] must be a domain name");
+	check_error("[cloudflare]\nzone_name = a+b.com\n", "line 2: 'zone_name'");
+	check_error("[cloudflare]\nzone_name = a%2eb.com\n", "line 2: 'zone_name'");
+	check_error("[cloudflare]\nzone_name = -a.com\n", "line 2: 'zone_name'");
+	check_error("[cloudflare]\nzone_name = a..com\n", "line 2: 'zone_name'");
+	check_error("[cloudflare]\nzone_name = example.com.\n", "line 2: 'zone_name'");
+	check_error("[cloudflare]\nzone_name = ex\xc3\xa4mple.com\n", "line 2: 'zone_name'");
+	if (CHECK(load(&c, "[cloudflare]\nzone_name = Example.COM\n"
+		       "[site]\nbase_url = https://e.com\n") == 0))
+		CHECK_STR(c.zone_name, "example.com");
+	config_release(&c);
+	if (CHECK(load(&c, "[cloudflare]\nzone_name = xn--exmple-cua.co.uk\n"
+		       "[site]\nbase_url = https://e.com\n") == 0))
+		CHECK_STR(c.zone_name, "xn--exmple-cua.co.uk");
+	config_release(&c);
 	/* A UTF-8 byte-order mark before the first section is skipped. */
 	if (CHECK(load(&c, "\xEF\xBB\xBF" GOOD) == 0))
 		CHECK_STR(c.zone_id, "023e105f4ecef8ad9ca31a8372d0c353");
