@@ -260,4 +260,59 @@ expect 'the token is never printed, even with --verbose and --json' '
 	! grep -- "$TOKEN" "$TRASH/out" "$TRASH/err"
 '
 
+# --- [cloudflare] zone_name and check --online (issue 13) -------------------
+
+# name_config FILE NAME: the usual config with zone_name = NAME in place of
+# zone_id.
+name_config() {
+	write_config "$1" &&
+	sed -i "s|^zone_id = .*|zone_name = $2|" "$1"
+}
+
+expect 'zone_name that would change the query string is refused with its line' '
+	name_config "$TRASH/zn.ini" "example.com&status=bogus" &&
+	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err"; test "$CODE" = 2 &&
+	grep "cannot read .$TRASH/zn.ini.: line 2: .zone_name. in \[cloudflare\] must be a domain name such as example.com" "$TRASH/err" &&
+	name_config "$TRASH/zn.ini" "example.com+x" &&
+	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err"; test "$CODE" = 2 &&
+	grep "line 2: .zone_name. in \[cloudflare\]" "$TRASH/err"
+'
+
+expect 'zone_name in upper case finds the zone Cloudflare names in lower case' '
+	start_stub --zone-name "example.com=$ZONE" &&
+	name_config "$TRASH/zn.ini" "Example.COM" &&
+	cfph -c "$TRASH/zn.ini" check --online >"$TRASH/out" 2>"$TRASH/err" &&
+	grep "is valid: zone example.com, public" "$TRASH/out" &&
+	clear_log &&
+	cfph -c "$TRASH/zn.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	grep "\"query\": \"name=example.com\"" "$TRASH/stub.log" &&
+	requests | grep -Fx "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'check --online names the zone lookup it cannot do and the permission it needs' '
+	clear_log &&
+	CF_API_TOKEN=wrong code cfph -c "$TRASH/zn.ini" check --online 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: cannot look up zone .example.com.: HTTP 403: error 10000: Authentication error; looking a zone up by name needs an API token with the Zone / Zone / Read permission (Cache Purge alone is not enough): add it, or set zone_id instead of zone_name" "$TRASH/err"
+'
+
+Z2=0123456789abcdef0123456789abcdef
+expect 'check --online checks every [zone] section and names the one that fails' '
+	start_stub --zone "$ZONE" &&
+	write_config "$TRASH/zones.ini" "[zone \"static.example.net\"]
+zone_id = $Z2
+[zone \"img.example.org\"]
+zone_id = $ZONE" &&
+	code cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: zone $Z2 (\[zone \"static.example.net\"\] line 14): HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
+	test "$(grep -c "cf-purge-hook: " "$TRASH/err")" = 1 &&
+	grep "\"path\": \"/client/v4/zones/$ZONE\"" "$TRASH/stub.log" &&
+	grep "\"path\": \"/client/v4/zones/$Z2\"" "$TRASH/stub.log" &&
+	start_stub --zone "$ZONE" --zone "$Z2" &&
+	sed -i "s|^api_url = .*|api_url = $API_URL|" "$TRASH/zones.ini" &&
+	cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" &&
+	grep "the credentials and the zone work" "$TRASH/out"
+'
+
 finish
