@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * inih is driven through our own line reader, for three reasons. It counts
@@ -224,15 +225,143 @@ static const char *url_problem(const char *url)
 	return NULL;
 }
 
-static int is_loopback_host(const char *url)
-{
-	const char *h = strstr(url, "://");
+/*
+ * The parts of an http(s) URL that api_url is checked on, pointing into
+ * the URL. This is a small hand-written parser rather than libcurl's
+ * curl_url(): libcurl is loaded with dlopen only when something is sent
+ * (purge/libcurl.h), and reading the configuration is no reason to load it.
+ */
+struct url_parts {
+	int https;
+	int userinfo;		/* a '@' in the authority */
+	const char *host;	/* without the brackets of an IPv6 literal */
+	size_t host_len;
+	int ipv6;		/* the host was written [...] */
+	long port;		/* -1 when none is given */
+};
 
-	if (!h)
-		return 0;
-	h += 3;
-	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) ||
-	       !strncmp(h, "[::1]", 5);
+/*
+ * Splits url into scheme, authority and the rest, and the authority into
+ * userinfo, host and port. Returns a description of the problem, or NULL
+ * with *u filled in.
+ */
+static const char *url_parse(struct url_parts *u, const char *url)
+{
+	const char *a, *end, *at, *h, *hend, *p;
+
+	memset(u, 0, sizeof(*u));
+	u->port = -1;
+	if (!strncmp(url, "https://", 8)) {
+		u->https = 1;
+		a = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		a = url + 7;
+	} else {
+		return "not an absolute http:// or https:// URL";
+	}
+	end = a + strcspn(a, "/?#");
+	/* The last '@' ends the userinfo, as in RFC 3986 and libcurl. */
+	for (at = NULL, p = a; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at) {
+		u->userinfo = 1;
+		a = at + 1;
+	}
+	if (a < end && *a == '[') {
+		hend = memchr(a, ']', (size_t)(end - a));
+		if (!hend)
+			return "an IPv6 address without its closing ']'";
+		h = a + 1;
+		for (p = h; p < hend; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
+				return "not an IPv6 address between '[' and ']'";
+		if (hend == h)
+			return "no host name";
+		u->ipv6 = 1;
+		u->host = h;
+		u->host_len = (size_t)(hend - h);
+		p = hend + 1;
+	} else {
+		h = a;
+		hend = memchr(a, ':', (size_t)(end - a));
+		if (!hend)
+			hend = end;
+		if (hend == h)
+			return "no host name";
+		if (!is_host_name(h, (size_t)(hend - h)))
+			return "the host is not a host name";
+		u->host = h;
+		u->host_len = (size_t)(hend - h);
+		p = hend;
+	}
+	if (p < end) {
+		long port = 0;
+
+		if (*p != ':' || p + 1 == end)
+			return "a ':' without a port number";
+		for (p++; p < end; p++) {
+			if (!isdigit((unsigned char)*p))
+				return "the port is not a number";
+			port = port * 10 + (*p - '0');
+			if (port > 65535)
+				return "the port is above 65535";
+		}
+		if (!port)
+			return "the port is 0";
+		u->port = port;
+	}
+	return NULL;
+}
+
+/* 1 when the len bytes at s are a dotted IPv4 address in 127.0.0.0/8. */
+static int is_ipv4_loopback(const char *s, size_t len)
+{
+	size_t i = 0, parts = 0;
+
+	while (i < len) {
+		size_t digits = 0;
+		unsigned n = 0;
+
+		while (i < len && isdigit((unsigned char)s[i]) && digits < 4) {
+			n = n * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || n > 255 ||
+		    (parts == 0 && n != 127))
+			return 0;
+		parts++;
+		if (i < len && (s[i++] != '.' || i == len))
+			return 0;
+	}
+	return parts == 4;
+}
+
+/*
+ * Checks an api_url beyond url_problem(): no user name or password, and
+ * plain http only when the host itself is loopback (127.0.0.0/8,
+ * localhost or [::1]), not merely a name that starts like one.
+ */
+static const char *api_url_problem(const char *url)
+{
+	struct url_parts u;
+	const char *why = url_parse(&u, url);
+
+	if (why)
+		return why;
+	if (u.userinfo)
+		return "has a user name or password before '@'; the "
+		       "credentials go in api_token_env, api_token_file or "
+		       "api_key_env";
+	if (u.https)
+		return NULL;
+	if (u.ipv6 ? u.host_len == 3 && !memcmp(u.host, "::1", 3) :
+	    (u.host_len == 9 && !strncasecmp(u.host, "localhost", 9)) ||
+	    is_ipv4_loopback(u.host, u.host_len))
+		return NULL;
+	return "uses http:// on a host other than loopback (127.0.0.0/8, "
+	       "localhost or [::1]); use https://";
 }
 
 static char *strip_trailing_slashes(const char *v)
@@ -365,13 +494,12 @@ static void cloudflare_key(struct reader *r, const char *key, const char *v)
 			*p = (char)tolower((unsigned char)*p);
 	} else if (!strcmp(key, "api_url")) {
 		const char *why = url_problem(v);
+
+		if (!why)
+			why = api_url_problem(v);
 		if (why)
 			add_error(r, r->line, "'api_url' in [cloudflare]: %s",
 				  why);
-		else if (!strncmp(v, "http://", 7) && !is_loopback_host(v))
-			add_error(r, r->line, "'api_url' in [cloudflare] uses "
-				  "http:// on a host other than loopback; use "
-				  "https://");
 		free(c->api_url);
 		c->api_url = strip_trailing_slashes(v);
 	} else if (!strcmp(key, "api_token_env") ||

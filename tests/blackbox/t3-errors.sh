@@ -269,12 +269,19 @@ name_config() {
 	sed -i "s|^zone_id = .*|zone_name = $2|" "$1"
 }
 
+# name_check NAME STATUS: check with zone_name = NAME in $TRASH/zn.ini
+# exits with STATUS; its stderr is in $TRASH/err.
+name_check() {
+	name_config "$TRASH/zn.ini" "$1" || return 1
+	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err" >/dev/null
+	cat "$TRASH/err"
+	test "$CODE" = "$2"
+}
+
 expect 'zone_name that would change the query string is refused with its line' '
-	name_config "$TRASH/zn.ini" "example.com&status=bogus" &&
-	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err"; test "$CODE" = 2 &&
+	name_check "example.com&status=bogus" 2 &&
 	grep "cannot read .$TRASH/zn.ini.: line 2: .zone_name. in \[cloudflare\] must be a domain name such as example.com" "$TRASH/err" &&
-	name_config "$TRASH/zn.ini" "example.com+x" &&
-	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err"; test "$CODE" = 2 &&
+	name_check "example.com+x" 2 &&
 	grep "line 2: .zone_name. in \[cloudflare\]" "$TRASH/err"
 '
 
@@ -313,6 +320,29 @@ zone_id = $ZONE" &&
 	sed -i "s|^api_url = .*|api_url = $API_URL|" "$TRASH/zones.ini" &&
 	cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" &&
 	grep "the credentials and the zone work" "$TRASH/out"
+'
+
+# --- api_url: plain http on loopback only, no userinfo (issue 14) -----------
+
+# url_check URL STATUS: check with api_url = URL in $TRASH/url.ini exits
+# with STATUS; its stderr is in $TRASH/err.
+url_check() {
+	write_config "$TRASH/url.ini" &&
+	sed -i "s|^api_url = .*|api_url = $1|" "$TRASH/url.ini" || return 1
+	code cfph -c "$TRASH/url.ini" check 2>"$TRASH/err" >/dev/null
+	cat "$TRASH/err"
+	test "$CODE" = "$2"
+}
+
+expect 'api_url that only looks like loopback is refused with its line' '
+	url_check "http://127.0.0.1@other.host/" 2 &&
+	grep "cannot read .$TRASH/url.ini.: line 3: .api_url. in \[cloudflare\]: has a user name or password before .@." "$TRASH/err" &&
+	url_check "http://localhost.other.host/" 2 &&
+	grep "line 3: .api_url. in \[cloudflare\]: uses http:// on a host other than loopback" "$TRASH/err" &&
+	url_check "http://127.0.0.1.other.host/" 2 &&
+	grep "line 3: .api_url. in \[cloudflare\]: uses http:// on a host other than loopback" "$TRASH/err" &&
+	url_check "http://[::1]:8080/client/v4" 0 &&
+	url_check "http://127.0.0.2:8080/client/v4" 0
 '
 
 finish

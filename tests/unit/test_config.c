@@ -115,7 +115,55 @@ void test_config(void)
 		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 3x\n", "line 6:");
 	check_error(GOOD "[cloudflare]\napi_url = http://api.example.com/v4\n",
-		    "line 6: 'api_url' in [cloudflare] uses http://");
+		    "line 6: 'api_url' in [cloudflare]: uses http:// on a host other than loopback");
+	/* Only the real host counts, and no userinfo anywhere (issue 14). */
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.1@other.host/\n",
+		    "line 6: 'api_url' in [cloudflare]: has a user name or password before '@'");
+	check_error(GOOD "[cloudflare]\napi_url = https://user:pw@api.example.com/\n",
+		    "line 6: 'api_url' in [cloudflare]: has a user name or password");
+	check_error(GOOD "[cloudflare]\napi_url = http://localhost.other.host/\n",
+		    "line 6: 'api_url' in [cloudflare]: uses http://");
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.1.other.host/\n",
+		    "line 6: 'api_url' in [cloudflare]: uses http://");
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.1:80@evil/\n",
+		    "line 6: 'api_url' in [cloudflare]: has a user name");
+	check_error(GOOD "[cloudflare]\napi_url = http://[::2]/\n",
+		    "line 6: 'api_url' in [cloudflare]: uses http://");
+	check_error(GOOD "[cloudflare]\napi_url = http://128.0.0.1/\n",
+		    "line 6: 'api_url' in [cloudflare]: uses http://");
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.256/\n",
+		    "line 6: 'api_url' in [cloudflare]: uses http://");
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.1:99999/\n",
+		    "line 6: 'api_url' in [cloudflare]: the port is above 65535");
+	check_error(GOOD "[cloudflare]\napi_url = http://127.0.0.1:8x/\n",
+		    "line 6: 'api_url' in [cloudflare]: the port is not a number");
+	check_error(GOOD "[cloudflare]\napi_url = https://a_b.example/\n",
+		    "line 6: 'api_url' in [cloudflare]: the host is not a host name");
+	check_error(GOOD "[cloudflare]\napi_url = http://[::1/\n",
+		    "line 6: 'api_url' in [cloudflare]: an IPv6 address without");
+	{
+		static const char *const good[] = {
+			"http://127.0.0.1:8080/client/v4",
+			"http://127.1.2.3/client/v4",
+			"http://localhost:1/",
+			"http://LOCALHOST/v4",
+			"http://[::1]:8080/client/v4",
+			"https://api.cloudflare.com/client/v4",
+			"https://[2001:db8::1]/client/v4",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+			char *text = xasprintf(GOOD "[cloudflare]\napi_url = %s\n",
+					       good[i]);
+
+			if (!CHECK(load(&c, text) == 0))
+				fprintf(stderr, "  api_url '%s': %s\n", good[i],
+					c.errors.n ? c.errors.v[0] : "");
+			config_release(&c);
+			free(text);
+		}
+	}
 	check_error(GOOD "[hook]\non_create = sometimes\n",
 		    "line 6: 'on_create' in [hook] must be 'skip' or 'everything'");
 	check_error(GOOD "[map layouts]\ntags = a\n",
