@@ -148,6 +148,7 @@ static int check_command(struct run *r, int online)
 {
 	struct strvec problems = STRVEC_INIT;
 	const struct config *c = &r->config;
+	size_t i;
 	int rc;
 
 	/*
@@ -174,9 +175,11 @@ static int check_command(struct run *r, int online)
 			return RUN_USAGE;
 		}
 	}
+	/* Warnings leave the exit status alone; --quiet hides them. */
+	for (i = 0; !r->opts.quiet && i < c->warnings.n; i++)
+		fprintf(stderr, "cf-purge-hook: warning: %s\n",
+			c->warnings.v[i]);
 	if (online && run_check_online(r, &problems) < 0) {
-		size_t i;
-
 		for (i = 0; i < problems.n; i++)
 			print_error(problems.v[i]);
 		strvec_clear(&problems);

@@ -440,6 +440,13 @@ static int parse_seconds(const char *v, double min, double max, double *out)
  * items is split and resent anyway (purge/send.c).
  *
  * Without a plan, the limits are the lowest of the table: Free's.
+ *
+ * A files_per_request or items_per_request set above the plan's documented
+ * "per request" figure (the last two columns below) is kept, since
+ * Cloudflare may allow more than it documents, but check warns about it.
+ * Every plan documents 100 tags, hosts or prefixes, which is also the
+ * most the loader accepts, so today only files_per_request can draw the
+ * warning.
  */
 struct plan_limits {
 	long files_per_request;
@@ -447,14 +454,24 @@ struct plan_limits {
 	double urls_per_second;
 	double requests_per_second;
 	long burst;
+	long documented_files;	/* URLs per request, documented */
+	long documented_items;	/* tags, hosts or prefixes, documented */
 };
 
 static const struct plan_limits plan_table[] = {
-	[CF_PLAN_UNSET] = { 30, 30, 800, 5.0 / 60, 25 },
-	[CF_PLAN_FREE] = { 30, 30, 800, 5.0 / 60, 25 },
-	[CF_PLAN_PRO] = { 30, 30, 1500, 5, 25 },
-	[CF_PLAN_BUSINESS] = { 30, 30, 1500, 10, 50 },
-	[CF_PLAN_ENTERPRISE] = { 500, 30, 3000, 50, 500 },
+	[CF_PLAN_UNSET] = { 30, 30, 800, 5.0 / 60, 25, 100, 100 },
+	[CF_PLAN_FREE] = { 30, 30, 800, 5.0 / 60, 25, 100, 100 },
+	[CF_PLAN_PRO] = { 30, 30, 1500, 5, 25, 100, 100 },
+	[CF_PLAN_BUSINESS] = { 30, 30, 1500, 10, 50, 100, 100 },
+	[CF_PLAN_ENTERPRISE] = { 500, 30, 3000, 50, 500, 500, 100 },
+};
+
+static const char *const plan_names[] = {
+	[CF_PLAN_UNSET] = NULL,
+	[CF_PLAN_FREE] = "free",
+	[CF_PLAN_PRO] = "pro",
+	[CF_PLAN_BUSINESS] = "business",
+	[CF_PLAN_ENTERPRISE] = "enterprise",
 };
 
 /* Which [cloudflare] limits the file set, so that plan leaves them be. */
@@ -1109,6 +1126,21 @@ static int key_line(const struct reader *r, const char *section,
 	return line;
 }
 
+/* Warns that key's value n is above the plan's documented most. */
+static void limit_warning(struct reader *r, const char *key, long n,
+			  long most, const char *what)
+{
+	const char *plan = plan_names[r->c->plan];
+
+	strvec_pushf(&r->c->warnings, "'%s': line %d: '%s' in [cloudflare] "
+		     "is %ld, above the %ld %s per request that Cloudflare "
+		     "documents for %s%s%s; it is kept, and a request refused "
+		     "for its size is split and resent", r->name,
+		     key_line(r, "cloudflare", key), key, n, most, what,
+		     plan ? "the '" : "the free plan (no 'plan' is set)",
+		     plan ? plan : "", plan ? "' plan" : "");
+}
+
 /* Applies the plan's limits and checks keys that depend on each other. */
 static void finish_cloudflare(struct reader *r)
 {
@@ -1125,6 +1157,14 @@ static void finish_cloudflare(struct reader *r)
 		c->requests_per_second = l->requests_per_second;
 	if (!(r->limits_set & SET_BURST))
 		c->burst = l->burst;
+	if ((r->limits_set & SET_FILES) &&
+	    c->files_per_request > l->documented_files)
+		limit_warning(r, "files_per_request", c->files_per_request,
+			      l->documented_files, "URLs");
+	if ((r->limits_set & SET_ITEMS) &&
+	    c->items_per_request > l->documented_items)
+		limit_warning(r, "items_per_request", c->items_per_request,
+			      l->documented_items, "tags, hosts or prefixes");
 
 	if (!c->zone_id && !c->zone_name)
 		add_error(r, 0, "'zone_id' (or 'zone_name') is missing from "
@@ -1311,6 +1351,7 @@ void config_release(struct config *c)
 	strvec_clear(&c->sources);
 	pattern_list_clear(&c->ignore);
 	strvec_clear(&c->errors);
+	strvec_clear(&c->warnings);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -132,6 +132,12 @@ struct config {
 	 * "cannot read 'x.ini': line 3: unknown key 'bsae_url' in [site]".
 	 */
 	struct strvec errors;
+	/*
+	 * Values that are kept but look wrong, each a complete message such
+	 * as "'x.ini': line 5: 'files_per_request' in [cloudflare] is 500,
+	 * above ...": check prints them; they do not make loading fail.
+	 */
+	struct strvec warnings;
 };
 
 /* Sets every default; must precede config_load_*. */

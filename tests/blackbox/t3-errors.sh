@@ -345,4 +345,19 @@ expect 'api_url that only looks like loopback is refused with its line' '
 	url_check "http://127.0.0.2:8080/client/v4" 0
 '
 
+# --- Limits above what the plan documents (issue 13) -------------------------
+
+expect 'check warns about files_per_request above the plan'"'"'s limit and exits 0' '
+	write_config "$TRASH/lim.ini" "[cloudflare]
+plan = business
+files_per_request = 500" &&
+	cfph -c "$TRASH/lim.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "^cf-purge-hook: warning: .$TRASH/lim.ini.: line 16: .files_per_request. in \[cloudflare\] is 500, above the 100 URLs per request that Cloudflare documents for the .business. plan" "$TRASH/err" &&
+	grep "is valid" "$TRASH/out" &&
+	sed -i "s/^plan = business/plan = enterprise/" "$TRASH/lim.ini" &&
+	cfph -c "$TRASH/lim.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err"
+'
+
 finish

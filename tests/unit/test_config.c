@@ -114,6 +114,33 @@ void test_config(void)
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 501\n",
 		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 3x\n", "line 6:");
+	/* Above the plan's documented limit: kept, with a warning. */
+	if (CHECK(load(&c, GOOD "[cloudflare]\nplan = pro\n"
+		       "files_per_request = 500\n") == 0) &&
+	    CHECK_INT(c.warnings.n, 1)) {
+		CHECK_INT(c.files_per_request, 500);
+		CHECK_STR(c.warnings.v[0], "'t.ini': line 7: 'files_per_request' "
+			  "in [cloudflare] is 500, above the 100 URLs per request "
+			  "that Cloudflare documents for the 'pro' plan; it is "
+			  "kept, and a request refused for its size is split and "
+			  "resent");
+	}
+	config_release(&c);
+	if (CHECK(load(&c, GOOD "[cloudflare]\nfiles_per_request = 101\n") == 0) &&
+	    CHECK_INT(c.warnings.n, 1))
+		CHECK(strstr(c.warnings.v[0], "line 6: 'files_per_request' in "
+			     "[cloudflare] is 101, above the 100 URLs per request "
+			     "that Cloudflare documents for the free plan (no "
+			     "'plan' is set)") != NULL);
+	config_release(&c);
+	if (CHECK(load(&c, GOOD "[cloudflare]\nfiles_per_request = 500\n"
+		       "plan = enterprise\nitems_per_request = 100\n") == 0))
+		CHECK_INT(c.warnings.n, 0);
+	config_release(&c);
+	if (CHECK(load(&c, GOOD "[cloudflare]\nplan = business\n"
+		       "files_per_request = 100\nitems_per_request = 100\n") == 0))
+		CHECK_INT(c.warnings.n, 0);
+	config_release(&c);
 	check_error(GOOD "[cloudflare]\napi_url = http://api.example.com/v4\n",
 		    "line 6: 'api_url' in [cloudflare]: uses http:// on a host other than loopback");
 	/* Only the real host counts, and no userinfo anywhere (issue 14). */
