@@ -64,6 +64,33 @@ static void add_error(struct reader *r, int line, const char *fmt, ...)
 	strvec_push_owned(&r->c->errors, strbuf_detach(&sb));
 }
 
+/*
+ * Notes a key or section that the pushed tree may not set: it is left out
+ * and the rest of the tree's layer applies (see config_load_tree).
+ */
+CFPH_PRINTF(3, 4)
+static void add_refused(struct reader *r, int line, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	va_end(ap);
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "'%s': line %d: %s; left out, the rest of the file "
+		    "applies", r->name, line, msg);
+	free(msg);
+	strvec_push_owned(&r->c->refused, strbuf_detach(&sb));
+}
+
 static void begin_section(struct reader *r);
 
 static char *read_line(char *str, int num, void *stream)
@@ -758,6 +785,35 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		if (!*v)
 			add_error(r, r->line, "'log_file' in [hook] is empty");
 		set_string(&c->log_file, v);
+	} else if (!strcmp(key, "tree_may_purge")) {
+		struct strvec items = STRVEC_INIT;
+		size_t i;
+
+		c->tree_may_purge = 0;
+		split_list(&items, v);
+		for (i = 0; i < items.n; i++) {
+			const char *w = items.v[i];
+
+			if (!strcmp(w, "urls"))
+				c->tree_may_purge |= TREE_MAY_URLS;
+			else if (!strcmp(w, "prefixes"))
+				c->tree_may_purge |= TREE_MAY_PREFIXES;
+			else if (!strcmp(w, "tags"))
+				c->tree_may_purge |= TREE_MAY_TAGS;
+			else if (!strcmp(w, "hosts"))
+				c->tree_may_purge |= TREE_MAY_HOSTS;
+			else if (!strcmp(w, "everything"))
+				c->tree_may_purge |= TREE_MAY_EVERYTHING;
+			else if (strcmp(w, "none") || items.n > 1)
+				add_error(r, r->line, "'tree_may_purge' in "
+					  "[hook] takes urls, prefixes, tags, "
+					  "hosts and everything, or none alone, "
+					  "not '%s'", w);
+		}
+		if (!items.n)
+			add_error(r, r->line, "'tree_may_purge' in [hook] is "
+				  "empty; write none to allow nothing");
+		strvec_clear(&items);
 	} else if (!strcmp(key, "tree_config")) {
 		if (!*v || v[0] == '/' || strstr(v, ".."))
 			add_error(r, r->line, "'tree_config' in [hook] must be "
@@ -784,6 +840,69 @@ static void ignore_key(struct reader *r, const char *key, const char *v)
 			add_error(r, r->line, "pattern '%s' in [ignore]: %s",
 				  items.v[i], e.msg);
 	strvec_clear(&items);
+}
+
+/* What follows "scheme://", or s itself when it has no scheme. */
+static const char *skip_scheme(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	return p && (size_t)(p - s) + 1 == strcspn(s, "/") ? p + 3 : s;
+}
+
+/*
+ * Compares the n bytes at s with base + "/" (base without a scheme): 1
+ * when they agree, the host part without regard to case. When whole is
+ * set, s is a complete value and must be base itself or lie below it.
+ */
+static int agrees_with_base(const char *s, size_t n, const char *base,
+			    int whole)
+{
+	size_t blen = strlen(base), host = strcspn(base, "/"), i;
+
+	for (i = 0; i < n && i <= blen; i++) {
+		char want = i < blen ? base[i] : '/';
+		char got = s[i];
+
+		if (i < host) {
+			want = (char)tolower((unsigned char)want);
+			got = (char)tolower((unsigned char)got);
+		}
+		if (got != want)
+			return 0;
+	}
+	return !whole || n >= blen;
+}
+
+int config_within_site(const struct config *c, const char *value)
+{
+	const char *s = skip_scheme(value);
+	size_t i;
+
+	for (i = 0; i < c->base_urls.n; i++)
+		if (agrees_with_base(s, strlen(s),
+				     skip_scheme(c->base_urls.v[i]), 1))
+			return 1;
+	return 0;
+}
+
+/*
+ * For a url or prefix template from the pushed tree: 0 when the text
+ * before its first placeholder already leaves every [site] base_url, so
+ * that no expansion can stay within the site. {base} is always within.
+ */
+static int may_stay_within_site(const struct config *c, const char *text)
+{
+	const char *s = skip_scheme(text);
+	size_t n = strcspn(s, "{"), i;
+
+	if (!strncmp(text, "{base}", 6))
+		return 1;
+	for (i = 0; i < c->base_urls.n; i++)
+		if (agrees_with_base(s, n, skip_scheme(c->base_urls.v[i]),
+				     !s[n]))
+			return 1;
+	return 0;
 }
 
 static void add_template(struct reader *r, struct template ***v, size_t *n,
@@ -821,15 +940,58 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 		template_free(t);
 		return;
 	}
+	if (r->tree && !may_stay_within_site(r->c, text)) {
+		add_refused(r, r->line, "%s '%s' in [%s] is outside the "
+			    "server's [site] base_url, and the pushed tree may "
+			    "purge only its own site", is_url ? "url" :
+			    "prefix", text, r->section);
+		template_free(t);
+		return;
+	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = t;
+}
+
+/* The tree_may_purge word for each [map] key that purges, or NULL. */
+static const char *purge_word(const char *key, unsigned *bit)
+{
+	static const struct {
+		const char *key, *word;
+		unsigned bit;
+	} words[] = {
+		{ "url", "urls", TREE_MAY_URLS },
+		{ "prefixes", "prefixes", TREE_MAY_PREFIXES },
+		{ "tags", "tags", TREE_MAY_TAGS },
+		{ "hosts", "hosts", TREE_MAY_HOSTS },
+		{ "everything", "everything", TREE_MAY_EVERYTHING },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (!strcmp(key, words[i].key)) {
+			*bit = words[i].bit;
+			return words[i].word;
+		}
+	return NULL;
 }
 
 static void map_key(struct reader *r, const char *key, const char *v)
 {
 	struct map_rule *m = r->map;
+	const char *word;
+	unsigned bit = 0;
 	size_t i, first;
+	int no = 1;
 
+	word = purge_word(key, &bit);
+	/* "everything = false" purges nothing, so it needs no permission. */
+	if (r->tree && word && !(r->c->tree_may_purge & bit) &&
+	    !(bit == TREE_MAY_EVERYTHING && parse_bool(v, &no) == 0 && !no)) {
+		add_refused(r, r->line, "'%s' in [%s] cannot come from the "
+			    "pushed tree: the server's [hook] tree_may_purge "
+			    "does not list %s", key, r->section, word);
+		return;
+	}
 	if (!strcmp(key, "tags")) {
 		first = m->tags.n;
 		split_list(&m->tags, v);
@@ -854,10 +1016,6 @@ static void map_key(struct reader *r, const char *key, const char *v)
 				  r->section);
 		free(m->strip);
 		m->strip = xstrdup(v);
-	} else if (!strcmp(key, "hosts") && r->tree) {
-		add_error(r, r->line, "'hosts' in [%s] cannot come from the "
-			  "pushed tree; set it in the server's configuration",
-			  r->section);
 	} else if (!strcmp(key, "hosts")) {
 		first = m->hosts.n;
 		split_list(&m->hosts, v);
@@ -946,6 +1104,7 @@ static void start_map(struct reader *r)
 	memset(m, 0, sizeof(*m));
 	m->line = r->section_line;
 	m->source = r->c->sources.v[r->c->sources.n - 1];
+	m->from_tree = r->tree;
 	if (pattern_compile(&m->pattern, text, &e) < 0) {
 		add_error(r, r->section_line, "pattern '%s': %s", text, e.msg);
 		free(text);
@@ -1021,10 +1180,14 @@ static void begin_section(struct reader *r)
 		r->known = 1;
 		if (is_map_section(s))
 			start_map(r);
+	} else if (r->tree && (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
+			       !strcmp(s, "plan") || is_zone_section(s))) {
+		/* Its keys are skipped: r->known stays 0. */
+		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
+			    "(only [map], [ignore] and [site] pretty_urls can); "
+			    "set it in the server's configuration", s);
 	} else if (r->tree) {
-		add_error(r, r->line, "[%s] cannot come from the pushed tree "
-			  "(only [map], [ignore] and [site] pretty_urls can); "
-			  "set it in the server's configuration", s);
+		add_error(r, r->line, "unknown section [%s]", s);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
 		   !strcmp(s, "plan")) {
@@ -1059,8 +1222,14 @@ static int handler(void *user, const char *inih_section, const char *key,
 			cloudflare_key(r, key, val);
 	} else if (!strcmp(section, "site") && r->tree &&
 		   strcmp(key, "pretty_urls")) {
-		add_error(r, r->line, "'%s' in [site] cannot come from the "
-			  "pushed tree (only pretty_urls can)", key);
+		if (!strcmp(key, "base_url") || !strcmp(key, "root") ||
+		    !strcmp(key, "index") || !strcmp(key, "variant"))
+			add_refused(r, r->line, "'%s' in [site] cannot come "
+				    "from the pushed tree (only pretty_urls "
+				    "can)", key);
+		else
+			add_error(r, r->line, "unknown key '%s' in [site]",
+				  key);
 	} else if (!strcmp(section, "site")) {
 		if (!strcmp(key, "variant") || !strcmp(key, "base_url") ||
 		    first_setting(r, section, key))
@@ -1109,6 +1278,7 @@ void config_init(struct config *c)
 	c->max_urls = 1000;
 	c->wait_timeout = 300;
 	c->fallback = FALLBACK_EVERYTHING;
+	c->tree_may_purge = TREE_MAY_URLS | TREE_MAY_PREFIXES | TREE_MAY_TAGS;
 }
 
 /* The line where [section] key was first set, or 0. */
@@ -1352,6 +1522,7 @@ void config_release(struct config *c)
 	pattern_list_clear(&c->ignore);
 	strvec_clear(&c->errors);
 	strvec_clear(&c->warnings);
+	strvec_clear(&c->refused);
 	memset(c, 0, sizeof(*c));
 }
 

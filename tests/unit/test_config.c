@@ -36,8 +36,110 @@ static void check_error(const char *text, const char *want)
 	config_release(&c);
 }
 
+/*
+ * Loads GOOD plus server, then the tree layer tree; returns what
+ * config_load_tree returned.
+ */
+static int load_tree(struct config *c, const char *server, const char *tree)
+{
+	char *text = xasprintf(GOOD "%s", server);
+	int rc;
+
+	config_init(c);
+	rc = config_load_buffer(c, "t.ini", text, strlen(text));
+	free(text);
+	if (!CHECK(rc == 0))
+		return -2;
+	return config_load_tree(c, "tree.ini", tree, strlen(tree));
+}
+
+/* What a pushed tree may set, and what is left out rather than fatal. */
+static void test_tree(void)
+{
+	struct config c;
+
+	/* Refused keys are left out; the rest of the layer applies. */
+	if (CHECK_INT(load_tree(&c, "", "[map \"a\"]\ntags = t\n"
+				"hosts = example.com\neverything = true\n"
+				"[map \"b\"]\neverything = false\n[cloudflare]\n"
+				"zone_id = x\n[site]\nroot = y\n"), 0) &&
+	    CHECK_INT(c.refused.n, 4) && CHECK_INT(c.errors.n, 0) &&
+	    CHECK_INT(c.n_maps, 2)) {
+		CHECK_STR(c.refused.v[0], "'tree.ini': line 3: 'hosts' in "
+			  "[map \"a\"] cannot come from the pushed tree: the "
+			  "server's [hook] tree_may_purge does not list hosts; "
+			  "left out, the rest of the file applies");
+		CHECK(strstr(c.refused.v[1], "line 4: 'everything'") != NULL);
+		CHECK(strstr(c.refused.v[2], "line 7: [cloudflare] cannot") != NULL);
+		CHECK(strstr(c.refused.v[3], "line 10: 'root' in [site]") != NULL);
+		CHECK_INT(c.maps[0].tags.n, 1);
+		CHECK_INT(c.maps[0].hosts.n, 0);
+		CHECK(!c.maps[0].everything);
+		CHECK(c.maps[0].from_tree);
+		CHECK_STR(c.zone_id, "023e105f4ecef8ad9ca31a8372d0c353");
+	}
+	config_release(&c);
+	/* A typo still breaks the layer. */
+	CHECK_INT(load_tree(&c, "", "[map \"a\"]\ntgas = t\n"), -1);
+	CHECK_INT(c.errors.n, 1);
+	config_release(&c);
+	CHECK_INT(load_tree(&c, "", "[sitee]\n"), -1);
+	config_release(&c);
+	/* The server may widen it. */
+	if (CHECK_INT(load_tree(&c, "[hook]\ntree_may_purge = tags, hosts, "
+				"everything\n", "[map \"a\"]\n"
+				"hosts = example.com\neverything = true\n"
+				"url = {base}/x\n"), 0) &&
+	    CHECK_INT(c.refused.n, 1)) {
+		CHECK(strstr(c.refused.v[0], "line 4: 'url' in [map \"a\"] "
+			     "cannot come from the pushed tree: the server's "
+			     "[hook] tree_may_purge does not list urls") != NULL);
+		CHECK_INT(c.maps[0].hosts.n, 1);
+		CHECK(c.maps[0].everything);
+	}
+	config_release(&c);
+	check_error(GOOD "[hook]\ntree_may_purge = tags, all\n",
+		    "line 6: 'tree_may_purge' in [hook] takes urls, prefixes, "
+		    "tags, hosts and everything, or none alone, not 'all'");
+	if (CHECK_INT(load_tree(&c, "[hook]\ntree_may_purge = none\n",
+				"[map \"a\"]\ntags = t\n"), 0))
+		CHECK_INT(c.refused.n, 1);
+	config_release(&c);
+	/* urls and prefixes must stay within base_url. */
+	if (CHECK_INT(load_tree(&c, "base_url = https://www.example.com/blog\n",
+				"[map \"a\"]\n"
+				"prefixes = example.com/x/, EXAMPLE.com/y, "
+				"www.example.com/blogger, www.example.com/blog\n"
+				"url = https://other.example/{path}\n"
+				"url = https://exam{path}\n"
+				"url = {base}/{path}\n"
+				"url = http://example.com.evil.example/{path}\n"
+				"prefixes = www.example.com/blog/{path}\n"), 0) &&
+	    CHECK_INT(c.refused.n, 3)) {
+		CHECK_STR(c.refused.v[0], "'tree.ini': line 2: prefix "
+			  "'www.example.com/blogger' in [map \"a\"] is outside "
+			  "the server's [site] base_url, and the pushed tree may "
+			  "purge only its own site; left out, the rest of the "
+			  "file applies");
+		CHECK(strstr(c.refused.v[1], "line 3: url 'https://other.example/{path}'") != NULL);
+		CHECK(strstr(c.refused.v[2], "line 6: url 'http://example.com.evil.example/{path}'") != NULL);
+		CHECK_INT(c.maps[0].n_prefixes, 4);
+		CHECK_INT(c.maps[0].n_urls, 2);
+		CHECK(config_within_site(&c, "https://EXAMPLE.com/a"));
+		CHECK(config_within_site(&c, "example.com"));
+		CHECK(config_within_site(&c, "http://www.example.com/blog/x"));
+		CHECK(!config_within_site(&c, "example.com.evil/"));
+		CHECK(!config_within_site(&c, "example.com@evil.example/"));
+		CHECK(!config_within_site(&c, "www.example.com/Blog/x"));
+		CHECK(!config_within_site(&c, "https://www.example.com/"));
+	}
+	config_release(&c);
+}
+
 void test_config(void)
 {
+	test_tree();
+
 	struct config c;
 
 	if (CHECK(load(&c, GOOD) == 0)) {
