@@ -196,7 +196,8 @@ static int check_command(struct run *r, int online)
 		    c->n_maps == 1 ? "section" : "sections", c->ignore.n,
 		    c->ignore.n == 1 ? "pattern" : "patterns", c->n_zones,
 		    c->n_zones == 1 ? "zone" : "zones",
-		    online ? "; the credentials and the zone work" : "");
+		    !online ? "" : c->n_zones ? "; the credentials and every "
+		    "zone work" : "; the credentials and the zone work");
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 

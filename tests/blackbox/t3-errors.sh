@@ -319,7 +319,7 @@ zone_id = $ZONE" &&
 	start_stub --zone "$ZONE" --zone "$Z2" &&
 	sed -i "s|^api_url = .*|api_url = $API_URL|" "$TRASH/zones.ini" &&
 	cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" &&
-	grep "the credentials and the zone work" "$TRASH/out"
+	grep "the credentials and every zone work$" "$TRASH/out"
 '
 
 # --- api_url: plain http on loopback only, no userinfo (issue 14) -----------
