@@ -303,6 +303,14 @@ expect 'check --online names the zone lookup it cannot do and the permission it 
 	grep "cf-purge-hook: cannot look up zone .example.com.: HTTP 403: error 10000: Authentication error; looking a zone up by name needs an API token with the Zone / Zone / Read permission (Cache Purge alone is not enough): add it, or set zone_id instead of zone_name" "$TRASH/err"
 '
 
+expect 'check --online: a zone missing from the list by name also names the permission' '
+	start_stub --zone-name "other.example=$ZONE" &&
+	name_config "$TRASH/zn.ini" "example.com" &&
+	code cfph -c "$TRASH/zn.ini" check --online 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: zone .example.com. is not among the zones these credentials can see; looking a zone up by name needs an API token with the Zone / Zone / Read permission" "$TRASH/err"
+'
+
 Z2=0123456789abcdef0123456789abcdef
 expect 'check --online checks every [zone] section and names the one that fails' '
 	start_stub --zone "$ZONE" &&
@@ -343,6 +351,17 @@ expect 'api_url that only looks like loopback is refused with its line' '
 	grep "line 3: .api_url. in \[cloudflare\]: uses http:// on a host other than loopback" "$TRASH/err" &&
 	url_check "http://[::1]:8080/client/v4" 0 &&
 	url_check "http://127.0.0.2:8080/client/v4" 0
+'
+
+# --- A UTF-8 byte-order mark (issue 14) --------------------------------------
+
+expect 'a config that starts with a UTF-8 byte-order mark loads' '
+	write_config "$TRASH/bom.ini" &&
+	printf "\357\273\277" >"$TRASH/bom2.ini" &&
+	cat "$TRASH/bom.ini" >>"$TRASH/bom2.ini" &&
+	test "$(head -c 3 "$TRASH/bom2.ini" | od -An -tx1 | tr -d " ")" = efbbbf &&
+	cfph -c "$TRASH/bom2.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	grep "is valid: zone $ZONE" "$TRASH/out"
 '
 
 # --- Limits above what the plan documents (issue 13) -------------------------

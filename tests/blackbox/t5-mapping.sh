@@ -293,6 +293,15 @@ expect 'push: the tree file is read at the pushed commit, not the old one' '
 	test "$(requests)" = "200 $ZONE tags content2"
 '
 
+expect 'push: a tree file that starts with a UTF-8 byte-order mark is read' '
+	printf "\357\273\277%s\n" "[map \"content/**\"]" >.cf-purge-hook.ini &&
+	echo "tags = bom" >>.cf-purge-hook.ini &&
+	echo c3b >content/a.md &&
+	commit_all "tree config with a BOM" && push &&
+	cat "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE tags bom"
+'
+
 expect 'push: a forbidden [cloudflare] in the tree file is shown on remote: and left out; the rest applies' '
 	printf "%s\n" "[map \"content/**\"]" "tags = content" "" "[cloudflare]" \
 		"zone_id = $Z2" >.cf-purge-hook.ini &&
