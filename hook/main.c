@@ -150,6 +150,7 @@ static int check_command(struct run *r, int online)
 {
 	struct strvec problems = STRVEC_INIT;
 	const struct config *c = &r->config;
+	size_t i;
 	int rc;
 
 	/*
@@ -176,9 +177,11 @@ static int check_command(struct run *r, int online)
 			return RUN_USAGE;
 		}
 	}
+	/* Warnings leave the exit status alone; --quiet hides them. */
+	for (i = 0; !r->opts.quiet && i < c->warnings.n; i++)
+		fprintf(stderr, "cf-purge-hook: warning: %s\n",
+			c->warnings.v[i]);
 	if (online && run_check_online(r, &problems) < 0) {
-		size_t i;
-
 		for (i = 0; i < problems.n; i++)
 			print_error(problems.v[i]);
 		strvec_clear(&problems);
@@ -195,7 +198,8 @@ static int check_command(struct run *r, int online)
 		    c->n_maps == 1 ? "section" : "sections", c->ignore.n,
 		    c->ignore.n == 1 ? "pattern" : "patterns", c->n_zones,
 		    c->n_zones == 1 ? "zone" : "zones",
-		    online ? "; the credentials and the zone work" : "");
+		    !online ? "" : c->n_zones ? "; the credentials and every "
+		    "zone work" : "; the credentials and the zone work");
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * inih is driven through our own line reader, for three reasons. It counts
@@ -61,6 +62,33 @@ static void add_error(struct reader *r, int line, const char *fmt, ...)
 	strbuf_addstr(&sb, msg);
 	free(msg);
 	strvec_push_owned(&r->c->errors, strbuf_detach(&sb));
+}
+
+/*
+ * Notes a key or section that the pushed tree may not set: it is left out
+ * and the rest of the tree's layer applies (see config_load_tree).
+ */
+CFPH_PRINTF(3, 4)
+static void add_refused(struct reader *r, int line, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	va_end(ap);
+
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "'%s': line %d: %s; left out, the rest of the file "
+		    "applies", r->name, line, msg);
+	free(msg);
+	strvec_push_owned(&r->c->refused, strbuf_detach(&sb));
 }
 
 static void begin_section(struct reader *r);
@@ -162,6 +190,39 @@ static int is_hex32(const char *s)
 }
 
 /*
+ * 1 when the len bytes at s are a host name by RFC 1123: dot-separated
+ * labels of 1 to 63 letters, digits and '-', neither starting nor ending
+ * with '-', 253 bytes at most. A trailing dot is refused too, since
+ * Cloudflare names zones without one.
+ */
+static int is_host_name(const char *s, size_t len)
+{
+	size_t i, label = 0;
+
+	if (!len || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '.') {
+			if (!label || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') ||
+			   (ch >= 'A' && ch <= 'Z') ||
+			   (ch >= '0' && ch <= '9') || ch == '-') {
+			if (ch == '-' && !label)
+				return 0;
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label && s[len - 1] != '-';
+}
+
+/*
  * Checks that url is absolute http(s) with a host and no query or fragment.
  * Returns a description of the problem, or NULL when it is fine.
  */
@@ -191,15 +252,143 @@ static const char *url_problem(const char *url)
 	return NULL;
 }
 
-static int is_loopback_host(const char *url)
-{
-	const char *h = strstr(url, "://");
+/*
+ * The parts of an http(s) URL that api_url is checked on, pointing into
+ * the URL. This is a small hand-written parser rather than libcurl's
+ * curl_url(): libcurl is loaded with dlopen only when something is sent
+ * (purge/libcurl.h), and reading the configuration is no reason to load it.
+ */
+struct url_parts {
+	int https;
+	int userinfo;		/* a '@' in the authority */
+	const char *host;	/* without the brackets of an IPv6 literal */
+	size_t host_len;
+	int ipv6;		/* the host was written [...] */
+	long port;		/* -1 when none is given */
+};
 
-	if (!h)
-		return 0;
-	h += 3;
-	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) ||
-	       !strncmp(h, "[::1]", 5);
+/*
+ * Splits url into scheme, authority and the rest, and the authority into
+ * userinfo, host and port. Returns a description of the problem, or NULL
+ * with *u filled in.
+ */
+static const char *url_parse(struct url_parts *u, const char *url)
+{
+	const char *a, *end, *at, *h, *hend, *p;
+
+	memset(u, 0, sizeof(*u));
+	u->port = -1;
+	if (!strncmp(url, "https://", 8)) {
+		u->https = 1;
+		a = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		a = url + 7;
+	} else {
+		return "not an absolute http:// or https:// URL";
+	}
+	end = a + strcspn(a, "/?#");
+	/* The last '@' ends the userinfo, as in RFC 3986 and libcurl. */
+	for (at = NULL, p = a; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at) {
+		u->userinfo = 1;
+		a = at + 1;
+	}
+	if (a < end && *a == '[') {
+		hend = memchr(a, ']', (size_t)(end - a));
+		if (!hend)
+			return "an IPv6 address without its closing ']'";
+		h = a + 1;
+		for (p = h; p < hend; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
+				return "not an IPv6 address between '[' and ']'";
+		if (hend == h)
+			return "no host name";
+		u->ipv6 = 1;
+		u->host = h;
+		u->host_len = (size_t)(hend - h);
+		p = hend + 1;
+	} else {
+		h = a;
+		hend = memchr(a, ':', (size_t)(end - a));
+		if (!hend)
+			hend = end;
+		if (hend == h)
+			return "no host name";
+		if (!is_host_name(h, (size_t)(hend - h)))
+			return "the host is not a host name";
+		u->host = h;
+		u->host_len = (size_t)(hend - h);
+		p = hend;
+	}
+	if (p < end) {
+		long port = 0;
+
+		if (*p != ':' || p + 1 == end)
+			return "a ':' without a port number";
+		for (p++; p < end; p++) {
+			if (!isdigit((unsigned char)*p))
+				return "the port is not a number";
+			port = port * 10 + (*p - '0');
+			if (port > 65535)
+				return "the port is above 65535";
+		}
+		if (!port)
+			return "the port is 0";
+		u->port = port;
+	}
+	return NULL;
+}
+
+/* 1 when the len bytes at s are a dotted IPv4 address in 127.0.0.0/8. */
+static int is_ipv4_loopback(const char *s, size_t len)
+{
+	size_t i = 0, parts = 0;
+
+	while (i < len) {
+		size_t digits = 0;
+		unsigned n = 0;
+
+		while (i < len && isdigit((unsigned char)s[i]) && digits < 4) {
+			n = n * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || n > 255 ||
+		    (parts == 0 && n != 127))
+			return 0;
+		parts++;
+		if (i < len && (s[i++] != '.' || i == len))
+			return 0;
+	}
+	return parts == 4;
+}
+
+/*
+ * Checks an api_url beyond url_problem(): no user name or password, and
+ * plain http only when the host itself is loopback (127.0.0.0/8,
+ * localhost or [::1]), not merely a name that starts like one.
+ */
+static const char *api_url_problem(const char *url)
+{
+	struct url_parts u;
+	const char *why = url_parse(&u, url);
+
+	if (why)
+		return why;
+	if (u.userinfo)
+		return "has a user name or password before '@'; the "
+		       "credentials go in api_token_env, api_token_file or "
+		       "api_key_env";
+	if (u.https)
+		return NULL;
+	if (u.ipv6 ? u.host_len == 3 && !memcmp(u.host, "::1", 3) :
+	    (u.host_len == 9 && !strncasecmp(u.host, "localhost", 9)) ||
+	    is_ipv4_loopback(u.host, u.host_len))
+		return NULL;
+	return "uses http:// on a host other than loopback (127.0.0.0/8, "
+	       "localhost or [::1]); use https://";
 }
 
 static char *strip_trailing_slashes(const char *v)
@@ -278,6 +467,13 @@ static int parse_seconds(const char *v, double min, double max, double *out)
  * items is split and resent anyway (purge/send.c).
  *
  * Without a plan, the limits are the lowest of the table: Free's.
+ *
+ * A files_per_request or items_per_request set above the plan's documented
+ * "per request" figure (the last two columns below) is kept, since
+ * Cloudflare may allow more than it documents, but check warns about it.
+ * Every plan documents 100 tags, hosts or prefixes, which is also the
+ * most the loader accepts, so today only files_per_request can draw the
+ * warning.
  */
 struct plan_limits {
 	long files_per_request;
@@ -285,14 +481,24 @@ struct plan_limits {
 	double urls_per_second;
 	double requests_per_second;
 	long burst;
+	long documented_files;	/* URLs per request, documented */
+	long documented_items;	/* tags, hosts or prefixes, documented */
 };
 
 static const struct plan_limits plan_table[] = {
-	[CF_PLAN_UNSET] = { 30, 30, 800, 5.0 / 60, 25 },
-	[CF_PLAN_FREE] = { 30, 30, 800, 5.0 / 60, 25 },
-	[CF_PLAN_PRO] = { 30, 30, 1500, 5, 25 },
-	[CF_PLAN_BUSINESS] = { 30, 30, 1500, 10, 50 },
-	[CF_PLAN_ENTERPRISE] = { 500, 30, 3000, 50, 500 },
+	[CF_PLAN_UNSET] = { 30, 30, 800, 5.0 / 60, 25, 100, 100 },
+	[CF_PLAN_FREE] = { 30, 30, 800, 5.0 / 60, 25, 100, 100 },
+	[CF_PLAN_PRO] = { 30, 30, 1500, 5, 25, 100, 100 },
+	[CF_PLAN_BUSINESS] = { 30, 30, 1500, 10, 50, 100, 100 },
+	[CF_PLAN_ENTERPRISE] = { 500, 30, 3000, 50, 500, 500, 100 },
+};
+
+static const char *const plan_names[] = {
+	[CF_PLAN_UNSET] = NULL,
+	[CF_PLAN_FREE] = "free",
+	[CF_PLAN_PRO] = "pro",
+	[CF_PLAN_BUSINESS] = "business",
+	[CF_PLAN_ENTERPRISE] = "enterprise",
 };
 
 /* Which [cloudflare] limits the file set, so that plan leaves them be. */
@@ -314,19 +520,30 @@ static void cloudflare_key(struct reader *r, const char *key, const char *v)
 				  "must be 32 lowercase hex digits");
 		set_string(&c->zone_id, v);
 	} else if (!strcmp(key, "zone_name")) {
-		if (!*v || strpbrk(v, "/:?# \t") || !strchr(v, '.'))
+		char *p;
+
+		/*
+		 * The name goes into GET /zones?name=, and Cloudflare answers
+		 * in lower case: anything but a host name could change the
+		 * query, and upper case would never match the answer.
+		 */
+		if (!is_host_name(v, strlen(v)) || !strchr(v, '.'))
 			add_error(r, r->line, "'zone_name' in [cloudflare] "
-				  "must be a domain name such as example.com");
+				  "must be a domain name such as example.com "
+				  "(letters, digits, '-' and '.'; an "
+				  "internationalised name in its xn-- form), "
+				  "not '%s'", v);
 		set_string(&c->zone_name, v);
+		for (p = c->zone_name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 	} else if (!strcmp(key, "api_url")) {
 		const char *why = url_problem(v);
+
+		if (!why)
+			why = api_url_problem(v);
 		if (why)
 			add_error(r, r->line, "'api_url' in [cloudflare]: %s",
 				  why);
-		else if (!strncmp(v, "http://", 7) && !is_loopback_host(v))
-			add_error(r, r->line, "'api_url' in [cloudflare] uses "
-				  "http:// on a host other than loopback; use "
-				  "https://");
 		free(c->api_url);
 		c->api_url = strip_trailing_slashes(v);
 	} else if (!strcmp(key, "api_token_env") ||
@@ -576,6 +793,35 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		if (!*v)
 			add_error(r, r->line, "'log_file' in [hook] is empty");
 		set_string(&c->log_file, v);
+	} else if (!strcmp(key, "tree_may_purge")) {
+		struct strvec items = STRVEC_INIT;
+		size_t i;
+
+		c->tree_may_purge = 0;
+		split_list(&items, v);
+		for (i = 0; i < items.n; i++) {
+			const char *w = items.v[i];
+
+			if (!strcmp(w, "urls"))
+				c->tree_may_purge |= TREE_MAY_URLS;
+			else if (!strcmp(w, "prefixes"))
+				c->tree_may_purge |= TREE_MAY_PREFIXES;
+			else if (!strcmp(w, "tags"))
+				c->tree_may_purge |= TREE_MAY_TAGS;
+			else if (!strcmp(w, "hosts"))
+				c->tree_may_purge |= TREE_MAY_HOSTS;
+			else if (!strcmp(w, "everything"))
+				c->tree_may_purge |= TREE_MAY_EVERYTHING;
+			else if (strcmp(w, "none") || items.n > 1)
+				add_error(r, r->line, "'tree_may_purge' in "
+					  "[hook] takes urls, prefixes, tags, "
+					  "hosts and everything, or none alone, "
+					  "not '%s'", w);
+		}
+		if (!items.n)
+			add_error(r, r->line, "'tree_may_purge' in [hook] is "
+				  "empty; write none to allow nothing");
+		strvec_clear(&items);
 	} else if (!strcmp(key, "tree_config")) {
 		if (!*v || v[0] == '/' || strstr(v, ".."))
 			add_error(r, r->line, "'tree_config' in [hook] must be "
@@ -602,6 +848,69 @@ static void ignore_key(struct reader *r, const char *key, const char *v)
 			add_error(r, r->line, "pattern '%s' in [ignore]: %s",
 				  items.v[i], e.msg);
 	strvec_clear(&items);
+}
+
+/* What follows "scheme://", or s itself when it has no scheme. */
+static const char *skip_scheme(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	return p && (size_t)(p - s) + 1 == strcspn(s, "/") ? p + 3 : s;
+}
+
+/*
+ * Compares the n bytes at s with base + "/" (base without a scheme): 1
+ * when they agree, the host part without regard to case. When whole is
+ * set, s is a complete value and must be base itself or lie below it.
+ */
+static int agrees_with_base(const char *s, size_t n, const char *base,
+			    int whole)
+{
+	size_t blen = strlen(base), host = strcspn(base, "/"), i;
+
+	for (i = 0; i < n && i <= blen; i++) {
+		char want = i < blen ? base[i] : '/';
+		char got = s[i];
+
+		if (i < host) {
+			want = (char)tolower((unsigned char)want);
+			got = (char)tolower((unsigned char)got);
+		}
+		if (got != want)
+			return 0;
+	}
+	return !whole || n >= blen;
+}
+
+int config_within_site(const struct config *c, const char *value)
+{
+	const char *s = skip_scheme(value);
+	size_t i;
+
+	for (i = 0; i < c->base_urls.n; i++)
+		if (agrees_with_base(s, strlen(s),
+				     skip_scheme(c->base_urls.v[i]), 1))
+			return 1;
+	return 0;
+}
+
+/*
+ * For a url or prefix template from the pushed tree: 0 when the text
+ * before its first placeholder already leaves every [site] base_url, so
+ * that no expansion can stay within the site. {base} is always within.
+ */
+static int may_stay_within_site(const struct config *c, const char *text)
+{
+	const char *s = skip_scheme(text);
+	size_t n = strcspn(s, "{"), i;
+
+	if (!strncmp(text, "{base}", 6))
+		return 1;
+	for (i = 0; i < c->base_urls.n; i++)
+		if (agrees_with_base(s, n, skip_scheme(c->base_urls.v[i]),
+				     !s[n]))
+			return 1;
+	return 0;
 }
 
 static void add_template(struct reader *r, struct template ***v, size_t *n,
@@ -639,15 +948,58 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 		template_free(t);
 		return;
 	}
+	if (r->tree && !may_stay_within_site(r->c, text)) {
+		add_refused(r, r->line, "%s '%s' in [%s] is outside the "
+			    "server's [site] base_url, and the pushed tree may "
+			    "purge only its own site", is_url ? "url" :
+			    "prefix", text, r->section);
+		template_free(t);
+		return;
+	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = t;
+}
+
+/* The tree_may_purge word for each [map] key that purges, or NULL. */
+static const char *purge_word(const char *key, unsigned *bit)
+{
+	static const struct {
+		const char *key, *word;
+		unsigned bit;
+	} words[] = {
+		{ "url", "urls", TREE_MAY_URLS },
+		{ "prefixes", "prefixes", TREE_MAY_PREFIXES },
+		{ "tags", "tags", TREE_MAY_TAGS },
+		{ "hosts", "hosts", TREE_MAY_HOSTS },
+		{ "everything", "everything", TREE_MAY_EVERYTHING },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (!strcmp(key, words[i].key)) {
+			*bit = words[i].bit;
+			return words[i].word;
+		}
+	return NULL;
 }
 
 static void map_key(struct reader *r, const char *key, const char *v)
 {
 	struct map_rule *m = r->map;
+	const char *word;
+	unsigned bit = 0;
 	size_t i, first;
+	int no = 1;
 
+	word = purge_word(key, &bit);
+	/* "everything = false" purges nothing, so it needs no permission. */
+	if (r->tree && word && !(r->c->tree_may_purge & bit) &&
+	    !(bit == TREE_MAY_EVERYTHING && parse_bool(v, &no) == 0 && !no)) {
+		add_refused(r, r->line, "'%s' in [%s] cannot come from the "
+			    "pushed tree: the server's [hook] tree_may_purge "
+			    "does not list %s", key, r->section, word);
+		return;
+	}
 	if (!strcmp(key, "tags")) {
 		first = m->tags.n;
 		split_list(&m->tags, v);
@@ -672,10 +1024,6 @@ static void map_key(struct reader *r, const char *key, const char *v)
 				  r->section);
 		free(m->strip);
 		m->strip = xstrdup(v);
-	} else if (!strcmp(key, "hosts") && r->tree) {
-		add_error(r, r->line, "'hosts' in [%s] cannot come from the "
-			  "pushed tree; set it in the server's configuration",
-			  r->section);
 	} else if (!strcmp(key, "hosts")) {
 		first = m->hosts.n;
 		split_list(&m->hosts, v);
@@ -764,6 +1112,7 @@ static void start_map(struct reader *r)
 	memset(m, 0, sizeof(*m));
 	m->line = r->section_line;
 	m->source = r->c->sources.v[r->c->sources.n - 1];
+	m->from_tree = r->tree;
 	if (pattern_compile(&m->pattern, text, &e) < 0) {
 		add_error(r, r->section_line, "pattern '%s': %s", text, e.msg);
 		free(text);
@@ -839,10 +1188,14 @@ static void begin_section(struct reader *r)
 		r->known = 1;
 		if (is_map_section(s))
 			start_map(r);
+	} else if (r->tree && (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
+			       !strcmp(s, "plan") || is_zone_section(s))) {
+		/* Its keys are skipped: r->known stays 0. */
+		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
+			    "(only [map], [ignore] and [site] pretty_urls can); "
+			    "set it in the server's configuration", s);
 	} else if (r->tree) {
-		add_error(r, r->line, "[%s] cannot come from the pushed tree "
-			  "(only [map], [ignore] and [site] pretty_urls can); "
-			  "set it in the server's configuration", s);
+		add_error(r, r->line, "unknown section [%s]", s);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
 		   !strcmp(s, "plan")) {
@@ -877,8 +1230,14 @@ static int handler(void *user, const char *inih_section, const char *key,
 			cloudflare_key(r, key, val);
 	} else if (!strcmp(section, "site") && r->tree &&
 		   strcmp(key, "pretty_urls")) {
-		add_error(r, r->line, "'%s' in [site] cannot come from the "
-			  "pushed tree (only pretty_urls can)", key);
+		if (!strcmp(key, "base_url") || !strcmp(key, "root") ||
+		    !strcmp(key, "index") || !strcmp(key, "variant"))
+			add_refused(r, r->line, "'%s' in [site] cannot come "
+				    "from the pushed tree (only pretty_urls "
+				    "can)", key);
+		else
+			add_error(r, r->line, "unknown key '%s' in [site]",
+				  key);
 	} else if (!strcmp(section, "site")) {
 		if (!strcmp(key, "variant") || !strcmp(key, "base_url") ||
 		    first_setting(r, section, key))
@@ -933,6 +1292,7 @@ void config_init(struct config *c)
 	c->push_deadline = 25;
 	c->lock_timeout = 20;
 	c->fallback = FALLBACK_EVERYTHING;
+	c->tree_may_purge = TREE_MAY_URLS | TREE_MAY_PREFIXES | TREE_MAY_TAGS;
 }
 
 /* The line where [section] key was first set, or 0. */
@@ -948,6 +1308,21 @@ static int key_line(const struct reader *r, const char *section,
 			line = atoi(r->seen.v[i] + n);
 	free(id);
 	return line;
+}
+
+/* Warns that key's value n is above the plan's documented most. */
+static void limit_warning(struct reader *r, const char *key, long n,
+			  long most, const char *what)
+{
+	const char *plan = plan_names[r->c->plan];
+
+	strvec_pushf(&r->c->warnings, "'%s': line %d: '%s' in [cloudflare] "
+		     "is %ld, above the %ld %s per request that Cloudflare "
+		     "documents for %s%s%s; it is kept, and a request refused "
+		     "for its size is split and resent", r->name,
+		     key_line(r, "cloudflare", key), key, n, most, what,
+		     plan ? "the '" : "the free plan (no 'plan' is set)",
+		     plan ? plan : "", plan ? "' plan" : "");
 }
 
 /* Applies the plan's limits and checks keys that depend on each other. */
@@ -966,6 +1341,14 @@ static void finish_cloudflare(struct reader *r)
 		c->requests_per_second = l->requests_per_second;
 	if (!(r->limits_set & SET_BURST))
 		c->burst = l->burst;
+	if ((r->limits_set & SET_FILES) &&
+	    c->files_per_request > l->documented_files)
+		limit_warning(r, "files_per_request", c->files_per_request,
+			      l->documented_files, "URLs");
+	if ((r->limits_set & SET_ITEMS) &&
+	    c->items_per_request > l->documented_items)
+		limit_warning(r, "items_per_request", c->items_per_request,
+			      l->documented_items, "tags, hosts or prefixes");
 
 	if (!c->zone_id && !c->zone_name)
 		add_error(r, 0, "'zone_id' (or 'zone_name') is missing from "
@@ -1012,6 +1395,14 @@ static void load(struct config *c, const char *name, const char *buf,
 	struct reader r;
 	int rc;
 
+	/*
+	 * Editors on Windows may start a UTF-8 file with a byte-order mark;
+	 * it is not part of the first line.
+	 */
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+		buf += 3;
+		len -= 3;
+	}
 	memset(&r, 0, sizeof(r));
 	r.buf = buf;
 	r.len = len;
@@ -1144,6 +1535,8 @@ void config_release(struct config *c)
 	strvec_clear(&c->sources);
 	pattern_list_clear(&c->ignore);
 	strvec_clear(&c->errors);
+	strvec_clear(&c->warnings);
+	strvec_clear(&c->refused);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -59,6 +59,20 @@ struct map_rule {
 	struct strvec tags;
 	struct strvec hosts;
 	int everything;
+	/*
+	 * The rule came from the pushed tree: its urls and prefixes must stay
+	 * within [site] base_url when expanded (mapping/map.c).
+	 */
+	int from_tree;
+};
+
+/* What a pushed tree's [map] rules may purge: [hook] tree_may_purge. */
+enum {
+	TREE_MAY_URLS = 1,
+	TREE_MAY_PREFIXES = 2,
+	TREE_MAY_TAGS = 4,
+	TREE_MAY_HOSTS = 8,
+	TREE_MAY_EVERYTHING = 16
 };
 
 /* One [zone "HOSTNAME"] section: that host's purges go to its own zone. */
@@ -108,6 +122,7 @@ struct config {
 	struct strvec branches;	/* globs on the name below refs/heads/ */
 	enum on_create on_create;
 	char *tree_config;	/* a config file read from the pushed tree */
+	unsigned tree_may_purge;	/* TREE_MAY_* bits; urls, prefixes, tags */
 	int missing_base_everything;	/* on_missing_base = everything */
 	char *wait_url;		/* poll until it names the pushed commit */
 	double wait_timeout;	/* seconds; default 300 */
@@ -134,6 +149,20 @@ struct config {
 	 * "cannot read 'x.ini': line 3: unknown key 'bsae_url' in [site]".
 	 */
 	struct strvec errors;
+	/*
+	 * Values that are kept but look wrong, each a complete message such
+	 * as "'x.ini': line 5: 'files_per_request' in [cloudflare] is 500,
+	 * above ...": check prints them; they do not make loading fail.
+	 */
+	struct strvec warnings;
+	/*
+	 * What config_load_tree left out because the pushed tree may not set
+	 * it, each a complete message such as "'abc1234:.cf-purge-hook.ini':
+	 * line 3: 'hosts' in [map \"a\"] cannot come from the pushed tree:
+	 * ...; left out, the rest of the file applies". Unlike errors, these
+	 * do not make the layer unusable.
+	 */
+	struct strvec refused;
 };
 
 /* Sets every default; must precede config_load_*. */
@@ -153,13 +182,30 @@ int config_load_buffer(struct config *c, const char *name, const char *buf,
 
 /*
  * Adds to a loaded configuration the layer read from the pushed tree
- * ([hook] tree_config): only [map] (without hosts), [ignore] and [site]
- * pretty_urls may be there, since anyone who can push can change it; any
- * other section or key is an error. Returns 0, or -1 with the problems
- * appended to c->errors.
+ * ([hook] tree_config). Anyone who can push can change that file, so it
+ * may hold only [map], [ignore] and [site] pretty_urls, and its [map]
+ * rules may purge only what [hook] tree_may_purge lists (by default urls,
+ * prefixes and tags, not hosts or everything), with every url and prefix
+ * within a [site] base_url of the server's configuration.
+ *
+ * Two kinds of problem are told apart. A section or key that the server's
+ * configuration could hold but the tree may not (such as [cloudflare], or
+ * hosts when not allowed), or a url or prefix outside the site, is left
+ * out with a message in c->refused, and the rest of the layer applies.
+ * Anything else (a syntax error, an unknown section or key, a bad value)
+ * makes the layer unusable, since what the changes map to is then
+ * unknown: it goes to c->errors. Returns -1 when c->errors grew, else 0
+ * (whether or not c->refused did).
  */
 int config_load_tree(struct config *c, const char *name, const char *buf,
 		     size_t len);
+
+/*
+ * 1 when value, a URL or a prefix with or without a scheme, is a [site]
+ * base_url of c or lies below one (the host compared without regard to
+ * case).
+ */
+int config_within_site(const struct config *c, const char *value);
 
 /*
  * Which zone purges of the len-byte host go to: i + 1 for c->zones[i],

@@ -142,26 +142,63 @@ static size_t add_site_urls(struct plan *plan, const struct config *c,
 	return added;
 }
 
+/*
+ * Notes, once per item, that a rule from the pushed tree expanded to a URL
+ * or prefix outside the site, which is left out. The loader refused what
+ * it could tell from the template; this is what only the path shows.
+ */
+static void note_outside(struct plan *plan, const struct map_rule *m,
+			 enum purge_kind kind, const char *item,
+			 struct strvec *explain, const char *why)
+{
+	char *note = xasprintf("'%s': line %d: [map \"%s\"] %s '%s' is "
+			       "outside the server's [site] base_url, and the "
+			       "pushed tree may purge only its own site; left "
+			       "out", m->source, m->line,
+			       pattern_text(m->pattern),
+			       kind == PURGE_PREFIXES ? "prefix" : "url", item);
+	size_t i;
+
+	if (explain)
+		strvec_pushf(explain, "%s: %s '%s' is outside [site] "
+			     "base_url: left out", why,
+			     kind == PURGE_PREFIXES ? "prefix" : "url", item);
+	for (i = 0; i < plan->notes.n; i++)
+		if (!strcmp(plan->notes.v[i], note))
+			break;
+	if (i < plan->notes.n)
+		free(note);
+	else
+		strvec_push_owned(&plan->notes, note);
+}
+
 /* Expands t for each base (or once) and adds the results as kind. */
 static size_t add_template_items(struct plan *plan, const struct config *c,
+				 const struct map_rule *m,
 				 const struct template *t, const char *path,
 				 enum purge_kind kind, struct strvec *explain,
 				 const char *why)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t n = template_uses_base(t) ? c->base_urls.n : 1, b;
+	size_t n = template_uses_base(t) ? c->base_urls.n : 1, b, added = 0;
 
 	for (b = 0; b < n; b++) {
 		strbuf_setlen(&sb, 0);
 		template_expand(&sb, t, c->base_urls.n ? c->base_urls.v[b] : "",
 				path);
+		if (m->from_tree && !config_within_site(c, strbuf_str(&sb))) {
+			note_outside(plan, m, kind, strbuf_str(&sb), explain,
+				     why);
+			continue;
+		}
+		added++;
 		if (kind == PURGE_PREFIXES)
 			add_prefix(plan, strbuf_str(&sb), explain, why);
 		else
 			add(plan, kind, strbuf_str(&sb), explain, why);
 	}
 	strbuf_release(&sb);
-	return n;
+	return added;
 }
 
 static size_t apply_rule(struct plan *plan, const struct config *c,
@@ -178,10 +215,10 @@ static size_t apply_rule(struct plan *plan, const struct config *c,
 	if (m->strip && !strncmp(path, m->strip, strlen(m->strip)))
 		spath = path + strlen(m->strip);
 	for (j = 0; j < m->n_urls; j++)
-		added += add_template_items(plan, c, m->urls[j], spath,
+		added += add_template_items(plan, c, m, m->urls[j], spath,
 					    PURGE_FILES, explain, why.buf);
 	for (j = 0; j < m->n_prefixes; j++)
-		added += add_template_items(plan, c, m->prefixes[j], spath,
+		added += add_template_items(plan, c, m, m->prefixes[j], spath,
 					    PURGE_PREFIXES, explain, why.buf);
 	for (j = 0; j < m->tags.n; j++)
 		add(plan, PURGE_TAGS, m->tags.v[j], explain, why.buf);

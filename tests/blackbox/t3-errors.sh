@@ -260,4 +260,123 @@ expect 'the token is never printed, even with --verbose and --json' '
 	! grep -- "$TOKEN" "$TRASH/out" "$TRASH/err"
 '
 
+# --- [cloudflare] zone_name and check --online (issue 13) -------------------
+
+# name_config FILE NAME: the usual config with zone_name = NAME in place of
+# zone_id.
+name_config() {
+	write_config "$1" &&
+	sed -i "s|^zone_id = .*|zone_name = $2|" "$1"
+}
+
+# name_check NAME STATUS: check with zone_name = NAME in $TRASH/zn.ini
+# exits with STATUS; its stderr is in $TRASH/err.
+name_check() {
+	name_config "$TRASH/zn.ini" "$1" || return 1
+	code cfph -c "$TRASH/zn.ini" check 2>"$TRASH/err" >/dev/null
+	cat "$TRASH/err"
+	test "$CODE" = "$2"
+}
+
+expect 'zone_name that would change the query string is refused with its line' '
+	name_check "example.com&status=bogus" 2 &&
+	grep "cannot read .$TRASH/zn.ini.: line 2: .zone_name. in \[cloudflare\] must be a domain name such as example.com" "$TRASH/err" &&
+	name_check "example.com+x" 2 &&
+	grep "line 2: .zone_name. in \[cloudflare\]" "$TRASH/err"
+'
+
+expect 'zone_name in upper case finds the zone Cloudflare names in lower case' '
+	start_stub --zone-name "example.com=$ZONE" &&
+	name_config "$TRASH/zn.ini" "Example.COM" &&
+	cfph -c "$TRASH/zn.ini" check --online >"$TRASH/out" 2>"$TRASH/err" &&
+	grep "is valid: zone example.com, public" "$TRASH/out" &&
+	clear_log &&
+	cfph -c "$TRASH/zn.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	grep "\"query\": \"name=example.com\"" "$TRASH/stub.log" &&
+	requests | grep -Fx "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'check --online names the zone lookup it cannot do and the permission it needs' '
+	clear_log &&
+	CF_API_TOKEN=wrong code cfph -c "$TRASH/zn.ini" check --online 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: cannot look up zone .example.com.: HTTP 403: error 10000: Authentication error; looking a zone up by name needs an API token with the Zone / Zone / Read permission (Cache Purge alone is not enough): add it, or set zone_id instead of zone_name" "$TRASH/err"
+'
+
+expect 'check --online: a zone missing from the list by name also names the permission' '
+	start_stub --zone-name "other.example=$ZONE" &&
+	name_config "$TRASH/zn.ini" "example.com" &&
+	code cfph -c "$TRASH/zn.ini" check --online 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: zone .example.com. is not among the zones these credentials can see; looking a zone up by name needs an API token with the Zone / Zone / Read permission" "$TRASH/err"
+'
+
+Z2=0123456789abcdef0123456789abcdef
+expect 'check --online checks every [zone] section and names the one that fails' '
+	start_stub --zone "$ZONE" &&
+	write_config "$TRASH/zones.ini" "[zone \"static.example.net\"]
+zone_id = $Z2
+[zone \"img.example.org\"]
+zone_id = $ZONE" &&
+	code cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep "cf-purge-hook: zone $Z2 (\[zone \"static.example.net\"\] line 14): HTTP 403: error 10000: Authentication error" "$TRASH/err" &&
+	test "$(grep -c "cf-purge-hook: " "$TRASH/err")" = 1 &&
+	grep "\"path\": \"/client/v4/zones/$ZONE\"" "$TRASH/stub.log" &&
+	grep "\"path\": \"/client/v4/zones/$Z2\"" "$TRASH/stub.log" &&
+	start_stub --zone "$ZONE" --zone "$Z2" &&
+	sed -i "s|^api_url = .*|api_url = $API_URL|" "$TRASH/zones.ini" &&
+	cfph -c "$TRASH/zones.ini" check --online >"$TRASH/out" &&
+	grep "the credentials and every zone work$" "$TRASH/out"
+'
+
+# --- api_url: plain http on loopback only, no userinfo (issue 14) -----------
+
+# url_check URL STATUS: check with api_url = URL in $TRASH/url.ini exits
+# with STATUS; its stderr is in $TRASH/err.
+url_check() {
+	write_config "$TRASH/url.ini" &&
+	sed -i "s|^api_url = .*|api_url = $1|" "$TRASH/url.ini" || return 1
+	code cfph -c "$TRASH/url.ini" check 2>"$TRASH/err" >/dev/null
+	cat "$TRASH/err"
+	test "$CODE" = "$2"
+}
+
+expect 'api_url that only looks like loopback is refused with its line' '
+	url_check "http://127.0.0.1@other.host/" 2 &&
+	grep "cannot read .$TRASH/url.ini.: line 3: .api_url. in \[cloudflare\]: has a user name or password before .@." "$TRASH/err" &&
+	url_check "http://localhost.other.host/" 2 &&
+	grep "line 3: .api_url. in \[cloudflare\]: uses http:// on a host other than loopback" "$TRASH/err" &&
+	url_check "http://127.0.0.1.other.host/" 2 &&
+	grep "line 3: .api_url. in \[cloudflare\]: uses http:// on a host other than loopback" "$TRASH/err" &&
+	url_check "http://[::1]:8080/client/v4" 0 &&
+	url_check "http://127.0.0.2:8080/client/v4" 0
+'
+
+# --- A UTF-8 byte-order mark (issue 14) --------------------------------------
+
+expect 'a config that starts with a UTF-8 byte-order mark loads' '
+	write_config "$TRASH/bom.ini" &&
+	printf "\357\273\277" >"$TRASH/bom2.ini" &&
+	cat "$TRASH/bom.ini" >>"$TRASH/bom2.ini" &&
+	test "$(head -c 3 "$TRASH/bom2.ini" | od -An -tx1 | tr -d " ")" = efbbbf &&
+	cfph -c "$TRASH/bom2.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	grep "is valid: zone $ZONE" "$TRASH/out"
+'
+
+# --- Limits above what the plan documents (issue 13) -------------------------
+
+expect 'check warns about files_per_request above the plan'"'"'s limit and exits 0' '
+	write_config "$TRASH/lim.ini" "[cloudflare]
+plan = business
+files_per_request = 500" &&
+	cfph -c "$TRASH/lim.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "^cf-purge-hook: warning: .$TRASH/lim.ini.: line 16: .files_per_request. in \[cloudflare\] is 500, above the 100 URLs per request that Cloudflare documents for the .business. plan" "$TRASH/err" &&
+	grep "is valid" "$TRASH/out" &&
+	sed -i "s/^plan = business/plan = enterprise/" "$TRASH/lim.ini" &&
+	cfph -c "$TRASH/lim.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err"
+'
+
 finish

@@ -293,18 +293,28 @@ expect 'push: the tree file is read at the pushed commit, not the old one' '
 	test "$(requests)" = "200 $ZONE tags content2"
 '
 
-expect 'push: a forbidden [cloudflare] in the tree file is shown on remote: and purges everything' '
+expect 'push: a tree file that starts with a UTF-8 byte-order mark is read' '
+	printf "\357\273\277%s\n" "[map \"content/**\"]" >.cf-purge-hook.ini &&
+	echo "tags = bom" >>.cf-purge-hook.ini &&
+	echo c3b >content/a.md &&
+	commit_all "tree config with a BOM" && push &&
+	cat "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE tags bom"
+'
+
+expect 'push: a forbidden [cloudflare] in the tree file is shown on remote: and left out; the rest applies' '
 	printf "%s\n" "[map \"content/**\"]" "tags = content" "" "[cloudflare]" \
 		"zone_id = $Z2" >.cf-purge-hook.ini &&
 	echo c4 >content/a.md &&
 	commit_all "forbidden section" && push &&
 	short=$(git rev-parse --short=7 HEAD) &&
-	grep "^remote: cf-purge-hook: cannot read .$short:.cf-purge-hook.ini.: line 4: \[cloudflare\] cannot come from the pushed tree" "$TRASH/push.err" &&
-	grep "^remote: cf-purge-hook: purging everything: the pushed .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
-	test "$(requests)" = "200 $ZONE purge_everything true"
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 4: \[cloudflare\] cannot come from the pushed tree .*; left out, the rest of the file applies" "$TRASH/push.err" &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE tags content"
 '
 
-expect 'range: every forbidden section and key of the tree file, with lines; exit 1' '
+expect 'range: every forbidden section and key of the tree file, with lines; exit 1, no purge of everything' '
 	cat >.cf-purge-hook.ini <<EOT &&
 [map "content/**"]
 tags = content
@@ -326,13 +336,79 @@ EOT
 	short=$(git rev-parse --short=7 HEAD) &&
 	code cfph -c "$DEPLOY/cf-purge-hook.ini" range HEAD~1..HEAD \
 		>"$TRASH/out" 2>"$TRASH/err"
+	cat "$TRASH/err"
 	test "$CODE" = 1 &&
 	for l in 3 6 7 9 11 13; do
-		grep "cannot read .$short:.cf-purge-hook.ini.: line $l: " "$TRASH/err" || exit 1
+		grep "cf-purge-hook: .$short:.cf-purge-hook.ini.: line $l: .*; left out, the rest of the file applies" "$TRASH/err" || exit 1
 	done &&
-	test "$(grep -c "cannot read .$short:.cf-purge-hook.ini.: line" "$TRASH/err")" = 6 &&
-	grep "line 3: .hosts. in \[map \"content/\*\*\"\] cannot come from the pushed tree" "$TRASH/err" &&
+	test "$(grep -c ".$short:.cf-purge-hook.ini.: line" "$TRASH/err")" = 6 &&
+	grep "line 3: .hosts. in \[map \"content/\*\*\"\] cannot come from the pushed tree: the server.s \[hook\] tree_may_purge does not list hosts" "$TRASH/err" &&
 	grep "line 6: .base_url. in \[site\] cannot come from the pushed tree" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE tags content"
+'
+
+expect 'push: the tree may not purge everything, nor prefixes or urls outside the site; the rest applies' '
+	cat >.cf-purge-hook.ini <<EOT &&
+[map "content/**"]
+tags = content
+everything = true
+prefixes = example.com/blog/, other.example/, example.com.evil.example/
+url = https://other.example/{path}
+[map "docs/**"]
+strip = docs/
+prefixes = exam{path}
+url = https://exam{path}
+EOT
+	mkdir -p docs/ple.org docs/ple.com &&
+	echo d >docs/ple.org/x && echo d >docs/ple.com/y &&
+	echo c6 >content/a.md &&
+	commit_all "wide tree config" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 3: .everything. in \[map \"content/\*\*\"\] cannot come from the pushed tree: the server.s \[hook\] tree_may_purge does not list everything; left out" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 4: prefix .other.example/. in \[map \"content/\*\*\"\] is outside the server.s \[site\] base_url" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 4: prefix .example.com.evil.example/. in" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 5: url .https://other.example/{path}. in" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 6: \[map \"docs/\*\*\"\] prefix .example.org/x. is outside the server.s \[site\] base_url" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 6: \[map \"docs/\*\*\"\] url .https://example.org/x. is outside" "$TRASH/push.err" &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	requests | sort >"$TRASH/actual" &&
+	sort >"$TRASH/want" <<EOT &&
+200 $ZONE prefixes example.com/blog/ example.com/y
+200 $ZONE tags content
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
+expect 'push: [hook] tree_may_purge widens what the tree may purge' '
+	server_config "$TREE_CFG
+tree_may_purge = tags, hosts, everything" &&
+	cat >.cf-purge-hook.ini <<EOT &&
+[map "content/**"]
+hosts = example.com
+prefixes = example.com/blog/
+EOT
+	echo c7 >content/a.md &&
+	commit_all "hosts allowed" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 3: .prefixes. in \[map \"content/\*\*\"\] cannot come from the pushed tree: the server.s \[hook\] tree_may_purge does not list prefixes; left out" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE hosts example.com" &&
+	printf "%s\n" "[map \"content/**\"]" "everything = true" >.cf-purge-hook.ini &&
+	echo c8 >content/a.md &&
+	commit_all "everything allowed" && push &&
+	! grep "cannot come from" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	server_config "$TREE_CFG"
+'
+
+expect 'push: a broken tree file (an unknown key) still purges everything' '
+	printf "%s\n" "[map \"content/**\"]" "tgas = content" >.cf-purge-hook.ini &&
+	echo c9 >content/a.md &&
+	commit_all "typo" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	grep "^remote: cf-purge-hook: cannot read .$short:.cf-purge-hook.ini.: line 2: unknown key .tgas." "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: purging everything: the pushed .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
 	test "$(requests)" = "200 $ZONE purge_everything true"
 '
 rm -f .cf-purge-hook.ini
