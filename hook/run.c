@@ -291,6 +291,7 @@ static int load_tree_config(struct run *r, const struct range *rg,
 	git_blob *blob = NULL;
 	struct err e;
 	char *label = NULL;
+	size_t i;
 	int rc = -1;
 
 	if (tree_of(&tree, r, rg->new_hex, rg->ref, &e) < 0) {
@@ -322,13 +323,19 @@ static int load_tree_config(struct run *r, const struct range *rg,
 	if (config_load_file(tc, r->config.path) < 0 ||
 	    config_load_tree(tc, label, git_blob_rawcontent(blob),
 			     (size_t)git_blob_rawsize(blob)) < 0) {
-		size_t i;
-
 		for (i = 0; i < tc->errors.n; i++)
 			strvec_push(&r->tree_errors, tc->errors.v[i]);
+		for (i = 0; i < tc->refused.n; i++)
+			strvec_push(&r->tree_errors, tc->refused.v[i]);
 		config_release(tc);
 		goto out;
 	}
+	/*
+	 * What the tree may not set was left out: the run fails so that the
+	 * pusher sees it, but the rest of the layer maps the changes.
+	 */
+	for (i = 0; i < tc->refused.n; i++)
+		strvec_push(&r->tree_errors, tc->refused.v[i]);
 	rc = 0;
 out:
 	free(label);

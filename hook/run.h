@@ -127,7 +127,9 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
  * Diffs every range that purges, maps (with the pushed tree's config
  * layer when [hook] tree_config is set) and plans: collapse and max_urls
  * included. A broken tree config is noted in r->tree_errors and makes the
- * run purge everything, since what the changes map to is then unknown.
+ * run purge everything, since what the changes map to is then unknown; a
+ * key the tree may not set is noted there too, and only that key is left
+ * out.
  * Returns 0, or -1 with e set (RUN_FAILED).
  */
 int run_plan(struct run *r, struct err *e);

@@ -235,9 +235,13 @@ fallback = fail" &&
 	test -z "$(requests)" &&
 	test -z "$(ls "$SITE/.git/cf-purge-hook-spool" 2>/dev/null)"
 '
-git push -q origin main 2>/dev/null
+expect 'push: a push whose plan fails (fallback = fail) is kept for the next push, and the pusher is told' '
+	clear_log && push &&
+	test -z "$(requests)" &&
+	grep "^remote: cf-purge-hook: the push is kept in .*cf-purge-hook-pushes/" "$TRASH/push.err"
+'
 
-expect 'push: each zone receives its own URLs, and every zone the tags' '
+expect 'push: each zone receives its own URLs, and every zone the tags; the kept push is planned with it' '
 	server_config "[zone \"static.example.net\"]
 zone_id = $Z2
 
@@ -249,12 +253,13 @@ url = https://static.example.net/{path}" &&
 	commit_all zones && push &&
 	requests | sort >"$TRASH/actual" &&
 	sort >"$TRASH/want" <<EOT &&
-200 $ZONE files https://example.com/a.html
+200 $ZONE files https://example.com/a.html https://example.com/b.html https://example.com/c.html https://example.com/d.html
 200 $ZONE tags html
 200 $Z2 files https://static.example.net/b.png
 200 $Z2 tags html
 EOT
-	diff -u "$TRASH/want" "$TRASH/actual"
+	diff -u "$TRASH/want" "$TRASH/actual" &&
+	grep "^remote: cf-purge-hook: purging a push kept by an earlier run" "$TRASH/push.err"
 '
 
 TREE_CFG="[hook]
