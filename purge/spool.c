@@ -441,9 +441,8 @@ static int zone_known(const char *id, const struct spool_rules *rules)
 	return 0;
 }
 
-/* Parses and checks the text of a spool file into b. */
-static int parse_entry(struct batch *b, const char *text, size_t len,
-		       const struct spool_rules *rules, struct err *e)
+int spool_parse(struct batch *b, const char *text, size_t len,
+		const struct spool_rules *rules, struct err *e)
 {
 	static const char *const keys[] = {
 		"version", "zone_id", "zone_name", "body", "first_planned",
@@ -605,7 +604,7 @@ int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 		err_set(&why, "%s", strerror(errno));
 		goto refuse;
 	}
-	switch (parse_entry(&en->batch, sb.buf, sb.len, rules, &why)) {
+	switch (spool_parse(&en->batch, sb.buf, sb.len, rules, &why)) {
 	case 0:
 		break;
 	case -2:

@@ -91,6 +91,18 @@ struct spool_entry {
 int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 	       const struct spool_rules *rules, struct err *e);
 
+/*
+ * Parses and checks the len bytes of a spool file's text into b: only the
+ * keys spool_write writes, version 1, a zone id of 32 hex digits that
+ * rules names (or a zone name that is a host name), a body of one kind
+ * whose items are what this program sends, within the rules' sizes.
+ * Returns 0; -2 when the zone id is unknown but rules->zones_incomplete
+ * (the file is left for a later run); -1 with e set when the text must
+ * not be used. b is filled only on 0 (release it with batch_release).
+ */
+int spool_parse(struct batch *b, const char *text, size_t len,
+		const struct spool_rules *rules, struct err *e);
+
 /* Lets go of the lock and frees the entry; the file stays. */
 void spool_entry_release(struct spool_entry *en);
 
