@@ -252,4 +252,92 @@ for i in range(1100):
 	check log "$TRASH/stub.log" "len(P) == 37 and sorted(u for e in P for u in e[\"body\"][\"files\"]) == sorted(\"https://example.com/s%d.html\" % i for i in range(1100))"
 '
 
+# --- Every way a push can fail, then fixed --------------------------------
+# One property over each failure: after the cause is fixed, `retry` (or
+# the next push) purges exactly what the failed push should have purged,
+# and nothing twice. Each mode pushes C0..C1 (65 URLs) to a fresh bare
+# repository whose post-receive is the program. The stand-in keeps running;
+# "the API is down" is a config that sends to a closed port.
+PROP=$TRASH/prop.git
+ptoken=$TOKEN
+
+# prop_setup: a fresh bare repository at C0 with a working config.
+prop_setup() {
+	rm -rf "$PROP" &&
+	git init -q --bare "$PROP" &&
+	ln -s "$CFPH" "$PROP/hooks/post-receive" &&
+	write_config "$PROP/cf-purge-hook.ini" "[cloudflare]
+$FAST
+retries = 1" &&
+	git push -q "$PROP" "$C0:refs/heads/main" 2>/dev/null &&
+	clear_log
+}
+
+# kill_holder DIR: kills (-9) every process that holds a file in DIR open,
+# as the run that keeps a push holds its file.
+kill_holder() {
+	for kh in /proc/[0-9]*; do
+		if ls -l "$kh/fd" 2>/dev/null | grep -qF "$1/"; then
+			kill -9 "${kh#/proc/}" 2>/dev/null || true
+		fi
+	done
+}
+
+# prop_fixed: the cause is fixed; retry; exactly the plan arrived, once,
+# counting what the failed run may have sent; nothing is left kept.
+prop_fixed() {
+	rm -rf "$PROP/cf-purge-hook.ini" &&
+	write_config "$PROP/cf-purge-hook.ini" "[cloudflare]
+$FAST" &&
+	CF_API_TOKEN=$ptoken "$CFPH" -C "$PROP" retry 2>"$TRASH/prop-retry.err" &&
+	cat "$TRASH/prop-retry.err" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once &&
+	test -z "$(ls "$PROP/cf-purge-hook-spool" 2>/dev/null | grep json || true)" &&
+	test -z "$(ls "$PROP/cf-purge-hook-pushes" 2>/dev/null | grep push || true)"
+}
+
+(cd "$REPO" && plan "$RANGE")
+start_stub
+for mode in broken-config unreadable-config api-down refused-token no-token killed-waiting killed-detached; do
+	prop_setup
+	expect "property: $mode, then fixed: retry purges exactly the push, once" '
+		case $mode in
+		broken-config)
+			printf "[cloudflare]\nzone_idd = x\n" >"$PROP/cf-purge-hook.ini" ;;
+		unreadable-config)
+			rm "$PROP/cf-purge-hook.ini" && mkdir "$PROP/cf-purge-hook.ini" ;;
+		api-down)
+			API_URL=http://127.0.0.1:9/client/v4 write_config "$PROP/cf-purge-hook.ini" "[cloudflare]
+$FAST" ;;
+		refused-token)
+			export CF_API_TOKEN=wrong-$$ ;;
+		no-token)
+			unset CF_API_TOKEN ;;
+		killed-waiting)
+			write_config "$PROP/cf-purge-hook.ini" "[hook]
+delay = 30" ;;
+		killed-detached)
+			write_config "$PROP/cf-purge-hook.ini" "[hook]
+detach = true
+delay = 30
+log_file = $TRASH/prop.log" ;;
+		esac
+		case $mode in
+		killed-waiting)
+			git -C "$PROP" fetch -q "$REPO" "$C1" &&
+			{ echo "$C0 $C1 refs/heads/main" | GIT_DIR="$PROP" $CFPH_WRAP "$CFPH" hook >/dev/null 2>&1 & pid=$!; } &&
+			sleep 1 && kill -9 $pid && { wait $pid || true; } ;;
+		killed-detached)
+			git push -q "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
+			sleep 1 && kill_holder "$PROP/cf-purge-hook-pushes" ;;
+		*)
+			git push "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" || true &&
+			cat "$TRASH/prop-push.err" ;;
+		esac
+		export CF_API_TOKEN=$ptoken &&
+		prop_fixed
+	'
+	export CF_API_TOKEN=$ptoken
+done
+
 finish
