@@ -11,6 +11,55 @@ static void parse(struct cf_reply *r, long status, const char *body)
 	cf_reply_parse(r, status, body, strlen(body));
 }
 
+/*
+ * Answers built to mislead or to flood: a redirect whose body says
+ * success, and a refusal with thousands of errors.
+ */
+static void test_reply_limits(void)
+{
+	struct cf_reply r;
+	struct strbuf sb = STRBUF_INIT, body = STRBUF_INIT;
+	size_t i;
+
+	/* A 307 is a redirect that is not followed, whatever its body. */
+	parse(&r, 307, "{\"success\":true,\"errors\":[],\"result\":"
+		       "{\"id\":\"x\"}}");
+	CHECK(!r.success && r.is_json);
+	r.location = xstrdup("https://elsewhere.example/\x1b[2J");
+	cf_reply_describe(&sb, &r);
+	CHECK_STR(sb.buf, "HTTP 307: a redirect to 'https://elsewhere."
+		  "example/?[2J', which is not followed; api_url must name "
+		  "the API itself");
+	strbuf_release(&sb);
+	cf_reply_release(&r);
+	CHECK(r.location == NULL);
+	parse(&r, 301, "<html>moved</html>");
+	cf_reply_describe(&sb, &r);
+	CHECK_STR(sb.buf, "HTTP 301: a redirect, which is not followed; "
+		  "api_url must name the API itself");
+	strbuf_release(&sb);
+	cf_reply_release(&r);
+
+	/* 12,000 errors: the first CF_REPLY_MAX_ERRORS kept, the rest counted. */
+	strbuf_addstr(&body, "{\"success\":false,\"errors\":[");
+	for (i = 0; i < 12000; i++)
+		strbuf_addf(&body, "%s{\"code\":%zu,\"message\":\"bad\"}",
+			    i ? "," : "", 1000 + i);
+	strbuf_addstr(&body, "]}");
+	cf_reply_parse(&r, 400, body.buf, body.len);
+	CHECK_INT(r.n_errors, CF_REPLY_MAX_ERRORS);
+	CHECK_INT(r.n_more_errors, 12000 - CF_REPLY_MAX_ERRORS);
+	CHECK_INT(r.errors[9].code, 1009);
+	cf_reply_describe(&sb, &r);
+	CHECK(strstr(sb.buf, "error 1009: bad; and 11990 more errors") != NULL);
+	CHECK(strstr(sb.buf, "error 1010") == NULL);
+	CHECK(sb.len < 400);
+	strbuf_release(&sb);
+	cf_reply_release(&r);
+	CHECK(r.n_more_errors == 0);
+	strbuf_release(&body);
+}
+
 void test_reply(void)
 {
 	struct cf_reply r;
@@ -69,4 +118,6 @@ void test_reply(void)
 	CHECK_STR(sb.buf, "HTTP 400: \"success\" is false, with no error");
 	strbuf_release(&sb);
 	cf_reply_release(&r);
+
+	test_reply_limits();
 }
