@@ -473,9 +473,9 @@ fresh "$FAST
 [site]
 variant = Accept-Encoding: br; X-Device: mobile
 variant = Accept-Language: fr"
-expect '[site] variant: each URL is sent plain and once per variant with its headers' '
+expect '[site] variant: each URL is sent plain (as {url}: no mixed arrays) and once per variant with its headers' '
 	plan "$THREE" &&
-	check json "$TRASH/plan.json" "sorted(json.dumps(i, sort_keys=True) for r in j[\"requests\"] for i in r[\"body\"][\"files\"]) == sorted(json.dumps(x, sort_keys=True) for u in [\"https://example.com/p%d.html\" % n for n in (1, 2, 3)] for x in (u, {\"url\": u, \"headers\": {\"Accept-Encoding\": \"br\", \"X-Device\": \"mobile\"}}, {\"url\": u, \"headers\": {\"Accept-Language\": \"fr\"}}))" &&
+	check json "$TRASH/plan.json" "sorted(json.dumps(i, sort_keys=True) for r in j[\"requests\"] for i in r[\"body\"][\"files\"]) == sorted(json.dumps(x, sort_keys=True) for u in [\"https://example.com/p%d.html\" % n for n in (1, 2, 3)] for x in ({\"url\": u}, {\"url\": u, \"headers\": {\"Accept-Encoding\": \"br\", \"X-Device\": \"mobile\"}}, {\"url\": u, \"headers\": {\"Accept-Language\": \"fr\"}}))" &&
 	run variant --json range "$THREE" &&
 	exited variant 0 &&
 	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once

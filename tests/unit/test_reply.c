@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "tests.h"
+#include "../../purge/batch.h"
 #include "../../purge/reply.h"
 
 static void parse(struct cf_reply *r, long status, const char *body)
@@ -58,6 +59,61 @@ static void test_reply_limits(void)
 	cf_reply_release(&r);
 	CHECK(r.n_more_errors == 0);
 	strbuf_release(&body);
+}
+
+/*
+ * Kept here beside the answers it goes with: a files array is all strings
+ * or all objects, as Cloudflare's schema says, through the spool too.
+ */
+static void test_files_forms(void)
+{
+	static const char mixed[] = "{\"files\":[\"https://example.com/a\","
+		"{\"url\":\"https://example.com/a\",\"headers\":{\"X-D\":"
+		"\"m\"}},\"https://example.com/b\"]}";
+	static const char objects[] = "{\"files\":[{\"url\":"
+		"\"https://example.com/a\"},{\"url\":\"https://example.com/a\","
+		"\"headers\":{\"X-D\":\"m\"}},{\"url\":"
+		"\"https://example.com/b\"}]}";
+	static const char strings[] = "{\"files\":[\"https://example.com/a\","
+		"\"https://example.com/b\"]}";
+	cJSON *body = cJSON_Parse(mixed);
+	struct batch b, lo, hi, again;
+	struct err e;
+	char *text;
+
+	/* A mixed array, as older versions spooled it, is read as objects. */
+	if (CHECK_INT(batch_from_body(&b, body, &e), 0)) {
+		text = batch_body_text(&b);
+		CHECK_STR(text, objects);
+		free(text);
+		/* Halves keep the one form, and read back the same. */
+		batch_split(&b, &lo, &hi);
+		text = batch_body_text(&hi);
+		CHECK_STR(text, "{\"files\":[{\"url\":\"https://example.com/a\","
+			  "\"headers\":{\"X-D\":\"m\"}},{\"url\":"
+			  "\"https://example.com/b\"}]}");
+		cJSON_Delete(body);
+		body = cJSON_Parse(text);
+		free(text);
+		if (CHECK_INT(batch_from_body(&again, body, &e), 0)) {
+			CHECK_INT(batch_size(&again), 2);
+			batch_release(&again);
+		}
+		batch_release(&lo);
+		batch_release(&hi);
+		batch_release(&b);
+	}
+	cJSON_Delete(body);
+
+	/* All strings stay strings. */
+	body = cJSON_Parse(strings);
+	if (CHECK_INT(batch_from_body(&b, body, &e), 0)) {
+		text = batch_body_text(&b);
+		CHECK_STR(text, strings);
+		free(text);
+		batch_release(&b);
+	}
+	cJSON_Delete(body);
 }
 
 void test_reply(void)
@@ -120,4 +176,5 @@ void test_reply(void)
 	cf_reply_release(&r);
 
 	test_reply_limits();
+	test_files_forms();
 }
