@@ -4,6 +4,8 @@
 
 #include "check.h"
 #include "tests.h"
+#include "../../hook/report.h"
+#include "../../hook/run.h"
 #include "../../purge/batch.h"
 #include "../../purge/reply.h"
 
@@ -116,6 +118,108 @@ static void test_files_forms(void)
 	cJSON_Delete(body);
 }
 
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	while ((text = strstr(text, needle)) != NULL) {
+		n++;
+		text++;
+	}
+	return n;
+}
+
+static void add_outcome(struct run *r, const char *url, const char *why)
+{
+	struct batch b;
+	struct send_outcome *o;
+
+	memset(&b, 0, sizeof(b));
+	b.kind = PURGE_FILES;
+	b.items = cJSON_CreateArray();
+	cJSON_AddItemToArray(b.items, cJSON_CreateString(url));
+	batch_list_push(&r->batches, &b);
+	r->outcomes = xrealloc(r->outcomes, r->batches.n * sizeof(*r->outcomes));
+	o = &r->outcomes[r->batches.n - 1];
+	memset(o, 0, sizeof(*o));
+	o->attempts = 1;
+	o->n_items = o->n_spooled = 1;
+	strvec_push(&o->failures, why);
+	strvec_push(&o->spool_files, "/srv/spool/new.json");
+}
+
+/*
+ * How the summary reads what the answers made of a run, on a run built by
+ * hand: the spool's batch that could not be spooled again, whose old file
+ * stays, and identical reasons from many batches.
+ */
+static void test_summary_counts(void)
+{
+	struct run_opts opts = RUN_OPTS_INIT;
+	struct run r;
+	struct spool_entry *en;
+	struct send_outcome *o;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	run_init(&r, &opts);
+	r.sent = 1;
+	r.spool_dir = xstrdup("/srv/spool");
+	r.spooled.v = xcalloc(1, sizeof(*r.spooled.v));
+	r.spooled.n = r.spooled.alloc = 1;
+	en = &r.spooled.v[0];
+	en->fd = -1;
+	en->path = xstrdup("/srv/spool/old.json");
+	en->batch.kind = PURGE_FILES;
+	en->batch.items = cJSON_CreateArray();
+	r.spool_outcomes = xcalloc(1, sizeof(*r.spool_outcomes));
+	o = &r.spool_outcomes[0];
+	o->attempts = 2;
+	o->n_items = o->n_lost = 3;
+	strvec_push(&o->failures, "HTTP 500; and cannot write the spool");
+	for (i = 0; i < 40; i++)
+		add_outcome(&r, "https://example.com/a", "the run's deadline "
+			    "passed");
+
+	f = open_memstream(&text, &len);
+	if (!CHECK(f != NULL)) {
+		run_release(&r);
+		return;
+	}
+	report_summary(stdout, f, &r);
+	fclose(f);
+	/* The 3 items of the old file are kept, not lost. */
+	CHECK(strstr(text, "cf-purge-hook: not purged yet: 43 items kept in "
+		      "'/srv/spool'") != NULL);
+	CHECK(strstr(text, "NOT PURGED") == NULL);
+	/* One line for 40 identical reasons. */
+	CHECK_INT(count_of(text, "not sent: the run's deadline passed"), 1);
+	CHECK(strstr(text, "cf-purge-hook: not sent: the run's deadline "
+		      "passed (40 times)\n") != NULL);
+	/* This push's requests apart from the spool's. */
+	CHECK(strstr(text, "cf-purge-hook: purged 0 of 40 items in 40 "
+		      "requests, ") != NULL);
+	CHECK(strstr(text, "cf-purge-hook: resent 0 of 1 requests spooled by "
+		      "earlier runs: 0 of 3 items purged (2 attempts)\n") != NULL);
+	free(text);
+
+	/* What this push could not spool is lost, and said so. */
+	r.outcomes[0].n_spooled = 0;
+	r.outcomes[0].n_lost = 1;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	if (CHECK(f != NULL)) {
+		report_summary(stdout, f, &r);
+		fclose(f);
+		CHECK(strstr(text, "NOT PURGED and not kept: 1 item (see "
+			      "above)") != NULL);
+		CHECK(strstr(text, "not purged yet: 42 items kept") != NULL);
+		free(text);
+	}
+	run_release(&r);
+}
+
 void test_reply(void)
 {
 	struct cf_reply r;
@@ -177,4 +281,5 @@ void test_reply(void)
 
 	test_reply_limits();
 	test_files_forms();
+	test_summary_counts();
 }
