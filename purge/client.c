@@ -237,8 +237,8 @@ int cf_client_call(struct cf_client *c, const char *path, const char *body,
 			 * would have stopped this program long before.
 			 */
 			err_set(e, "the answer from '%s' has a header too "
-				"large for libcurl (%s); not read", url.buf,
-				c->lc->easy_strerror(rc));
+				"large for libcurl (a line over 100 KB, or "
+				"over 300 KB in all); not read", url.buf);
 		else
 			err_set(e, "cannot reach '%s': %s", url.buf,
 				c->errbuf[0] ? c->errbuf :
