@@ -707,9 +707,11 @@ static void put_requests_attempts(FILE *err, size_t requests, size_t attempts)
 static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
 			    const char *counts)
 {
-	size_t i, n = r->batches.n;
+	size_t n = r->batches.n;
 
-	if (!r->opts.json)
+	if (!r->opts.json) {
+		size_t i;
+
 		for (i = 0; i < n; i++) {
 			const struct batch *b = &r->batches.v[i];
 			char *body = batch_body_text(b);
@@ -720,6 +722,7 @@ static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
 				"invalidate_cache" : "purge_cache", body);
 			free(body);
 		}
+	}
 	if (r->opts.quiet)
 		return;
 	if (n)
@@ -837,15 +840,17 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 	struct strbuf sb = STRBUF_INIT;
 	struct report_buf b;
 	FILE *f = buf_open(&b, err);
-	size_t i;
 
 	report_plan_counts(&sb, &r->plan);
-	if (!r->opts.quiet)
+	if (!r->opts.quiet) {
+		size_t i;
+
 		for (i = 0; i < r->plan.notes.n; i++) {
 			fputs(PREFIX, f);
 			put_safe(f, r->plan.notes.v[i]);
 			fputc('\n', f);
 		}
+	}
 	if (r->opts.dry_run)
 		dry_run_summary(out, f, r, sb.buf);
 	else if (r->sent)

@@ -119,20 +119,19 @@ static cJSON *plain_item(const char *url, int as_object)
  */
 static void one_form(cJSON *files)
 {
-	cJSON *it;
+	cJSON *it, *next;
 	int any_object = 0;
 
 	cJSON_ArrayForEach(it, files)
 		any_object |= cJSON_IsObject(it);
 	if (!any_object)
 		return;
-	cJSON_ArrayForEach(it, files)
-		if (cJSON_IsString(it)) {
-			cJSON *o = plain_item(it->valuestring, 1);
-
-			cJSON_ReplaceItemViaPointer(files, it, o);
-			it = o;
-		}
+	for (it = files->child; it; it = next) {
+		next = it->next;
+		if (cJSON_IsString(it))
+			cJSON_ReplaceItemViaPointer(files, it,
+				plain_item(it->valuestring, 1));
+	}
 }
 
 static void add_list(struct batch_list *out, const struct strvec *sv,
