@@ -481,7 +481,7 @@ static int ci_command(struct run *r)
 	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
 	 * standard error, which both CIs show in the job's log too.
 	 */
-	report_ci(r->opts.json ? stderr : stdout, r, rc);
+	ci_report(r->opts.json ? stderr : stdout, r, rc);
 	return rc;
 }
 

@@ -234,6 +234,11 @@ static const char *outcome_status(const struct send_outcome *o, int earlier)
 	return "partial";
 }
 
+const char *report_outcome_status(const struct send_outcome *o, int earlier)
+{
+	return outcome_status(o, earlier);
+}
+
 static cJSON *outcome_json(const struct send_outcome *o, int earlier)
 {
 	cJSON *j = need(cJSON_CreateObject());
@@ -437,6 +442,11 @@ static void buf_close(struct report_buf *b)
 		free(b->data);
 	}
 	fflush(b->dest);
+}
+
+void report_put_safe(FILE *f, const char *s)
+{
+	put_safe(f, s);
 }
 
 void report_error(FILE *err, const char *msg)
@@ -694,7 +704,31 @@ static void print_grouped(FILE *err, const char *lead,
 	}
 }
 
-/* ", 3 attempts" when the attempts differ from the requests. */
+static void push_grouped(struct strvec *out, const struct line_set *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->v[i].n > 1)
+			strvec_pushf(out, "%s (%zu times)", ls->v[i].s,
+				     ls->v[i].n);
+		else
+			strvec_push(out, ls->v[i].s);
+}
+
+void report_problems(struct strvec *refused, struct strvec *failed,
+		     const struct run *r)
+{
+	struct line_set rl = { NULL, 0, 0 }, fl = { NULL, 0, 0 };
+
+	collect_problems(&rl, &fl, r);
+	push_grouped(refused, &rl);
+	push_grouped(failed, &fl);
+	line_set_release(&rl);
+	line_set_release(&fl);
+}
+
+/* " in 1 request (3 attempts)": the attempts only when they differ. */
 static void put_requests_attempts(FILE *err, size_t requests, size_t attempts)
 {
 	fprintf(err, " in %zu %s", requests,
@@ -857,182 +891,4 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 		sent_summary(f, r, sb.buf);
 	buf_close(&b);
 	strbuf_release(&sb);
-}
-
-/* GitHub's workflow commands need %, CR and LF escaped. */
-static void put_gh(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			fputs("%25", f);
-		else if (*s == '\r')
-			fputs("%0D", f);
-		else if (*s == '\n')
-			fputs("%0A", f);
-		else
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
-	}
-}
-
-/* Markdown table cells: no '|' and no line breaks. */
-static void put_md(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '|')
-			fputs("\\|", f);
-		else
-			fputc(c < 0x20 ? ' ' : c, f);
-	}
-}
-
-static void gh_grouped(FILE *out, const char *lead, const struct line_set *ls)
-{
-	size_t i;
-
-	for (i = 0; i < ls->n; i++) {
-		fprintf(out, "::error::cf-purge-hook: %s", lead);
-		put_gh(out, ls->v[i].s);
-		if (ls->v[i].n > 1)
-			fprintf(out, " (%zu times)", ls->v[i].n);
-		fputc('\n', out);
-	}
-}
-
-static void md_row(FILE *f, size_t n, const struct batch *b,
-		   const struct send_outcome *o, int dry_run)
-{
-	struct strbuf what = STRBUF_INIT;
-
-	batch_describe(&what, b);
-	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
-		b->zone_name ? b->zone_name : "?");
-	put_md(f, what.buf);
-	fputs(" | ", f);
-	if (dry_run || !o) {
-		fputs("planned (dry run)", f);
-	} else {
-		size_t i;
-
-		fputs(outcome_status(o, 0), f);
-		for (i = 0; i < o->refusals.n; i++) {
-			fputs("; refused: ", f);
-			put_md(f, o->refusals.v[i]);
-		}
-		if (o->n_spooled)
-			fputs("; kept in the spool", f);
-	}
-	fputs(" |\n", f);
-	strbuf_release(&what);
-}
-
-static void github_summary(const struct run *r, int status)
-{
-	const char *path = getenv("GITHUB_STEP_SUMMARY");
-	struct strbuf counts = STRBUF_INIT;
-	FILE *f;
-	size_t i;
-
-	if (!path || !*path)
-		return;
-	f = fopen(path, "a");
-	if (!f) {
-		fputs(PREFIX "cannot write the step summary '", stderr);
-		put_safe(stderr, path);
-		fputs("'\n", stderr);
-		return;
-	}
-	report_plan_counts(&counts, &r->plan);
-	fprintf(f, "### cf-purge-hook%s\n\n", r->opts.dry_run ? " (dry run)" : "");
-	for (i = 0; i < r->n_ranges; i++) {
-		const struct range *rg = &r->ranges[i];
-
-		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
-		put_md(f, rg->ref ? rg->ref : "");
-		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
-	}
-	for (i = 0; i < r->plan.notes.n; i++) {
-		fputs("- ", f);
-		put_md(f, r->plan.notes.v[i]);
-		fputc('\n', f);
-	}
-	if (r->plan_error) {
-		fputs("**Not purged:** ", f);
-		put_md(f, r->plan_error);
-		fputs("\n\n", f);
-	}
-	if (!r->batches.n && !r->plan_error) {
-		fputs("Nothing to purge.\n", f);
-	} else if (r->batches.n) {
-		fprintf(f, "%s: %s.\n\n", r->opts.dry_run ? "Would purge" :
-			status == 0 ? "Purged" : "Not everything was purged of",
-			counts.len ? counts.buf : "nothing");
-		fputs("| # | Zone | Items | Result |\n|---|---|---|---|\n", f);
-		for (i = 0; i < r->batches.n; i++)
-			md_row(f, i + 1, &r->batches.v[i],
-			       r->outcomes ? &r->outcomes[i] : NULL,
-			       r->opts.dry_run);
-	}
-	fputc('\n', f);
-	fclose(f);
-	strbuf_release(&counts);
-}
-
-static void github(FILE *out, const struct run *r, int status)
-{
-	struct line_set refused = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
-
-	github_summary(r, status);
-	if (r->plan_error) {
-		fputs("::error::cf-purge-hook: ", out);
-		put_gh(out, r->plan_error);
-		fputc('\n', out);
-	}
-	if (r->send_error) {
-		fputs("::error::cf-purge-hook: ", out);
-		put_gh(out, r->send_error);
-		fputc('\n', out);
-	}
-	collect_problems(&refused, &failed, r);
-	gh_grouped(out, "refused by Cloudflare: ", &refused);
-	gh_grouped(out, "not sent: ", &failed);
-	line_set_release(&refused);
-	line_set_release(&failed);
-}
-
-static void gitlab(FILE *out, const struct run *r)
-{
-	size_t i;
-
-	fprintf(out, "\033[0Ksection_start:%ld:cf_purge_hook"
-		"[collapsed=true]\r\033[0Kcf-purge-hook: %zu %s\n",
-		(long)time(NULL), r->batches.n,
-		r->batches.n == 1 ? "request" : "requests");
-	for (i = 0; i < r->batches.n; i++) {
-		char *body = batch_body_text(&r->batches.v[i]);
-		const struct send_outcome *o =
-			r->outcomes ? &r->outcomes[i] : NULL;
-
-		fprintf(out, "%s %s: ", o ? outcome_status(o, 0) : "planned",
-			r->batches.v[i].zone_id ? r->batches.v[i].zone_id :
-			"?");
-		put_safe(out, body);
-		fputc('\n', out);
-		free(body);
-	}
-	fprintf(out, "\033[0Ksection_end:%ld:cf_purge_hook\r\033[0K\n",
-		(long)time(NULL));
-}
-
-void report_ci(FILE *out, const struct run *r, int status)
-{
-	struct report_buf b;
-	FILE *f = buf_open(&b, out);
-
-	if (r->ci == RUN_CI_GITHUB)
-		github(f, r, status);
-	else if (r->ci == RUN_CI_GITLAB && r->batches.n)
-		gitlab(f, r);
-	buf_close(&b);
 }

@@ -41,13 +41,21 @@ void report_ranges(FILE *err, const struct run *r);
 void report_summary(FILE *out, FILE *err, const struct run *r);
 
 /*
- * What a CI job shows besides the summary: on GitHub Actions, a Markdown
- * table appended to $GITHUB_STEP_SUMMARY and one "::error::" line on out
- * per distinct failure; on GitLab CI, the requests in a collapsed log
- * section. status is the run's exit status. Under --json, out must be
- * standard error: standard output then holds the JSON document alone.
+ * The refusals and the reasons for what was not sent, over every outcome
+ * of the run (less r->send_error, which is said on its own), appended to
+ * refused and failed: each distinct line once, in the order first seen,
+ * with " (N times)" when it came N times. Not yet sanitised.
  */
-void report_ci(FILE *out, const struct run *r, int status);
+void report_problems(struct strvec *refused, struct strvec *failed,
+		     const struct run *r);
+
+/* "purged", "refused", "spooled", "lost", "partial"; for a batch resent
+ * from the spool (earlier), "kept" rather than "lost": its file stays. */
+const char *report_outcome_status(const struct send_outcome *o, int earlier);
+
+/* Writes s with each control character written as '?'. */
+void report_put_safe(FILE *f, const char *s);
+
 
 /* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
 void report_plan_counts(struct strbuf *sb, const struct plan *p);

@@ -37,9 +37,9 @@ struct batch_list {
  * purge_everything alone when set; otherwise files (each URL once plain
  * and once per [site] variant, as {"url", "headers"}; with variants, the
  * plain URL is {"url"} too, since a request's files are all strings or
- * all objects), then prefixes,
- * tags and hosts, at most c->files_per_request files and
- * c->items_per_request of the others in each batch.
+ * all objects), then prefixes, tags and hosts, at most
+ * c->files_per_request files and c->items_per_request of the others in
+ * each batch.
  */
 void batches_from_plan(struct batch_list *out, const struct plan *p,
 		       const struct config *c, const char *zone_id,
