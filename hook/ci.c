@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "report.h"
 
 #define ZEROS "0000000000000000000000000000000000000000"
 
@@ -165,4 +168,192 @@ const char *ci_fetch_advice(const struct ci_event *ev)
 		       "before this step";
 	return "fetch more history: set the variable 'GIT_DEPTH: 0' on the "
 	       "job, or run 'git fetch --deepen=1' before this step";
+}
+
+/* --- What the job shows ------------------------------------------------ */
+
+/* GitHub's workflow commands need %, CR and LF escaped. */
+static void put_gh(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", f);
+		else if (*s == '\r')
+			fputs("%0D", f);
+		else if (*s == '\n')
+			fputs("%0A", f);
+		else
+			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s,
+			      f);
+	}
+}
+
+/* Markdown table cells: no '|' and no line breaks. */
+static void put_md(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '|')
+			fputs("\\|", f);
+		else
+			fputc(c < 0x20 ? ' ' : c, f);
+	}
+}
+
+static void gh_errors(FILE *out, const char *lead, const struct strvec *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		fprintf(out, "::error::cf-purge-hook: %s", lead);
+		put_gh(out, sv->v[i]);
+		fputc('\n', out);
+	}
+}
+
+static void md_row(FILE *f, size_t n, const struct batch *b,
+		   const struct send_outcome *o, int dry_run)
+{
+	struct strbuf what = STRBUF_INIT;
+
+	batch_describe(&what, b);
+	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
+		b->zone_name ? b->zone_name : "?");
+	put_md(f, what.buf);
+	fputs(" | ", f);
+	if (dry_run || !o) {
+		fputs("planned (dry run)", f);
+	} else {
+		size_t i;
+
+		fputs(report_outcome_status(o, 0), f);
+		for (i = 0; i < o->refusals.n; i++) {
+			fputs("; refused: ", f);
+			put_md(f, o->refusals.v[i]);
+		}
+		if (o->n_spooled)
+			fputs("; kept in the spool", f);
+	}
+	fputs(" |\n", f);
+	strbuf_release(&what);
+}
+
+static void github_summary(const struct run *r, int status)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	struct strbuf counts = STRBUF_INIT;
+	FILE *f;
+	size_t i;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f) {
+		fputs("cf-purge-hook: cannot write the step summary '", stderr);
+		report_put_safe(stderr, path);
+		fputs("'\n", stderr);
+		return;
+	}
+	report_plan_counts(&counts, &r->plan);
+	fprintf(f, "### cf-purge-hook%s\n\n", r->opts.dry_run ? " (dry run)" : "");
+	for (i = 0; i < r->n_ranges; i++) {
+		const struct range *rg = &r->ranges[i];
+
+		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
+		put_md(f, rg->ref ? rg->ref : "");
+		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
+	}
+	for (i = 0; i < r->plan.notes.n; i++) {
+		fputs("- ", f);
+		put_md(f, r->plan.notes.v[i]);
+		fputc('\n', f);
+	}
+	if (r->plan_error) {
+		fputs("**Not purged:** ", f);
+		put_md(f, r->plan_error);
+		fputs("\n\n", f);
+	}
+	if (!r->batches.n && !r->plan_error) {
+		fputs("Nothing to purge.\n", f);
+	} else if (r->batches.n) {
+		fprintf(f, "%s: %s.\n\n", r->opts.dry_run ? "Would purge" :
+			status == 0 ? "Purged" : "Not everything was purged of",
+			counts.len ? counts.buf : "nothing");
+		fputs("| # | Zone | Items | Result |\n|---|---|---|---|\n", f);
+		for (i = 0; i < r->batches.n; i++)
+			md_row(f, i + 1, &r->batches.v[i],
+			       r->outcomes ? &r->outcomes[i] : NULL,
+			       r->opts.dry_run);
+	}
+	fputc('\n', f);
+	fclose(f);
+	strbuf_release(&counts);
+}
+
+static void github_report(FILE *out, const struct run *r, int status)
+{
+	struct strvec refused = STRVEC_INIT, failed = STRVEC_INIT;
+
+	github_summary(r, status);
+	if (r->plan_error) {
+		fputs("::error::cf-purge-hook: ", out);
+		put_gh(out, r->plan_error);
+		fputc('\n', out);
+	}
+	if (r->send_error) {
+		fputs("::error::cf-purge-hook: ", out);
+		put_gh(out, r->send_error);
+		fputc('\n', out);
+	}
+	report_problems(&refused, &failed, r);
+	gh_errors(out, "refused by Cloudflare: ", &refused);
+	gh_errors(out, "not sent: ", &failed);
+	strvec_clear(&refused);
+	strvec_clear(&failed);
+}
+
+static void gitlab_report(FILE *out, const struct run *r)
+{
+	size_t i;
+
+	fprintf(out, "\033[0Ksection_start:%ld:cf_purge_hook"
+		"[collapsed=true]\r\033[0Kcf-purge-hook: %zu %s\n",
+		(long)time(NULL), r->batches.n,
+		r->batches.n == 1 ? "request" : "requests");
+	for (i = 0; i < r->batches.n; i++) {
+		char *body = batch_body_text(&r->batches.v[i]);
+		const struct send_outcome *o =
+			r->outcomes ? &r->outcomes[i] : NULL;
+
+		fprintf(out, "%s %s: ",
+			o ? report_outcome_status(o, 0) : "planned",
+			r->batches.v[i].zone_id ? r->batches.v[i].zone_id : "?");
+		report_put_safe(out, body);
+		fputc('\n', out);
+		free(body);
+	}
+	fprintf(out, "\033[0Ksection_end:%ld:cf_purge_hook\r\033[0K\n",
+		(long)time(NULL));
+}
+
+void ci_report(FILE *out, const struct run *r, int status)
+{
+	char *text = NULL;
+	size_t len = 0;
+	/* Built in memory and written in one piece, as report.c does. */
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		f = out;
+	if (r->ci == RUN_CI_GITHUB)
+		github_report(f, r, status);
+	else if (r->ci == RUN_CI_GITLAB && r->batches.n)
+		gitlab_report(f, r);
+	if (f != out) {
+		fclose(f);
+		fwrite(text, 1, len, out);
+		free(text);
+	}
+	fflush(out);
 }

@@ -1,12 +1,17 @@
 /*
- * The ci command: where the range to purge comes from on a CI runner.
- * GitHub Actions describes a push in the JSON file at GITHUB_EVENT_PATH;
- * GitLab CI in CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA and CI_COMMIT_BRANCH.
+ * The ci command: where the range to purge comes from on a CI runner, and
+ * what the job shows besides the summary. GitHub Actions describes a push
+ * in the JSON file at GITHUB_EVENT_PATH; GitLab CI in
+ * CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA and CI_COMMIT_BRANCH.
  */
 #ifndef CFPH_CI_H
 #define CFPH_CI_H
 
+#include <stdio.h>
+
 #include "../mapping/util.h"
+
+struct run;
 
 enum ci_kind {
 	CI_GITHUB,
@@ -32,5 +37,16 @@ void ci_event_release(struct ci_event *ev);
 
 /* The advice for a base commit missing from the clone, for ev's CI. */
 const char *ci_fetch_advice(const struct ci_event *ev);
+
+/*
+ * What a CI job shows besides the summary, for r->ci: on GitHub Actions,
+ * a Markdown table appended to $GITHUB_STEP_SUMMARY and one "::error::"
+ * line on out per distinct failure (with a count when it repeats); on
+ * GitLab CI, the requests in a collapsed log section. status is the run's
+ * exit status. The text is written to out in one piece, then flushed.
+ * Under --json, out must be standard error: standard output then holds
+ * the JSON document alone.
+ */
+void ci_report(FILE *out, const struct run *r, int status);
 
 #endif

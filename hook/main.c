@@ -81,9 +81,14 @@ static int usage_error(const char *fmt, const char *arg)
 	return RUN_USAGE;
 }
 
+/*
+ * Every message goes through report.c's sanitiser: a message may quote a
+ * pushed tree's config or a server's answer, whose control characters
+ * must not reach the terminal or the log.
+ */
 static void print_error(const char *msg)
 {
-	fprintf(stderr, "cf-purge-hook: %s\n", msg);
+	report_error(stderr, msg);
 }
 
 static int read_all(struct strbuf *sb, FILE *f, struct err *e)
@@ -556,7 +561,12 @@ static int ci_command(struct run *r)
 	r->deploy = 1;
 	ci_event_release(&ci);
 	rc = plan_and_send(r);
-	report_ci(stdout, r, rc);
+	/*
+	 * Under --json, standard output holds the JSON document and nothing
+	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
+	 * standard error, which both CIs show in the job's log too.
+	 */
+	ci_report(r->opts.json ? stderr : stdout, r, rc);
 	return rc;
 }
 

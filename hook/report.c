@@ -217,12 +217,16 @@ static cJSON *strings_json(const struct strvec *sv)
 	return arr;
 }
 
-static const char *outcome_status(const struct send_outcome *o)
+/*
+ * earlier is 1 for a batch resent from the spool: what could not be
+ * spooled again is not lost, since its old spool file then stays.
+ */
+static const char *outcome_status(const struct send_outcome *o, int earlier)
 {
 	if (o->n_sent == o->n_items)
 		return "purged";
 	if (o->n_lost)
-		return "lost";
+		return earlier ? "kept" : "lost";
 	if (o->n_refused == o->n_items)
 		return "refused";
 	if (o->n_spooled == o->n_items)
@@ -230,11 +234,16 @@ static const char *outcome_status(const struct send_outcome *o)
 	return "partial";
 }
 
-static cJSON *outcome_json(const struct send_outcome *o)
+const char *report_outcome_status(const struct send_outcome *o, int earlier)
+{
+	return outcome_status(o, earlier);
+}
+
+static cJSON *outcome_json(const struct send_outcome *o, int earlier)
 {
 	cJSON *j = need(cJSON_CreateObject());
 
-	need(cJSON_AddStringToObject(j, "status", outcome_status(o)));
+	need(cJSON_AddStringToObject(j, "status", outcome_status(o, earlier)));
 	need(cJSON_AddNumberToObject(j, "attempts", o->attempts));
 	need(cJSON_AddNumberToObject(j, "items", (double)o->n_items));
 	need(cJSON_AddNumberToObject(j, "purged", (double)o->n_sent));
@@ -245,7 +254,8 @@ static cJSON *outcome_json(const struct send_outcome *o)
 	return j;
 }
 
-static cJSON *batch_json(const struct batch *b, const struct send_outcome *o)
+static cJSON *batch_json(const struct batch *b, const struct send_outcome *o,
+			 int earlier)
 {
 	cJSON *j = need(cJSON_CreateObject());
 
@@ -257,7 +267,7 @@ static cJSON *batch_json(const struct batch *b, const struct send_outcome *o)
 		need(cJSON_AddStringToObject(j, "zone_name", b->zone_name));
 	cJSON_AddItemToObject(j, "body", batch_body(b));
 	if (o)
-		cJSON_AddItemToObject(j, "outcome", outcome_json(o));
+		cJSON_AddItemToObject(j, "outcome", outcome_json(o, earlier));
 	return j;
 }
 
@@ -268,7 +278,7 @@ static void put_requests(FILE *f, const struct run *r)
 	fputs(",\"requests\":[", f);
 	for (i = 0; i < r->batches.n; i++) {
 		cJSON *j = batch_json(&r->batches.v[i],
-				      r->outcomes ? &r->outcomes[i] : NULL);
+				      r->outcomes ? &r->outcomes[i] : NULL, 0);
 		char *text = need(cJSON_PrintUnformatted(j));
 
 		if (i)
@@ -280,6 +290,58 @@ static void put_requests(FILE *f, const struct run *r)
 	putc(']', f);
 }
 
+/* Totals over one set of outcomes: this run's batches, or the spool's. */
+struct tally {
+	size_t requests;	/* batches */
+	size_t done;		/* batches purged whole */
+	size_t attempts;	/* HTTP requests made */
+	size_t sent, refused, spooled, lost;
+};
+
+static void tally(struct tally *t, const struct send_outcome *o, size_t n)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; o && i < n; i++) {
+		t->requests++;
+		t->done += o[i].n_sent == o[i].n_items;
+		t->attempts += (size_t)o[i].attempts;
+		t->sent += o[i].n_sent;
+		t->refused += o[i].n_refused;
+		t->spooled += o[i].n_spooled;
+		t->lost += o[i].n_lost;
+	}
+}
+
+static size_t tally_items(const struct tally *t)
+{
+	return t->sent + t->refused + t->spooled + t->lost;
+}
+
+/*
+ * {"requests", "attempts", "items", "purged", "refused", "kept", "lost"}.
+ * For the spool's batches (earlier), what could not be spooled again is
+ * kept all the same: its old file stays.
+ */
+static cJSON *tally_json(const struct tally *t, int earlier)
+{
+	cJSON *j = need(cJSON_CreateObject());
+
+	need(cJSON_AddNumberToObject(j, "requests", (double)t->requests));
+	if (earlier)
+		need(cJSON_AddNumberToObject(j, "resent", (double)t->done));
+	need(cJSON_AddNumberToObject(j, "attempts", (double)t->attempts));
+	need(cJSON_AddNumberToObject(j, "items", (double)tally_items(t)));
+	need(cJSON_AddNumberToObject(j, "purged", (double)t->sent));
+	need(cJSON_AddNumberToObject(j, "refused", (double)t->refused));
+	need(cJSON_AddNumberToObject(j, "kept", (double)(t->spooled +
+						(earlier ? t->lost : 0))));
+	need(cJSON_AddNumberToObject(j, "lost", (double)(earlier ? 0 :
+								 t->lost)));
+	return j;
+}
+
 static cJSON *spool_json(const struct run *r)
 {
 	cJSON *arr = need(cJSON_CreateArray());
@@ -288,7 +350,7 @@ static cJSON *spool_json(const struct run *r)
 	for (i = 0; i < r->spooled.n; i++) {
 		cJSON *j = batch_json(&r->spooled.v[i].batch,
 				      r->spool_outcomes ? &r->spool_outcomes[i]
-							: NULL);
+							: NULL, 1);
 
 		need(cJSON_AddStringToObject(j, "file", r->spooled.v[i].path));
 		cJSON_AddItemToArray(arr, j);
@@ -315,10 +377,16 @@ int report_json(FILE *out, const struct run *r)
 	if (r->sent) {
 		struct run_totals t;
 
+		struct tally now, before;
+
 		run_totals(r, &t);
+		tally(&now, r->outcomes, r->batches.n);
+		tally(&before, r->spool_outcomes, r->spooled.n);
 		put_member(out, "spooled_earlier", spool_json(r));
 		put_member(out, "attempts", need(cJSON_CreateNumber(
 						    (double)t.attempts)));
+		put_member(out, "this_run", tally_json(&now, 0));
+		put_member(out, "earlier_runs", tally_json(&before, 1));
 		put_member(out, "seconds", need(cJSON_CreateNumber(r->seconds)));
 		if (r->send_error)
 			put_member(out, "error",
@@ -341,6 +409,57 @@ static void put_safe(FILE *f, const char *s)
 	}
 }
 
+/*
+ * A report is built in memory and written to its stream in one piece:
+ * standard error is unbuffered, and a line written character by
+ * character costs a write(2) a character (2.5 million of them for -v on
+ * 100,000 paths). One piece also keeps a report whole when two runs write
+ * to one log. When memory for the buffer cannot be had, the report goes
+ * to the stream directly.
+ */
+struct report_buf {
+	FILE *dest;
+	FILE *mem;
+	char *data;
+	size_t len;
+};
+
+static FILE *buf_open(struct report_buf *b, FILE *dest)
+{
+	b->dest = dest;
+	b->data = NULL;
+	b->len = 0;
+	b->mem = open_memstream(&b->data, &b->len);
+	return b->mem ? b->mem : dest;
+}
+
+static void buf_close(struct report_buf *b)
+{
+	if (b->mem) {
+		fclose(b->mem);
+		if (b->len)
+			fwrite(b->data, 1, b->len, b->dest);
+		free(b->data);
+	}
+	fflush(b->dest);
+}
+
+void report_put_safe(FILE *f, const char *s)
+{
+	put_safe(f, s);
+}
+
+void report_error(FILE *err, const char *msg)
+{
+	struct report_buf b;
+	FILE *f = buf_open(&b, err);
+
+	fputs(PREFIX, f);
+	put_safe(f, msg);
+	fputc('\n', f);
+	buf_close(&b);
+}
+
 static const char *short_hex(const char *hex, char *buf)
 {
 	if (!*hex)
@@ -350,12 +469,10 @@ static const char *short_hex(const char *hex, char *buf)
 	return buf;
 }
 
-void report_ranges(FILE *err, const struct run *r)
+static void put_ranges(FILE *err, const struct run *r)
 {
 	size_t i;
 
-	if (r->opts.quiet)
-		return;
 	for (i = 0; i < r->n_ranges; i++) {
 		const struct range *rg = &r->ranges[i];
 		const char *name = rg->ref ? rg->ref : "range";
@@ -421,6 +538,16 @@ void report_ranges(FILE *err, const struct run *r)
 	}
 }
 
+void report_ranges(FILE *err, const struct run *r)
+{
+	struct report_buf b;
+
+	if (r->opts.quiet)
+		return;
+	put_ranges(buf_open(&b, err), r);
+	buf_close(&b);
+}
+
 static void add_count(struct strbuf *sb, size_t n, const char *one,
 		      const char *many)
 {
@@ -469,78 +596,209 @@ static void report_items(FILE *err, const struct run *r)
 	}
 }
 
-static void print_list(FILE *err, const char *lead, const struct strvec *sv)
+/*
+ * Lines that may repeat by the thousand (one "not sent" per spooled
+ * batch after a deadline), grouped: each distinct line once, in the
+ * order first seen, with how many times it came.
+ */
+struct tally_line {
+	const char *s;		/* borrowed */
+	size_t first;		/* its first position */
+	size_t n;
+};
+
+static int by_text(const void *a, const void *b)
+{
+	const struct tally_line *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	return c ? c : x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct tally_line *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+struct line_set {
+	struct tally_line *v;
+	size_t n, alloc;
+};
+
+static void line_add(struct line_set *ls, const char *s)
+{
+	if (ls->n == ls->alloc) {
+		ls->alloc = ls->alloc ? ls->alloc * 2 : 16;
+		ls->v = xrealloc(ls->v, ls->alloc * sizeof(*ls->v));
+	}
+	ls->v[ls->n].s = s;
+	ls->v[ls->n].first = ls->n;
+	ls->v[ls->n].n = 1;
+	ls->n++;
+}
+
+/* Merges identical lines, counting them, and restores the first order. */
+static void line_group(struct line_set *ls)
+{
+	size_t i, k = 0;
+
+	if (!ls->n)
+		return;
+	qsort(ls->v, ls->n, sizeof(*ls->v), by_text);
+	for (i = 1; i < ls->n; i++) {
+		if (!strcmp(ls->v[i].s, ls->v[k].s))
+			ls->v[k].n++;
+		else
+			ls->v[++k] = ls->v[i];
+	}
+	ls->n = k + 1;
+	qsort(ls->v, ls->n, sizeof(*ls->v), by_first);
+}
+
+static void line_set_release(struct line_set *ls)
+{
+	free(ls->v);
+	memset(ls, 0, sizeof(*ls));
+}
+
+/* The refusals, and the reasons for what was not sent (less send_error,
+ * which is said once on its own), of every outcome of the run. */
+static void collect_problems(struct line_set *refused, struct line_set *failed,
+			     const struct run *r)
+{
+	const struct send_outcome *sets[2];
+	size_t counts[2], s, i, k;
+
+	sets[0] = r->spool_outcomes;
+	counts[0] = r->spooled.n;
+	sets[1] = r->outcomes;
+	counts[1] = r->batches.n;
+	for (s = 0; s < 2; s++)
+		for (i = 0; sets[s] && i < counts[s]; i++) {
+			const struct send_outcome *o = &sets[s][i];
+
+			for (k = 0; k < o->refusals.n; k++)
+				line_add(refused, o->refusals.v[k]);
+			for (k = 0; k < o->failures.n; k++)
+				if (!r->send_error ||
+				    strcmp(o->failures.v[k], r->send_error))
+					line_add(failed, o->failures.v[k]);
+		}
+	line_group(refused);
+	line_group(failed);
+}
+
+static void print_grouped(FILE *err, const char *lead,
+			  const struct line_set *ls)
 {
 	size_t i;
 
-	for (i = 0; i < sv->n; i++) {
+	for (i = 0; i < ls->n; i++) {
 		fprintf(err, PREFIX "%s", lead);
-		put_safe(err, sv->v[i]);
+		put_safe(err, ls->v[i].s);
+		if (ls->v[i].n > 1)
+			fprintf(err, " (%zu times)", ls->v[i].n);
 		fputc('\n', err);
 	}
 }
 
-static void report_outcome_problems(FILE *err, const struct run *r,
-				    const struct send_outcome *o)
+static void push_grouped(struct strvec *out, const struct line_set *ls)
 {
-	print_list(err, "refused by Cloudflare: ", &o->refusals);
-	if (o->n_spooled || o->n_lost) {
-		size_t i;
-		struct strvec seen = STRVEC_INIT;
+	size_t i;
 
-		/* One line per distinct reason, not per half of a batch. */
-		for (i = 0; i < o->failures.n; i++)
-			if (!r->send_error ||
-			    strcmp(o->failures.v[i], r->send_error))
-				strvec_push(&seen, o->failures.v[i]);
-		strvec_sort_unique(&seen);
-		print_list(err, "not sent: ", &seen);
-		strvec_clear(&seen);
-	}
+	for (i = 0; i < ls->n; i++)
+		if (ls->v[i].n > 1)
+			strvec_pushf(out, "%s (%zu times)", ls->v[i].s,
+				     ls->v[i].n);
+		else
+			strvec_push(out, ls->v[i].s);
 }
 
-void report_summary(FILE *out, FILE *err, const struct run *r)
+void report_problems(struct strvec *refused, struct strvec *failed,
+		     const struct run *r)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct run_totals t;
-	size_t i, n = r->batches.n;
+	struct line_set rl = { NULL, 0, 0 }, fl = { NULL, 0, 0 };
 
-	report_plan_counts(&sb, &r->plan);
-	if (!r->opts.quiet)
-		for (i = 0; i < r->plan.notes.n; i++) {
-			fputs(PREFIX, err);
-			put_safe(err, r->plan.notes.v[i]);
-			fputc('\n', err);
-		}
-	if (r->opts.dry_run) {
-		if (!r->opts.json)
-			for (i = 0; i < n; i++) {
-				const struct batch *b = &r->batches.v[i];
-				char *body = batch_body_text(b);
+	collect_problems(&rl, &fl, r);
+	push_grouped(refused, &rl);
+	push_grouped(failed, &fl);
+	line_set_release(&rl);
+	line_set_release(&fl);
+}
 
-				fprintf(out, "POST /zones/%s/%s %s\n",
-					b->zone_id ? b->zone_id : b->zone_name,
-					r->config.mode == MODE_INVALIDATE ?
-					"invalidate_cache" : "purge_cache",
-					body);
-				free(body);
-			}
-		if (!r->opts.quiet) {
-			if (n)
-				fprintf(err, PREFIX "dry run: would purge %s "
-					"in %zu %s\n", sb.buf, n,
-					n == 1 ? "request" : "requests");
-			else
-				fputs(PREFIX "dry run: nothing to purge\n", err);
+/* " in 1 request (3 attempts)": the attempts only when they differ. */
+static void put_requests_attempts(FILE *err, size_t requests, size_t attempts)
+{
+	fprintf(err, " in %zu %s", requests,
+		requests == 1 ? "request" : "requests");
+	if (attempts != requests)
+		fprintf(err, " (%zu %s)", attempts,
+			attempts == 1 ? "attempt" : "attempts");
+}
+
+static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
+			    const char *counts)
+{
+	size_t n = r->batches.n;
+
+	if (!r->opts.json) {
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			const struct batch *b = &r->batches.v[i];
+			char *body = batch_body_text(b);
+
+			fprintf(out, "POST /zones/%s/%s %s\n",
+				b->zone_id ? b->zone_id : b->zone_name,
+				r->config.mode == MODE_INVALIDATE ?
+				"invalidate_cache" : "purge_cache", body);
+			free(body);
 		}
-		strbuf_release(&sb);
-		return;
 	}
-	if (!r->sent) {
-		strbuf_release(&sb);
+	if (r->opts.quiet)
 		return;
+	if (n)
+		fprintf(err, PREFIX "dry run: would purge %s in %zu %s\n",
+			counts, n, n == 1 ? "request" : "requests");
+	else
+		fputs(PREFIX "dry run: nothing to purge\n", err);
+}
+
+static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
+{
+	fprintf(err, PREFIX "not purged yet: %zu %s kept in '", kept,
+		kept == 1 ? "item" : "items");
+	put_safe(err, r->spool_dir ? r->spool_dir : "");
+	fputs("'; the next push sends them, or now: cf-purge-hook", err);
+	if (r->repo) {
+		fputs(" -C '", err);
+		put_safe(err, git_repository_path(r->repo));
+		fputc('\'', err);
 	}
-	run_totals(r, &t);
+	if (r->opts.config_path) {
+		fputs(" -c '", err);
+		put_safe(err, r->opts.config_path);
+		fputc('\'', err);
+	}
+	fputs(" retry\n", err);
+}
+
+/*
+ * What was sent, in three parts the person pushing can tell apart: this
+ * push's requests (r->outcomes), the spool's requests from earlier runs
+ * (r->spool_outcomes), and the HTTP attempts each took, retries and
+ * halves included.
+ */
+static void sent_summary(FILE *err, const struct run *r, const char *counts)
+{
+	struct tally now, before;
+	struct line_set refused = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
+	size_t i, n = r->batches.n, kept, not_purged;
+
+	tally(&now, r->outcomes, n);
+	tally(&before, r->spool_outcomes, r->spooled.n);
 	if (!n && !r->spooled.n) {
 		int diffed = 0;
 
@@ -554,27 +812,28 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 				r->changes.n == 1 ? "path" : "paths");
 	}
 	/* The summary first: it is what the person pushing reads. */
-	if (!r->opts.quiet && t.batches && !t.refused && !t.spooled &&
-	    !t.lost && n) {
-		fprintf(err, PREFIX "purged %s in %zu %s, %.1f s\n", sb.buf,
-			t.attempts, t.attempts == 1 ? "request" : "requests",
-			r->seconds);
-		if (r->opts.verbose)
-			report_items(err, r);
-	} else if (t.refused || t.spooled || t.lost) {
-		fprintf(err, PREFIX "purged %zu of %zu items in %zu %s, "
-			"%.1f s\n", t.sent, t.sent + t.refused + t.spooled +
-			t.lost, t.attempts,
-			t.attempts == 1 ? "request" : "requests", r->seconds);
+	if (n && !now.refused && !now.spooled && !now.lost) {
+		if (!r->opts.quiet) {
+			fprintf(err, PREFIX "purged %s", counts);
+			put_requests_attempts(err, n, now.attempts);
+			fprintf(err, ", %.1f s\n", r->seconds);
+			if (r->opts.verbose)
+				report_items(err, r);
+		}
+	} else if (n) {
+		fprintf(err, PREFIX "purged %zu of %zu items", now.sent,
+			tally_items(&now));
+		put_requests_attempts(err, n, now.attempts);
+		fprintf(err, ", %.1f s\n", r->seconds);
 	}
-	if (!r->opts.quiet && r->spooled.n) {
-		size_t sent = 0;
-
-		for (i = 0; i < r->spooled.n; i++)
-			sent += r->spool_outcomes[i].n_sent ==
-				r->spool_outcomes[i].n_items;
+	if (r->spooled.n && (!r->opts.quiet || before.done < before.requests)) {
 		fprintf(err, PREFIX "resent %zu of %zu requests spooled by "
-			"earlier runs\n", sent, r->spooled.n);
+			"earlier runs: %zu of %zu items purged", before.done,
+			before.requests, before.sent, tally_items(&before));
+		if (before.attempts != before.requests)
+			fprintf(err, " (%zu %s)", before.attempts,
+				before.attempts == 1 ? "attempt" : "attempts");
+		fputc('\n', err);
 	}
 	if (r->send_error) {
 		fputs(PREFIX, err);
@@ -586,202 +845,50 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 		put_safe(err, r->spooled.problems.v[i]);
 		fputc('\n', err);
 	}
-	for (i = 0; i < r->spooled.n; i++)
-		report_outcome_problems(err, r, &r->spool_outcomes[i]);
-	for (i = 0; i < n; i++)
-		report_outcome_problems(err, r, &r->outcomes[i]);
-	if (t.refused)
+	collect_problems(&refused, &failed, r);
+	print_grouped(err, "refused by Cloudflare: ", &refused);
+	print_grouped(err, "not sent: ", &failed);
+	line_set_release(&refused);
+	line_set_release(&failed);
+	not_purged = now.refused + before.refused;
+	if (not_purged)
 		fprintf(err, PREFIX "not purged: %zu %s refused by Cloudflare "
 			"(see above); fix the configuration that produced "
-			"%s\n", t.refused, t.refused == 1 ? "item" : "items",
-			t.refused == 1 ? "it" : "them");
-	if (t.spooled) {
-		fprintf(err, PREFIX "not purged yet: %zu %s kept in '",
-			t.spooled, t.spooled == 1 ? "item" : "items");
-		put_safe(err, r->spool_dir ? r->spool_dir : "");
-		fputs("'; the next push sends them, or now: cf-purge-hook", err);
-		if (r->repo) {
-			fputs(" -C '", err);
-			put_safe(err, git_repository_path(r->repo));
-			fputc('\'', err);
-		}
-		if (r->opts.config_path) {
-			fputs(" -c '", err);
-			put_safe(err, r->opts.config_path);
-			fputc('\'', err);
-		}
-		fputs(" retry\n", err);
-	}
-	if (t.lost)
+			"%s\n", not_purged, not_purged == 1 ? "item" : "items",
+			not_purged == 1 ? "it" : "them");
+	/*
+	 * A spooled batch that could not be spooled again keeps its old
+	 * file: what it holds is kept, not lost.
+	 */
+	kept = now.spooled + before.spooled + before.lost;
+	if (kept)
+		put_retry_advice(err, r, kept);
+	if (now.lost)
 		fprintf(err, PREFIX "NOT PURGED and not kept: %zu %s (see "
-			"above); purge them by hand\n", t.lost,
-			t.lost == 1 ? "item" : "items");
-	strbuf_release(&sb);
+			"above); purge them by hand\n", now.lost,
+			now.lost == 1 ? "item" : "items");
 }
 
-/* GitHub's workflow commands need %, CR and LF escaped. */
-static void put_gh(FILE *f, const char *s)
+void report_summary(FILE *out, FILE *err, const struct run *r)
 {
-	for (; *s; s++) {
-		if (*s == '%')
-			fputs("%25", f);
-		else if (*s == '\r')
-			fputs("%0D", f);
-		else if (*s == '\n')
-			fputs("%0A", f);
-		else
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
-	}
-}
+	struct strbuf sb = STRBUF_INIT;
+	struct report_buf b;
+	FILE *f = buf_open(&b, err);
 
-/* Markdown table cells: no '|' and no line breaks. */
-static void put_md(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '|')
-			fputs("\\|", f);
-		else
-			fputc(c < 0x20 ? ' ' : c, f);
-	}
-}
-
-static void gh_errors(FILE *out, const struct send_outcome *o)
-{
-	size_t i;
-
-	for (i = 0; i < o->refusals.n; i++) {
-		fputs("::error::cf-purge-hook: refused by Cloudflare: ", out);
-		put_gh(out, o->refusals.v[i]);
-		fputc('\n', out);
-	}
-	for (i = 0; i < o->failures.n; i++) {
-		fputs("::error::cf-purge-hook: not sent: ", out);
-		put_gh(out, o->failures.v[i]);
-		fputc('\n', out);
-	}
-}
-
-static void md_row(FILE *f, size_t n, const struct batch *b,
-		   const struct send_outcome *o, int dry_run)
-{
-	struct strbuf what = STRBUF_INIT;
-
-	batch_describe(&what, b);
-	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
-		b->zone_name ? b->zone_name : "?");
-	put_md(f, what.buf);
-	fputs(" | ", f);
-	if (dry_run || !o) {
-		fputs("planned (dry run)", f);
-	} else {
+	report_plan_counts(&sb, &r->plan);
+	if (!r->opts.quiet) {
 		size_t i;
 
-		fputs(outcome_status(o), f);
-		for (i = 0; i < o->refusals.n; i++) {
-			fputs("; refused: ", f);
-			put_md(f, o->refusals.v[i]);
+		for (i = 0; i < r->plan.notes.n; i++) {
+			fputs(PREFIX, f);
+			put_safe(f, r->plan.notes.v[i]);
+			fputc('\n', f);
 		}
-		if (o->n_spooled)
-			fputs("; kept in the spool", f);
 	}
-	fputs(" |\n", f);
-	strbuf_release(&what);
-}
-
-static void github_summary(const struct run *r, int status)
-{
-	const char *path = getenv("GITHUB_STEP_SUMMARY");
-	struct strbuf counts = STRBUF_INIT;
-	FILE *f;
-	size_t i;
-
-	if (!path || !*path)
-		return;
-	f = fopen(path, "a");
-	if (!f) {
-		fprintf(stderr, PREFIX "cannot write the step summary '%s'\n",
-			path);
-		return;
-	}
-	report_plan_counts(&counts, &r->plan);
-	fprintf(f, "### cf-purge-hook%s\n\n", r->opts.dry_run ? " (dry run)" : "");
-	for (i = 0; i < r->n_ranges; i++) {
-		const struct range *rg = &r->ranges[i];
-
-		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
-		put_md(f, rg->ref ? rg->ref : "");
-		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
-	}
-	for (i = 0; i < r->plan.notes.n; i++) {
-		fputs("- ", f);
-		put_md(f, r->plan.notes.v[i]);
-		fputc('\n', f);
-	}
-	if (r->plan_error) {
-		fputs("**Not purged:** ", f);
-		put_md(f, r->plan_error);
-		fputs("\n\n", f);
-	}
-	if (!r->batches.n && !r->plan_error) {
-		fputs("Nothing to purge.\n", f);
-	} else if (r->batches.n) {
-		fprintf(f, "%s: %s.\n\n", r->opts.dry_run ? "Would purge" :
-			status == 0 ? "Purged" : "Not everything was purged of",
-			counts.len ? counts.buf : "nothing");
-		fputs("| # | Zone | Items | Result |\n|---|---|---|---|\n", f);
-		for (i = 0; i < r->batches.n; i++)
-			md_row(f, i + 1, &r->batches.v[i],
-			       r->outcomes ? &r->outcomes[i] : NULL,
-			       r->opts.dry_run);
-	}
-	fputc('\n', f);
-	fclose(f);
-	strbuf_release(&counts);
-}
-
-void report_ci(FILE *out, const struct run *r, int status)
-{
-	size_t i;
-
-	if (r->ci == RUN_CI_GITHUB) {
-		github_summary(r, status);
-		if (r->plan_error) {
-			fputs("::error::cf-purge-hook: ", out);
-			put_gh(out, r->plan_error);
-			fputc('\n', out);
-		}
-		if (r->send_error) {
-			fputs("::error::cf-purge-hook: ", out);
-			put_gh(out, r->send_error);
-			fputc('\n', out);
-		}
-		for (i = 0; r->outcomes && i < r->batches.n; i++)
-			gh_errors(out, &r->outcomes[i]);
-		for (i = 0; r->spool_outcomes && i < r->spooled.n; i++)
-			gh_errors(out, &r->spool_outcomes[i]);
-	} else if (r->ci == RUN_CI_GITLAB && r->batches.n) {
-		long now = (long)time(NULL);
-
-		fprintf(out, "\033[0Ksection_start:%ld:cf_purge_hook"
-			"[collapsed=true]\r\033[0Kcf-purge-hook: %zu %s\n",
-			now, r->batches.n,
-			r->batches.n == 1 ? "request" : "requests");
-		for (i = 0; i < r->batches.n; i++) {
-			char *body = batch_body_text(&r->batches.v[i]);
-			const struct send_outcome *o =
-				r->outcomes ? &r->outcomes[i] : NULL;
-
-			fprintf(out, "%s %s: ", o ? outcome_status(o) :
-				"planned", r->batches.v[i].zone_id ?
-				r->batches.v[i].zone_id : "?");
-			put_safe(out, body);
-			fputc('\n', out);
-			free(body);
-		}
-		fprintf(out, "\033[0Ksection_end:%ld:cf_purge_hook\r\033[0K\n",
-			(long)time(NULL));
-	}
-	fflush(out);
+	if (r->opts.dry_run)
+		dry_run_summary(out, f, r, sb.buf);
+	else if (r->sent)
+		sent_summary(f, r, sb.buf);
+	buf_close(&b);
+	strbuf_release(&sb);
 }

@@ -2,6 +2,10 @@
  * What a run tells its user: one JSON object on standard output under
  * --json, and short lines on standard error for the person pushing (a
  * hook's standard error is what git shows them as "remote:" lines).
+ * Every function here builds its lines in memory and writes them in one
+ * piece, then flushes the stream, and every text that did not come from
+ * this program (paths, refs, Cloudflare's messages) has its control
+ * characters replaced.
  */
 #ifndef CFPH_REPORT_H
 #define CFPH_REPORT_H
@@ -17,23 +21,41 @@
  */
 int report_json(FILE *out, const struct run *r);
 
+/*
+ * Writes "cf-purge-hook: " and msg as one line, with each control
+ * character in msg written as '?', so that a message quoting a pushed
+ * file or a server's answer cannot forge lines on the terminal.
+ */
+void report_error(FILE *err, const char *msg);
+
 /* Writes one line per skipped range (and per diffed range when verbose). */
 void report_ranges(FILE *err, const struct run *r);
 
 /*
  * Writes the outcome: what would be or was purged, each failure with
- * Cloudflare's code and message, and what was not purged. Under a dry run
- * without --json, each request body also goes to out, one per line.
+ * Cloudflare's code and message (identical lines once, with a count), and
+ * what was not purged. This push's requests, the spool's resent ones and
+ * the HTTP attempts are counted apart. Under a dry run without --json,
+ * each request body also goes to out, one per line.
  */
 void report_summary(FILE *out, FILE *err, const struct run *r);
 
 /*
- * What a CI job shows besides the summary: on GitHub Actions, a Markdown
- * table appended to $GITHUB_STEP_SUMMARY and one "::error::" line on out
- * per failure; on GitLab CI, the requests in a collapsed log section.
- * status is the run's exit status.
+ * The refusals and the reasons for what was not sent, over every outcome
+ * of the run (less r->send_error, which is said on its own), appended to
+ * refused and failed: each distinct line once, in the order first seen,
+ * with " (N times)" when it came N times. Not yet sanitised.
  */
-void report_ci(FILE *out, const struct run *r, int status);
+void report_problems(struct strvec *refused, struct strvec *failed,
+		     const struct run *r);
+
+/* "purged", "refused", "spooled", "lost", "partial"; for a batch resent
+ * from the spool (earlier), "kept" rather than "lost": its file stays. */
+const char *report_outcome_status(const struct send_outcome *o, int earlier);
+
+/* Writes s with each control character written as '?'. */
+void report_put_safe(FILE *f, const char *s);
+
 
 /* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
 void report_plan_counts(struct strbuf *sb, const struct plan *p);

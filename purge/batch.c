@@ -95,6 +95,45 @@ static cJSON *variant_item(const char *url, const char *variant)
 	return o;
 }
 
+/*
+ * One URL with no headers. Cloudflare's schema has two forms of "files":
+ * all strings, or all {"url", "headers"} objects, where both members may
+ * be left out. A request never mixes them, so when [site] variants are
+ * set, and objects carry their headers, the plain URL is {"url": url}
+ * too: one request of one form, no more requests than before.
+ */
+static cJSON *plain_item(const char *url, int as_object)
+{
+	cJSON *o;
+
+	if (!as_object)
+		return need(cJSON_CreateString(url));
+	o = need(cJSON_CreateObject());
+	need(cJSON_AddStringToObject(o, "url", url));
+	return o;
+}
+
+/*
+ * Makes every item of a files array an object when any one is: spool
+ * files written before the two forms were kept apart may mix them.
+ */
+static void one_form(cJSON *files)
+{
+	cJSON *it, *next;
+	int any_object = 0;
+
+	cJSON_ArrayForEach(it, files)
+		any_object |= cJSON_IsObject(it);
+	if (!any_object)
+		return;
+	for (it = files->child; it; it = next) {
+		next = it->next;
+		if (cJSON_IsString(it))
+			cJSON_ReplaceItemViaPointer(files, it,
+				plain_item(it->valuestring, 1));
+	}
+}
+
 static void add_list(struct batch_list *out, const struct strvec *sv,
 		     enum purge_kind kind, size_t max, const char *zone_id,
 		     const char *zone_name, double now)
@@ -168,7 +207,7 @@ static void zone_batches(struct batch_list *out, const struct plan *p,
 	pick(&hosts, &p->hosts, c, 1, zi);
 	start(&cur, PURGE_FILES, zone_id, zone_name, now);
 	for (i = 0; i < files.n; i++) {
-		add_item(out, &cur, need(cJSON_CreateString(files.v[i])),
+		add_item(out, &cur, plain_item(files.v[i], c->variants.n > 0),
 			 (size_t)c->files_per_request, zone_id, zone_name, now);
 		for (j = 0; j < c->variants.n; j++)
 			add_item(out, &cur,
@@ -283,6 +322,8 @@ int batch_from_body(struct batch *b, const cJSON *body, struct err *e)
 				       purge_kind_key(kinds[i]));
 		b->kind = kinds[i];
 		b->items = need(cJSON_Duplicate(v, 1));
+		if (b->kind == PURGE_FILES)
+			one_form(b->items);
 		return 0;
 	}
 	return err_set(e, "the body has no files, prefixes, tags, hosts or "

@@ -35,9 +35,11 @@ struct batch_list {
  * in file order, which gets the files, prefixes and hosts on its host;
  * tags and purge_everything go to every zone. Within a zone:
  * purge_everything alone when set; otherwise files (each URL once plain
- * and once per [site] variant, as {"url", "headers"}), then prefixes,
- * tags and hosts, at most c->files_per_request files and
- * c->items_per_request of the others in each batch.
+ * and once per [site] variant, as {"url", "headers"}; with variants, the
+ * plain URL is {"url"} too, since a request's files are all strings or
+ * all objects), then prefixes, tags and hosts, at most
+ * c->files_per_request files and c->items_per_request of the others in
+ * each batch.
  */
 void batches_from_plan(struct batch_list *out, const struct plan *p,
 		       const struct config *c, const char *zone_id,
@@ -64,8 +66,10 @@ char *batch_body_text(const struct batch *b);
 
 /*
  * Reads a request body such as {"files": [...]} into b (zone fields and
- * bookkeeping left empty). Returns 0, or -1 with e set when body is not one
- * kind with a non-empty array (or purge_everything: true).
+ * bookkeeping left empty). A files array that mixes URL strings and
+ * objects (as spooled by older versions) is read as all objects. Returns
+ * 0, or -1 with e set when body is not one kind with a non-empty array
+ * (or purge_everything: true).
  */
 int batch_from_body(struct batch *b, const cJSON *body, struct err *e);
 

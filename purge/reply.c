@@ -7,6 +7,10 @@
 
 static void add_error(struct cf_reply *r, long code, const char *message)
 {
+	if (r->n_errors == CF_REPLY_MAX_ERRORS) {
+		r->n_more_errors++;
+		return;
+	}
 	r->errors = xrealloc(r->errors, (r->n_errors + 1) * sizeof(*r->errors));
 	r->errors[r->n_errors].code = code;
 	r->errors[r->n_errors].message = xstrdup(message ? message : "");
@@ -62,6 +66,7 @@ void cf_reply_release(struct cf_reply *r)
 		free(r->errors[i].message);
 	free(r->errors);
 	free(r->id);
+	free(r->location);
 	cJSON_Delete(r->result);
 	memset(r, 0, sizeof(*r));
 }
@@ -83,6 +88,21 @@ void cf_reply_describe(struct strbuf *out, const struct cf_reply *r)
 	size_t i;
 
 	strbuf_addf(out, "HTTP %ld", r->http_status);
+	/*
+	 * Whatever its body says: a redirect is not followed, since the
+	 * credentials must never go to another host.
+	 */
+	if (r->http_status >= 300 && r->http_status < 400) {
+		strbuf_addstr(out, ": a redirect");
+		if (r->location && *r->location) {
+			strbuf_addstr(out, " to '");
+			add_printable(out, r->location, 300);
+			strbuf_addch(out, '\'');
+		}
+		strbuf_addstr(out, ", which is not followed; api_url must "
+			      "name the API itself");
+		return;
+	}
 	if (!r->is_json) {
 		strbuf_addstr(out, ": the answer is not a Cloudflare API reply");
 		return;
@@ -92,6 +112,9 @@ void cf_reply_describe(struct strbuf *out, const struct cf_reply *r)
 			    r->errors[i].code);
 		add_printable(out, r->errors[i].message, 300);
 	}
+	if (r->n_more_errors)
+		strbuf_addf(out, "; and %zu more %s", r->n_more_errors,
+			    r->n_more_errors == 1 ? "error" : "errors");
 	if (!r->n_errors && !r->success)
 		strbuf_addstr(out, ": \"success\" is false, with no error");
 }

@@ -10,7 +10,7 @@ Usage
   python3 tests/cfstub.py --port-file FILE --log FILE
       [--token TOKEN] [--zone ZONEID ...] [--zone-name NAME=ZONEID ...]
       [--email EMAIL --api-key KEY] [--files-limit N] [--other-limit N]
-      [--script FILE] [--latency-ms N]
+      [--script FILE] [--latency-ms N] [--strict-files]
 
   --port-file FILE   once listening, the port number and a newline are written
                      here atomically (temporary file + rename).
@@ -27,6 +27,13 @@ Usage
   --latency-ms N     sleep N ms before every answer (default 0).
   --refuse-item I    refuse (400, code 1014) every purge request that holds
                      the item I (a URL, tag, host or prefix); repeatable.
+  --strict-files     refuse (400, code 1014) a "files" array that mixes URL
+                     strings and {"url", "headers"} objects.  Cloudflare's
+                     OpenAPI schema has two forms of "files", all strings
+                     (SingleFile) or all objects (SingleFileWithUrlAndHeaders),
+                     so a validator of that schema refuses a mix.  NOTE: not
+                     confirmed what the real API answers to a mix; without
+                     this option a mix is accepted, as before.
 
 The server binds 127.0.0.1 on a free port and serves until SIGTERM or SIGINT
 (both exit with status 0).  It speaks HTTP/1.1 with keep-alive, one thread per
@@ -88,8 +95,16 @@ behaviour resumes.  Each step holds exactly one of:
                                      HTTP 400 (or "http_status") with
                                      success false and that error
   {"ok": true}                       answer normally
-Optional keys: "repeat": N (apply the step N times), and for "status" steps
-"code" and "message" to replace the default error.
+  {"redirect": 307, "location": "..."}
+                                     that 3xx status with Location and a
+                                     body that says "success": true
+  {"big_body": N}                    HTTP 200, a success envelope padded to
+                                     N bytes
+  {"big_header": N}                  HTTP 200, a success answer with a header
+                                     X-Padding of N bytes
+Optional keys: "repeat": N (apply the step N times), for "status" steps
+"code" and "message" to replace the default error, and for "success_false"
+steps "n_errors": N to send that error N times (codes code, code+1, ...).
 """
 
 import argparse
@@ -371,6 +386,10 @@ def validate_purge_body(cfg, body):
         return error_answer(
             "too_many", f"Too many {kind} in one request: {len(value)} given,"
                         f" at most {limit} allowed")
+    if kind == "files" and cfg.strict_files and \
+            len({isinstance(item, dict) for item in value}) > 1:
+        return error_answer("bad_item", "Invalid files: all URL strings or"
+                            " all objects with \"url\", not both")
     for item in value:
         problem = ITEM_CHECKS[kind](item)
         if problem:
@@ -385,8 +404,10 @@ def media_type(content_type):
 # ---------------------------------------------------------------------------
 # Scripted faults
 # ---------------------------------------------------------------------------
-STEP_KINDS = ("status", "drop", "delay_ms", "non_json", "success_false", "ok")
-STEP_OPTIONS = {"repeat", "retry_after", "code", "message", "html", "http_status"}
+STEP_KINDS = ("status", "drop", "delay_ms", "non_json", "success_false", "ok",
+              "redirect", "big_body", "big_header")
+STEP_OPTIONS = {"repeat", "retry_after", "code", "message", "html", "http_status",
+                "location", "n_errors"}
 
 
 def check_step(step):
@@ -404,8 +425,15 @@ def check_step(step):
         return "\"status\" must be an integer from 400 to 599"
     if kind == "delay_ms" and not (isinstance(value, (int, float)) and value >= 0):
         return "\"delay_ms\" must be a number >= 0"
+    if kind == "redirect" and not (isinstance(value, int) and 300 <= value <= 399):
+        return "\"redirect\" must be an integer from 300 to 399"
+    if kind in ("big_body", "big_header") and not (isinstance(value, int) and value >= 0):
+        return f"\"{kind}\" must be an integer >= 0"
     if kind in ("drop", "non_json", "success_false", "ok") and value is not True:
         return f"\"{kind}\" must be true"
+    n_errors = step.get("n_errors", 1)
+    if not isinstance(n_errors, int) or isinstance(n_errors, bool) or n_errors < 1:
+        return "\"n_errors\" must be an integer >= 1"
     repeat = step.get("repeat", 1)
     if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
         return "\"repeat\" must be an integer >= 0"
@@ -473,8 +501,28 @@ def fault_answer(step):
     if "non_json" in step:
         return html_answer(200, NON_JSON_HTML)
     if "success_false" in step:
+        n = step.get("n_errors", 1)
+        code = step.get("code", ERRORS["scripted"][1])
+        extra = [{"code": code + i, "message": step.get("message") or
+                  ERRORS["scripted"][2]} for i in range(1, n)]
         return error_answer("scripted", step.get("message"),
-                            status=step.get("http_status"), code=step.get("code"))
+                            status=step.get("http_status"), code=step.get("code"),
+                            extra=extra)
+    if "redirect" in step:
+        env = envelope(True, (), {"id": secrets.token_hex(16)})
+        answer = json_answer(step["redirect"], env,
+                             headers={"Location": step.get("location",
+                                                           "https://elsewhere.invalid/")})
+        return answer
+    if "big_body" in step:
+        env = envelope(True, (), {"id": secrets.token_hex(16)})
+        env["padding"] = ""
+        pad = step["big_body"] - len(json.dumps(env))
+        env["padding"] = "x" * max(pad, 0)
+        return json_answer(200, env)
+    if "big_header" in step:
+        return json_answer(200, envelope(True, (), {"id": secrets.token_hex(16)}),
+                           headers={"X-Padding": "x" * step["big_header"]})
     if "delay_ms" in step:
         time.sleep(step["delay_ms"] / 1000.0)
     return None
@@ -823,6 +871,8 @@ def parse_args(argv):
     p.add_argument("--latency-ms", type=non_negative, default=0)
     p.add_argument("--refuse-item", action="append", default=[],
                    help="refuse any purge request that holds this item")
+    p.add_argument("--strict-files", action="store_true",
+                   help="refuse a files array mixing strings and objects")
     args = p.parse_args(argv)
     if bool(args.email) != bool(args.api_key):
         p.error("--email and --api-key go together")

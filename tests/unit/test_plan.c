@@ -100,13 +100,13 @@ void test_plan(void)
 		if (CHECK_INT(rl.n, 2)) {
 			char *body = batch_body_text(&rl.v[0]);
 
-			CHECK_STR(body, "{\"files\":[\"https://example.com/a\","
+			CHECK_STR(body, "{\"files\":[{\"url\":\"https://example.com/a\"},"
 				  "{\"url\":\"https://example.com/a\",\"headers\":"
 				  "{\"CF-Device-Type\":\"mobile\"}},"
 				  "{\"url\":\"https://example.com/a\",\"headers\":"
 				  "{\"CF-Device-Type\":\"tablet\","
 				  "\"Accept-Language\":\"fr\"}},"
-				  "\"https://example.com/b\"]}");
+				  "{\"url\":\"https://example.com/b\"}]}");
 			free(body);
 			CHECK_INT(batch_size(&rl.v[1]), 2);
 		}
@@ -117,7 +117,8 @@ void test_plan(void)
 			batch_split(&rl.v[0], &lo, &hi);
 			CHECK_INT(batch_size(&lo), 2);
 			CHECK_INT(batch_size(&hi), 2);
-			CHECK_STR(cJSON_GetArrayItem(hi.items, 1)->valuestring,
+			CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(
+				  hi.items, 1), "url")->valuestring,
 				  "https://example.com/b");
 			batch_release(&lo);
 			batch_release(&hi);
