@@ -259,7 +259,8 @@ static int diff_range(struct run *r, struct range *rg, struct err *e)
 	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) < 0 ||
 	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) < 0)
 		goto out;
-	if (diff_trees(&r->changes, r->repo, old_tree, new_tree, e) < 0)
+	if (diff_trees(&r->changes, &r->plan.notes, r->repo, old_tree,
+		       new_tree, e) < 0)
 		goto out;
 	rc = 0;
 out:

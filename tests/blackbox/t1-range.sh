@@ -499,4 +499,111 @@ expect 'a branch name that is not UTF-8: the JSON parses' '
 		>"$TRASH/latin1-ref.json" &&
 	valid_json "$TRASH/latin1-ref.json" "doc[\"ranges\"][0][\"ref\"] == \"refs/heads/caf\\ufffd\""'
 
+# --- 9. Trees made by hand ----------------------------------------------------
+# git accepts, from a push, trees that its own commands would never make:
+# folders nested tens of thousands deep, and entries named "." or "..".
+# They are written here as loose objects by a short Python script, since
+# a git process per folder would take minutes.
+HAND=$TRASH/hand
+git init -q "$HAND"
+mkdir "$HAND/public"
+echo home >"$HAND/public/index.html"
+(cd "$HAND" && commit_all one)
+H_BASE=$(git -C "$HAND" rev-parse HEAD)
+
+# hand_commit SPEC: prints a commit (child of H_BASE) whose tree is
+# public/index.html plus what SPEC says, in the Python below: "deep N"
+# adds public/d/d/.../deep.html with N folders d; "dots" adds entries
+# named ".." (a folder holding passwd) and "." (a file) to public/, and
+# a new page public/new.html.
+hand_commit() {
+	tree=$(python3 - "$HAND/.git" "$1" <<'PY'
+import hashlib, os, sys, zlib
+gitdir, spec = sys.argv[1], sys.argv[2].split()
+
+def put(kind, body):
+    data = b"%s %d\0" % (kind, len(body)) + body
+    oid = hashlib.sha1(data).hexdigest()
+    path = os.path.join(gitdir, "objects", oid[:2], oid[2:])
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(zlib.compress(data, 1))
+    return oid
+
+def tree(entries):
+    # git's order: by name, a folder's name read as if it ended in '/'.
+    key = lambda e: e[1] + (b"/" if e[0] == b"40000" else b"")
+    return put(b"tree", b"".join(m + b" " + n + b"\0" + bytes.fromhex(o)
+                                 for m, n, o in sorted(entries, key=key)))
+
+public = [(b"100644", b"index.html", put(b"blob", b"home\n"))]
+if spec[0] == "deep":
+    t = tree([(b"100644", b"deep.html", put(b"blob", b"deep\n"))])
+    for _ in range(int(spec[1]) - 1):
+        t = tree([(b"40000", b"d", t)])
+    public.append((b"40000", b"d", t))
+elif spec[0] == "dots":
+    up = tree([(b"100644", b"passwd", put(b"blob", b"root\n"))])
+    public += [(b"40000", b"..", up),
+               (b"100644", b".", put(b"blob", b"dot\n")),
+               (b"100644", b"new.html", put(b"blob", b"new\n"))]
+print(tree([(b"40000", b"public", tree(public))]))
+PY
+) &&
+	git -C "$HAND" commit-tree -p "$H_BASE" -m "$1" "$tree"
+}
+
+expect 'a tree 30,000 folders deep: the deep page is purged, exit 0' '
+	deep=$(hand_commit "deep 30000") &&
+	cfph -c "$CONFIG" -C "$HAND" range "$H_BASE..$deep" --dry-run --json \
+		>"$TRASH/deep.json" &&
+	python3 - "$TRASH/deep.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+path = "public/" + "d/" * 30000 + "deep.html"
+if doc["changes"] != [{"status": "added", "path": path}]:
+    sys.exit("changes: %r" % [c["path"][:80] for c in doc["changes"]])
+want = "https://example.com/" + "d/" * 30000 + "deep.html"
+files = [u for r in doc["requests"] for u in r["body"].get("files", [])]
+if files != [want]:
+    sys.exit("files: %r" % [u[:80] for u in files])
+PY'
+
+expect 'the deep tree the other way: the deep page is purged as deleted' '
+	deep=$(hand_commit "deep 30000") &&
+	cfph -c "$CONFIG" -C "$HAND" range "$deep..$H_BASE" --dry-run --json \
+		>"$TRASH/deep.json" &&
+	python3 - "$TRASH/deep.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+if [c["status"] for c in doc["changes"]] != ["deleted"]:
+    sys.exit("changes: %r" % [c["status"] for c in doc["changes"]])
+PY'
+
+expect 'entries named . and .. are skipped with a message; the rest is purged' '
+	dots=$(hand_commit dots) &&
+	cfph -c "$CONFIG" -C "$HAND" range "$H_BASE..$dots" --dry-run --json \
+		>"$TRASH/dots.json" 2>"$TRASH/dots.err" &&
+	cat "$TRASH/dots.err" &&
+	grep "^cf-purge-hook: skipped .public/\.\.. and everything below it: a tree entry named .\.\.. cannot be checked out" "$TRASH/dots.err" &&
+	grep "^cf-purge-hook: skipped .public/\..: a tree entry named .\.. cannot" "$TRASH/dots.err" &&
+	python3 - "$TRASH/dots.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+if doc["changes"] != [{"status": "added", "path": "public/new.html"}]:
+    sys.exit("changes: %r" % doc["changes"])
+if doc["requests"][0]["body"] != {"files": ["https://example.com/new.html"]}:
+    sys.exit("requests: %r" % doc["requests"])
+if len(doc["notes"]) != 2:
+    sys.exit("notes: %r" % doc["notes"])
+PY'
+
+expect 'a deleted entry named .. is skipped too' '
+	dots=$(hand_commit dots) &&
+	cfph -c "$CONFIG" -C "$HAND" range "$dots..$H_BASE" --dry-run --json \
+		>"$TRASH/dots.json" 2>"$TRASH/dots.err" &&
+	! grep -F "/../" "$TRASH/dots.json" &&
+	grep "^cf-purge-hook: skipped .public/\.\.. and everything" "$TRASH/dots.err"'
+
 finish
