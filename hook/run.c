@@ -274,13 +274,16 @@ out:
 #define MAX_TREE_CONFIG (64 * 1024)
 
 /*
- * Loads r->config's file again and adds the layer from the pushed commit
- * rg->new_hex into *tc. Returns 1 when the tree has no such file (tc is
- * then unused), 0 when tc holds the combined config, -1 when the layer is
- * broken (its problems are in r->tree_errors; tc is released).
+ * Loads r->config's file again and adds the layer from the commit (or
+ * tree) hex into *tc, and sets *id to the layer's blob. Returns 1 when the
+ * tree has no such file (tc is then unused), 2 when the file's blob is
+ * *same (tc unused: the caller has that layer already), 0 when tc holds
+ * the combined config, -1 when the layer is broken (its problems are in
+ * r->tree_errors; tc is released).
  */
-static int load_tree_config(struct run *r, const struct range *rg,
-			    struct config *tc)
+static int load_tree_config(struct run *r, const char *hex, const char *ref,
+			    struct config *tc, git_oid *id,
+			    const git_oid *same)
 {
 	const char *name = r->config.tree_config;
 	git_tree *tree = NULL;
@@ -290,7 +293,7 @@ static int load_tree_config(struct run *r, const struct range *rg,
 	char *label = NULL;
 	int rc = -1;
 
-	if (tree_of(&tree, r, rg->new_hex, rg->ref, &e) < 0) {
+	if (tree_of(&tree, r, hex, ref, &e) < 0) {
 		strvec_push(&r->tree_errors, e.msg);
 		return -1;
 	}
@@ -298,11 +301,16 @@ static int load_tree_config(struct run *r, const struct range *rg,
 		git_tree_free(tree);
 		return 1;
 	}
-	label = xasprintf("%.7s:%s", rg->new_hex, name);
+	git_oid_cpy(id, git_tree_entry_id(te));
+	label = xasprintf("%.7s:%s", hex, name);
 	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
 	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB_EXECUTABLE) {
 		strvec_pushf(&r->tree_errors, "cannot read '%s': not a "
 			     "regular file", label);
+		goto out;
+	}
+	if (same && git_oid_equal(id, same)) {
+		rc = 2;
 		goto out;
 	}
 	if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(te)) < 0) {
@@ -348,6 +356,75 @@ static int finish_plan(struct run *r, struct err *e)
 	return 0;
 }
 
+/*
+ * Maps each change's old side (a deleted path, the path a rename or a
+ * modification had) by old_c and its new side by new_c: a page is purged
+ * at the URLs the rules of its own commit gave it.
+ */
+static void map_sides(struct plan *plan, const struct config *old_c,
+		      const struct config *new_c,
+		      const struct change_list *changes)
+{
+	struct change_list olds = CHANGE_LIST_INIT, news = CHANGE_LIST_INIT;
+	size_t i;
+
+	for (i = 0; i < changes->n; i++) {
+		const struct change *ch = &changes->v[i];
+
+		if (ch->mode_only)
+			continue;
+		if (ch->status != CHANGE_ADDED)
+			change_list_add(&olds, CHANGE_DELETED, ch->old_path ?
+					ch->old_path : ch->path, NULL,
+					ch->old_mode, 0, 0);
+		if (ch->status != CHANGE_DELETED)
+			change_list_add(&news, CHANGE_ADDED, ch->path, NULL, 0,
+					ch->new_mode, 0);
+	}
+	map_changes(plan, old_c, &olds);
+	map_changes(plan, new_c, &news);
+	change_list_clear(&olds);
+	change_list_clear(&news);
+}
+
+/* The configs one range's two commits map with, by [hook] tree_config. */
+struct range_configs {
+	struct config old_tc, new_tc;
+	int old_layer, new_layer;	/* load_tree_config()'s return */
+};
+
+/*
+ * Loads the tree config layers of rg's old and new commits. Returns 0, or
+ * -1 after noting that the run purges everything because a layer is
+ * broken (what the changes map to is then unknown; never purge less).
+ */
+static int load_range_configs(struct run *r, const struct range *rg,
+			      struct range_configs *rc)
+{
+	git_oid new_id, old_id;
+
+	rc->old_layer = rc->new_layer = 1;
+	if (!r->config.tree_config)
+		return 0;
+	rc->new_layer = load_tree_config(r, rg->new_hex, rg->ref,
+					 &rc->new_tc, &new_id, NULL);
+	if (rc->new_layer >= 0)
+		rc->old_layer = load_tree_config(r, rg->old_hex, rg->ref,
+						 &rc->old_tc, &old_id,
+						 rc->new_layer == 0 ?
+						 &new_id : NULL);
+	if (rc->new_layer >= 0 && rc->old_layer >= 0)
+		return 0;
+	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+	strvec_pushf(&r->plan.notes, "purging everything: the %s '%s' is "
+		     "broken, so what the changes map to is unknown",
+		     rc->new_layer < 0 ? "pushed" : "old commit's",
+		     r->config.tree_config);
+	if (rc->new_layer == 0)
+		config_release(&rc->new_tc);
+	return -1;
+}
+
 int run_plan(struct run *r, struct err *e)
 {
 	size_t i;
@@ -355,8 +432,8 @@ int run_plan(struct run *r, struct err *e)
 	for (i = 0; i < r->n_ranges; i++) {
 		struct range *rg = &r->ranges[i];
 		struct change_list one = CHANGE_LIST_INIT;
-		struct config tc;
-		int layer = 1;
+		struct range_configs rc;
+		const struct config *old_c, *new_c;
 
 		if (rg->action == RANGE_EVERYTHING)
 			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
@@ -366,20 +443,19 @@ int run_plan(struct run *r, struct err *e)
 			return -1;
 		one.v = r->changes.v + rg->first_change;
 		one.n = rg->n_changes;
-		if (r->config.tree_config && one.n)
-			layer = load_tree_config(r, rg, &tc);
-		if (layer < 0) {
-			/* Never purge less than what changed. */
-			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
-			strvec_pushf(&r->plan.notes, "purging everything: the "
-				     "pushed '%s' is broken, so what the "
-				     "changes map to is unknown",
-				     r->config.tree_config);
+		if (!one.n || load_range_configs(r, rg, &rc) < 0)
 			continue;
-		}
-		map_changes(&r->plan, layer == 0 ? &tc : &r->config, &one);
-		if (layer == 0)
-			config_release(&tc);
+		new_c = rc.new_layer == 0 ? &rc.new_tc : &r->config;
+		old_c = rc.old_layer == 0 ? &rc.old_tc :
+			rc.old_layer == 2 ? new_c : &r->config;
+		if (old_c == new_c)
+			map_changes(&r->plan, new_c, &one);
+		else
+			map_sides(&r->plan, old_c, new_c, &one);
+		if (rc.old_layer == 0)
+			config_release(&rc.old_tc);
+		if (rc.new_layer == 0)
+			config_release(&rc.new_tc);
 	}
 	return finish_plan(r, e);
 }

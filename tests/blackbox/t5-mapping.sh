@@ -285,11 +285,19 @@ EOT
 	! grep "cannot read" "$TRASH/push.err"
 '
 
-expect 'push: the tree file is read at the pushed commit, not the old one' '
+# A modified page was cached under what the old commit's rules gave it,
+# and will be under what the pushed commit's rules give it: both go.
+expect 'push: a modified page maps by the pushed tree file and by the old one' '
 	printf "%s\n" "[map \"content/**\"]" "tags = content2" \
 		>.cf-purge-hook.ini &&
 	echo c3 >content/a.md &&
 	commit_all "new tags" && push &&
+	test "$(requests)" = "200 $ZONE tags content content2"
+'
+
+expect 'push: a page added under the same tree file maps by it alone' '
+	echo c >content/new.md &&
+	commit_all "same tags" && push &&
 	test "$(requests)" = "200 $ZONE tags content2"
 '
 
@@ -335,9 +343,28 @@ EOT
 	grep "line 6: .base_url. in \[site\] cannot come from the pushed tree" "$TRASH/err" &&
 	test "$(requests)" = "200 $ZONE purge_everything true"
 '
-rm -f .cf-purge-hook.ini
-commit_all "no tree config again"
 git push -q origin main 2>/dev/null
+
+expect 'push: a deleted page is purged at the URL the old tree file gave it, not the new one' '
+	printf "%s\n" "[map \"content/*.md\"]" "url = {base}/posts/{stem}/" \
+		>.cf-purge-hook.ini &&
+	echo x >content/x.md && echo y >content/y.md &&
+	commit_all "posts" && git push -q origin main 2>/dev/null &&
+	git rm -q content/x.md && echo y2 >content/y.md &&
+	printf "%s\n" "[map \"content/*.md\"]" \
+		"url = {base}/articles/{stem}/" >.cf-purge-hook.ini &&
+	commit_all "posts become articles" && push &&
+	requests >"$TRASH/actual" &&
+	echo "200 $ZONE files https://example.com/articles/y/ https://example.com/posts/x/ https://example.com/posts/y/" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
+expect 'push: deleting the tree file and a page together maps the page by the deleted file' '
+	git rm -q .cf-purge-hook.ini content/y.md &&
+	commit_all "no tree config again" && push &&
+	test "$(requests)" = "200 $ZONE files https://example.com/articles/y/" &&
+	! grep "cannot read" "$TRASH/push.err"
+'
 stop_stub
 
 # --- Every configuration error that check reports --------------------------
