@@ -352,3 +352,87 @@ int diff_trees(struct change_list *out, struct strvec *refused,
 	strbuf_release(&w.path);
 	return rc;
 }
+
+/*
+ * The symbolic links of the folder at w->path (tree id), as pairs in out:
+ * the link's path, then its text. Reads every folder below, one frame
+ * each on the heap, as the diff does.
+ */
+static int list_links(struct walk *w, struct strvec *out, const git_oid *id)
+{
+	int rc = frame_push(w, id, NULL);
+
+	while (!rc && w->depth) {
+		struct frame *f = &w->stack[w->depth - 1];
+		const struct entry *te = &f->ea;
+		git_odb_object *obj = NULL;
+		git_oid oid;
+
+		if (f->step != STEP_NONE) {
+			strbuf_setlen(&w->path, f->base);
+			if ((f->ha = tree_next(w, &f->a, &f->ea)) < 0) {
+				rc = -1;
+				break;
+			}
+		}
+		if (!f->ha) {
+			frame_pop(w);
+			continue;
+		}
+		f->step = -1;
+		if ((te->mode != MODE_TREE && te->mode != CHANGE_MODE_LINK) ||
+		    bad_name(te))
+			continue;
+		if (f->base)
+			strbuf_addch(&w->path, '/');
+		strbuf_add(&w->path, te->name, te->name_len);
+		git_oid_fromraw(&oid, te->id);
+		if (te->mode == MODE_TREE) {
+			rc = frame_push(w, &oid, NULL);
+			continue;
+		}
+		if (git_odb_read(&obj, w->odb, &oid) < 0) {
+			rc = git_fail(w);
+			break;
+		}
+		strvec_push(out, strbuf_str(&w->path));
+		strvec_push_owned(out, xstrndup(git_odb_object_data(obj),
+						git_odb_object_size(obj)));
+		git_odb_object_free(obj);
+	}
+	while (w->depth)
+		frame_pop(w);
+	return rc;
+}
+
+int diff_links(struct strvec *out, git_repository *repo,
+	       const git_tree *tree, const char *under, struct err *e)
+{
+	struct walk w;
+	git_tree_entry *te = NULL;
+	int rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	strbuf_init(&w.path);
+	if (*under) {
+		if (git_tree_entry_bypath(&te, tree, under) < 0)
+			return 0;
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			git_tree_entry_free(te);
+			return 0;
+		}
+		strbuf_addstr(&w.path, under);
+	}
+	if (git_repository_odb(&w.odb, repo) < 0) {
+		rc = git_fail(&w);
+		goto out;
+	}
+	rc = list_links(&w, out, te ? git_tree_entry_id(te) : git_tree_id(tree));
+	free(w.stack);
+	git_odb_free(w.odb);
+out:
+	git_tree_entry_free(te);
+	strbuf_release(&w.path);
+	return rc;
+}

@@ -37,4 +37,16 @@ int diff_trees(struct change_list *out, struct strvec *refused,
 	       git_repository *repo, const git_tree *old_tree,
 	       const git_tree *new_tree, struct err *e);
 
+/*
+ * Appends to out, as pairs of strings, the path and the text of every
+ * symbolic link in tree below the folder under ("" for the whole tree),
+ * in tree order. Names diff_trees() skips are skipped here too. This
+ * reads every folder below under: its cost follows the size of that part
+ * of the tree, not the size of a change. Returns 0 (also when under is
+ * not a folder of tree), or -1 with e set when a tree or a link cannot be
+ * read.
+ */
+int diff_links(struct strvec *out, git_repository *repo,
+	       const git_tree *tree, const char *under, struct err *e);
+
 #endif

@@ -1,7 +1,9 @@
 #include "run.h"
 #include "diff.h"
 #include "refline.h"
+#include "symlinks.h"
 #include "zone.h"
+#include "../mapping/links.h"
 #include "../mapping/map.h"
 #include "../purge/client.h"
 
@@ -356,14 +358,77 @@ static int finish_plan(struct run *r, struct err *e)
 	return 0;
 }
 
+/* 1 when some change lies below [site] root, where links are served. */
+static int changes_below_root(const struct config *c,
+			      const struct change_list *changes)
+{
+	size_t n = strlen(c->root), i;
+
+	if (!n)
+		return changes->n > 0;
+	for (i = 0; i < changes->n; i++) {
+		const char *p = changes->v[i].path;
+
+		if (!strncmp(p, c->root, n) && p[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the symbolic links below [site] root of rg's two commits
+ * (hook/symlinks.h), when a change lies below it. Returns 0, or -1 with
+ * e set.
+ */
+static int load_links(struct run *r, const struct range *rg,
+		      const struct change_list *changes,
+		      const struct config *old_c, const struct config *new_c,
+		      struct link_list *old_links, struct link_list *new_links,
+		      struct err *e)
+{
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	int rc = -1;
+
+	if (!changes_below_root(old_c, changes) &&
+	    !changes_below_root(new_c, changes))
+		return 0;
+	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) == 0 &&
+	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) == 0)
+		rc = symlinks_load(old_links, new_links, r->repo, old_tree,
+				   new_tree, old_c->root, new_c->root,
+				   changes, e);
+	git_tree_free(new_tree);
+	git_tree_free(old_tree);
+	return rc;
+}
+
+/*
+ * Adds to one side's changes the paths its links serve them at. Returns
+ * 0, or -1 after noting that the run purges everything.
+ */
+static int follow_links(struct run *r, struct change_list *side,
+			const struct link_list *links)
+{
+	if (!links->n || links_expand(side, links) >= 0)
+		return 0;
+	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+	strvec_pushf(&r->plan.notes, "purging everything: the symbolic links "
+		     "below [site] root serve the changes at more than %d "
+		     "paths", LINKS_MAX_PATHS);
+	return -1;
+}
+
 /*
  * Maps each change's old side (a deleted path, the path a rename or a
  * modification had) by old_c and its new side by new_c: a page is purged
- * at the URLs the rules of its own commit gave it.
+ * at the URLs the rules of its own commit gave it. Each side also purges
+ * the paths its commit's symbolic links serve the changes at.
  */
-static void map_sides(struct plan *plan, const struct config *old_c,
+static void map_sides(struct run *r, const struct config *old_c,
 		      const struct config *new_c,
-		      const struct change_list *changes)
+		      const struct change_list *changes,
+		      const struct link_list *old_links,
+		      const struct link_list *new_links)
 {
 	struct change_list olds = CHANGE_LIST_INIT, news = CHANGE_LIST_INIT;
 	size_t i;
@@ -381,8 +446,11 @@ static void map_sides(struct plan *plan, const struct config *old_c,
 			change_list_add(&news, CHANGE_ADDED, ch->path, NULL, 0,
 					ch->new_mode, 0);
 	}
-	map_changes(plan, old_c, &olds);
-	map_changes(plan, new_c, &news);
+	if (follow_links(r, &olds, old_links) == 0 &&
+	    follow_links(r, &news, new_links) == 0) {
+		map_changes(&r->plan, old_c, &olds);
+		map_changes(&r->plan, new_c, &news);
+	}
 	change_list_clear(&olds);
 	change_list_clear(&news);
 }
@@ -434,6 +502,9 @@ int run_plan(struct run *r, struct err *e)
 		struct change_list one = CHANGE_LIST_INIT;
 		struct range_configs rc;
 		const struct config *old_c, *new_c;
+		struct link_list old_links = LINK_LIST_INIT;
+		struct link_list new_links = LINK_LIST_INIT;
+		int failed = 0;
 
 		if (rg->action == RANGE_EVERYTHING)
 			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
@@ -448,14 +519,22 @@ int run_plan(struct run *r, struct err *e)
 		new_c = rc.new_layer == 0 ? &rc.new_tc : &r->config;
 		old_c = rc.old_layer == 0 ? &rc.old_tc :
 			rc.old_layer == 2 ? new_c : &r->config;
-		if (old_c == new_c)
+		if (load_links(r, rg, &one, old_c, new_c, &old_links,
+			       &new_links, e) < 0)
+			failed = 1;
+		else if (old_c == new_c && !old_links.n && !new_links.n)
 			map_changes(&r->plan, new_c, &one);
 		else
-			map_sides(&r->plan, old_c, new_c, &one);
+			map_sides(r, old_c, new_c, &one, &old_links,
+				  &new_links);
+		link_list_clear(&old_links);
+		link_list_clear(&new_links);
 		if (rc.old_layer == 0)
 			config_release(&rc.old_tc);
 		if (rc.new_layer == 0)
 			config_release(&rc.new_tc);
+		if (failed)
+			return -1;
 	}
 	return finish_plan(r, e);
 }

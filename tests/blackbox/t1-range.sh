@@ -606,4 +606,94 @@ expect 'a deleted entry named .. is skipped too' '
 	! grep -F "/../" "$TRASH/dots.json" &&
 	grep "^cf-purge-hook: skipped .public/\.\.. and everything" "$TRASH/dots.err"'
 
+# --- 10. Pages served through symbolic links ----------------------------------
+# A web server follows a link that stays inside its root: latest.html ->
+# v3.html serves v3.html at /latest.html, current -> v3 serves v3/a.html
+# at /current/a.html. A change to the target purges the link's URLs too.
+LINKS=$TRASH/links
+git init -q "$LINKS"
+cd "$LINKS"
+mkdir -p public/v3 src
+echo v3 >public/v3.html
+echo 'v3 home' >public/v3/index.html
+echo 'v3 a' >public/v3/a.html
+echo src >src/x.html
+ln -s v3.html public/latest.html
+ln -s latest.html public/chain.html
+ln -s v3 public/current
+ln -s ../src public/outside
+ln -s /etc public/abs
+ln -s ../../x public/up
+commit_all 'links'
+echo 'v3, edited' >public/v3.html
+echo 'v3 home, edited' >public/v3/index.html
+echo 'v3 a, edited' >public/v3/a.html
+echo 'src, edited' >src/x.html
+commit_all 'edit the targets'
+mkdir public/v4
+echo 'v4 home' >public/v4/index.html
+ln -sfn v4 public/current
+commit_all 'current is v4'
+git rm -q public/v3.html
+commit_all 'delete a link target'
+cd "$TRASH"
+
+# link_files RANGE WANT...: the range purges exactly the URLs WANT (each
+# after https://example.com/) and the prefixes after a "prefixes" word.
+link_files() {
+	lf_range=$1
+	shift
+	cfph -c "$CONFIG" -C "$LINKS" range "$lf_range" --dry-run --json \
+		>"$TRASH/links.json" &&
+	python3 - "$TRASH/links.json" "$@" <<'PY'
+import json, sys
+reqs = json.load(open(sys.argv[1], encoding="utf-8"))["requests"]
+args = sys.argv[2:]
+cut = args.index("prefixes") if "prefixes" in args else len(args)
+want = {"files": ["https://example.com/" + a for a in args[:cut]]}
+if args[cut + 1:]:
+    want["prefixes"] = args[cut + 1:]
+got = {}
+for r in reqs:
+    for k, v in r["body"].items():
+        got.setdefault(k, []).extend(v)
+if got != want:
+    sys.exit("got  %r\nwant %r" % (got, want))
+PY
+}
+
+expect 'a changed link target purges the links to it, in a chain and in a linked folder' '
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html'
+
+expect 'the same with the links cache removed, and read again from it' '
+	rm -f "$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html &&
+	test -s "$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html'
+
+expect 'a folder link pointed elsewhere purges its folder as a prefix' '
+	link_files HEAD~2..HEAD~1 current v4/ v4/index.html \
+		prefixes example.com/current/'
+
+expect 'a deleted link target purges the links that served it' '
+	link_files HEAD~1..HEAD chain.html latest.html v3.html'
+
+expect 'the whole history, from a cache of another commit, gives the same' '
+	rm -f "$LINKS/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD~3..HEAD --dry-run --json \
+		>"$TRASH/cold.json" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD..HEAD~3 --dry-run --json \
+		>/dev/null &&
+	grep -q "^cf-purge-hook links 1 $(git -C "$LINKS" rev-parse HEAD~3:public) public\$" \
+		"$LINKS/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD~3..HEAD --dry-run --json \
+		>"$TRASH/warm.json" &&
+	cmp "$TRASH/cold.json" "$TRASH/warm.json"'
+
 finish
