@@ -62,7 +62,7 @@ static int cache_read(struct strvec *raw, git_repository *repo,
 	char *path = cache_path(repo), *key;
 	struct strbuf sb = STRBUF_INIT;
 	char buf[8192];
-	size_t n, pos, klen;
+	size_t n, klen, first = raw->n;
 	FILE *f = fopen(path, "rb");
 	int hit = 0;
 
@@ -75,25 +75,27 @@ static int cache_read(struct strvec *raw, git_repository *repo,
 	key = xasprintf(CACHE_MAGIC "%s %s\n", git_oid_tostr_s(id), root);
 	klen = strlen(key);
 	if (sb.len >= klen && !memcmp(sb.buf, key, klen)) {
-		size_t first = raw->n;
+		size_t pos = klen;
 
+		/* Every string ends in a NUL, and they come in pairs. */
 		hit = 1;
-		for (pos = klen; pos < sb.len;) {
+		while (hit && pos < sb.len) {
 			const char *end = memchr(sb.buf + pos, '\0',
 						 sb.len - pos);
 
-			if (!end) {
+			if (end) {
+				strvec_push(raw, sb.buf + pos);
+				pos = (size_t)(end - sb.buf) + 1;
+			} else {
 				hit = 0;
-				break;
 			}
-			strvec_push(raw, sb.buf + pos);
-			pos = (size_t)(end - sb.buf) + 1;
 		}
-		if (!hit || (raw->n - first) % 2)
-			while (raw->n > first)
-				free(raw->v[--raw->n]);
-		hit = hit && (raw->n - first) % 2 == 0;
+		if ((raw->n - first) % 2)
+			hit = 0;
 	}
+	if (!hit)
+		while (raw->n > first)
+			free(raw->v[--raw->n]);
 	free(key);
 	strbuf_release(&sb);
 	return hit;

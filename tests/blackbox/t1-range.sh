@@ -677,6 +677,15 @@ expect 'the same with the links cache removed, and read again from it' '
 		current/index.html latest.html v3.html v3/ v3/a.html \
 		v3/index.html'
 
+expect 'a links cache cut short is ignored and written again' '
+	printf "cf-purge-hook links 1 %s public\npublic/latest.html" \
+		"$(git -C "$LINKS" rev-parse HEAD~2:public)" \
+		>"$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html &&
+	test "$(tr "\\0" "\\n" <"$LINKS/.git/cf-purge-hook-links" | wc -l)" = 13'
+
 expect 'a folder link pointed elsewhere purges its folder as a prefix' '
 	link_files HEAD~2..HEAD~1 current v4/ v4/index.html \
 		prefixes example.com/current/'
