@@ -1,5 +1,6 @@
 #include "diff.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -8,11 +9,22 @@
  * git_tree_lookup() would first parse every entry of each tree into an
  * array, which costs more than the comparison that follows.
  */
+struct frame;
+
 struct walk {
 	git_odb *odb;
 	struct change_list *out;
+	struct strvec *refused;
 	struct strbuf path;
 	struct err *e;
+	/*
+	 * The folders being compared, outermost first. The walk keeps them
+	 * on the heap rather than recursing, so that a tree nested tens of
+	 * thousands of folders deep (git accepts one) cannot overflow the
+	 * stack of the hook.
+	 */
+	struct frame *stack;
+	size_t depth, alloc;
 };
 
 /* One entry of a tree; name and id point into the tree's object. */
@@ -162,98 +174,170 @@ static int mode_kind(unsigned mode)
 	return 0;
 }
 
-static int walk_trees(struct walk *w, const git_oid *a, const git_oid *b);
-
-/* Reports every file in one entry, recursing into a folder. */
-static int walk_one_side(struct walk *w, const struct entry *te, int added)
-{
-	git_oid id;
-
-	if (te->mode != MODE_TREE) {
-		change_list_add(w->out, added ? CHANGE_ADDED : CHANGE_DELETED,
-				strbuf_str(&w->path), NULL,
-				added ? 0 : te->mode, added ? te->mode : 0, 0);
-		return 0;
-	}
-	git_oid_fromraw(&id, te->id);
-	return added ? walk_trees(w, NULL, &id) : walk_trees(w, &id, NULL);
-}
-
-static int walk_both(struct walk *w, const struct entry *ta,
-		     const struct entry *tb)
-{
-	int same_id = !memcmp(ta->id, tb->id, GIT_OID_RAWSZ);
-	git_oid ia, ib;
-
-	if (same_id && ta->mode == tb->mode)
-		return 0;
-	if (ta->mode != MODE_TREE) {
-		/* Both are files, links or submodules, as the order implies. */
-		int same_kind = mode_kind(ta->mode) == mode_kind(tb->mode);
-
-		change_list_add(w->out,
-				same_kind ? CHANGE_MODIFIED : CHANGE_TYPECHANGE,
-				strbuf_str(&w->path), NULL, ta->mode, tb->mode,
-				same_kind && same_id);
-		return 0;
-	}
-	git_oid_fromraw(&ia, ta->id);
-	git_oid_fromraw(&ib, tb->id);
-	return walk_trees(w, &ia, &ib);
-}
-
-static int walk_trees(struct walk *w, const git_oid *a_id, const git_oid *b_id)
-{
+/*
+ * One folder being compared: its tree on each side (either may be the
+ * empty tree) and the entry each side is at.
+ */
+struct frame {
 	struct tree a, b;
 	struct entry ea, eb;
-	size_t base = w->path.len;
-	int rc, ha = 0, hb = 0;
+	int ha, hb;		/* 1 while ea (eb) holds an entry */
+	int step;		/* which sides to advance; STEP_NONE */
+	size_t base;		/* the length of the folder's path */
+};
 
-	b.obj = NULL;
-	if ((rc = tree_open(w, &a, a_id)) < 0 ||
-	    (rc = tree_open(w, &b, b_id)) < 0)
-		goto out;
-	if ((ha = tree_next(w, &a, &ea)) < 0 ||
-	    (hb = tree_next(w, &b, &eb)) < 0) {
-		rc = -1;
-		goto out;
+#define STEP_NONE 2
+
+/*
+ * Starts comparing the folder at w->path: the trees a_id and b_id (either
+ * NULL for the empty tree). The frame is on the stack even on failure, so
+ * that the caller's clean-up closes what was opened.
+ */
+static int frame_push(struct walk *w, const git_oid *a_id,
+		      const git_oid *b_id)
+{
+	struct frame *f;
+
+	if (w->depth == w->alloc) {
+		w->alloc = w->alloc ? 2 * w->alloc : 16;
+		w->stack = xrealloc(w->stack, w->alloc * sizeof(*w->stack));
 	}
-	while (ha || hb) {
-		int c = !ha ? 1 : !hb ? -1 : entry_cmp(&ea, &eb);
-		const struct entry *name = c <= 0 ? &ea : &eb;
+	f = &w->stack[w->depth++];
+	f->a.obj = f->b.obj = NULL;
+	f->ha = f->hb = 0;
+	f->step = STEP_NONE;
+	f->base = w->path.len;
+	if (tree_open(w, &f->a, a_id) < 0 || tree_open(w, &f->b, b_id) < 0 ||
+	    (f->ha = tree_next(w, &f->a, &f->ea)) < 0 ||
+	    (f->hb = tree_next(w, &f->b, &f->eb)) < 0)
+		return -1;
+	return 0;
+}
 
-		if (base)
+static void frame_pop(struct walk *w)
+{
+	struct frame *f = &w->stack[--w->depth];
+
+	tree_close(&f->b);
+	tree_close(&f->a);
+}
+
+/*
+ * A name that would put a "." or ".." segment into a path, or more than
+ * one segment: only a tree made by hand holds one (git's fsck and
+ * checkout refuse them), and a URL made from it would name another file.
+ */
+static int bad_name(const struct entry *te)
+{
+	if (te->name_len <= 2 && te->name[0] == '.' &&
+	    (te->name_len == 1 || te->name[1] == '.'))
+		return 1;
+	return memchr(te->name, '/', te->name_len) != NULL;
+}
+
+static void refuse(struct walk *w, const struct entry *te)
+{
+	size_t base = w->path.len;
+
+	if (base)
+		strbuf_addch(&w->path, '/');
+	strbuf_add(&w->path, te->name, te->name_len);
+	strvec_pushf(w->refused, "skipped '%s'%s: a tree entry named '%.*s' "
+		     "cannot be checked out, so no web server serves it; "
+		     "'git fsck' reports the commit", strbuf_str(&w->path),
+		     te->mode == MODE_TREE ? " and everything below it" : "",
+		     (int)te->name_len, te->name);
+	strbuf_setlen(&w->path, base);
+}
+
+/*
+ * Compares the folders a_id and b_id, depth first and in tree order, so
+ * that the changes come out in the order git's diff gives them. A folder
+ * on one side only is read as if the other side held an empty one.
+ */
+static int walk(struct walk *w, const git_oid *a_id, const git_oid *b_id)
+{
+	int rc = frame_push(w, a_id, b_id);
+
+	while (!rc && w->depth) {
+		struct frame *f = &w->stack[w->depth - 1];
+		const struct entry *te;
+		const git_oid *pa = NULL, *pb = NULL;
+		git_oid ia, ib;
+		int c;
+
+		if (f->step != STEP_NONE) {
+			strbuf_setlen(&w->path, f->base);
+			if ((f->step <= 0 &&
+			     (f->ha = tree_next(w, &f->a, &f->ea)) < 0) ||
+			    (f->step >= 0 &&
+			     (f->hb = tree_next(w, &f->b, &f->eb)) < 0)) {
+				rc = -1;
+				break;
+			}
+			f->step = STEP_NONE;
+		}
+		if (!f->ha && !f->hb) {
+			frame_pop(w);
+			continue;
+		}
+		c = !f->ha ? 1 : !f->hb ? -1 : entry_cmp(&f->ea, &f->eb);
+		c = c < 0 ? -1 : c > 0;
+		f->step = c;
+		te = c <= 0 ? &f->ea : &f->eb;
+		if (!c && f->ea.mode == f->eb.mode &&
+		    !memcmp(f->ea.id, f->eb.id, GIT_OID_RAWSZ))
+			continue;
+		if (bad_name(te)) {
+			refuse(w, te);
+			continue;
+		}
+		if (f->base)
 			strbuf_addch(&w->path, '/');
-		strbuf_add(&w->path, name->name, name->name_len);
-		if (c < 0)
-			rc = walk_one_side(w, &ea, 0);
-		else if (c > 0)
-			rc = walk_one_side(w, &eb, 1);
-		else
-			rc = walk_both(w, &ea, &eb);
-		strbuf_setlen(&w->path, base);
-		if (rc < 0)
-			goto out;
-		if ((c <= 0 && (ha = tree_next(w, &a, &ea)) < 0) ||
-		    (c >= 0 && (hb = tree_next(w, &b, &eb)) < 0)) {
-			rc = -1;
-			goto out;
+		strbuf_add(&w->path, te->name, te->name_len);
+		if (te->mode == MODE_TREE) {
+			/* Both are folders when c is 0, as the order implies. */
+			if (c <= 0) {
+				git_oid_fromraw(&ia, f->ea.id);
+				pa = &ia;
+			}
+			if (c >= 0) {
+				git_oid_fromraw(&ib, f->eb.id);
+				pb = &ib;
+			}
+			rc = frame_push(w, pa, pb);
+		} else if (c) {
+			change_list_add(w->out, c > 0 ? CHANGE_ADDED :
+					CHANGE_DELETED, strbuf_str(&w->path),
+					NULL, c > 0 ? 0 : te->mode,
+					c > 0 ? te->mode : 0, 0);
+		} else {
+			/* Files, links or submodules, as the order implies. */
+			int same_kind = mode_kind(f->ea.mode) ==
+					mode_kind(f->eb.mode);
+
+			change_list_add(w->out, same_kind ? CHANGE_MODIFIED :
+					CHANGE_TYPECHANGE, strbuf_str(&w->path),
+					NULL, f->ea.mode, f->eb.mode,
+					same_kind && !memcmp(f->ea.id, f->eb.id,
+							     GIT_OID_RAWSZ));
 		}
 	}
-out:
-	tree_close(&b);
-	tree_close(&a);
+	while (w->depth)
+		frame_pop(w);
 	return rc;
 }
 
-int diff_trees(struct change_list *out, git_repository *repo,
-	       const git_tree *old_tree, const git_tree *new_tree,
-	       struct err *e)
+int diff_trees(struct change_list *out, struct strvec *refused,
+	       git_repository *repo, const git_tree *old_tree,
+	       const git_tree *new_tree, struct err *e)
 {
 	struct walk w;
 	int rc;
 
+	memset(&w, 0, sizeof(w));
 	w.out = out;
+	w.refused = refused;
 	w.e = e;
 	strbuf_init(&w.path);
 	if (old_tree && new_tree &&
@@ -261,9 +345,94 @@ int diff_trees(struct change_list *out, git_repository *repo,
 		return 0;
 	if (git_repository_odb(&w.odb, repo) < 0)
 		return git_fail(&w);
-	rc = walk_trees(&w, old_tree ? git_tree_id(old_tree) : NULL,
-			new_tree ? git_tree_id(new_tree) : NULL);
+	rc = walk(&w, old_tree ? git_tree_id(old_tree) : NULL,
+		  new_tree ? git_tree_id(new_tree) : NULL);
+	free(w.stack);
 	git_odb_free(w.odb);
+	strbuf_release(&w.path);
+	return rc;
+}
+
+/*
+ * The symbolic links of the folder at w->path (tree id), as pairs in out:
+ * the link's path, then its text. Reads every folder below, one frame
+ * each on the heap, as the diff does.
+ */
+static int list_links(struct walk *w, struct strvec *out, const git_oid *id)
+{
+	int rc = frame_push(w, id, NULL);
+
+	while (!rc && w->depth) {
+		struct frame *f = &w->stack[w->depth - 1];
+		const struct entry *te = &f->ea;
+		git_odb_object *obj = NULL;
+		git_oid oid;
+
+		if (f->step != STEP_NONE) {
+			strbuf_setlen(&w->path, f->base);
+			if ((f->ha = tree_next(w, &f->a, &f->ea)) < 0) {
+				rc = -1;
+				break;
+			}
+		}
+		if (!f->ha) {
+			frame_pop(w);
+			continue;
+		}
+		f->step = -1;
+		if ((te->mode != MODE_TREE && te->mode != CHANGE_MODE_LINK) ||
+		    bad_name(te))
+			continue;
+		if (f->base)
+			strbuf_addch(&w->path, '/');
+		strbuf_add(&w->path, te->name, te->name_len);
+		git_oid_fromraw(&oid, te->id);
+		if (te->mode == MODE_TREE) {
+			rc = frame_push(w, &oid, NULL);
+			continue;
+		}
+		if (git_odb_read(&obj, w->odb, &oid) < 0) {
+			rc = git_fail(w);
+			break;
+		}
+		strvec_push(out, strbuf_str(&w->path));
+		strvec_push_owned(out, xstrndup(git_odb_object_data(obj),
+						git_odb_object_size(obj)));
+		git_odb_object_free(obj);
+	}
+	while (w->depth)
+		frame_pop(w);
+	return rc;
+}
+
+int diff_links(struct strvec *out, git_repository *repo,
+	       const git_tree *tree, const char *under, struct err *e)
+{
+	struct walk w;
+	git_tree_entry *te = NULL;
+	int rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	strbuf_init(&w.path);
+	if (*under) {
+		if (git_tree_entry_bypath(&te, tree, under) < 0)
+			return 0;
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			git_tree_entry_free(te);
+			return 0;
+		}
+		strbuf_addstr(&w.path, under);
+	}
+	if (git_repository_odb(&w.odb, repo) < 0) {
+		rc = git_fail(&w);
+		goto out;
+	}
+	rc = list_links(&w, out, te ? git_tree_entry_id(te) : git_tree_id(tree));
+	free(w.stack);
+	git_odb_free(w.odb);
+out:
+	git_tree_entry_free(te);
 	strbuf_release(&w.path);
 	return rc;
 }

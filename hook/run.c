@@ -1,7 +1,9 @@
 #include "run.h"
 #include "diff.h"
 #include "refline.h"
+#include "symlinks.h"
 #include "zone.h"
+#include "../mapping/links.h"
 #include "../mapping/map.h"
 #include "../purge/client.h"
 
@@ -263,7 +265,8 @@ static int diff_range(struct run *r, struct range *rg, struct err *e)
 	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) < 0 ||
 	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) < 0)
 		goto out;
-	if (diff_trees(&r->changes, r->repo, old_tree, new_tree, e) < 0)
+	if (diff_trees(&r->changes, &r->plan.notes, r->repo, old_tree,
+		       new_tree, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -277,13 +280,18 @@ out:
 #define MAX_TREE_CONFIG (64 * 1024)
 
 /*
- * Loads r->config's file again and adds the layer from the pushed commit
- * rg->new_hex into *tc. Returns 1 when the tree has no such file (tc is
- * then unused), 0 when tc holds the combined config, -1 when the layer is
- * broken (its problems are in r->tree_errors; tc is released).
+ * Loads r->config's file again and adds the layer from the commit (or
+ * tree) hex into *tc, and sets *id to the layer's blob. Returns 1 when the
+ * tree has no such file (tc is then unused), 2 when the file's blob is
+ * *same (tc unused: the caller has that layer already), 0 when tc holds
+ * the combined config, -1 when the layer is broken (its problems are in
+ * r->tree_errors; tc is released). Keys the tree may not set are noted in
+ * r->tree_errors when report_refused is set: the old commit's were
+ * reported when it was pushed, and are only left out again.
  */
-static int load_tree_config(struct run *r, const struct range *rg,
-			    struct config *tc)
+static int load_tree_config(struct run *r, const char *hex, const char *ref,
+			    struct config *tc, git_oid *id,
+			    const git_oid *same, int report_refused)
 {
 	const char *name = r->config.tree_config;
 	git_tree *tree = NULL;
@@ -294,7 +302,7 @@ static int load_tree_config(struct run *r, const struct range *rg,
 	size_t i;
 	int rc = -1;
 
-	if (tree_of(&tree, r, rg->new_hex, rg->ref, &e) < 0) {
+	if (tree_of(&tree, r, hex, ref, &e) < 0) {
 		strvec_push(&r->tree_errors, e.msg);
 		return -1;
 	}
@@ -302,11 +310,16 @@ static int load_tree_config(struct run *r, const struct range *rg,
 		git_tree_free(tree);
 		return 1;
 	}
-	label = xasprintf("%.7s:%s", rg->new_hex, name);
+	git_oid_cpy(id, git_tree_entry_id(te));
+	label = xasprintf("%.7s:%s", hex, name);
 	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
 	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB_EXECUTABLE) {
 		strvec_pushf(&r->tree_errors, "cannot read '%s': not a "
 			     "regular file", label);
+		goto out;
+	}
+	if (same && git_oid_equal(id, same)) {
+		rc = 2;
 		goto out;
 	}
 	if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(te)) < 0) {
@@ -334,7 +347,7 @@ static int load_tree_config(struct run *r, const struct range *rg,
 	 * What the tree may not set was left out: the run fails so that the
 	 * pusher sees it, but the rest of the layer maps the changes.
 	 */
-	for (i = 0; i < tc->refused.n; i++)
+	for (i = 0; report_refused && i < tc->refused.n; i++)
 		strvec_push(&r->tree_errors, tc->refused.v[i]);
 	rc = 0;
 out:
@@ -358,6 +371,141 @@ static int finish_plan(struct run *r, struct err *e)
 	return 0;
 }
 
+/* 1 when some change lies below [site] root, where links are served. */
+static int changes_below_root(const struct config *c,
+			      const struct change_list *changes)
+{
+	size_t n = strlen(c->root), i;
+
+	if (!n)
+		return changes->n > 0;
+	for (i = 0; i < changes->n; i++) {
+		const char *p = changes->v[i].path;
+
+		if (!strncmp(p, c->root, n) && p[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the symbolic links below [site] root of rg's two commits
+ * (hook/symlinks.h), when a change lies below it. Returns 0, or -1 with
+ * e set.
+ */
+static int load_links(struct run *r, const struct range *rg,
+		      const struct change_list *changes,
+		      const struct config *old_c, const struct config *new_c,
+		      struct link_list *old_links, struct link_list *new_links,
+		      struct err *e)
+{
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	int rc = -1;
+
+	if (!changes_below_root(old_c, changes) &&
+	    !changes_below_root(new_c, changes))
+		return 0;
+	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) == 0 &&
+	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) == 0)
+		rc = symlinks_load(old_links, new_links, r->repo, old_tree,
+				   new_tree, old_c->root, new_c->root,
+				   changes, e);
+	git_tree_free(new_tree);
+	git_tree_free(old_tree);
+	return rc;
+}
+
+/*
+ * Adds to one side's changes the paths its links serve them at. Returns
+ * 0, or -1 after noting that the run purges everything.
+ */
+static int follow_links(struct run *r, struct change_list *side,
+			const struct link_list *links)
+{
+	if (!links->n || links_expand(side, links) >= 0)
+		return 0;
+	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+	strvec_pushf(&r->plan.notes, "purging everything: the symbolic links "
+		     "below [site] root serve the changes at more than %d "
+		     "paths", LINKS_MAX_PATHS);
+	return -1;
+}
+
+/*
+ * Maps each change's old side (a deleted path, the path a rename or a
+ * modification had) by old_c and its new side by new_c: a page is purged
+ * at the URLs the rules of its own commit gave it. Each side also purges
+ * the paths its commit's symbolic links serve the changes at.
+ */
+static void map_sides(struct run *r, const struct config *old_c,
+		      const struct config *new_c,
+		      const struct change_list *changes,
+		      const struct link_list *old_links,
+		      const struct link_list *new_links)
+{
+	struct change_list olds = CHANGE_LIST_INIT, news = CHANGE_LIST_INIT;
+	size_t i;
+
+	for (i = 0; i < changes->n; i++) {
+		const struct change *ch = &changes->v[i];
+
+		if (ch->mode_only)
+			continue;
+		if (ch->status != CHANGE_ADDED)
+			change_list_add(&olds, CHANGE_DELETED, ch->old_path ?
+					ch->old_path : ch->path, NULL,
+					ch->old_mode, 0, 0);
+		if (ch->status != CHANGE_DELETED)
+			change_list_add(&news, CHANGE_ADDED, ch->path, NULL, 0,
+					ch->new_mode, 0);
+	}
+	if (follow_links(r, &olds, old_links) == 0 &&
+	    follow_links(r, &news, new_links) == 0) {
+		map_changes(&r->plan, old_c, &olds);
+		map_changes(&r->plan, new_c, &news);
+	}
+	change_list_clear(&olds);
+	change_list_clear(&news);
+}
+
+/* The configs one range's two commits map with, by [hook] tree_config. */
+struct range_configs {
+	struct config old_tc, new_tc;
+	int old_layer, new_layer;	/* load_tree_config()'s return */
+};
+
+/*
+ * Loads the tree config layers of rg's old and new commits. Returns 0, or
+ * -1 after noting that the run purges everything because a layer is
+ * broken (what the changes map to is then unknown; never purge less).
+ */
+static int load_range_configs(struct run *r, const struct range *rg,
+			      struct range_configs *rc)
+{
+	git_oid new_id, old_id;
+
+	rc->old_layer = rc->new_layer = 1;
+	if (!r->config.tree_config)
+		return 0;
+	rc->new_layer = load_tree_config(r, rg->new_hex, rg->ref,
+					 &rc->new_tc, &new_id, NULL, 1);
+	if (rc->new_layer >= 0)
+		rc->old_layer = load_tree_config(r, rg->old_hex, rg->ref,
+						 &rc->old_tc, &old_id,
+						 rc->new_layer == 0 ?
+						 &new_id : NULL, 0);
+	if (rc->new_layer >= 0 && rc->old_layer >= 0)
+		return 0;
+	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+	strvec_pushf(&r->plan.notes, "purging everything: the %s '%s' is "
+		     "broken, so what the changes map to is unknown",
+		     rc->new_layer < 0 ? "pushed" : "old commit's",
+		     r->config.tree_config);
+	if (rc->new_layer == 0)
+		config_release(&rc->new_tc);
+	return -1;
+}
+
 int run_plan(struct run *r, struct err *e)
 {
 	size_t i;
@@ -365,8 +513,11 @@ int run_plan(struct run *r, struct err *e)
 	for (i = 0; i < r->n_ranges; i++) {
 		struct range *rg = &r->ranges[i];
 		struct change_list one = CHANGE_LIST_INIT;
-		struct config tc;
-		int layer = 1;
+		struct range_configs rc;
+		const struct config *old_c, *new_c;
+		struct link_list old_links = LINK_LIST_INIT;
+		struct link_list new_links = LINK_LIST_INIT;
+		int failed = 0;
 
 		if (rg->action == RANGE_EVERYTHING)
 			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
@@ -376,20 +527,27 @@ int run_plan(struct run *r, struct err *e)
 			return -1;
 		one.v = r->changes.v + rg->first_change;
 		one.n = rg->n_changes;
-		if (r->config.tree_config && one.n)
-			layer = load_tree_config(r, rg, &tc);
-		if (layer < 0) {
-			/* Never purge less than what changed. */
-			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
-			strvec_pushf(&r->plan.notes, "purging everything: the "
-				     "pushed '%s' is broken, so what the "
-				     "changes map to is unknown",
-				     r->config.tree_config);
+		if (!one.n || load_range_configs(r, rg, &rc) < 0)
 			continue;
-		}
-		map_changes(&r->plan, layer == 0 ? &tc : &r->config, &one);
-		if (layer == 0)
-			config_release(&tc);
+		new_c = rc.new_layer == 0 ? &rc.new_tc : &r->config;
+		old_c = rc.old_layer == 0 ? &rc.old_tc :
+			rc.old_layer == 2 ? new_c : &r->config;
+		if (load_links(r, rg, &one, old_c, new_c, &old_links,
+			       &new_links, e) < 0)
+			failed = 1;
+		else if (old_c == new_c && !old_links.n && !new_links.n)
+			map_changes(&r->plan, new_c, &one);
+		else
+			map_sides(r, old_c, new_c, &one, &old_links,
+				  &new_links);
+		link_list_clear(&old_links);
+		link_list_clear(&new_links);
+		if (rc.old_layer == 0)
+			config_release(&rc.old_tc);
+		if (rc.new_layer == 0)
+			config_release(&rc.new_tc);
+		if (failed)
+			return -1;
 	}
 	return finish_plan(r, e);
 }

@@ -124,12 +124,15 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
 		  struct err *e);
 
 /*
- * Diffs every range that purges, maps (with the pushed tree's config
- * layer when [hook] tree_config is set) and plans: collapse and max_urls
- * included. A broken tree config is noted in r->tree_errors and makes the
- * run purge everything, since what the changes map to is then unknown; a
- * key the tree may not set is noted there too, and only that key is left
- * out.
+ * Diffs every range that purges, maps and plans: collapse and max_urls
+ * included. With [hook] tree_config set, the new side of the changes
+ * (added paths, the new side of a modification) maps with the pushed
+ * commit's config layer and the old side (deleted paths, the old side of
+ * a modification) with the old commit's; a commit without the file maps
+ * with the server's config alone. A broken tree config, on either side,
+ * is noted in r->tree_errors and makes the run purge everything, since
+ * what the changes map to is then unknown; a key the tree may not set is
+ * noted there too, and only that key is left out.
  * Returns 0, or -1 with e set (RUN_FAILED).
  */
 int run_plan(struct run *r, struct err *e);

@@ -499,4 +499,210 @@ expect 'a branch name that is not UTF-8: the JSON parses' '
 		>"$TRASH/latin1-ref.json" &&
 	valid_json "$TRASH/latin1-ref.json" "doc[\"ranges\"][0][\"ref\"] == \"refs/heads/caf\\ufffd\""'
 
+# --- 9. Trees made by hand ----------------------------------------------------
+# git accepts, from a push, trees that its own commands would never make:
+# folders nested tens of thousands deep, and entries named "." or "..".
+# They are written here as loose objects by a short Python script, since
+# a git process per folder would take minutes.
+HAND=$TRASH/hand
+git init -q "$HAND"
+mkdir "$HAND/public"
+echo home >"$HAND/public/index.html"
+(cd "$HAND" && commit_all one)
+H_BASE=$(git -C "$HAND" rev-parse HEAD)
+
+# hand_commit SPEC: prints a commit (child of H_BASE) whose tree is
+# public/index.html plus what SPEC says, in the Python below: "deep N"
+# adds public/d/d/.../deep.html with N folders d; "dots" adds entries
+# named ".." (a folder holding passwd) and "." (a file) to public/, and
+# a new page public/new.html.
+hand_commit() {
+	tree=$(python3 - "$HAND/.git" "$1" <<'PY'
+import hashlib, os, sys, zlib
+gitdir, spec = sys.argv[1], sys.argv[2].split()
+
+def put(kind, body):
+    data = b"%s %d\0" % (kind, len(body)) + body
+    oid = hashlib.sha1(data).hexdigest()
+    path = os.path.join(gitdir, "objects", oid[:2], oid[2:])
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(zlib.compress(data, 1))
+    return oid
+
+def tree(entries):
+    # git's order: by name, a folder's name read as if it ended in '/'.
+    key = lambda e: e[1] + (b"/" if e[0] == b"40000" else b"")
+    return put(b"tree", b"".join(m + b" " + n + b"\0" + bytes.fromhex(o)
+                                 for m, n, o in sorted(entries, key=key)))
+
+public = [(b"100644", b"index.html", put(b"blob", b"home\n"))]
+if spec[0] == "deep":
+    t = tree([(b"100644", b"deep.html", put(b"blob", b"deep\n"))])
+    for _ in range(int(spec[1]) - 1):
+        t = tree([(b"40000", b"d", t)])
+    public.append((b"40000", b"d", t))
+elif spec[0] == "dots":
+    up = tree([(b"100644", b"passwd", put(b"blob", b"root\n"))])
+    public += [(b"40000", b"..", up),
+               (b"100644", b".", put(b"blob", b"dot\n")),
+               (b"100644", b"new.html", put(b"blob", b"new\n"))]
+print(tree([(b"40000", b"public", tree(public))]))
+PY
+) &&
+	git -C "$HAND" commit-tree -p "$H_BASE" -m "$1" "$tree"
+}
+
+expect 'a tree 30,000 folders deep: the deep page is purged, exit 0' '
+	deep=$(hand_commit "deep 30000") &&
+	cfph -c "$CONFIG" -C "$HAND" range "$H_BASE..$deep" --dry-run --json \
+		>"$TRASH/deep.json" &&
+	python3 - "$TRASH/deep.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+path = "public/" + "d/" * 30000 + "deep.html"
+if doc["changes"] != [{"status": "added", "path": path}]:
+    sys.exit("changes: %r" % [c["path"][:80] for c in doc["changes"]])
+want = "https://example.com/" + "d/" * 30000 + "deep.html"
+files = [u for r in doc["requests"] for u in r["body"].get("files", [])]
+if files != [want]:
+    sys.exit("files: %r" % [u[:80] for u in files])
+PY'
+
+expect 'the deep tree the other way: the deep page is purged as deleted' '
+	deep=$(hand_commit "deep 30000") &&
+	cfph -c "$CONFIG" -C "$HAND" range "$deep..$H_BASE" --dry-run --json \
+		>"$TRASH/deep.json" &&
+	python3 - "$TRASH/deep.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+if [c["status"] for c in doc["changes"]] != ["deleted"]:
+    sys.exit("changes: %r" % [c["status"] for c in doc["changes"]])
+PY'
+
+expect 'entries named . and .. are skipped with a message; the rest is purged' '
+	dots=$(hand_commit dots) &&
+	cfph -c "$CONFIG" -C "$HAND" range "$H_BASE..$dots" --dry-run --json \
+		>"$TRASH/dots.json" 2>"$TRASH/dots.err" &&
+	cat "$TRASH/dots.err" &&
+	grep "^cf-purge-hook: skipped .public/\.\.. and everything below it: a tree entry named .\.\.. cannot be checked out" "$TRASH/dots.err" &&
+	grep "^cf-purge-hook: skipped .public/\..: a tree entry named .\.. cannot" "$TRASH/dots.err" &&
+	python3 - "$TRASH/dots.json" <<'"'PY'"'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+if doc["changes"] != [{"status": "added", "path": "public/new.html"}]:
+    sys.exit("changes: %r" % doc["changes"])
+if doc["requests"][0]["body"] != {"files": ["https://example.com/new.html"]}:
+    sys.exit("requests: %r" % doc["requests"])
+if len(doc["notes"]) != 2:
+    sys.exit("notes: %r" % doc["notes"])
+PY'
+
+expect 'a deleted entry named .. is skipped too' '
+	dots=$(hand_commit dots) &&
+	cfph -c "$CONFIG" -C "$HAND" range "$dots..$H_BASE" --dry-run --json \
+		>"$TRASH/dots.json" 2>"$TRASH/dots.err" &&
+	! grep -F "/../" "$TRASH/dots.json" &&
+	grep "^cf-purge-hook: skipped .public/\.\.. and everything" "$TRASH/dots.err"'
+
+# --- 10. Pages served through symbolic links ----------------------------------
+# A web server follows a link that stays inside its root: latest.html ->
+# v3.html serves v3.html at /latest.html, current -> v3 serves v3/a.html
+# at /current/a.html. A change to the target purges the link's URLs too.
+LINKS=$TRASH/links
+git init -q "$LINKS"
+cd "$LINKS"
+mkdir -p public/v3 src
+echo v3 >public/v3.html
+echo 'v3 home' >public/v3/index.html
+echo 'v3 a' >public/v3/a.html
+echo src >src/x.html
+ln -s v3.html public/latest.html
+ln -s latest.html public/chain.html
+ln -s v3 public/current
+ln -s ../src public/outside
+ln -s /etc public/abs
+ln -s ../../x public/up
+commit_all 'links'
+echo 'v3, edited' >public/v3.html
+echo 'v3 home, edited' >public/v3/index.html
+echo 'v3 a, edited' >public/v3/a.html
+echo 'src, edited' >src/x.html
+commit_all 'edit the targets'
+mkdir public/v4
+echo 'v4 home' >public/v4/index.html
+ln -sfn v4 public/current
+commit_all 'current is v4'
+git rm -q public/v3.html
+commit_all 'delete a link target'
+cd "$TRASH"
+
+# link_files RANGE WANT...: the range purges exactly the URLs WANT (each
+# after https://example.com/) and the prefixes after a "prefixes" word.
+link_files() {
+	lf_range=$1
+	shift
+	cfph -c "$CONFIG" -C "$LINKS" range "$lf_range" --dry-run --json \
+		>"$TRASH/links.json" &&
+	python3 - "$TRASH/links.json" "$@" <<'PY'
+import json, sys
+reqs = json.load(open(sys.argv[1], encoding="utf-8"))["requests"]
+args = sys.argv[2:]
+cut = args.index("prefixes") if "prefixes" in args else len(args)
+want = {"files": ["https://example.com/" + a for a in args[:cut]]}
+if args[cut + 1:]:
+    want["prefixes"] = args[cut + 1:]
+got = {}
+for r in reqs:
+    for k, v in r["body"].items():
+        got.setdefault(k, []).extend(v)
+if got != want:
+    sys.exit("got  %r\nwant %r" % (got, want))
+PY
+}
+
+expect 'a changed link target purges the links to it, in a chain and in a linked folder' '
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html'
+
+expect 'the same with the links cache removed, and read again from it' '
+	rm -f "$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html &&
+	test -s "$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html'
+
+expect 'a links cache cut short is ignored and written again' '
+	printf "cf-purge-hook links 1 %s public\npublic/latest.html" \
+		"$(git -C "$LINKS" rev-parse HEAD~2:public)" \
+		>"$LINKS/.git/cf-purge-hook-links" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html &&
+	test "$(tr "\\0" "\\n" <"$LINKS/.git/cf-purge-hook-links" | wc -l)" = 13'
+
+expect 'a folder link pointed elsewhere purges its folder as a prefix' '
+	link_files HEAD~2..HEAD~1 current v4/ v4/index.html \
+		prefixes example.com/current/'
+
+expect 'a deleted link target purges the links that served it' '
+	link_files HEAD~1..HEAD chain.html latest.html v3.html'
+
+expect 'the whole history, from a cache of another commit, gives the same' '
+	rm -f "$LINKS/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD~3..HEAD --dry-run --json \
+		>"$TRASH/cold.json" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD..HEAD~3 --dry-run --json \
+		>/dev/null &&
+	grep -q "^cf-purge-hook links 1 $(git -C "$LINKS" rev-parse HEAD~3:public) public\$" \
+		"$LINKS/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$LINKS" range HEAD~3..HEAD --dry-run --json \
+		>"$TRASH/warm.json" &&
+	cmp "$TRASH/cold.json" "$TRASH/warm.json"'
+
 finish

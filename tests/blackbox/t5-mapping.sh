@@ -290,18 +290,26 @@ EOT
 	! grep "cannot read" "$TRASH/push.err"
 '
 
-expect 'push: the tree file is read at the pushed commit, not the old one' '
+# A modified page was cached under what the old commit's rules gave it,
+# and will be under what the pushed commit's rules give it: both go.
+expect 'push: a modified page maps by the pushed tree file and by the old one' '
 	printf "%s\n" "[map \"content/**\"]" "tags = content2" \
 		>.cf-purge-hook.ini &&
 	echo c3 >content/a.md &&
 	commit_all "new tags" && push &&
+	test "$(requests)" = "200 $ZONE tags content content2"
+'
+
+expect 'push: a page added under the same tree file maps by it alone' '
+	echo c >content/new.md &&
+	commit_all "same tags" && push &&
 	test "$(requests)" = "200 $ZONE tags content2"
 '
 
 expect 'push: a tree file that starts with a UTF-8 byte-order mark is read' '
 	printf "\357\273\277%s\n" "[map \"content/**\"]" >.cf-purge-hook.ini &&
 	echo "tags = bom" >>.cf-purge-hook.ini &&
-	echo c3b >content/a.md &&
+	echo c3b >content/bom.md &&
 	commit_all "tree config with a BOM" && push &&
 	cat "$TRASH/push.err" &&
 	test "$(requests)" = "200 $ZONE tags bom"
@@ -310,7 +318,7 @@ expect 'push: a tree file that starts with a UTF-8 byte-order mark is read' '
 expect 'push: a forbidden [cloudflare] in the tree file is shown on remote: and left out; the rest applies' '
 	printf "%s\n" "[map \"content/**\"]" "tags = content" "" "[cloudflare]" \
 		"zone_id = $Z2" >.cf-purge-hook.ini &&
-	echo c4 >content/a.md &&
+	echo c4 >content/c4.md &&
 	commit_all "forbidden section" && push &&
 	short=$(git rev-parse --short=7 HEAD) &&
 	cat "$TRASH/push.err" &&
@@ -393,14 +401,14 @@ tree_may_purge = tags, hosts, everything" &&
 hosts = example.com
 prefixes = example.com/blog/
 EOT
-	echo c7 >content/a.md &&
+	echo c7 >content/c7.md &&
 	commit_all "hosts allowed" && push &&
 	short=$(git rev-parse --short=7 HEAD) &&
 	cat "$TRASH/push.err" &&
 	grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line 3: .prefixes. in \[map \"content/\*\*\"\] cannot come from the pushed tree: the server.s \[hook\] tree_may_purge does not list prefixes; left out" "$TRASH/push.err" &&
 	test "$(requests)" = "200 $ZONE hosts example.com" &&
 	printf "%s\n" "[map \"content/**\"]" "everything = true" >.cf-purge-hook.ini &&
-	echo c8 >content/a.md &&
+	echo c8 >content/c8.md &&
 	commit_all "everything allowed" && push &&
 	! grep "cannot come from" "$TRASH/push.err" &&
 	test "$(requests)" = "200 $ZONE purge_everything true" &&
@@ -416,9 +424,28 @@ expect 'push: a broken tree file (an unknown key) still purges everything' '
 	grep "^remote: cf-purge-hook: purging everything: the pushed .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
 	test "$(requests)" = "200 $ZONE purge_everything true"
 '
-rm -f .cf-purge-hook.ini
-commit_all "no tree config again"
 git push -q origin main 2>/dev/null
+
+expect 'push: a deleted page is purged at the URL the old tree file gave it, not the new one' '
+	printf "%s\n" "[map \"content/*.md\"]" "url = {base}/posts/{stem}/" \
+		>.cf-purge-hook.ini &&
+	echo x >content/x.md && echo y >content/y.md &&
+	commit_all "posts" && git push -q origin main 2>/dev/null &&
+	git rm -q content/x.md && echo y2 >content/y.md &&
+	printf "%s\n" "[map \"content/*.md\"]" \
+		"url = {base}/articles/{stem}/" >.cf-purge-hook.ini &&
+	commit_all "posts become articles" && push &&
+	requests >"$TRASH/actual" &&
+	echo "200 $ZONE files https://example.com/articles/y/ https://example.com/posts/x/ https://example.com/posts/y/" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
+expect 'push: deleting the tree file and a page together maps the page by the deleted file' '
+	git rm -q .cf-purge-hook.ini content/y.md &&
+	commit_all "no tree config again" && push &&
+	test "$(requests)" = "200 $ZONE files https://example.com/articles/y/" &&
+	! grep "cannot read" "$TRASH/push.err"
+'
 stop_stub
 
 # --- Every configuration error that check reports --------------------------
