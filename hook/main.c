@@ -5,6 +5,7 @@
  */
 #include <curl/curlver.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <git2.h>
 #include <stdio.h>
@@ -75,9 +76,12 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fputs("cf-purge-hook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("; see 'cf-purge-hook --help'\n", stderr);
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, fmt, arg);
+	strbuf_addstr(&sb, "; see 'cf-purge-hook --help'");
+	report_error(stderr, sb.buf);
+	strbuf_release(&sb);
 	return RUN_USAGE;
 }
 
@@ -89,6 +93,19 @@ static int usage_error(const char *fmt, const char *arg)
 static void print_error(const char *msg)
 {
 	report_error(stderr, msg);
+}
+
+/* print_error() of a formatted message. */
+static void CFPH_PRINTF(1, 2) say(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	print_error(sb.buf);
+	strbuf_release(&sb);
 }
 
 static int read_all(struct strbuf *sb, FILE *f, struct err *e)
@@ -184,7 +201,7 @@ static int check_command(struct run *r, int online)
 	}
 	/* Warnings leave the exit status alone; --quiet hides them. */
 	for (i = 0; !r->opts.quiet && i < c->warnings.n; i++)
-		fprintf(stderr, "cf-purge-hook: warning: %s\n",
+		say("warning: %s",
 			c->warnings.v[i]);
 	if (online && run_check_online(r, &problems) < 0) {
 		for (i = 0; i < problems.n; i++)
@@ -223,8 +240,8 @@ static int wait_for_deploy(struct run *r)
 		return 0;
 	if (r->config.delay > 0) {
 		if (!r->opts.quiet)
-			fprintf(stderr, "cf-purge-hook: waiting %.0f s before "
-				"purging ([hook] delay)\n", r->config.delay);
+			say("waiting %.0f s before "
+				"purging ([hook] delay)", r->config.delay);
 		sleep_seconds(r->config.delay);
 	}
 	if (!r->config.wait_url)
@@ -237,11 +254,11 @@ static int wait_for_deploy(struct run *r)
 	if (!commit)
 		return 0;
 	if (!r->opts.quiet)
-		fprintf(stderr, "cf-purge-hook: waiting until '%s' shows %.7s\n",
+		say("waiting until '%s' shows %.7s",
 			r->config.wait_url, commit);
 	if (deploy_wait_url(r->config.wait_url, commit, r->config.wait_timeout,
 			    &e) < 0) {
-		fprintf(stderr, "cf-purge-hook: warning: %s; purging anyway\n",
+		say("warning: %s; purging anyway",
 			e.msg);
 		return -1;
 	}
@@ -398,8 +415,8 @@ static void add_kept_pushes(struct run *r, struct keep *k)
 			continue;
 		}
 		if (!r->opts.quiet)
-			fprintf(stderr, "cf-purge-hook: purging a push kept "
-				"by an earlier run ('%s')\n",
+			say("purging a push kept "
+				"by an earlier run ('%s')",
 				k->paths.v[first + i]);
 	}
 	for (i = 0; i < problems.n; i++)
@@ -414,9 +431,9 @@ static void add_kept_pushes(struct run *r, struct keep *k)
 static void say_kept(const struct keep *k)
 {
 	if (k && k->paths.n)
-		fprintf(stderr, "cf-purge-hook: the push is kept in '%s'; once "
+		say("the push is kept in '%s'; once "
 			"the cause is fixed, the next push or 'cf-purge-hook "
-			"retry' purges it\n", k->paths.v[0]);
+			"retry' purges it", k->paths.v[0]);
 }
 
 /*
@@ -468,8 +485,8 @@ static int hook_command(struct run *r, struct keep *k)
 		rc = deploy_detach(path, &e);
 		if (rc == 1) {
 			if (!r->opts.quiet)
-				fprintf(stderr, "cf-purge-hook: purging in the "
-					"background; the log is '%s'\n", path);
+				say("purging in the "
+					"background; the log is '%s'", path);
 			free(path);
 			return RUN_OK;
 		}
@@ -484,8 +501,8 @@ static int hook_command(struct run *r, struct keep *k)
 			r->detached = 1;
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 				 gmtime(&t));
-			fprintf(stderr, "cf-purge-hook: %s: detached run for "
-				"%zu %s\n", when, r->n_ranges,
+			say("%s: detached run for "
+				"%zu %s", when, r->n_ranges,
 				r->n_ranges == 1 ? "ref" : "refs");
 		}
 	}

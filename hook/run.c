@@ -688,6 +688,18 @@ static int make_client(struct run *r, struct cf_client **client,
 				       "'%s')", c->api_token_env, c->path);
 	}
 	rc = cf_client_new(client, c->api_url, &auth, c->ca_bundle, e);
+	if (rc < 0 && strstr(e->msg, "control character")) {
+		/* Where the credential came from, never the credential. */
+		char *msg = xstrdup(e->msg);
+
+		err_set(e, "%s (from %s '%s'); write it again without line "
+			"breaks", msg, c->email ? "the environment variable" :
+			c->api_token_file ? "the file" : "the environment "
+			"variable", c->email ? c->api_key_env :
+			c->api_token_file ? c->api_token_file :
+			c->api_token_env);
+		free(msg);
+	}
 	wipe_string(file_token);
 	free(file_token);
 	return rc;

@@ -192,6 +192,14 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	free(p);
 }
 
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	char *p = xvasprintf(fmt, ap);
+
+	strbuf_addstr(sb, p);
+	free(p);
+}
+
 void strbuf_setlen(struct strbuf *sb, size_t len)
 {
 	if (!sb->alloc) {

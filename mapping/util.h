@@ -79,6 +79,8 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) CFPH_PRINTF(2, 3);
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	CFPH_PRINTF(2, 0);
 void strbuf_setlen(struct strbuf *sb, size_t len);
 /* Hands the buffer to the caller, who frees it; sb is left empty. */
 char *strbuf_detach(struct strbuf *sb);

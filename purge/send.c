@@ -118,10 +118,11 @@ static char *item_name(const struct batch *b)
 		return xstrdup(it->valuestring);
 	url = cJSON_GetObjectItemCaseSensitive(it, "url");
 	if (cJSON_IsString(url)) {
-		char *hdr = cJSON_PrintUnformatted(
-			cJSON_GetObjectItemCaseSensitive(it, "headers"));
-		char *s = xasprintf("%s with %s", url->valuestring,
-				    hdr ? hdr : "headers");
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(it, "headers");
+		char *hdr = h ? cJSON_PrintUnformatted(h) : NULL;
+		char *s = hdr ? xasprintf("%s with %s", url->valuestring, hdr) :
+				xstrdup(url->valuestring);
+
 		free(hdr);
 		return s;
 	}
