@@ -37,7 +37,7 @@ MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o
 HOOK = hook/refline.o hook/diff.o hook/run.o hook/report.o hook/ci.o \
-	hook/deploy.o hook/install.o hook/zone.o
+	hook/deploy.o hook/install.o hook/zone.o hook/shared.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
