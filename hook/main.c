@@ -6,9 +6,11 @@
 #include <curl/curlver.h>
 #include <getopt.h>
 #include <git2.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "install.h"
 #include "report.h"
 #include "run.h"
+#include "shared.h"
 #include "../purge/libcurl.h"
 
 #ifndef CFPH_VERSION
@@ -25,6 +28,12 @@
 
 /* Hook input larger than this is not git's. */
 #define MAX_HOOK_INPUT (64u * 1024 * 1024)
+
+/*
+ * How long a push waits for another run that holds the lock, in seconds.
+ * NEEDSWORK: a config key for it; the lead picks its name.
+ */
+#define LOCK_TIMEOUT 20.0
 
 static const char usage_text[] =
 	"usage: cf-purge-hook [options] hook\n"
@@ -82,6 +91,59 @@ static int usage_error(const char *fmt, const char *arg)
 static void print_error(const char *msg)
 {
 	fprintf(stderr, "cf-purge-hook: %s\n", msg);
+}
+
+/*
+ * run_open_repo, and when it fails because libgit2 (like git since 2.35.2)
+ * refuses a repository that another user owns, a message that says so
+ * and what to do, instead of libgit2's own: as root without a global git
+ * config that is "config value 'safe.directory' was not found".
+ */
+static int open_repo(struct run *r, const char *command, struct err *e)
+{
+	struct passwd *pw;
+	struct stat st;
+	struct err again;
+	const char *where;
+	char *path, *owner;
+	size_t len;
+	int validating = 1;
+
+	if (run_open_repo(r, e) == 0)
+		return 0;
+	if (git_libgit2_opts(GIT_OPT_GET_OWNER_VALIDATION, &validating) < 0 ||
+	    !validating)
+		return -1;
+	/* Would it open without the check? Then ownership was the cause. */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (run_open_repo(r, &again) < 0) {
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+		return -1;
+	}
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	where = git_repository_workdir(r->repo) ?
+		git_repository_workdir(r->repo) : git_repository_path(r->repo);
+	path = xstrdup(where);
+	len = strlen(path);
+	if (len > 1 && path[len - 1] == '/')
+		path[len - 1] = '\0';
+	pw = stat(path, &st) == 0 ? getpwuid(st.st_uid) : NULL;
+	owner = pw ? xstrdup(pw->pw_name) :
+		stat(path, &st) == 0 ? xasprintf("%u", (unsigned)st.st_uid) :
+		xstrdup("another user");
+	pw = getpwuid(geteuid());
+	err_set(e, "cannot open the repository '%s': it belongs to '%s', not "
+		"to '%s', and git's safe.directory check refuses it; run admin "
+		"commands as the repository's owner, the user the hook runs "
+		"as: sudo -u %s cf-purge-hook -C '%s' %s; or trust it for this "
+		"user: git config --global --add safe.directory '%s'", path,
+		owner, pw ? pw->pw_name : "this user", owner, path, command,
+		path);
+	free(owner);
+	free(path);
+	git_repository_free(r->repo);
+	r->repo = NULL;
+	return -1;
 }
 
 static int read_all(struct strbuf *sb, FILE *f, struct err *e)
@@ -303,7 +365,7 @@ static int install_command(struct run *r)
 	char self[4096];
 	ssize_t n;
 
-	if (run_open_repo(r, &e) < 0) {
+	if (open_repo(r, "install", &e) < 0) {
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
@@ -341,16 +403,16 @@ static int install_command(struct run *r)
  */
 static int hook_command(struct run *r)
 {
+	struct file_modes modes = FILE_MODES_PRIVATE;
 	enum push_purge opt;
 	struct err e;
 	char *path;
 	int fd, rc;
 
 	r->deploy = 1;
-	if (deploy_push_option(&opt, &e) < 0) {
-		print_error(e.msg);
-		return RUN_USAGE;
-	}
+	if (deploy_push_option(&opt, &e) > 0)
+		fprintf(stderr, "cf-purge-hook: warning: %s; purging as "
+			"usual\n", e.msg);
 	if (opt == PUSH_PURGE_SKIP) {
 		print_error("push option purge=skip: purging nothing");
 		return RUN_OK;
@@ -375,11 +437,17 @@ static int hook_command(struct run *r)
 			    "everything" : "push option purge=everything: no "
 			    "pushed branch purges, so nothing is purged");
 	}
+	/* What the lock and the log are created with (a shared repository). */
+	if (shared_modes_read(&modes, r->repo, &e) < 0)
+		fprintf(stderr, "cf-purge-hook: warning: %s; making the lock "
+			"and the log private to '%s'\n", e.msg,
+			getpwuid(geteuid()) ? getpwuid(geteuid())->pw_name :
+			"this user");
 	if (r->config.detach && !r->opts.dry_run) {
 		path = r->config.log_file ? xstrdup(r->config.log_file) :
 		       xasprintf("%scf-purge-hook.log",
 				 git_repository_path(r->repo));
-		rc = deploy_detach(path, &e);
+		rc = deploy_detach(path, &modes, &e);
 		if (rc == 1) {
 			if (!r->opts.quiet)
 				fprintf(stderr, "cf-purge-hook: purging in the "
@@ -406,8 +474,20 @@ static int hook_command(struct run *r)
 	if (!r->opts.dry_run) {
 		path = xasprintf("%scf-purge-hook.lock",
 				 git_repository_path(r->repo));
-		fd = deploy_lock(path, &e);
+		fd = deploy_lock(path, &modes, LOCK_TIMEOUT,
+				 r->opts.quiet ? NULL : stderr, &e);
 		free(path);
+		if (fd == DEPLOY_LOCK_TIMEOUT) {
+			/*
+			 * NEEDSWORK: keep the purge in the spool here, so
+			 * that the next run or 'retry' sends it.
+			 */
+			print_error(e.msg);
+			print_error("not purged: the other run may still be "
+				    "purging; run 'cf-purge-hook retry' later "
+				    "or push again");
+			return RUN_FAILED;
+		}
 		if (fd < 0)
 			print_error(e.msg);
 	}
@@ -523,8 +603,28 @@ static int run_command(struct run *r, const char *command, int argc,
 		}
 	}
 
+	/*
+	 * Inside a post-receive hook, git has already decided to trust the
+	 * repository (safe.directory) and runs the hook with GIT_DIR set:
+	 * trust the one it names, or pushes through git http-backend or git
+	 * daemon as another user than the repository's owner go unpurged.
+	 * The hook needs no user-level git config either, and under
+	 * `git daemon --user` HOME is often the starting user's, which the
+	 * hook cannot read: let libgit2 look for none.
+	 */
+	if (is_hook) {
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_GLOBAL, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_XDG, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_SYSTEM, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_PROGRAMDATA, "");
+	}
 	/* check and explain work without a repository, given a config. */
-	if (run_open_repo(r, &e) < 0 &&
+	if (open_repo(r, command, &e) < 0 &&
 	    (!repo_optional || (!r->opts.config_path &&
 				!getenv("CF_PURGE_HOOK_CONFIG")))) {
 		strbuf_release(&input);
