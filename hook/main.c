@@ -392,7 +392,10 @@ static int install_command(struct run *r)
 		printf("cf-purge-hook: the config is '%s' (left as it is)\n",
 		       res.config_path);
 	printf("cf-purge-hook: the hook reads the API token from its "
-	       "environment (CF_API_TOKEN unless the config says otherwise)\n");
+	       "environment (CF_API_TOKEN unless the config says otherwise) "
+	       "or from api_token_file; git-shell, web servers and git "
+	       "daemon do not read shell startup files (see "
+	       "examples/servers.md)\n");
 	install_result_release(&res);
 	return RUN_OK;
 }
