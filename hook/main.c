@@ -604,18 +604,16 @@ static int run_command(struct run *r, const char *command, int argc,
 			print_error(e.msg);
 			return RUN_USAGE;
 		}
-	}
-
-	/*
-	 * Inside a post-receive hook, git has already decided to trust the
-	 * repository (safe.directory) and runs the hook with GIT_DIR set:
-	 * trust the one it names, or pushes through git http-backend or git
-	 * daemon as another user than the repository's owner go unpurged.
-	 * The hook needs no user-level git config either, and under
-	 * `git daemon --user` HOME is often the starting user's, which the
-	 * hook cannot read: let libgit2 look for none.
-	 */
-	if (is_hook) {
+		/*
+		 * Inside a post-receive hook, git has already decided to
+		 * trust the repository (safe.directory) and runs the hook
+		 * with GIT_DIR set: trust the one it names, or pushes through
+		 * git http-backend or git daemon as another user than the
+		 * repository's owner go unpurged. The hook needs no
+		 * user-level git config either, and under `git daemon
+		 * --user` HOME is often the starting user's, which the hook
+		 * cannot read: let libgit2 look for none.
+		 */
 		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
 				 GIT_CONFIG_LEVEL_GLOBAL, "");
@@ -626,6 +624,7 @@ static int run_command(struct run *r, const char *command, int argc,
 		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
 				 GIT_CONFIG_LEVEL_PROGRAMDATA, "");
 	}
+
 	/* check and explain work without a repository, given a config. */
 	if (open_repo(r, command, &e) < 0 &&
 	    (!repo_optional || (!r->opts.config_path &&

@@ -56,9 +56,9 @@ int shared_modes_read(struct file_modes *out, git_repository *repo,
 			goto out;
 		}
 		if (n < 0 || n > 07777 || (n & 0600) != 0600) {
-			rc = err_set(e, "core.sharedRepository '%.20s' does not "
-				     "give the owner read and write access, "
-				     "as git requires", v);
+			rc = err_set(e, "core.sharedRepository '%.20s' "
+				     "does not give the owner read and write "
+				     "access, as git requires", v);
 			goto out;
 		}
 		/* As git: the x bits are for folders only. */
