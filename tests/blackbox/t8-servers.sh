@@ -637,9 +637,14 @@ if [ -n "$NGINX_PORT" ]; then
 	'
 	# The hook that nginx gave up on would go on until its deadline and
 	# then write to the spool in a folder that is gone: end it (it is this
-	# test's own, the only cf-purge-hook that www-data runs here).
-	for pid in $(pgrep -u www-data -x cf-purge-hook); do
+	# test's own, the only post-receive that www-data runs here).
+	for pid in $(pgrep -u www-data -x post-receive); do
 		kill "$pid" 2>/dev/null
+		n=0
+		while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do
+			n=$((n + 1))
+			sleep 0.1
+		done
 	done
 	start_stub
 	write_config "$SRV/nginx.git/cf-purge-hook.ini"
