@@ -214,6 +214,17 @@ push() {
 	return $p_rc
 }
 
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	wf_n=$(($1 * 10))
+	shift
+	until "$@"; do
+		wf_n=$((wf_n - 1))
+		[ "$wf_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # purged NAME: the stand-in received exactly the purge of NAME.html.
 purged() {
 	test "$(requests)" = "200 $ZONE files https://example.com/$1.html"
@@ -528,6 +539,22 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 		purged shared &&
 		grep "^remote: cf-purge-hook: purged 1 URL in 1 request" "$TRASH/push.err"
 	'
+
+	expect 'shared repository, detach = true: the log is made 0660, and the second user appends to it' '
+		cp "$SHARED/cf-purge-hook.ini" "$TRASH/shared.ini" &&
+		printf "[hook]\ndetach = true\n" >>"$SHARED/cf-purge-hook.ini" &&
+		clear_log &&
+		push shared "ssh://git@127.0.0.1:$SSH_PORT$SHARED" &&
+		grep "^remote: cf-purge-hook: purging in the background" "$TRASH/push.err" &&
+		wait_for 10 purged shared &&
+		test "$(stat -c "%a %U %G" "$SHARED/cf-purge-hook.log")" = "660 git cfph-push" &&
+		clear_log &&
+		push shared "http://127.0.0.1:$APACHE_PORT/git/shared.git" &&
+		grep "^remote: cf-purge-hook: purging in the background" "$TRASH/push.err" &&
+		wait_for 10 purged shared &&
+		test "$(grep -c "detached run for 1 ref" "$SHARED/cf-purge-hook.log")" = 2
+	'
+	cp "$TRASH/shared.ini" "$SHARED/cf-purge-hook.ini"
 
 	# The API down from here on: nothing listens on port 9.
 	sed -i -e "s#^api_url = .*#api_url = http://127.0.0.1:9/client/v4\nretries = 0#" \
