@@ -134,8 +134,9 @@ static int open_repo(struct run *r, const char *command, struct err *e)
 	pw = getpwuid(geteuid());
 	err_set(e, "cannot open the repository '%s': it belongs to '%s', not "
 		"to '%s', and git's safe.directory check refuses it; run admin "
-		"commands as the repository's owner, the user the hook runs "
-		"as: sudo -u %s cf-purge-hook -C '%s' %s; or trust it for this "
+		"commands as the repository's owner (usually the user the "
+		"hook runs as): sudo -u %s cf-purge-hook -C '%s' %s; or trust "
+		"it for this "
 		"user: git config --global --add safe.directory '%s'", path,
 		owner, pw ? pw->pw_name : "this user", owner, path, command,
 		path);
