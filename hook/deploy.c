@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared.h"
 #include "../purge/libcurl.h"
 
 /* The most of a page that is searched for the commit id. */
@@ -18,10 +19,11 @@
 /* The longest wait between two polls of wait_url. */
 #define MAX_POLL_INTERVAL 15.0
 
-int deploy_push_option(enum push_purge *out, struct err *e)
+int deploy_push_option(enum push_purge *out, struct err *warning)
 {
 	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
 	long n, i;
+	int rc = 0;
 
 	*out = PUSH_PURGE_DEFAULT;
 	if (!count || !*count)
@@ -42,29 +44,64 @@ int deploy_push_option(enum push_purge *out, struct err *e)
 			*out = PUSH_PURGE_EVERYTHING;
 		else if (!strcmp(v, "dry-run"))
 			*out = PUSH_PURGE_DRY_RUN;
-		else
-			return err_set(e, "unknown push option 'purge=%.40s': "
-				       "use purge=skip, purge=everything or "
-				       "purge=dry-run", v);
+		else {
+			err_set(warning, "unknown push option 'purge=%.40s' "
+				"left out (use purge=skip, purge=everything or "
+				"purge=dry-run)", v);
+			rc = 1;
+		}
 	}
-	return 0;
+	return rc;
 }
 
-int deploy_lock(const char *path, struct err *e)
+/* How often a waiting run tries the lock again, in seconds. */
+#define LOCK_POLL 0.1
+
+int deploy_lock(const char *path, const struct file_modes *modes,
+		double timeout, FILE *notice, struct err *e)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	double start = mono_now();
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, modes->file);
 
 	if (fd < 0)
-		return err_set(e, "cannot open the lock '%s': %s", path,
-			       strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno == EINTR)
-			continue;
-		err_set(e, "cannot lock '%s': %s", path, strerror(errno));
+		return err_set(e, "cannot open the lock '%s': %s%s", path,
+			       strerror(errno), errno == EACCES ?
+			       "; another user made it: give it the group "
+			       "and mode core.sharedRepository asks for" : "");
+	/*
+	 * The umask narrowed the mode given to open(); a second user of a
+	 * shared repository must be able to open it too.
+	 */
+	if (shared_fix_mode(fd, path, modes, e) < 0) {
 		close(fd);
 		return -1;
 	}
-	return fd;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			err_set(e, "cannot lock '%s': %s", path,
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (mono_now() - start >= timeout) {
+			err_set(e, "another run still holds the lock '%s' "
+				"after %.0f s", path, timeout);
+			close(fd);
+			return DEPLOY_LOCK_TIMEOUT;
+		}
+		if (notice) {
+			fprintf(notice, "cf-purge-hook: another run holds the "
+				"lock '%s'; waiting for it, at most %.0f s\n",
+				path, timeout);
+			fflush(notice);
+			notice = NULL;
+		}
+		sleep_seconds(LOCK_POLL);
+	}
 }
 
 static size_t on_page(char *ptr, size_t size, size_t nmemb, void *user)
@@ -172,45 +209,97 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 		       "%s)", url, commit, timeout, last);
 }
 
-int deploy_detach(const char *log_path, struct err *e)
+int deploy_detach(const char *log_path, const struct file_modes *modes,
+		  struct err *e)
 {
-	int log_fd, null_fd;
+	int log_fd, null_fd, status, pipe_fd[2];
+	int child_errno = 0;
 	pid_t pid;
 
 	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		      0600);
+		      modes->file);
 	if (log_fd < 0)
 		return err_set(e, "cannot open the log '%s': %s", log_path,
 			       strerror(errno));
+	if (shared_fix_mode(log_fd, log_path, modes, e) < 0) {
+		close(log_fd);
+		return -1;
+	}
 	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0) {
 		close(log_fd);
 		return err_set(e, "cannot open /dev/null: %s", strerror(errno));
 	}
+	/* The child says through this pipe why the second fork failed. */
+	if (pipe(pipe_fd) < 0) {
+		close(log_fd);
+		close(null_fd);
+		return err_set(e, "cannot make a pipe: %s", strerror(errno));
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		close(log_fd);
-		close(null_fd);
-		return err_set(e, "cannot fork: %s", strerror(errno));
+		err_set(e, "cannot fork: %s", strerror(errno));
+		goto fail;
 	}
 	if (pid > 0) {
-		/* The child leaves at once; collect it so no zombie stays. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		close(log_fd);
-		close(null_fd);
-		return 1;
+		ssize_t n;
+
+		/*
+		 * The child leaves as soon as the grandchild exists; its exit
+		 * status says whether it does, so that a failed second fork
+		 * is not taken for a run in the background.
+		 */
+		close(pipe_fd[1]);
+		pipe_fd[1] = -1;
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				err_set(e, "cannot wait for the child: %s",
+					strerror(errno));
+				goto fail;
+			}
+		}
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			close(pipe_fd[0]);
+			close(log_fd);
+			close(null_fd);
+			return 1;
+		}
+		do
+			n = read(pipe_fd[0], &child_errno, sizeof(child_errno));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(child_errno))
+			child_errno = 0;
+		err_set(e, "cannot fork the run in the background: %s",
+			child_errno ? strerror(child_errno) :
+			"the child did not start it");
+		goto fail;
 	}
 	/* The child: a session of its own, then a grandchild that stays. */
+	close(pipe_fd[0]);
 	setsid();
 	pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		if (pid < 0) {
+			child_errno = errno;
+			if (write(pipe_fd[1], &child_errno,
+				  sizeof(child_errno)) < 0)
+				_exit(1);
+		}
 		_exit(pid < 0 ? 1 : 0);
+	}
+	close(pipe_fd[1]);
 	dup2(null_fd, STDIN_FILENO);
 	dup2(log_fd, STDOUT_FILENO);
 	dup2(log_fd, STDERR_FILENO);
 	close(null_fd);
 	close(log_fd);
 	return 0;
+fail:
+	close(pipe_fd[0]);
+	if (pipe_fd[1] >= 0)
+		close(pipe_fd[1]);
+	close(log_fd);
+	close(null_fd);
+	return -1;
 }

@@ -137,10 +137,13 @@ int install_hook(struct install_result *out, const char *git_dir,
 	if (lstat(out->hook_path, &st) == 0) {
 		if (!ours(out->hook_path) && !force)
 			return err_set(e, "'%s' exists and was not written by "
-				       "cf-purge-hook; to run both, have it "
-				       "pass its standard input on, as in "
-				       "'tee >(cf-purge-hook hook)' in bash, "
-				       "or replace it with 'install --force'",
+				       "cf-purge-hook; to run both, rename it "
+				       "to post-receive.old and write a "
+				       "post-receive that runs it first, then "
+				       "'cf-purge-hook hook', each with the same "
+				       "standard input (examples/servers.md "
+				       "shows one), or replace it with "
+				       "'install --force'",
 				       out->hook_path);
 		out->replaced = 1;
 		if (S_ISLNK(st.st_mode))

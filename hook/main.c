@@ -8,9 +8,11 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <git2.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "keep.h"
 #include "report.h"
 #include "run.h"
+#include "shared.h"
 #include "../purge/libcurl.h"
 
 #ifndef CFPH_VERSION
@@ -106,6 +109,60 @@ static void CFPH_PRINTF(1, 2) say(const char *fmt, ...)
 	va_end(ap);
 	print_error(sb.buf);
 	strbuf_release(&sb);
+}
+
+/*
+ * run_open_repo, and when it fails because libgit2 (like git since 2.35.2)
+ * refuses a repository that another user owns, a message that says so
+ * and what to do, instead of libgit2's own: as root without a global git
+ * config that is "config value 'safe.directory' was not found".
+ */
+static int open_repo(struct run *r, const char *command, struct err *e)
+{
+	struct passwd *pw;
+	struct stat st;
+	struct err again;
+	const char *where;
+	char *path, *owner;
+	size_t len;
+	int validating = 1;
+
+	if (run_open_repo(r, e) == 0)
+		return 0;
+	if (git_libgit2_opts(GIT_OPT_GET_OWNER_VALIDATION, &validating) < 0 ||
+	    !validating)
+		return -1;
+	/* Would it open without the check? Then ownership was the cause. */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (run_open_repo(r, &again) < 0) {
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+		return -1;
+	}
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	where = git_repository_workdir(r->repo) ?
+		git_repository_workdir(r->repo) : git_repository_path(r->repo);
+	path = xstrdup(where);
+	len = strlen(path);
+	if (len > 1 && path[len - 1] == '/')
+		path[len - 1] = '\0';
+	pw = stat(path, &st) == 0 ? getpwuid(st.st_uid) : NULL;
+	owner = pw ? xstrdup(pw->pw_name) :
+		stat(path, &st) == 0 ? xasprintf("%u", (unsigned)st.st_uid) :
+		xstrdup("another user");
+	pw = getpwuid(geteuid());
+	err_set(e, "cannot open the repository '%s': it belongs to '%s', not "
+		"to '%s', and git's safe.directory check refuses it; run admin "
+		"commands as the repository's owner (usually the user the "
+		"hook runs as): sudo -u %s cf-purge-hook -C '%s' %s; or trust "
+		"it for this "
+		"user: git config --global --add safe.directory '%s'", path,
+		owner, pw ? pw->pw_name : "this user", owner, path, command,
+		path);
+	free(owner);
+	free(path);
+	git_repository_free(r->repo);
+	r->repo = NULL;
+	return -1;
 }
 
 static int read_all(struct strbuf *sb, FILE *f, struct err *e)
@@ -331,7 +388,7 @@ static int install_command(struct run *r)
 	char self[4096];
 	ssize_t n;
 
-	if (run_open_repo(r, &e) < 0) {
+	if (open_repo(r, "install", &e) < 0) {
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
@@ -358,7 +415,10 @@ static int install_command(struct run *r)
 		printf("cf-purge-hook: the config is '%s' (left as it is)\n",
 		       res.config_path);
 	printf("cf-purge-hook: the hook reads the API token from its "
-	       "environment (CF_API_TOKEN unless the config says otherwise)\n");
+	       "environment (CF_API_TOKEN unless the config says otherwise) "
+	       "or from api_token_file; git-shell, web servers and git "
+	       "daemon do not read shell startup files (see "
+	       "examples/servers.md)\n");
 	install_result_release(&res);
 	return RUN_OK;
 }
@@ -448,10 +508,8 @@ static int hook_command(struct run *r, struct keep *k)
 	int fd, rc;
 
 	r->deploy = 1;
-	if (deploy_push_option(&opt, &e) < 0) {
-		print_error(e.msg);
-		return RUN_USAGE;
-	}
+	if (deploy_push_option(&opt, &e) > 0)
+		say("warning: %s; purging as usual", e.msg);
 	if (opt == PUSH_PURGE_SKIP) {
 		print_error("push option purge=skip: purging nothing");
 		keep_done(k);
@@ -482,7 +540,7 @@ static int hook_command(struct run *r, struct keep *k)
 		path = r->config.log_file ? xstrdup(r->config.log_file) :
 		       xasprintf("%scf-purge-hook.log",
 				 git_repository_path(r->repo));
-		rc = deploy_detach(path, &e);
+		rc = deploy_detach(path, &r->modes, &e);
 		if (rc == 1) {
 			if (!r->opts.quiet)
 				say("purging in the "
@@ -510,8 +568,15 @@ static int hook_command(struct run *r, struct keep *k)
 	if (!r->opts.dry_run) {
 		path = xasprintf("%scf-purge-hook.lock",
 				 git_repository_path(r->repo));
-		fd = deploy_lock(path, &e);
+		fd = deploy_lock(path, &r->modes, r->config.lock_timeout,
+				 r->opts.quiet ? NULL : stderr, &e);
 		free(path);
+		if (fd == DEPLOY_LOCK_TIMEOUT) {
+			/* The push itself is kept: nothing is lost. */
+			print_error(e.msg);
+			say_kept(k);
+			return RUN_FAILED;
+		}
 		if (fd < 0)
 			print_error(e.msg);
 		add_kept_pushes(r, k);
@@ -634,10 +699,29 @@ static int run_command(struct run *r, const char *command, int argc,
 			print_error(e.msg);
 			return RUN_USAGE;
 		}
+		/*
+		 * Inside a post-receive hook, git has already decided to
+		 * trust the repository (safe.directory) and runs the hook
+		 * with GIT_DIR set: trust the one it names, or pushes through
+		 * git http-backend or git daemon as another user than the
+		 * repository's owner go unpurged. The hook needs no
+		 * user-level git config either, and under `git daemon
+		 * --user` HOME is often the starting user's, which the hook
+		 * cannot read: let libgit2 look for none.
+		 */
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_GLOBAL, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_XDG, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_SYSTEM, "");
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+				 GIT_CONFIG_LEVEL_PROGRAMDATA, "");
 	}
 
 	/* check and explain work without a repository, given a config. */
-	if (run_open_repo(r, &e) < 0 &&
+	if (open_repo(r, command, &e) < 0 &&
 	    (!repo_optional || (!r->opts.config_path &&
 				!getenv("CF_PURGE_HOOK_CONFIG")))) {
 		strbuf_release(&input);
@@ -648,6 +732,13 @@ static int run_command(struct run *r, const char *command, int argc,
 	 * The push is kept before anything else can fail, so that a broken
 	 * config or a killed run loses nothing (hook/keep.h).
 	 */
+	/*
+	 * What the lock, the log, the spool and the kept pushes are made
+	 * with: in a shared repository, what git's own files are.
+	 */
+	if (r->repo && shared_modes_read(&r->modes, r->repo, &e) < 0)
+		say("warning: %s; making the files of this program private "
+		    "to this user", e.msg);
 	if ((is_hook || !strcmp(command, "retry")) && r->repo &&
 	    keep_open(&keep, git_repository_path(r->repo), &r->modes,
 		      &e) < 0)

@@ -17,6 +17,7 @@ int main(void)
 	test_reply();
 	test_template();
 	test_links();
+	test_shared();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

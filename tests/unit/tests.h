@@ -11,5 +11,6 @@ void test_config(void);
 void test_reply(void);
 void test_template(void);
 void test_links(void);
+void test_shared(void);
 
 #endif
