@@ -39,7 +39,8 @@ sources() {
 		mapping/plan.c mapping/map.c purge/batch.c ;;
 	fuzz_pattern) echo mapping/util.c mapping/pattern.c ;;
 	fuzz_urlenc) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
-		mapping/template.c mapping/plan.c mapping/map.c ;;
+		mapping/template.c mapping/config.c mapping/plan.c \
+		mapping/map.c ;;
 	fuzz_template) echo mapping/util.c mapping/urlenc.c mapping/template.c ;;
 	fuzz_reply) echo mapping/util.c purge/reply.c ;;
 	fuzz_spool) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
