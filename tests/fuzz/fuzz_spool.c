@@ -56,7 +56,7 @@ static void remove_spool(void)
 	}
 }
 
-/* The folder the round trip writes to: made once, on tmpfs when there is one. */
+/* The folder of the round trip: made once, on tmpfs when there is one. */
 static struct spool *the_spool(void)
 {
 	const struct file_modes modes = FILE_MODES_PRIVATE;

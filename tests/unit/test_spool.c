@@ -291,7 +291,7 @@ static void test_parse_items(void)
 			     "not an object with one key"), -1);
 }
 
-/* A batch of zone ID_A with n items of kind: "https://example.com/N" or "tN". */
+/* A batch of zone ID_A with n items: "https://example.com/N", or "tN". */
 static void make_batch(struct batch *b, enum purge_kind kind, int n)
 {
 	int i;
