@@ -144,6 +144,12 @@ static void iso_time(char *buf, size_t len, double t)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * The time iso_time wrote, or 0 (unknown). Fields out of their range are
+ * refused: timegm would carry them over, into a year iso_time cannot
+ * write in four digits (9999-99-99 is in year 10007), so that the time
+ * would change each time the file is rewritten.
+ */
 static double parse_iso_time(const char *s)
 {
 	struct tm tm;
@@ -153,6 +159,11 @@ static double parse_iso_time(const char *s)
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
 		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
 	    z != 'Z')
+		return 0;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+	    tm.tm_sec < 0 || tm.tm_sec > 59)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -517,8 +528,12 @@ int spool_parse(struct batch *b, const char *text, size_t len,
 	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e6)
 		b->attempts = (int)v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(root, "last_error");
-	if (cJSON_IsString(v))
-		b->last_error = xstrndup(v->valuestring, 1024);
+	if (cJSON_IsString(v)) {
+		/* xstrndup copies n bytes: it is no strndup. */
+		size_t n = strlen(v->valuestring);
+
+		b->last_error = xstrndup(v->valuestring, n < 1024 ? n : 1024);
+	}
 	rc = 0;
 out:
 	if (rc < 0)

@@ -27,7 +27,7 @@ TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_CC=${FUZZ_CC:-clang}
 PKGS="libgit2 libcurl libcjson inih"
 BUILD=tests/fuzz/build
-TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply}
+TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool}
 
 # The library sources each target needs: only these, so that a file that
 # another change leaves half-edited elsewhere does not stop the fuzzing.
@@ -39,9 +39,13 @@ sources() {
 		mapping/plan.c mapping/map.c purge/batch.c ;;
 	fuzz_pattern) echo mapping/util.c mapping/pattern.c ;;
 	fuzz_urlenc) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
-		mapping/template.c mapping/plan.c mapping/map.c ;;
+		mapping/template.c mapping/config.c mapping/plan.c \
+		mapping/map.c ;;
 	fuzz_template) echo mapping/util.c mapping/urlenc.c mapping/template.c ;;
 	fuzz_reply) echo mapping/util.c purge/reply.c ;;
+	fuzz_spool) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
+		mapping/template.c mapping/config.c mapping/plan.c \
+		purge/batch.c purge/spool.c ;;
 	*) return 1 ;;
 	esac
 }

@@ -18,6 +18,7 @@ int main(void)
 	test_template();
 	test_links();
 	test_shared();
+	test_spool();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

@@ -12,5 +12,6 @@ void test_reply(void);
 void test_template(void);
 void test_links(void);
 void test_shared(void);
+void test_spool(void);
 
 #endif
