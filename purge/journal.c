@@ -90,11 +90,17 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 	strvec_clear(&written);
 }
 
-/* What a spooled batch is merged by: its zone and kind. */
+/*
+ * What a spooled batch is merged by: its zone, its kind, and for files its
+ * form (URLs, or {"url", "headers"} objects), since a request holds one.
+ */
 static char *group_key(const struct batch *b)
 {
-	return xasprintf("%s %s %d", b->zone_id ? b->zone_id : "-",
-			 b->zone_name ? b->zone_name : "-", (int)b->kind);
+	int objects = b->items && cJSON_IsObject(b->items->child);
+
+	return xasprintf("%s %s %d%s", b->zone_id ? b->zone_id : "-",
+			 b->zone_name ? b->zone_name : "-", (int)b->kind,
+			 objects ? " objects" : "");
 }
 
 static size_t limit_of(const struct batch *b, const struct config *c)
@@ -105,10 +111,21 @@ static size_t limit_of(const struct batch *b, const struct config *c)
 					       : c->items_per_request);
 }
 
+/* Whether the array items holds an item equal to it. */
+static int holds(const cJSON *items, const cJSON *it)
+{
+	const cJSON *have;
+
+	cJSON_ArrayForEach(have, items)
+		if (cJSON_Compare(have, it, 1))
+			return 1;
+	return 0;
+}
+
 /* Adds the items of src that dst does not hold yet. */
 static void merge_into(struct batch *dst, const struct batch *src)
 {
-	const cJSON *it, *have;
+	const cJSON *it;
 
 	if (src->first_planned && (!dst->first_planned ||
 				   src->first_planned < dst->first_planned))
@@ -117,18 +134,10 @@ static void merge_into(struct batch *dst, const struct batch *src)
 		dst->attempts = src->attempts;
 	if (dst->kind == PURGE_EVERYTHING)
 		return;
-	cJSON_ArrayForEach(it, src->items) {
-		int dup = 0;
-
-		cJSON_ArrayForEach(have, dst->items)
-			if (cJSON_Compare(have, it, 1)) {
-				dup = 1;
-				break;
-			}
-		if (!dup)
+	cJSON_ArrayForEach(it, src->items)
+		if (!holds(dst->items, it))
 			cJSON_AddItemToArray(dst->items,
 					     need(cJSON_Duplicate(it, 1)));
-	}
 }
 
 struct pending {

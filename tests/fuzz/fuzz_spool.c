@@ -165,6 +165,33 @@ static int same_json(const cJSON *a, const cJSON *b)
 	return same;
 }
 
+/*
+ * The files array as batch_from_body() keeps it: a request is all strings
+ * or all objects, so when any item is an object each plain URL becomes
+ * {"url": URL}. Returns a new array the caller deletes.
+ */
+static cJSON *one_form(const cJSON *items)
+{
+	cJSON *out = need(cJSON_CreateArray());
+	const cJSON *it;
+	int objects = 0;
+
+	cJSON_ArrayForEach(it, items)
+		objects |= cJSON_IsObject(it);
+	cJSON_ArrayForEach(it, items) {
+		cJSON *o;
+
+		if (!objects || !cJSON_IsString(it)) {
+			cJSON_AddItemToArray(out, need(cJSON_Duplicate(it, 1)));
+			continue;
+		}
+		o = need(cJSON_CreateObject());
+		need(cJSON_AddStringToObject(o, "url", it->valuestring));
+		cJSON_AddItemToArray(out, o);
+	}
+	return out;
+}
+
 static int str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -242,7 +269,15 @@ static void check_accepted(const struct batch *b, const cJSON *root,
 		CHECK(cJSON_IsArray(b->items));
 		v = cJSON_GetObjectItemCaseSensitive(body,
 						     purge_kind_key(b->kind));
-		CHECK(v && same_json(v, b->items));
+		CHECK(v != NULL);
+		if (b->kind == PURGE_FILES) {
+			cJSON *want = one_form(v);
+
+			CHECK(same_json(want, b->items));
+			cJSON_Delete(want);
+		} else {
+			CHECK(same_json(v, b->items));
+		}
 		cJSON_ArrayForEach(it, b->items) {
 			CHECK(b->kind == PURGE_FILES ? is_file_item(it) :
 			      is_word(it));
