@@ -209,6 +209,20 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 		       "%s)", url, commit, timeout, last);
 }
 
+/* Whether the open log fd is one this program must not write to. */
+static int log_unsafe(int fd, const struct file_modes *modes)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & S_IWOTH))
+		return 1;
+	if (st.st_uid == geteuid())
+		return 0;
+	return !((modes->file & S_IWGRP) && (st.st_mode & S_IWGRP) &&
+		 user_in_group(st.st_gid));
+}
+
 int deploy_detach(const char *log_path, const struct file_modes *modes,
 		  struct err *e)
 {
@@ -216,11 +230,24 @@ int deploy_detach(const char *log_path, const struct file_modes *modes,
 	int child_errno = 0;
 	pid_t pid;
 
-	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		      modes->file);
+	/*
+	 * Never through a symbolic link, and only a regular file of this
+	 * user (or, in a shared repository, of its group) that no other user
+	 * may write: in a folder others can write, the log could otherwise be
+	 * pointed at a file this user must not append to.
+	 */
+	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		      O_NONBLOCK | O_NOCTTY | O_CLOEXEC, modes->file);
 	if (log_fd < 0)
 		return err_set(e, "cannot open the log '%s': %s", log_path,
+			       errno == ELOOP ? "it is a symbolic link" :
 			       strerror(errno));
+	if (log_unsafe(log_fd, modes)) {
+		close(log_fd);
+		return err_set(e, "cannot use the log '%s': not a regular file "
+			       "of this user, or another user may write it; "
+			       "remove it or set [hook] log_file", log_path);
+	}
 	if (shared_fix_mode(log_fd, log_path, modes, e) < 0) {
 		close(log_fd);
 		return -1;

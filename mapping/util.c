@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void die_oom(void)
 {
@@ -36,6 +37,20 @@ double mono_now(void)
 }
 
 volatile sig_atomic_t cfph_interrupted;
+
+int user_in_group(gid_t g)
+{
+	gid_t groups[256];
+	int n, i;
+
+	if (getegid() == g)
+		return 1;
+	n = getgroups(256, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
 
 void sleep_seconds(double seconds)
 {

@@ -123,6 +123,9 @@ char *trim(char *s);
  */
 extern volatile sig_atomic_t cfph_interrupted;
 
+/* 1 when this process is in group g (its own or a supplementary one). */
+int user_in_group(gid_t g);
+
 /*
  * The permissions of what the program creates beside a repository (the
  * lock, the spool and its files, the log): private to the user by

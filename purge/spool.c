@@ -22,21 +22,6 @@ static int ends_with(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-/* Whether this process is in group g. */
-static int in_group(gid_t g)
-{
-	gid_t groups[256];
-	int n, i;
-
-	if (getegid() == g)
-		return 1;
-	n = getgroups(256, groups);
-	for (i = 0; i < n; i++)
-		if (groups[i] == g)
-			return 1;
-	return 0;
-}
-
 /*
  * Gives a file or folder this program made the spool's permissions, which
  * the umask may have narrowed, and, when root made it, the owner of the
@@ -118,7 +103,7 @@ int spool_open(struct spool *s, const char *dir,
 			       "run: chmod o-w '%s'", dir,
 			       (unsigned)(st.st_mode & 0777), dir);
 	if (st.st_uid != geteuid() && geteuid() != 0 &&
-	    !((st.st_mode & S_IWGRP) && in_group(st.st_gid)))
+	    !((st.st_mode & S_IWGRP) && user_in_group(st.st_gid)))
 		return err_set(e, "the spool '%s' belongs to another user "
 			       "(uid %ld); run this program as that user",
 			       dir, (long)st.st_uid);

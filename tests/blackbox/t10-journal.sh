@@ -298,7 +298,7 @@ $FAST" &&
 
 (cd "$REPO" && plan "$RANGE")
 start_stub
-for mode in broken-config unreadable-config api-down refused-token no-token killed-waiting killed-detached; do
+for mode in broken-config unreadable-config api-down refused-token no-token killed-waiting killed-detached lock-held bad-push-option; do
 	prop_setup
 	expect "property: $mode, then fixed: retry purges exactly the push, once" '
 		case $mode in
@@ -321,6 +321,13 @@ delay = 30" ;;
 detach = true
 delay = 30
 log_file = $TRASH/prop.log" ;;
+		lock-held)
+			write_config "$PROP/cf-purge-hook.ini" "[hook]
+lock_timeout = 1" &&
+			{ flock "$PROP/cf-purge-hook.lock" sleep 3 & holder=$!; } &&
+			sleep 0.3 ;;
+		bad-push-option)
+			git -C "$PROP" config receive.advertisePushOptions true ;;
 		esac
 		case $mode in
 		killed-waiting)
@@ -330,6 +337,15 @@ log_file = $TRASH/prop.log" ;;
 		killed-detached)
 			git push -q "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
 			sleep 1 && kill_holder "$PROP/cf-purge-hook-pushes" ;;
+		lock-held)
+			git push "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
+			cat "$TRASH/prop-push.err" &&
+			grep "remote: cf-purge-hook: the push is kept in" "$TRASH/prop-push.err" &&
+			wait $holder ;;
+		bad-push-option)
+			git push -o purge=bogus "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
+			cat "$TRASH/prop-push.err" &&
+			grep "remote: cf-purge-hook: warning: unknown push option" "$TRASH/prop-push.err" ;;
 		*)
 			git push "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" || true &&
 			cat "$TRASH/prop-push.err" ;;
@@ -339,5 +355,27 @@ log_file = $TRASH/prop.log" ;;
 	'
 	export CF_API_TOKEN=$ptoken
 done
+
+# --- The log of a detached run ------------------------------------------------
+BARE2=$TRASH/log.git
+git init -q --bare "$BARE2"
+ln -s "$CFPH" "$BARE2/hooks/post-receive"
+expect 'a log_file that is a symbolic link is refused: nothing is appended to its target, and the purge runs in the foreground' '
+	echo "root owned" >"$TRASH/victim" &&
+	ln -s "$TRASH/victim" "$TRASH/link.log" &&
+	write_config "$BARE2/cf-purge-hook.ini" "[cloudflare]
+$FAST
+[hook]
+detach = true
+log_file = $TRASH/link.log" &&
+	git push -q "$BARE2" "$C0:refs/heads/main" 2>/dev/null &&
+	clear_log &&
+	git push "$BARE2" "$C1:refs/heads/main" 2>"$TRASH/log-push.err" &&
+	cat "$TRASH/log-push.err" &&
+	grep "remote: cf-purge-hook: cannot open the log .*: it is a symbolic link" "$TRASH/log-push.err" &&
+	grep "remote: cf-purge-hook: purging now instead, in the foreground" "$TRASH/log-push.err" &&
+	test "$(cat "$TRASH/victim")" = "root owned" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
 
 finish
