@@ -62,6 +62,7 @@ void run_release(struct run *r)
 	free(r->zone_id);
 	free(r->send_error);
 	strvec_clear(&r->tree_errors);
+	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
 	memset(r, 0, sizeof(*r));
 }
@@ -724,14 +725,41 @@ static int resolve_zone(struct run *r, struct cf_client *client,
 /*
  * Fills in the zone id where a batch has only the name: the config's own
  * zone_name, once looked up. A batch spooled with the name of a zone that
- * the config now names by id keeps waiting: its id cannot be told without
- * a lookup that the token may not be allowed to make.
+ * the config no longer names that way (it switched to zone_id) is looked
+ * up by its name, once a run; with a token that may not list zones, the
+ * lookup fails and the batch keeps waiting, saying why.
  */
 static void set_zone(struct run *r, struct batch *b)
 {
-	if (!b->zone_id && b->zone_name && r->zone_id && r->config.zone_name &&
-	    !strcasecmp(b->zone_name, r->config.zone_name))
-		b->zone_id = xstrdup(r->zone_id);
+	struct err e;
+	char *id = NULL;
+	size_t i, n;
+
+	if (b->zone_id || !b->zone_name)
+		return;
+	if (r->config.zone_name &&
+	    !strcasecmp(b->zone_name, r->config.zone_name)) {
+		if (r->zone_id)
+			b->zone_id = xstrdup(r->zone_id);
+		return;
+	}
+	n = strlen(b->zone_name);
+	for (i = 0; i < r->zone_cache.n; i++)
+		if (!strncasecmp(r->zone_cache.v[i], b->zone_name, n) &&
+		    r->zone_cache.v[i][n] == ' ') {
+			if (r->zone_cache.v[i][n + 1])
+				b->zone_id = xstrdup(r->zone_cache.v[i] + n + 1);
+			return;
+		}
+	if (!r->client)
+		return;
+	if (zone_lookup(&id, r->client, b->zone_name, r->config.timeout,
+			&e) < 0)
+		strvec_pushf(&r->spooled.problems, "%s; what the spool keeps "
+			     "for zone '%s' waits until its id is known",
+			     e.msg, b->zone_name);
+	strvec_pushf(&r->zone_cache, "%s %s", b->zone_name, id ? id : "");
+	b->zone_id = id;
 }
 
 static void fix_zone(void *ctx, struct batch *b)
@@ -802,6 +830,7 @@ int run_send(struct run *r, struct err *e)
 		    resolve_zone(r, client, deadline, &ce) < 0)
 			r->send_error = xstrdup(ce.msg);
 	}
+	r->client = client;
 	sender_init(&s, client, &r->config, deadline, r->send_error);
 	s.notice = print_notice;
 	s.notice_ctx = r;
@@ -838,6 +867,7 @@ int run_send(struct run *r, struct err *e)
 		strvec_clear(&mine);
 	}
 	sender_release(&s);
+	r->client = NULL;
 	cf_client_free(client);
 	r->seconds = mono_now() - start;
 

@@ -65,6 +65,13 @@ struct run {
 	struct spool spool;		/* the journal; dir NULL when unusable */
 	struct file_modes modes;	/* for the spool (shared repositories) */
 	char *zone_id;			/* owned; resolved from zone_name */
+	/*
+	 * Zone names of spooled batches that the config no longer names,
+	 * looked up while sending: "name id", or "name " when the lookup
+	 * failed. The client is borrowed during run_send only.
+	 */
+	struct strvec zone_cache;
+	struct cf_client *client;
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
 	char *plan_error;		/* owned; why planning refused */

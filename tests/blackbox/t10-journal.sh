@@ -252,6 +252,15 @@ for i in range(1100):
 	check log "$TRASH/stub.log" "len(P) == 37 and sorted(u for e in P for u in e[\"body\"][\"files\"]) == sorted(\"https://example.com/s%d.html\" % i for i in range(1100))"
 '
 
+fresh "$FAST" --zone-name "example.com=$ZONE"
+expect 'a batch spooled with only a zone name goes out once the config names the zone by id: the name is looked up' '
+	mkdir -p "$SPOOL" &&
+	printf "{\"version\": 1, \"zone_id\": null, \"zone_name\": \"example.com\", \"body\": {\"files\": [\"https://example.com/by-name.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 2, \"last_error\": \"x\"}" >"$SPOOL/0001.json" &&
+	{ cfph retry 2>"$TRASH/byname.err"; code=$?; cat "$TRASH/byname.err"; test $code = 0; } &&
+	check log "$TRASH/stub.log" "[e[\"method\"] for e in L] == [\"GET\", \"POST\"] and \"name=example.com\" in L[0][\"query\"] and P[0][\"body\"] == {\"files\": [\"https://example.com/by-name.html\"]} and \"$ZONE\" in P[0][\"path\"]" &&
+	test "$(spool_files)" = 0
+'
+
 # --- Every way a push can fail, then fixed --------------------------------
 # One property over each failure: after the cause is fixed, `retry` (or
 # the next push) purges exactly what the failed push should have purged,
