@@ -133,8 +133,10 @@ struct config {
 	char *log_file;		/* where a detached run writes */
 
 	/* [plan] */
-	long collapse_threshold;	/* 0: off */
-	long max_urls;
+	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */
+	long collapse_waste;	/* percent of a prefix's files that may be
+				   unchanged (mapping/fold.h) */
+	long max_urls;		/* 0: no cap (the default) */
 	enum fallback fallback;
 
 	struct map_rule *maps;
