@@ -42,7 +42,8 @@ OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \
-	tests/unit/test_reply.o tests/unit/test_template.o
+	tests/unit/test_reply.o tests/unit/test_template.o \
+	tests/unit/test_fold.o
 
 all: cf-purge-hook
 

@@ -16,6 +16,7 @@ int main(void)
 	test_config();
 	test_reply();
 	test_template();
+	test_fold();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

@@ -10,5 +10,6 @@ void test_map(void);
 void test_config(void);
 void test_reply(void);
 void test_template(void);
+void test_fold(void);
 
 #endif
