@@ -36,7 +36,7 @@ MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o purge/journal.o
-HOOK = hook/refline.o hook/diff.o hook/count.o hook/run.o hook/report.o hook/ci.o \
+HOOK = hook/refline.o hook/diff.o hook/count.o hook/run.o hook/report.o hook/report_plan.o hook/ci.o \
 	hook/deploy.o hook/install.o hook/zone.o hook/keep.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \

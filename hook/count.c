@@ -1,12 +1,27 @@
 #include "count.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The whole count of a subtree already read, by the subtree's id. */
+struct memo {
+	git_oid id;
+	size_t files;
+	int used;
+};
 
 struct counter {
 	git_repository *repo;
 	git_tree *tree;		/* the pushed commit's */
 	const char *root;	/* [site] root */
 	struct strbuf path;
+	/*
+	 * The planner counts a folder and then, when it is not cheap, its
+	 * subfolders, and at the end maybe the whole site: subtrees counted
+	 * in full are remembered so that none is read twice.
+	 */
+	struct memo *memo;
+	size_t memo_cap, memo_n;
 };
 
 static const char *git_message(void)
@@ -16,30 +31,97 @@ static const char *git_message(void)
 	return ge && ge->message ? ge->message : "unknown libgit2 error";
 }
 
-/* Adds the files below tree to *n, stopping once *n passes limit. */
-static int count_tree(struct counter *ct, const git_tree *tree, size_t limit,
+static size_t memo_slot(const struct counter *ct, const git_oid *id)
+{
+	size_t h = 0, i;
+
+	for (i = 0; i < sizeof(h); i++)
+		h = h << 8 | id->id[i];
+	return h & (ct->memo_cap - 1);
+}
+
+static int memo_get(const struct counter *ct, const git_oid *id,
+		    size_t *files)
+{
+	size_t i;
+
+	if (!ct->memo_cap)
+		return 0;
+	for (i = memo_slot(ct, id); ct->memo[i].used;
+	     i = (i + 1) & (ct->memo_cap - 1))
+		if (git_oid_equal(&ct->memo[i].id, id)) {
+			*files = ct->memo[i].files;
+			return 1;
+		}
+	return 0;
+}
+
+static void memo_put(struct counter *ct, const git_oid *id, size_t files)
+{
+	size_t i;
+
+	if (ct->memo_n * 2 >= ct->memo_cap) {
+		struct memo *old = ct->memo;
+		size_t old_cap = ct->memo_cap;
+
+		ct->memo_cap = old_cap ? old_cap * 2 : 256;
+		ct->memo = xcalloc(ct->memo_cap, sizeof(*ct->memo));
+		ct->memo_n = 0;
+		for (i = 0; i < old_cap; i++)
+			if (old[i].used)
+				memo_put(ct, &old[i].id, old[i].files);
+		free(old);
+	}
+	for (i = memo_slot(ct, id); ct->memo[i].used;
+	     i = (i + 1) & (ct->memo_cap - 1))
+		if (git_oid_equal(&ct->memo[i].id, id))
+			return;
+	git_oid_cpy(&ct->memo[i].id, id);
+	ct->memo[i].files = files;
+	ct->memo[i].used = 1;
+	ct->memo_n++;
+}
+
+/*
+ * Counts the files below the tree with the given id into *n, stopping
+ * once *n passes limit; a count that did not stop is remembered.
+ */
+static int count_tree(struct counter *ct, const git_oid *id, size_t limit,
 		      size_t *n, struct err *e)
 {
-	size_t i, entries = git_tree_entrycount(tree);
+	git_tree *tree = NULL;
+	size_t i, entries, mine = 0;
+	int partial = 0;
 
-	for (i = 0; i < entries && *n <= limit; i++) {
+	if (memo_get(ct, id, &mine)) {
+		*n = mine;
+		return 0;
+	}
+	if (git_tree_lookup(&tree, ct->repo, id) < 0)
+		return err_set(e, "cannot read the tree %s in the pushed commit: "
+			       "%s", git_oid_tostr_s(id), git_message());
+	entries = git_tree_entrycount(tree);
+	for (i = 0; i < entries && mine <= limit; i++) {
 		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
-		git_tree *sub = NULL;
-		int rc;
+		size_t sub = 0;
 
 		if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
-			(*n)++;
+			mine++;
 			continue;
 		}
-		if (git_tree_lookup(&sub, ct->repo, git_tree_entry_id(te)) < 0)
-			return err_set(e, "cannot read the folder '%s' of the "
-				       "pushed tree: %s", git_tree_entry_name(te),
-				       git_message());
-		rc = count_tree(ct, sub, limit, n, e);
-		git_tree_free(sub);
-		if (rc < 0)
+		if (count_tree(ct, git_tree_entry_id(te), limit - mine, &sub,
+			       e) < 0) {
+			git_tree_free(tree);
 			return -1;
+		}
+		/* A subtree past its limit may have stopped short. */
+		partial |= sub > limit - mine;
+		mine += sub;
 	}
+	if (i == entries && !partial)
+		memo_put(ct, id, mine);
+	git_tree_free(tree);
+	*n = mine;
 	return 0;
 }
 
@@ -49,7 +131,6 @@ static int count_dir(void *ctx, const char *dir, size_t limit, size_t *n,
 {
 	struct counter *ct = ctx;
 	git_tree_entry *te = NULL;
-	git_tree *sub = NULL;
 	int rc;
 
 	*n = 0;
@@ -59,20 +140,14 @@ static int count_dir(void *ctx, const char *dir, size_t limit, size_t *n,
 		strbuf_addch(&ct->path, '/');
 	strbuf_addstr(&ct->path, dir);
 	if (!ct->path.len)
-		return count_tree(ct, ct->tree, limit, n, e);
+		return count_tree(ct, git_tree_id(ct->tree), limit, n, e);
 	if (git_tree_entry_bypath(&te, ct->tree, strbuf_str(&ct->path)) < 0)
 		return 0;	/* not in the new tree: no files */
-	if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
-		git_tree_entry_free(te);
-		return 0;	/* a file now: nothing below the folder */
-	}
-	rc = git_tree_lookup(&sub, ct->repo, git_tree_entry_id(te));
+	if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+		rc = count_tree(ct, git_tree_entry_id(te), limit, n, e);
+	else
+		rc = 0;	/* a file now: nothing below the folder */
 	git_tree_entry_free(te);
-	if (rc < 0)
-		return err_set(e, "cannot read the folder '%s' of the pushed "
-			       "tree: %s", strbuf_str(&ct->path), git_message());
-	rc = count_tree(ct, sub, limit, n, e);
-	git_tree_free(sub);
 	return rc;
 }
 
@@ -130,5 +205,6 @@ int count_fold(struct fold *f, struct plan *plan, git_repository *repo,
 	f->count_ctx = NULL;
 	git_tree_free(ct.tree);
 	strbuf_release(&ct.path);
+	free(ct.memo);
 	return rc;
 }

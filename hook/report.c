@@ -1,4 +1,5 @@
 #include "report.h"
+#include "report_plan.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -310,6 +311,8 @@ int report_json(FILE *out, const struct run *r)
 	put_requests(out, r);
 	if (r->plan.notes.n)
 		put_member(out, "notes", strings_json(&r->plan.notes));
+	if (r->fold.prefixes || r->fold.everything)
+		put_member(out, "planner", report_plan_json(r));
 	if (r->tree_errors.n)
 		put_member(out, "config_errors", strings_json(&r->tree_errors));
 	if (r->sent) {
@@ -501,17 +504,19 @@ static void report_outcome_problems(FILE *err, const struct run *r,
 
 void report_summary(FILE *out, FILE *err, const struct run *r)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, kept = STRBUF_INIT;
 	struct run_totals t;
 	size_t i, n = r->batches.n;
 
-	report_plan_counts(&sb, &r->plan);
+	report_plan_summary(&sb, r);
 	if (!r->opts.quiet)
 		for (i = 0; i < r->plan.notes.n; i++) {
 			fputs(PREFIX, err);
 			put_safe(err, r->plan.notes.v[i]);
 			fputc('\n', err);
 		}
+	report_plan_lines(err, r);
+	report_plan_kept(&kept, r);
 	if (r->opts.dry_run) {
 		if (!r->opts.json)
 			for (i = 0; i < n; i++) {
@@ -528,16 +533,19 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 		if (!r->opts.quiet) {
 			if (n)
 				fprintf(err, PREFIX "dry run: would purge %s "
-					"in %zu %s\n", sb.buf, n,
-					n == 1 ? "request" : "requests");
+					"in %zu %s%s\n", sb.buf, n,
+					n == 1 ? "request" : "requests",
+					strbuf_str(&kept));
 			else
 				fputs(PREFIX "dry run: nothing to purge\n", err);
 		}
 		strbuf_release(&sb);
+		strbuf_release(&kept);
 		return;
 	}
 	if (!r->sent) {
 		strbuf_release(&sb);
+		strbuf_release(&kept);
 		return;
 	}
 	run_totals(r, &t);
@@ -556,9 +564,9 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 	/* The summary first: it is what the person pushing reads. */
 	if (!r->opts.quiet && t.batches && !t.refused && !t.spooled &&
 	    !t.lost && n) {
-		fprintf(err, PREFIX "purged %s in %zu %s, %.1f s\n", sb.buf,
+		fprintf(err, PREFIX "purged %s in %zu %s, %.1f s%s\n", sb.buf,
 			t.attempts, t.attempts == 1 ? "request" : "requests",
-			r->seconds);
+			r->seconds, strbuf_str(&kept));
 		if (r->opts.verbose)
 			report_items(err, r);
 	} else if (t.refused || t.spooled || t.lost) {
@@ -617,6 +625,7 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 			"above); purge them by hand\n", t.lost,
 			t.lost == 1 ? "item" : "items");
 	strbuf_release(&sb);
+	strbuf_release(&kept);
 }
 
 /* GitHub's workflow commands need %, CR and LF escaped. */

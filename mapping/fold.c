@@ -280,33 +280,51 @@ static void add_num(struct strbuf *sb, size_t n)
 	}
 }
 
-/* Notes each prefix chosen, and the totals. */
-static void note_choices(struct plan *p, struct fold *f)
+void fold_add_count(struct strbuf *sb, size_t n)
 {
-	struct strbuf sb = STRBUF_INIT;
+	add_num(sb, n);
+}
+
+void fold_describe(struct strbuf *sb, const struct fold *f,
+		   const struct fold_dir *d)
+{
+	size_t files = d->counted + d->deleted;
+
+	strbuf_addf(sb, "folder '%s%s' as a prefix: ", d->path,
+		    *d->path ? "/" : "");
+	add_num(sb, d->changed);
+	strbuf_addstr(sb, " changed of ");
+	add_num(sb, files);
+	strbuf_addstr(sb, " files, collateral ");
+	add_num(sb, files - d->changed);
+	strbuf_addf(sb, " (at most %u%%)", f->waste);
+}
+
+/* Adds up what the prefixes chosen cover, and the site's files. */
+static int total_choices(struct fold *f, struct err *e)
+{
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		const struct fold_dir *d = &f->v[i];
-		size_t files = d->counted + d->deleted;
 
 		if (!d->prefix)
 			continue;
 		f->prefixes++;
-		f->covered += files;
+		f->covered += d->counted + d->deleted;
 		f->covered_changed += d->changed;
-		strbuf_setlen(&sb, 0);
-		strbuf_addf(&sb, "folder '%s%s' as a prefix: ", d->path,
-			    *d->path ? "/" : "");
-		add_num(&sb, d->changed);
-		strbuf_addstr(&sb, " changed of ");
-		add_num(&sb, files);
-		strbuf_addstr(&sb, " files, collateral ");
-		add_num(&sb, files - d->changed);
-		strbuf_addf(&sb, " (at most %u%%)", f->waste);
-		strvec_push(&p->notes, strbuf_str(&sb));
 	}
-	strbuf_release(&sb);
+	/*
+	 * What purging everything would have cost, for the summary: a whole
+	 * count of the site, paid only by deploys big enough for prefixes.
+	 */
+	if (!f->prefixes)
+		return 0;
+	if (ensure_count(f, &f->v[0], SIZE_MAX - 1, e) < 0)
+		return -1;
+	f->site_files = f->v[0].counted + f->v[0].deleted;
+	f->site_known = 1;
+	return 0;
 }
 
 int fold_plan(struct fold *f, struct plan *p, const struct config *c,
@@ -373,7 +391,8 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 			     "it would take %.0f s)", pct, deadline, f->waste,
 			     need);
 	f->waste = pct;
-	note_choices(p, f);
+	if (total_choices(f, e) < 0)
+		return -1;
 	add_prefixes(p, f, c);
 	plan_finish(p);
 	return 0;

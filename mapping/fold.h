@@ -93,7 +93,9 @@ void fold_add(struct fold *f, const char *rel, int deleted);
 /*
  * Chooses prefixes for the changed files added, as the header says, and
  * adds them to p on every [site] base_url (or turns p into purge
- * everything), noting each choice in p->notes; then finishes p again.
+ * everything, noting why in p->notes); then finishes p again. The
+ * folders chosen keep prefix set in f->v, and f's totals are filled in
+ * (the site's files counted in full only when a prefix was chosen).
  * deadline is the seconds the run may spend sending. Does nothing when p
  * purges everything already. Returns 0, or -1 with e set when counting
  * failed (p is then unchanged).
@@ -107,6 +109,16 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
  * beyond the burst at requests_per_second, for every zone.
  */
 double fold_plan_seconds(const struct plan *p, const struct config *c);
+
+/*
+ * Appends a line on the chosen folder d of f: "folder 'v3/' as a prefix:
+ * 1,501 changed of 1,501 files, collateral 0 (at most 10%)".
+ */
+void fold_describe(struct strbuf *sb, const struct fold *f,
+		   const struct fold_dir *d);
+
+/* Appends n with a comma between thousands: "13,969". */
+void fold_add_count(struct strbuf *sb, size_t n);
 
 /* The folder's prefix on base (a [site] base_url): "host/dir/". Owned. */
 char *fold_prefix(const char *base, const char *dir);

@@ -61,8 +61,44 @@ expect 'd2: a release adds v3/ and rewrites latest/: two prefixes, no other vers
 	want <<EOT &&
 200 $ZONE prefixes example.com/latest/ example.com/v3/
 EOT
-	grep "^remote: cf-purge-hook: folder .latest/. as a prefix: 1,501 changed of 1,501 files, collateral 0 (at most 10%)" "$TRASH/push.err" &&
-	grep "^remote: cf-purge-hook: folder .v3/. as a prefix: 1,501 changed of 1,501 files, collateral 0 (at most 10%)" "$TRASH/push.err"
+	grep "^remote: cf-purge-hook: purged 2 prefixes (3,002 changed of 3,002 files under them) in 1 request, [0-9.]* s; 3,003 cached files kept *$" "$TRASH/push.err" &&
+	! grep "as a prefix" "$TRASH/push.err"
+'
+
+expect 'd2 --dry-run: each prefix with its folder, files, changed and collateral, and the totals' '
+	cfph -c "$DEPLOY/cf-purge-hook.ini" range d1..d2 --dry-run \
+		>"$TRASH/out" 2>"$TRASH/err" &&
+	cat >"$TRASH/want" <<EOT &&
+cf-purge-hook: folder '"'"'latest/'"'"' as a prefix: 1,501 changed of 1,501 files, collateral 0 (at most 10%)
+cf-purge-hook: folder '"'"'v3/'"'"' as a prefix: 1,501 changed of 1,501 files, collateral 0 (at most 10%)
+cf-purge-hook: planned 2 folders over 3,002 files (collateral 0), 0 changed files as URLs, 1 request; purging everything would purge 6,005 files
+cf-purge-hook: dry run: would purge 2 prefixes (3,002 changed of 3,002 files under them) in 1 request; 3,003 cached files kept
+EOT
+	diff -u "$TRASH/want" "$TRASH/err" &&
+	test "$(cat "$TRASH/out")" = "POST /zones/$ZONE/purge_cache {\"prefixes\":[\"example.com/latest/\",\"example.com/v3/\"]}"
+'
+
+expect 'd2 --json: "planner" holds each folder and the totals' '
+	cfph -c "$DEPLOY/cf-purge-hook.ini" range d1..d2 --dry-run --json \
+		>"$TRASH/out" 2>"$TRASH/err" &&
+	python3 - "$TRASH/out" <<"PY"
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    got = json.load(f)["planner"]
+want = {
+    "collapse_waste": 10, "everything": False,
+    "folders": [
+        {"folder": "latest/", "prefixes": ["example.com/latest/"],
+         "files": 1501, "changed": 1501, "collateral": 0},
+        {"folder": "v3/", "prefixes": ["example.com/v3/"],
+         "files": 1501, "changed": 1501, "collateral": 0},
+    ],
+    "files_covered": 3002, "collateral": 0, "changed_as_urls": 0,
+    "requests": 1, "seconds_estimated": 0, "everything_would_purge": 6005,
+}
+if got != want:
+    sys.exit("planner: %r" % got)
+PY
 '
 
 expect 'd3: a hotfix of 3 pages: their URLs only' '
@@ -98,7 +134,7 @@ EOT
 expect 'budget: 600 URLs at 10 a second do not fit 30 s; collateral grows to 70% and v2/ becomes a prefix' '
 	range_run "[cloudflare]
 urls_per_second = 10
-deadline = 30" d4..d5 &&
+deadline = 30" d4..d5 -v &&
 	want <<EOT &&
 200 $ZONE prefixes example.com/v2/
 EOT
