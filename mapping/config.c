@@ -710,6 +710,10 @@ static void site_key(struct reader *r, const char *key, const char *v)
 		if (parse_bool(v, &c->pretty_urls) < 0)
 			add_error(r, r->line, "'pretty_urls' in [site] must be "
 				  "true or false");
+	} else if (!strcmp(key, "query_variants")) {
+		if (parse_bool(v, &c->query_variants) < 0)
+			add_error(r, r->line, "'query_variants' in [site] must "
+				  "be true or false");
 	} else if (!strcmp(key, "root")) {
 		char *root = strip_trailing_slashes(v);
 		if (root[0] == '/' || !strcmp(root, "..") ||

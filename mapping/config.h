@@ -110,6 +110,8 @@ struct config {
 	/* [site] */
 	struct strvec base_urls;	/* each without a trailing slash */
 	int pretty_urls;	/* also purge pages without .html */
+	int query_variants;	/* purge each file by its URL as a prefix,
+				   which covers "page.html?v=3" too */
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
 	/*

@@ -204,4 +204,70 @@ everything = true" d4..d5 &&
 EOT
 '
 
+# --- [site] query_variants, against a model of the cache ------------------
+# The stand-in keeps the cached URLs in a file and removes what each purge
+# covers, as Cloudflare documents it (tests/cfstub.py --cache).
+
+start_stub --zone "$Z2" --cache "$TRASH/cache" || exit 1
+
+# cache_holds URL...: the stand-in's cache holds these, one a line.
+cache_holds() {
+	printf "%s\n" "$@" >"$TRASH/cache"
+}
+
+expect 'query_variants: a hotfix purges each page by its URL as a prefix, which covers its query strings' '
+	cache_holds https://example.com/latest/s03/p10.html \
+		"https://example.com/latest/s03/p10.html?v=3" \
+		"https://example.com/latest/s03/p20.html?utm=x&v=2" \
+		"https://example.com/latest/s03/p11.html?v=3" \
+		https://example.com/latest/s03/p30.html.bak.html &&
+	range_run "[site]
+query_variants = true" d2..d3 &&
+	want <<EOT &&
+200 $ZONE prefixes example.com/latest/s03/p10.html example.com/latest/s03/p20.html example.com/latest/s03/p30.html
+EOT
+	printf "%s\n" "https://example.com/latest/s03/p11.html?v=3" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/cache"
+'
+
+expect 'without query_variants, URLs leave the query-string variants cached' '
+	cache_holds https://example.com/latest/s03/p10.html \
+		"https://example.com/latest/s03/p10.html?v=3" &&
+	range_run "" d2..d3 &&
+	printf "%s\n" "https://example.com/latest/s03/p10.html?v=3" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/cache"
+'
+
+expect 'query_variants: the page prefixes fold into a folder prefix the planner chooses' '
+	cache_holds "https://example.com/v2/s07/p07.html?v=1" \
+		"https://example.com/v1/s07/p07.html?v=1" &&
+	range_run "[site]
+query_variants = true" d3..d4 &&
+	want <<EOT &&
+200 $ZONE prefixes example.com/v2/
+EOT
+	printf "%s\n" "https://example.com/v1/s07/p07.html?v=1" >"$TRASH/want" &&
+	diff -u "$TRASH/want" "$TRASH/cache"
+'
+
+expect 'query_variants: 600 page prefixes go from the prefix budget, 30 a request' '
+	range_run "[site]
+query_variants = true" d4..d5 &&
+	requests >"$TRASH/actual" &&
+	test "$(grep -c "^200 $ZONE prefixes " "$TRASH/actual")" = 20 &&
+	test "$(wc -l <"$TRASH/actual")" = 20
+'
+
+expect 'query_variants: past the budget for prefixes (5 a minute on Free), collateral grows instead' '
+	range_run "[site]
+query_variants = true
+[cloudflare]
+burst = 5
+deadline = 30" d4..d5 -v &&
+	want <<EOT &&
+200 $ZONE prefixes example.com/v2/
+EOT
+	grep "^cf-purge-hook: allowed collateral up to 70% so that the purge fits the deadline of 30 s" "$TRASH/err"
+'
+
 finish
