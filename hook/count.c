@@ -12,6 +12,7 @@ struct memo {
 
 struct counter {
 	git_repository *repo;
+	git_odb *odb;
 	git_tree *tree;		/* the pushed commit's */
 	const char *root;	/* [site] root */
 	struct strbuf path;
@@ -84,45 +85,70 @@ static void memo_put(struct counter *ct, const git_oid *id, size_t files)
 
 /*
  * Counts the files below the tree with the given id into *n, stopping
- * once *n passes limit; a count that did not stop is remembered.
+ * once *n passes limit; a count that did not stop is remembered. The
+ * tree is read as a raw object and its entries ("MODE NAME\0ID") scanned
+ * in place, as hook/diff.c reads them: a folder's mode is 40000, and
+ * anything else is one file.
  */
 static int count_tree(struct counter *ct, const git_oid *id, size_t limit,
 		      size_t *n, struct err *e)
 {
-	git_tree *tree = NULL;
-	size_t i, entries, mine = 0;
-	int partial = 0;
+	git_odb_object *obj = NULL;
+	const unsigned char *p, *end;
+	size_t mine = 0;
+	int partial = 0, rc = 0;
 
 	if (memo_get(ct, id, &mine)) {
 		*n = mine;
 		return 0;
 	}
-	if (git_tree_lookup(&tree, ct->repo, id) < 0)
+	if (git_odb_read(&obj, ct->odb, id) < 0)
 		return err_set(e, "cannot read the tree %s in the pushed commit: "
 			       "%s", git_oid_tostr_s(id), git_message());
-	entries = git_tree_entrycount(tree);
-	for (i = 0; i < entries && mine <= limit; i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+	if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
+		rc = err_set(e, "cannot read the tree %s in the pushed commit: "
+			     "it is a %s", git_oid_tostr_s(id),
+			     git_object_type2string(git_odb_object_type(obj)));
+		goto out;
+	}
+	p = git_odb_object_data(obj);
+	end = p + git_odb_object_size(obj);
+	while (p < end && mine <= limit) {
+		const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
+		const unsigned char *nul = sp ? memchr(sp, '\0',
+						     (size_t)(end - sp)) : NULL;
+		int is_tree;
 		size_t sub = 0;
+		git_oid sub_id;
 
-		if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+		if (!nul || (size_t)(end - nul - 1) < GIT_OID_RAWSZ) {
+			rc = err_set(e, "cannot read the tree %s in the pushed "
+				     "commit: malformed entry; run 'git fsck'",
+				     git_oid_tostr_s(id));
+			goto out;
+		}
+		/* "40000" and "040000" are folders; nothing else is. */
+		while (p < sp && *p == '0')
+			p++;
+		is_tree = sp - p == 5 && !memcmp(p, "40000", 5);
+		p = nul + 1 + GIT_OID_RAWSZ;
+		if (!is_tree) {
 			mine++;
 			continue;
 		}
-		if (count_tree(ct, git_tree_entry_id(te), limit - mine, &sub,
-			       e) < 0) {
-			git_tree_free(tree);
-			return -1;
-		}
+		git_oid_fromraw(&sub_id, nul + 1);
+		if ((rc = count_tree(ct, &sub_id, limit - mine, &sub, e)) < 0)
+			goto out;
 		/* A subtree past its limit may have stopped short. */
 		partial |= sub > limit - mine;
 		mine += sub;
 	}
-	if (i == entries && !partial)
+	if (p == end && !partial)
 		memo_put(ct, id, mine);
-	git_tree_free(tree);
 	*n = mine;
-	return 0;
+out:
+	git_odb_object_free(obj);
+	return rc;
 }
 
 /* fold_count_fn: the files below root/dir in the pushed tree. */
@@ -198,11 +224,17 @@ int count_fold(struct fold *f, struct plan *plan, git_repository *repo,
 			       git_message());
 	}
 	git_object_free(obj);
+	if (git_repository_odb(&ct.odb, repo) < 0) {
+		git_tree_free(ct.tree);
+		return err_set(e, "cannot read the objects of the repository: %s",
+			       git_message());
+	}
 	f->count = count_dir;
 	f->count_ctx = &ct;
 	rc = fold_plan(f, plan, c, deadline, e);
 	f->count = NULL;
 	f->count_ctx = NULL;
+	git_odb_free(ct.odb);
 	git_tree_free(ct.tree);
 	strbuf_release(&ct.path);
 	free(ct.memo);

@@ -8,7 +8,12 @@
 
 void fold_add(struct fold *f, const char *rel, int deleted)
 {
-	strvec_pushf(&f->paths, "%c%s", deleted ? 'D' : 'M', rel);
+	size_t len = strlen(rel);
+	char *s = xmalloc(len + 2);
+
+	s[0] = deleted ? 'D' : 'M';
+	memcpy(s + 1, rel, len + 1);
+	strvec_push_owned(&f->paths, s);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -242,28 +247,67 @@ static size_t per_request(size_t n, long most)
 	return (n + m - 1) / m;
 }
 
-double fold_plan_seconds(const struct plan *p, const struct config *c)
+/* The URL items and the requests of the other kinds that p takes. */
+static void plan_load(const struct plan *p, const struct config *c,
+		      double *urls, double *reqs)
 {
-	double urls = (double)p->files.n * (double)(1 + c->variants.n);
-	double cap = c->urls_per_second < 1 ? 1 : c->urls_per_second;
-	double reqs = 0, s = 0;
 	size_t zi;
 
-	if (p->everything)
-		reqs = (double)(1 + c->n_zones);
-	else
-		for (zi = 0; zi <= c->n_zones; zi++)
-			reqs += (double)(per_request(in_zone(&p->prefixes, c, zi),
-						     c->items_per_request) +
-					 per_request(in_zone(&p->hosts, c, zi),
-						     c->items_per_request) +
-					 per_request(p->tags.n,
-						     c->items_per_request));
+	*urls = (double)p->files.n * (double)(1 + c->variants.n);
+	*reqs = 0;
+	if (p->everything) {
+		*urls = 0;
+		*reqs = (double)(1 + c->n_zones);
+		return;
+	}
+	for (zi = 0; zi <= c->n_zones; zi++)
+		*reqs += (double)(per_request(in_zone(&p->prefixes, c, zi),
+					      c->items_per_request) +
+				  per_request(in_zone(&p->hosts, c, zi),
+					      c->items_per_request) +
+				  per_request(p->tags.n, c->items_per_request));
+}
+
+static double load_seconds(const struct config *c, double urls, double reqs)
+{
+	double cap = c->urls_per_second < 1 ? 1 : c->urls_per_second;
+	double s = 0;
+
 	if (urls > cap && c->urls_per_second > 0)
 		s += (urls - cap) / c->urls_per_second;
 	if (reqs > (double)c->burst && c->requests_per_second > 0)
 		s += (reqs - (double)c->burst) / c->requests_per_second;
 	return s;
+}
+
+double fold_plan_seconds(const struct plan *p, const struct config *c)
+{
+	double urls, reqs;
+
+	plan_load(p, c, &urls, &reqs);
+	return load_seconds(c, urls, reqs);
+}
+
+/*
+ * At most the seconds p takes with the folders chosen in f: its URLs as
+ * they are (a prefix only takes some away) and its requests plus those of
+ * the new prefixes, rounded up in every zone. Cheap, so that the usual
+ * plan that fits is never built twice.
+ */
+static double upper_seconds(const struct plan *p, const struct fold *f,
+			    const struct config *c)
+{
+	double urls, reqs;
+	size_t i, k = 0;
+
+	plan_load(p, c, &urls, &reqs);
+	for (i = 0; i < f->n; i++)
+		k += (size_t)f->v[i].prefix;
+	if (k)
+		reqs += (double)(per_request(k * c->base_urls.n,
+					     c->items_per_request) +
+				 c->n_zones + 1);
+	return load_seconds(c, urls, reqs);
 }
 
 /* Appends n with a comma between thousands: 13,969. */
@@ -367,7 +411,9 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 	for (pct = f->waste;; pct = pct < 90 ? (pct / 10 + 1) * 10 : 100) {
 		if (choose(f, pct, c, e) < 0)
 			return -1;
-		f->seconds = trial_seconds(p, f, c);
+		f->seconds = deadline <= 0 ? 0 : upper_seconds(p, f, c);
+		if (f->seconds > deadline)
+			f->seconds = trial_seconds(p, f, c);
 		if (pct == f->waste)
 			need = f->seconds;
 		if (deadline <= 0 || f->seconds <= deadline)
@@ -395,6 +441,7 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 		return -1;
 	add_prefixes(p, f, c);
 	plan_finish(p);
+	f->seconds = fold_plan_seconds(p, c);
 	return 0;
 }
 
