@@ -115,6 +115,8 @@ def main():
         c, u = emit(i, state)
         stats.append({"deploy": i, "kind": kind, "changed": c, "site": u})
         prev = dict(state)
+    # With --done, git fast-import fails on a stream cut short.
+    out.write(b"done\n")
     with open(sys.argv[1], "w", encoding="utf-8") as f:
         json.dump(stats, f)
 
