@@ -135,9 +135,9 @@ cJSON *report_plan_json(const struct run *r)
 			cJSON_AddItemToArray(pre, need(cJSON_CreateString(s)));
 			free(s);
 		}
-		add_size(one, "files", d->counted + d->deleted);
+		add_size(one, "files", fold_dir_files(d));
 		add_size(one, "changed", d->changed);
-		add_size(one, "collateral", d->counted + d->deleted - d->changed);
+		add_size(one, "collateral", fold_dir_files(d) - d->changed);
 		cJSON_AddItemToArray(arr, one);
 	}
 	add_size(o, "files_covered", f->covered);

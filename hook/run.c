@@ -436,6 +436,44 @@ int run_plan(struct run *r, struct err *e)
 	return finish_plan(r, e);
 }
 
+/*
+ * explain in a repository: the paths weighed as if they had changed in
+ * HEAD's tree, so that explain says which folders would become prefixes
+ * and why. Without a repository or a HEAD, paths stay URLs.
+ */
+static int fold_explained(struct run *r, int n, char **paths, struct err *e)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+	git_object *head = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int rc;
+
+	if (!r->repo || r->config.collapse_threshold ||
+	    git_revparse_single(&head, r->repo, "HEAD") < 0)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_object_id(head));
+	git_object_free(head);
+	for (i = 0; i < (size_t)n; i++)
+		change_list_add(&cl, CHANGE_MODIFIED, paths[i], NULL,
+				CHANGE_MODE_FILE, CHANGE_MODE_FILE, 0);
+	plan_finish(&r->plan);
+	rc = count_fold(&r->fold, &r->plan, r->repo, &r->config, &cl, hex,
+			send_seconds(r), e);
+	for (i = 0; rc == 0 && i < r->fold.n; i++) {
+		if (!r->fold.v[i].prefix)
+			continue;
+		strbuf_setlen(&sb, 0);
+		fold_describe(&sb, &r->fold, &r->fold.v[i]);
+		strbuf_addstr(&sb, " in HEAD's tree");
+		strvec_push(&r->plan.notes, strbuf_str(&sb));
+	}
+	strbuf_release(&sb);
+	change_list_clear(&cl);
+	return rc;
+}
+
 int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		struct err *e)
 {
@@ -459,6 +497,8 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		}
 		free(path);
 	}
+	if (fold_explained(r, n, paths, e) < 0)
+		return -1;
 	return finish_plan(r, e);
 }
 

@@ -98,6 +98,14 @@ static int ensure_count(struct fold *f, struct fold_dir *d, size_t limit,
 	return 0;
 }
 
+size_t fold_dir_files(const struct fold_dir *d)
+{
+	size_t files = d->counted + d->deleted;
+
+	/* A path named to explain may be missing from the tree. */
+	return files > d->changed ? files : d->changed;
+}
+
 char *fold_prefix(const char *base, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -332,7 +340,7 @@ void fold_add_count(struct strbuf *sb, size_t n)
 void fold_describe(struct strbuf *sb, const struct fold *f,
 		   const struct fold_dir *d)
 {
-	size_t files = d->counted + d->deleted;
+	size_t files = fold_dir_files(d);
 
 	strbuf_addf(sb, "folder '%s%s' as a prefix: ", d->path,
 		    *d->path ? "/" : "");
@@ -355,7 +363,7 @@ static int total_choices(struct fold *f, struct err *e)
 		if (!d->prefix)
 			continue;
 		f->prefixes++;
-		f->covered += d->counted + d->deleted;
+		f->covered += fold_dir_files(d);
 		f->covered_changed += d->changed;
 	}
 	/*
@@ -366,7 +374,7 @@ static int total_choices(struct fold *f, struct err *e)
 		return 0;
 	if (ensure_count(f, &f->v[0], SIZE_MAX - 1, e) < 0)
 		return -1;
-	f->site_files = f->v[0].counted + f->v[0].deleted;
+	f->site_files = fold_dir_files(&f->v[0]);
 	f->site_known = 1;
 	return 0;
 }
@@ -389,10 +397,9 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 		if (ensure_count(f, top, top->changed * 10 / 9 - top->deleted,
 				 e) < 0)
 			return -1;
-		if (top->exact && (top->counted + top->deleted) * 9 <
-					  top->changed * 10) {
+		if (top->exact && fold_dir_files(top) * 9 < top->changed * 10) {
 			f->everything = 1;
-			f->site_files = top->counted + top->deleted;
+			f->site_files = fold_dir_files(top);
 			f->site_known = 1;
 			struct strbuf sb = STRBUF_INIT;
 

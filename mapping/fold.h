@@ -120,6 +120,9 @@ void fold_describe(struct strbuf *sb, const struct fold *f,
 /* Appends n with a comma between thousands: "13,969". */
 void fold_add_count(struct strbuf *sb, size_t n);
 
+/* The files d covers in the old and new trees together (once counted). */
+size_t fold_dir_files(const struct fold_dir *d);
+
 /* The folder's prefix on base (a [site] base_url): "host/dir/". Owned. */
 char *fold_prefix(const char *base, const char *dir);
 

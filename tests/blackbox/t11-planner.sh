@@ -204,6 +204,21 @@ everything = true" d4..d5 &&
 EOT
 '
 
+expect 'explain in the repository: says which folder becomes a prefix, and why' '
+	git ls-tree -r --name-only HEAD public/v2 >"$TRASH/paths" &&
+	test "$(wc -l <"$TRASH/paths")" = 1501 &&
+	write_config "$TRASH/explain.ini" &&
+	cfph -c "$TRASH/explain.ini" explain $(cat "$TRASH/paths") \
+		>"$TRASH/out" 2>"$TRASH/err" &&
+	sed -n "/^after planning: /,\$p" "$TRASH/out" >"$TRASH/actual" &&
+	cat >"$TRASH/want" <<EOT &&
+after planning: 1 prefix in 1 request
+  folder '"'"'v2/'"'"' as a prefix: 1,501 changed of 1,501 files, collateral 0 (at most 10%) in HEAD'"'"'s tree
+  zone $ZONE: {"prefixes":["example.com/v2/"]}
+EOT
+	diff -u "$TRASH/want" "$TRASH/actual"
+'
+
 # --- [site] query_variants, against a model of the cache ------------------
 # The stand-in keeps the cached URLs in a file and removes what each purge
 # covers, as Cloudflare documents it (tests/cfstub.py --cache).
