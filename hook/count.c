@@ -117,7 +117,7 @@ static int count_tree(struct counter *ct, const git_oid *id, size_t limit,
 		const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
 		const unsigned char *nul = sp ? memchr(sp, '\0',
 						     (size_t)(end - sp)) : NULL;
-		int is_tree;
+		unsigned mode = 0;
 		size_t sub = 0;
 		git_oid sub_id;
 
@@ -127,12 +127,11 @@ static int count_tree(struct counter *ct, const git_oid *id, size_t limit,
 				     git_oid_tostr_s(id));
 			goto out;
 		}
-		/* "40000" and "040000" are folders; nothing else is. */
-		while (p < sp && *p == '0')
-			p++;
-		is_tree = sp - p == 5 && !memcmp(p, "40000", 5);
+		/* The mode in octal; only a folder's is 040000. */
+		for (; p < sp && mode <= 07777777; p++)
+			mode = mode * 8 + (unsigned)(*p - '0');
 		p = nul + 1 + GIT_OID_RAWSZ;
-		if (!is_tree) {
+		if ((mode & 0170000) != 0040000) {
 			mine++;
 			continue;
 		}

@@ -384,7 +384,7 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 {
 	struct fold_dir *top;
 	unsigned pct;
-	double need = 0;
+	double first_seconds = 0;
 
 	if (p->everything || !f->paths.n || !c->base_urls.n)
 		return 0;
@@ -422,7 +422,7 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 		if (f->seconds > deadline)
 			f->seconds = trial_seconds(p, f, c);
 		if (pct == f->waste)
-			need = f->seconds;
+			first_seconds = f->seconds;
 		if (deadline <= 0 || f->seconds <= deadline)
 			break;
 		if (pct >= 90) {
@@ -442,7 +442,7 @@ int fold_plan(struct fold *f, struct plan *p, const struct config *c,
 		strvec_pushf(&p->notes, "allowed collateral up to %u%% so that "
 			     "the purge fits the deadline of %.0f s (at %u%% "
 			     "it would take %.0f s)", pct, deadline, f->waste,
-			     need);
+			     first_seconds);
 	f->waste = pct;
 	if (total_choices(f, e) < 0)
 		return -1;
