@@ -44,6 +44,21 @@ static int fake_count(void *ctx, const char *dir, size_t limit, size_t *n,
 	return 0;
 }
 
+/* Deep folders: 150 files from 30 levels down, a million above. */
+static int deep_count(void *ctx, const char *dir, size_t limit, size_t *n,
+		      struct err *e)
+{
+	size_t slashes = 0, have;
+
+	(void)ctx;
+	(void)e;
+	for (; *dir; dir++)
+		slashes += *dir == '/';
+	have = slashes >= 29 ? 150 : 1000000;
+	*n = have > limit ? limit + 1 : have;
+	return 0;
+}
+
 static void load(struct config *c, const char *extra)
 {
 	char *text = xasprintf("%s%s", CONFIG, extra);
@@ -153,6 +168,40 @@ void test_fold(void)
 	fold_release(&f);
 	plan_release(&p);
 	config_release(&c);
+
+	/*
+	 * Cloudflare takes at most 31 slashes in a prefix: 150 changed files
+	 * 31 folders deep become the prefix of the folder 30 deep.
+	 */
+	{
+		struct strbuf dir = STRBUF_INIT;
+		size_t k, n;
+
+		config_init(&c);
+		s = xstrdup("[cloudflare]\nzone_id = "
+			    "023e105f4ecef8ad9ca31a8372d0c353\n[site]\n"
+			    "base_url = https://example.com\n");
+		CHECK(config_load_buffer(&c, "t.ini", s, strlen(s)) == 0);
+		free(s);
+		for (k = 0; k < 31; k++)
+			strbuf_addf(&dir, "%sd%zu", k ? "/" : "", k);
+		f.count = deep_count;
+		change(&f, &p, strbuf_str(&dir), 150, 0);
+		plan_finish(&p);
+		CHECK(fold_plan(&f, &p, &c, 25, &e) == 0);
+		if (CHECK_INT(p.prefixes.n, 1)) {
+			for (n = 0, k = 0; p.prefixes.v[0][k]; k++)
+				n += p.prefixes.v[0][k] == '/';
+			CHECK_INT(n, 31);
+			CHECK(strstr(p.prefixes.v[0], "/d29/") != NULL);
+			CHECK(strstr(p.prefixes.v[0], "/d30/") == NULL);
+		}
+		CHECK_INT(p.files.n, 0);
+		fold_release(&f);
+		plan_release(&p);
+		config_release(&c);
+		strbuf_release(&dir);
+	}
 
 	/* collapse_waste takes a percentage, with or without '%'. */
 	load(&c, "[plan]\ncollapse_waste = 25%\n");
