@@ -33,19 +33,20 @@ LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 
 MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o \
-	mapping/change.o mapping/plan.o mapping/map.o mapping/links.o
+	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o \
+	mapping/links.o
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o purge/journal.o
-HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/run.o hook/report.o \
-	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
-	hook/shared.o
+HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
+	hook/report.o hook/report_plan.o hook/ci.o hook/deploy.o \
+	hook/install.o hook/zone.o hook/keep.o hook/shared.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \
 	tests/unit/test_reply.o tests/unit/test_template.o \
 	tests/unit/test_links.o tests/unit/test_shared.o \
-	tests/unit/test_spool.o
+	tests/unit/test_spool.o tests/unit/test_fold.o
 
 all: cf-purge-hook
 

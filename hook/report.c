@@ -1,4 +1,5 @@
 #include "report.h"
+#include "report_plan.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -374,6 +375,8 @@ int report_json(FILE *out, const struct run *r)
 		put_member(out, "notes", strings_json(&r->plan.notes));
 	if (r->tree_errors.n)
 		put_member(out, "config_errors", strings_json(&r->tree_errors));
+	if (r->fold.prefixes || r->fold.everything)
+		put_member(out, "planner", report_plan_json(r));
 	if (r->sent) {
 		struct run_totals t;
 
@@ -739,7 +742,7 @@ static void put_requests_attempts(FILE *err, size_t requests, size_t attempts)
 }
 
 static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
-			    const char *counts)
+			    const char *counts, const char *kept)
 {
 	size_t n = r->batches.n;
 
@@ -760,8 +763,8 @@ static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
 	if (r->opts.quiet)
 		return;
 	if (n)
-		fprintf(err, PREFIX "dry run: would purge %s in %zu %s\n",
-			counts, n, n == 1 ? "request" : "requests");
+		fprintf(err, PREFIX "dry run: would purge %s in %zu %s%s\n",
+			counts, n, n == 1 ? "request" : "requests", kept);
 	else
 		fputs(PREFIX "dry run: nothing to purge\n", err);
 }
@@ -791,7 +794,8 @@ static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
  * (r->spool_outcomes), and the HTTP attempts each took, retries and
  * halves included.
  */
-static void sent_summary(FILE *err, const struct run *r, const char *counts)
+static void sent_summary(FILE *err, const struct run *r, const char *counts,
+			 const char *cached_kept)
 {
 	struct tally now, before;
 	struct line_set refused = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
@@ -816,7 +820,7 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts)
 		if (!r->opts.quiet) {
 			fprintf(err, PREFIX "purged %s", counts);
 			put_requests_attempts(err, n, now.attempts);
-			fprintf(err, ", %.1f s\n", r->seconds);
+			fprintf(err, ", %.1f s%s\n", r->seconds, cached_kept);
 			if (r->opts.verbose)
 				report_items(err, r);
 		}
@@ -871,11 +875,12 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts)
 
 void report_summary(FILE *out, FILE *err, const struct run *r)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, kept = STRBUF_INIT;
 	struct report_buf b;
 	FILE *f = buf_open(&b, err);
 
-	report_plan_counts(&sb, &r->plan);
+	report_plan_summary(&sb, r);
+	report_plan_kept(&kept, r);
 	if (!r->opts.quiet) {
 		size_t i;
 
@@ -885,10 +890,12 @@ void report_summary(FILE *out, FILE *err, const struct run *r)
 			fputc('\n', f);
 		}
 	}
+	report_plan_lines(f, r);
 	if (r->opts.dry_run)
-		dry_run_summary(out, f, r, sb.buf);
+		dry_run_summary(out, f, r, sb.buf, strbuf_str(&kept));
 	else if (r->sent)
-		sent_summary(f, r, sb.buf);
+		sent_summary(f, r, sb.buf, strbuf_str(&kept));
 	buf_close(&b);
 	strbuf_release(&sb);
+	strbuf_release(&kept);
 }

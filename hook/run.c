@@ -1,4 +1,5 @@
 #include "run.h"
+#include "count.h"
 #include "diff.h"
 #include "refline.h"
 #include "symlinks.h"
@@ -53,6 +54,7 @@ void run_release(struct run *r)
 	free(r->spool_outcomes);
 	spool_claim_release(&r->spooled);
 	batch_list_clear(&r->batches);
+	fold_release(&r->fold);
 	plan_release(&r->plan);
 	change_list_clear(&r->changes);
 	config_release(&r->config);
@@ -359,12 +361,52 @@ out:
 	return rc;
 }
 
-/* Collapse, max_urls, then the batches. */
+/* The seconds run_send may spend sending, as it reckons them. */
+static double send_seconds(const struct run *r)
+{
+	if (r->deploy && r->ci == RUN_CI_NONE && !r->detached &&
+	    r->config.push_deadline < r->config.deadline)
+		return r->config.push_deadline;
+	return r->config.deadline;
+}
+
+/*
+ * Folder prefixes for the one range that was diffed (mapping/fold.h).
+ * NEEDSWORK: a push of several branches at once keeps its URLs, since
+ * each range has a tree of its own to count in.
+ */
+static int fold_ranges(struct run *r, struct err *e)
+{
+	const struct range *one = NULL;
+	struct change_list slice = CHANGE_LIST_INIT;
+	size_t i;
+
+	for (i = 0; i < r->n_ranges; i++) {
+		if (r->ranges[i].action != RANGE_PURGE ||
+		    !r->ranges[i].n_changes)
+			continue;
+		if (one)
+			return 0;
+		one = &r->ranges[i];
+	}
+	if (!one || !r->repo)
+		return 0;
+	slice.v = r->changes.v + one->first_change;
+	slice.n = one->n_changes;
+	return count_fold(&r->fold, &r->plan, r->repo, &r->config, &slice,
+			  one->new_hex, send_seconds(r), e);
+}
+
+/* Folder prefixes (or collapse), max_urls, then the batches. */
 static int finish_plan(struct run *r, struct err *e)
 {
 	plan_finish(&r->plan);
-	plan_collapse(&r->plan, (size_t)r->config.collapse_threshold);
-	if (plan_cap(&r->plan, (size_t)r->config.max_urls,
+	if (r->config.collapse_threshold)
+		plan_collapse(&r->plan, (size_t)r->config.collapse_threshold);
+	else if (fold_ranges(r, e) < 0)
+		return -1;
+	if (r->config.max_urls &&
+	    plan_cap(&r->plan, (size_t)r->config.max_urls,
 		     r->config.fallback == FALLBACK_FAIL, e) < 0)
 		return -1;
 	batches_from_plan(&r->batches, &r->plan, &r->config, r->config.zone_id,
@@ -553,6 +595,44 @@ int run_plan(struct run *r, struct err *e)
 	return finish_plan(r, e);
 }
 
+/*
+ * explain in a repository: the paths weighed as if they had changed in
+ * HEAD's tree, so that explain says which folders would become prefixes
+ * and why. Without a repository or a HEAD, paths stay URLs.
+ */
+static int fold_explained(struct run *r, int n, char **paths, struct err *e)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+	git_object *head = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int rc;
+
+	if (!r->repo || r->config.collapse_threshold ||
+	    git_revparse_single(&head, r->repo, "HEAD") < 0)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_object_id(head));
+	git_object_free(head);
+	for (i = 0; i < (size_t)n; i++)
+		change_list_add(&cl, CHANGE_MODIFIED, paths[i], NULL,
+				CHANGE_MODE_FILE, CHANGE_MODE_FILE, 0);
+	plan_finish(&r->plan);
+	rc = count_fold(&r->fold, &r->plan, r->repo, &r->config, &cl, hex,
+			send_seconds(r), e);
+	for (i = 0; rc == 0 && i < r->fold.n; i++) {
+		if (!r->fold.v[i].prefix)
+			continue;
+		strbuf_setlen(&sb, 0);
+		fold_describe(&sb, &r->fold, &r->fold.v[i]);
+		strbuf_addstr(&sb, " in HEAD's tree");
+		strvec_push(&r->plan.notes, strbuf_str(&sb));
+	}
+	strbuf_release(&sb);
+	change_list_clear(&cl);
+	return rc;
+}
+
 int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		struct err *e)
 {
@@ -576,6 +656,8 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		}
 		free(path);
 	}
+	if (fold_explained(r, n, paths, e) < 0)
+		return -1;
 	return finish_plan(r, e);
 }
 

@@ -10,6 +10,7 @@
 
 #include "../mapping/change.h"
 #include "../mapping/config.h"
+#include "../mapping/fold.h"
 #include "../mapping/plan.h"
 #include "../purge/batch.h"
 #include "../purge/send.h"
@@ -57,6 +58,7 @@ struct run {
 	size_t n_ranges;
 	struct change_list changes;
 	struct plan plan;
+	struct fold fold;		/* the folder prefixes chosen */
 	struct batch_list batches;	/* this run's requests, in order */
 	struct send_outcome *outcomes;	/* one per batch once sent */
 	struct spool_claim spooled;	/* earlier runs' batches, resent first */

@@ -710,6 +710,10 @@ static void site_key(struct reader *r, const char *key, const char *v)
 		if (parse_bool(v, &c->pretty_urls) < 0)
 			add_error(r, r->line, "'pretty_urls' in [site] must be "
 				  "true or false");
+	} else if (!strcmp(key, "query_variants")) {
+		if (parse_bool(v, &c->query_variants) < 0)
+			add_error(r, r->line, "'query_variants' in [site] must "
+				  "be true or false");
 	} else if (!strcmp(key, "root")) {
 		char *root = strip_trailing_slashes(v);
 		if (root[0] == '/' || !strcmp(root, "..") ||
@@ -1063,10 +1067,20 @@ static void plan_key(struct reader *r, const char *key, const char *v)
 		if (parse_long(v, 0, 1000000, &c->collapse_threshold) < 0)
 			add_error(r, r->line, "'collapse_threshold' in [plan] "
 				  "must be a number (0 turns it off)");
+	} else if (!strcmp(key, "collapse_waste")) {
+		char *num = xstrdup(v);
+		size_t len = strlen(num);
+
+		if (len && num[len - 1] == '%')
+			num[len - 1] = '\0';
+		if (parse_long(trim(num), 0, 100, &c->collapse_waste) < 0)
+			add_error(r, r->line, "'collapse_waste' in [plan] must "
+				  "be a percentage from 0%% to 100%%");
+		free(num);
 	} else if (!strcmp(key, "max_urls")) {
-		if (parse_long(v, 1, 100000000, &c->max_urls) < 0)
+		if (parse_long(v, 0, 100000000, &c->max_urls) < 0)
 			add_error(r, r->line, "'max_urls' in [plan] must be a "
-				  "positive number");
+				  "number (0 turns the cap off)");
 	} else if (!strcmp(key, "fallback")) {
 		if (!strcmp(v, "everything"))
 			c->fallback = FALLBACK_EVERYTHING;
@@ -1280,10 +1294,12 @@ void config_init(struct config *c)
 	strvec_push(&c->branches, "master");
 	c->on_create = ON_CREATE_SKIP;
 	/*
-	 * About 34 requests of 30 URLs: past that, one purge of everything
-	 * costs the cache less than a long run of requests and the rate limit.
+	 * No cap on URLs by default: the planner chooses folder prefixes
+	 * where they purge little that did not change, and purges everything
+	 * only when nothing else fits the deadline (mapping/fold.h).
 	 */
-	c->max_urls = 1000;
+	c->max_urls = 0;
+	c->collapse_waste = 10;
 	c->wait_timeout = 300;
 	/*
 	 * A hook holds the push while it sends: well under the 60 s after

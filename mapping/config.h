@@ -110,6 +110,8 @@ struct config {
 	/* [site] */
 	struct strvec base_urls;	/* each without a trailing slash */
 	int pretty_urls;	/* also purge pages without .html */
+	int query_variants;	/* purge each file by its URL as a prefix,
+				   which covers "page.html?v=3" too */
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
 	/*
@@ -133,8 +135,10 @@ struct config {
 	char *log_file;		/* where a detached run writes */
 
 	/* [plan] */
-	long collapse_threshold;	/* 0: off */
-	long max_urls;
+	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */
+	long collapse_waste;	/* percent of a prefix's files that may be
+				   unchanged (mapping/fold.h) */
+	long max_urls;		/* 0: no cap (the default) */
 	enum fallback fallback;
 
 	struct map_rule *maps;

@@ -111,6 +111,15 @@ static size_t add_site_urls(struct plan *plan, const struct config *c,
 		map_file_url(&sb, base, rel);
 		add(plan, PURGE_FILES, sb.buf, explain, why.buf);
 		added++;
+		/*
+		 * The URL as a prefix also purges it with any query string
+		 * ("page.html?v=3"); plan_finish drops the URL it covers.
+		 * NEEDSWORK: a folder's URL ("dir/") and a page without
+		 * ".html" stay URLs, since as prefixes they would purge the
+		 * whole folder.
+		 */
+		if (c->query_variants)
+			add_prefix(plan, sb.buf, explain, why.buf);
 		if (c->pretty_urls) {
 			const char *dot = strrchr(name, '.');
 

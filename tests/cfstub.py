@@ -34,6 +34,19 @@ Usage
                      so a validator of that schema refuses a mix.  NOTE: not
                      confirmed what the real API answers to a mix; without
                      this option a mix is accepted, as before.
+  --cache FILE       a model of the edge cache: FILE lists cached URLs, one a
+                     line, as their cache keys read (scheme, host, path and
+                     query string: https://example.com/a.html?v=3). Each
+                     successful purge removes what it covers, and FILE is
+                     rewritten before the answer is sent. What a purge
+                     covers follows Cloudflare's documentation: a URL in
+                     "files" only that exact key (a query string is part of
+                     it); a prefix (host/path, no scheme) every key that
+                     starts with it, whatever its query string ("If you
+                     purge foo.com/bar, any asset that starts with
+                     foo.com/bar will be purged", purge_by_prefix page); a
+                     host every key on it; purge_everything all of them.
+                     Tags purge nothing here, since keys carry no tags.
 
 The server binds 127.0.0.1 on a free port and serves until SIGTERM or SIGINT
 (both exit with status 0).  It speaks HTTP/1.1 with keep-alive, one thread per
@@ -570,7 +583,40 @@ def handle_purge(state, req, zone_id):
     refusal = check_auth(state.cfg, req.headers)
     if answer is None:
         answer = refusal or purge_answer(state.cfg, req, zone_id)
+        if answer.success and state.cfg.cache:
+            purge_cache_model(state, req.body)
     return Outcome(answer, refusal is None, fault)
+
+
+def purges_key(body, key):
+    """1 when the purge body covers the cached URL key (see --cache)."""
+    kind, items = next(iter(body.items()))
+    if kind == "purge_everything":
+        return True
+    bare = key.split("://", 1)[-1]
+    host = bare.split("/", 1)[0].split(":", 1)[0]
+    for item in items:
+        value = item.get("url") if isinstance(item, dict) else item
+        if kind == "files" and value == key:
+            return True
+        if kind == "prefixes" and bare.startswith(value):
+            return True
+        if kind == "hosts" and host.lower() == value.lower():
+            return True
+    return False
+
+
+def purge_cache_model(state, body):
+    """--cache FILE: removes from FILE the keys that body purges."""
+    path = state.cfg.cache
+    with state._lock:
+        with open(path, encoding="utf-8") as f:
+            keys = [line.rstrip("\n") for line in f if line.strip()]
+        left = [k for k in keys if not purges_key(body, k)]
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("".join(k + "\n" for k in left))
+        os.replace(tmp, path)
 
 
 def purge_answer(cfg, req, zone_id):
@@ -873,6 +919,7 @@ def parse_args(argv):
                    help="refuse any purge request that holds this item")
     p.add_argument("--strict-files", action="store_true",
                    help="refuse a files array mixing strings and objects")
+    p.add_argument("--cache")
     args = p.parse_args(argv)
     if bool(args.email) != bool(args.api_key):
         p.error("--email and --api-key go together")

@@ -378,10 +378,14 @@ def map_patterns():
 
 
 # Settings that builds with a [plan] section need so that every URL is
-# planned and sent: past max_urls (1,000 by default) the program purges
-# everything instead, which would leave nothing to measure. Each is used
-# only when the build accepts it, so that older builds still run.
-PLAN_SETTINGS = ["max_urls = 100000000", "collapse_threshold = 0"]
+# planned and sent: past max_urls (1,000 by default in older builds) the
+# program purges everything instead, which would leave nothing to measure,
+# and since issue 11 the planner would choose folder prefixes (and purge
+# everything past 90% of the site) unless collapse_threshold is set, which
+# replaces it; no folder here has a million URLs. Each is used only when
+# the build accepts it, so that older builds still run. The planner's own
+# figures are plan.py's.
+PLAN_SETTINGS = ["max_urls = 100000000", "collapse_threshold = 1000000"]
 
 
 def plan_section(b, cfph, repo):

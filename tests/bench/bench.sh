@@ -102,5 +102,19 @@ python3 -u "$HERE/bench.py" run --tmp "$TMP" --cfph "$TMP/cf-purge-hook" \
 	--root "$ROOT" \
 	--empty "$TMP/empty"
 status=$?
+
+# The planner's figures (issue 11): a versioned-docs history of about 400
+# deploys, and plan.py.
+echo
+start_docs=$(now)
+git init -q --bare "$TMP/docs.git" &&
+	python3 "$HERE/gendocs.py" "$TMP/docs-stats.json" |
+	GLIBC_TUNABLES=glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=268435456 \
+	git -C "$TMP/docs.git" fast-import --quiet --done ||
+	die "cannot generate the versioned-docs repository"
+echo "Versioned-docs history generated in" \
+	"$(python3 -c "print('%.1f' % ($(now) - $start_docs))") s"
+python3 -u "$HERE/plan.py" --tmp "$TMP" --cfph "$TMP/cf-purge-hook" ||
+	status=1
 echo "Whole benchmark: $(python3 -c "print('%.0f' % ($(now) - $start))") s"
 exit $status

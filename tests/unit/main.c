@@ -19,6 +19,7 @@ int main(void)
 	test_links();
 	test_shared();
 	test_spool();
+	test_fold();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

@@ -13,5 +13,6 @@ void test_template(void);
 void test_links(void);
 void test_shared(void);
 void test_spool(void);
+void test_fold(void);
 
 #endif
