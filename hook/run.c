@@ -405,6 +405,9 @@ static int finish_plan(struct run *r, struct err *e)
 		plan_collapse(&r->plan, (size_t)r->config.collapse_threshold);
 	else if (fold_ranges(r, e) < 0)
 		return -1;
+	/* Whoever can push must not flood the requests or the spool. */
+	if (r->tree_rules)
+		plan_cap_items(&r->plan, (size_t)r->config.tree_max_items);
 	if (r->config.max_urls &&
 	    plan_cap(&r->plan, (size_t)r->config.max_urls,
 		     r->config.fallback == FALLBACK_FAIL, e) < 0)
@@ -572,6 +575,7 @@ int run_plan(struct run *r, struct err *e)
 		one.n = rg->n_changes;
 		if (!one.n || load_range_configs(r, rg, &rc) < 0)
 			continue;
+		r->tree_rules |= rc.new_layer == 0 || rc.old_layer == 0;
 		new_c = rc.new_layer == 0 ? &rc.new_tc : &r->config;
 		old_c = rc.old_layer == 0 ? &rc.old_tc :
 			rc.old_layer == 2 ? new_c : &r->config;

@@ -76,6 +76,7 @@ struct run {
 	struct cf_client *client;
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
+	int tree_rules;			/* a tree config layer mapped changes */
 	char *plan_error;		/* owned; why planning refused */
 	int deploy;			/* a hook or ci run: [hook] waits apply */
 	enum { RUN_CI_NONE, RUN_CI_GITHUB, RUN_CI_GITLAB } ci;

@@ -785,6 +785,10 @@ static void hook_key(struct reader *r, const char *key, const char *v)
 		if (parse_seconds(v, 1, 86400, &c->push_deadline) < 0)
 			add_error(r, r->line, "'push_deadline' in [hook] must "
 				  "be a number of seconds from 1 to 86400");
+	} else if (!strcmp(key, "tree_max_items")) {
+		if (parse_long(v, 0, 1000000, &c->tree_max_items) < 0)
+			add_error(r, r->line, "'tree_max_items' in [hook] must "
+				  "be a number from 0 to 1000000");
 	} else if (!strcmp(key, "lock_timeout")) {
 		if (parse_seconds(v, 0, 86400, &c->lock_timeout) < 0)
 			add_error(r, r->line, "'lock_timeout' in [hook] must "
@@ -1307,6 +1311,8 @@ void config_init(struct config *c)
 	 */
 	c->push_deadline = 25;
 	c->lock_timeout = 20;
+	/* Ten requests of 30: within the Free plan's burst of 25. */
+	c->tree_max_items = 300;
 	c->fallback = FALLBACK_EVERYTHING;
 	c->tree_may_purge = TREE_MAY_URLS | TREE_MAY_PREFIXES | TREE_MAY_TAGS;
 }

@@ -131,6 +131,8 @@ struct config {
 	double delay;		/* seconds to wait before purging */
 	double push_deadline;	/* seconds a hook holds the push sending */
 	double lock_timeout;	/* seconds a hook waits for another run */
+	long tree_max_items;	/* prefixes, tags, hosts a pushed tree's
+				   rules may add to one push; 0: no limit */
 	int detach;		/* hand the work to a detached process */
 	char *log_file;		/* where a detached run writes */
 

@@ -262,6 +262,74 @@ int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e)
 	return 0;
 }
 
+/*
+ * Cuts a scheme-less prefix back to its parent folder, in place:
+ * "example.com/a/b/" and "example.com/a/b" become "example.com/a/".
+ * Returns 0 when it is already one folder below its host, or shallower.
+ */
+static int cut_to_parent(char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *end = n && prefix[n - 1] == '/' ? prefix + n - 1 : prefix + n;
+	char *first = strchr(prefix, '/'), *slash = NULL, *c;
+
+	for (c = prefix; c < end; c++)
+		if (*c == '/')
+			slash = c;
+	if (!slash || slash == first)
+		return 0;
+	slash[1] = '\0';
+	return 1;
+}
+
+static size_t items_of(const struct plan *p)
+{
+	return p->prefixes.n + p->tags.n + p->hosts.n;
+}
+
+void plan_cap_items(struct plan *p, size_t max)
+{
+	size_t before = items_of(p), i;
+	int cut = 1;
+
+	if (p->everything || !max || before <= max)
+		return;
+	while (items_of(p) > max && cut) {
+		size_t deepest = 0, depth;
+		const char *c;
+
+		for (i = 0; i < p->prefixes.n; i++) {
+			for (depth = 0, c = p->prefixes.v[i]; *c; c++)
+				depth += *c == '/' && c[1];
+			if (depth > deepest)
+				deepest = depth;
+		}
+		cut = 0;
+		for (i = 0; i < p->prefixes.n; i++) {
+			for (depth = 0, c = p->prefixes.v[i]; *c; c++)
+				depth += *c == '/' && c[1];
+			if (depth == deepest)
+				cut |= cut_to_parent(p->prefixes.v[i]);
+		}
+		/* plan_finish() keeps each once and drops what others cover. */
+		plan_finish(p);
+	}
+	if (items_of(p) <= max) {
+		strvec_pushf(&p->notes, "%zu prefixes, tags and hosts from the "
+			     "pushed tree's rules were more than [hook] "
+			     "tree_max_items = %zu: prefixes cut back to their "
+			     "parent folders, %zu left", before, max,
+			     items_of(p));
+		return;
+	}
+	strvec_pushf(&p->notes, "purging everything: %zu prefixes, tags and "
+		     "hosts from the pushed tree's rules are more than [hook] "
+		     "tree_max_items = %zu, even with each prefix cut back to "
+		     "one folder", before, max);
+	plan_add(p, PURGE_EVERYTHING, NULL);
+	plan_finish(p);
+}
+
 void plan_release(struct plan *p)
 {
 	set_clear(&p->seen[0]);

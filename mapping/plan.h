@@ -72,6 +72,15 @@ void plan_collapse(struct plan *p, size_t threshold);
  */
 int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e);
 
+/*
+ * Keeps the prefixes, tags and hosts of p within max, for a plan whose
+ * rules came from a pushed tree (0: no limit): the deepest prefixes are
+ * cut back to their parent folders, which purges more and never less,
+ * until the plan fits or every prefix is one folder below its host; then
+ * the plan purges everything. Each step is noted in p->notes.
+ */
+void plan_cap_items(struct plan *p, size_t max);
+
 /* 1 when the plan purges nothing. */
 int plan_empty(const struct plan *p);
 

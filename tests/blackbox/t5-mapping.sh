@@ -426,6 +426,20 @@ expect 'push: a broken tree file (an unknown key) still purges everything' '
 '
 git push -q origin main 2>/dev/null
 
+expect 'push: more prefixes from the pushed tree than tree_max_items are cut back to their folders, never dropped' '
+	server_config "$TREE_CFG
+tree_max_items = 5" &&
+	printf "%s\n" "[map \"content/**\"]" "prefixes = {base}/{dir}/{stem}/" >.cf-purge-hook.ini &&
+	commit_all "prefix per page" && git push -q origin main 2>/dev/null &&
+	mkdir -p content/d1 content/d2 content/d3 &&
+	for d in d1 d2 d3; do for n in 1 2 3 4; do echo "$d$n" >content/$d/p$n.md; done; done &&
+	commit_all "twelve pages" && push &&
+	cat "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE prefixes example.com/content/d1/ example.com/content/d2/ example.com/content/d3/" &&
+	grep "^remote: cf-purge-hook: 12 prefixes, tags and hosts from the pushed tree.s rules were more than \[hook\] tree_max_items = 5: prefixes cut back to their parent folders, 3 left" "$TRASH/push.err" &&
+	server_config "$TREE_CFG"
+'
+
 expect 'push: a deleted page is purged at the URL the old tree file gave it, not the new one' '
 	printf "%s\n" "[map \"content/*.md\"]" "url = {base}/posts/{stem}/" \
 		>.cf-purge-hook.ini &&

@@ -12,6 +12,7 @@ int main(void)
 	test_urlenc();
 	test_refline();
 	test_plan();
+	test_plan_cap_items();
 	test_map();
 	test_config();
 	test_reply();

@@ -141,3 +141,52 @@ void test_plan(void)
 	config_release(&c);
 	CHECK(plan_empty(&p));
 }
+
+/*
+ * plan_cap_items: prefixes from a pushed tree's rules are cut back to
+ * their parents until the plan fits, never dropped; past one folder below
+ * the host, the plan purges everything.
+ */
+void test_plan_cap_items(void)
+{
+	struct plan p = PLAN_INIT;
+	char item[64];
+	int i;
+
+	/* 40 prefixes two folders deep, under 4 folders, and 2 tags. */
+	for (i = 0; i < 40; i++) {
+		snprintf(item, sizeof(item), "example.com/s%d/p%d/", i % 4, i);
+		plan_add(&p, PURGE_PREFIXES, item);
+	}
+	plan_add(&p, PURGE_TAGS, "a");
+	plan_add(&p, PURGE_TAGS, "b");
+	plan_finish(&p);
+	plan_cap_items(&p, 42);
+	CHECK_INT(p.prefixes.n, 40);	/* within the cap: untouched */
+	CHECK_INT(p.notes.n, 0);
+	plan_cap_items(&p, 10);
+	CHECK_INT(p.everything, 0);
+	if (CHECK_INT(p.prefixes.n, 4)) {
+		CHECK_STR(p.prefixes.v[0], "example.com/s0/");
+		CHECK_STR(p.prefixes.v[3], "example.com/s3/");
+	}
+	CHECK_INT(p.tags.n, 2);
+	CHECK_INT(p.notes.n, 1);
+	/* One folder below the host is as far as prefixes are cut. */
+	plan_cap_items(&p, 5);
+	CHECK_INT(p.everything, 1);
+	CHECK_INT(p.prefixes.n, 0);
+	CHECK_INT(p.notes.n, 2);
+	plan_release(&p);
+
+	/* 0 is no limit. */
+	p = (struct plan)PLAN_INIT;
+	for (i = 0; i < 5; i++) {
+		snprintf(item, sizeof(item), "example.com/a/%d/", i);
+		plan_add(&p, PURGE_PREFIXES, item);
+	}
+	plan_finish(&p);
+	plan_cap_items(&p, 0);
+	CHECK_INT(p.prefixes.n, 5);
+	plan_release(&p);
+}

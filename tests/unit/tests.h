@@ -6,6 +6,7 @@ void test_pattern(void);
 void test_urlenc(void);
 void test_refline(void);
 void test_plan(void);
+void test_plan_cap_items(void);
 void test_map(void);
 void test_config(void);
 void test_reply(void);
