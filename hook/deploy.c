@@ -61,13 +61,25 @@ int deploy_lock(const char *path, const struct file_modes *modes,
 		double timeout, FILE *notice, struct err *e)
 {
 	double start = mono_now();
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, modes->file);
+	struct stat st;
+	/*
+	 * Never through a link, and a regular file only: its mode is
+	 * changed below, which must never reach another file.
+	 */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+		      O_NOCTTY | O_CLOEXEC, modes->file);
 
 	if (fd < 0)
 		return err_set(e, "cannot open the lock '%s': %s%s", path,
+			       errno == ELOOP ? "it is a symbolic link" :
 			       strerror(errno), errno == EACCES ?
 			       "; another user made it: give it the group "
 			       "and mode core.sharedRepository asks for" : "");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "cannot use the lock '%s': not a regular "
+			       "file", path);
+	}
 	/*
 	 * The umask narrowed the mode given to open(); a second user of a
 	 * shared repository must be able to open it too.
@@ -87,9 +99,13 @@ int deploy_lock(const char *path, const struct file_modes *modes,
 			close(fd);
 			return -1;
 		}
-		if (mono_now() - start >= timeout) {
-			err_set(e, "another run still holds the lock '%s' "
-				"after %.0f s", path, timeout);
+		if (mono_now() - start >= timeout || cfph_interrupted) {
+			if (cfph_interrupted)
+				err_set(e, "interrupted by a signal while "
+					"waiting for the lock '%s'", path);
+			else
+				err_set(e, "another run still holds the lock "
+					"'%s' after %.0f s", path, timeout);
 			close(fd);
 			return DEPLOY_LOCK_TIMEOUT;
 		}
@@ -197,7 +213,7 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 				 "commit id", status);
 		strbuf_release(&page);
 		left = timeout - (mono_now() - start);
-		if (left <= 0.05)
+		if (left <= 0.05 || cfph_interrupted)
 			break;
 		/* The last poll comes when the time is up, not before. */
 		sleep_seconds(interval < left ? interval : left);
@@ -205,6 +221,9 @@ int deploy_wait_url(const char *url, const char *commit, double timeout,
 							    : interval * 2;
 	}
 	lc->easy_cleanup(curl);
+	if (cfph_interrupted)
+		return err_set(e, "interrupted by a signal while waiting for "
+			       "'%s' to show commit %.7s", url, commit);
 	return err_set(e, "'%s' did not show commit %.7s within %.0f s (last: "
 		       "%s)", url, commit, timeout, last);
 }

@@ -35,7 +35,9 @@ int deploy_push_option(enum push_purge *out, struct err *warning);
  * to notice (unless NULL), since a push that hangs silently looks broken.
  * Returns the descriptor that holds the lock (closed at exit);
  * DEPLOY_LOCK_TIMEOUT with e set when the other run held it longer than
- * timeout (the caller should keep its purge for later); or -1 with e set.
+ * timeout, or a signal (cfph_interrupted) came while waiting (the caller
+ * should keep its purge for later); or -1 with e set. A symbolic link or
+ * anything but a regular file at path is refused.
  */
 int deploy_lock(const char *path, const struct file_modes *modes,
 		double timeout, FILE *notice, struct err *e);

@@ -1,4 +1,5 @@
 #include "keep.h"
+#include "../purge/spool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,32 +19,23 @@
 int keep_open(struct keep *k, const char *git_dir,
 	      const struct file_modes *modes, struct err *e)
 {
-	struct stat st;
+	struct spool folder;
 	char *dir = xasprintf("%scf-purge-hook-pushes", git_dir);
+	int rc;
 
-	if (mkdir(dir, modes->dir & 0777) == 0) {
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd >= 0) {
-			(void)!fchmod(fd, modes->dir);
-			close(fd);
-		}
-	} else if (errno != EEXIST) {
-		err_set(e, "cannot create '%s': %s", dir, strerror(errno));
-		free(dir);
+	/*
+	 * The same folder rules as the spool's: made with the repository's
+	 * modes (and owner, when root makes it), refused when another user
+	 * owns it or any user may write it.
+	 */
+	rc = spool_open(&folder, dir, modes, e);
+	free(dir);
+	if (rc < 0)
 		return -1;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    (st.st_mode & S_IWOTH)) {
-		err_set(e, "cannot use '%s': not a folder, or any user may "
-			"write it", dir);
-		free(dir);
-		return -1;
-	}
-	k->dir = dir;
+	k->dir = folder.dir;
 	k->modes = *modes;
-	k->uid = st.st_uid;
-	k->gid = st.st_gid;
+	k->uid = folder.uid;
+	k->gid = folder.gid;
 	return 0;
 }
 
@@ -263,6 +255,16 @@ void keep_done(struct keep *k)
 		close(k->fds[i]);
 		k->fds[i] = -1;
 	}
+}
+
+int keep_held(const struct keep *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->paths.n; i++)
+		if (k->fds[i] >= 0)
+			return 1;
+	return 0;
 }
 
 void keep_release(struct keep *k)

@@ -61,6 +61,9 @@ void keep_reject(struct keep *k, size_t i, const char *why,
 /* Deletes every file held: their purges are in the spool now. */
 void keep_done(struct keep *k);
 
+/* 1 when k still holds a kept push (keep_done has not deleted it). */
+int keep_held(const struct keep *k);
+
 /* Lets go of every file held (they stay) and frees k. */
 void keep_release(struct keep *k);
 

@@ -423,6 +423,9 @@ static int install_command(struct run *r)
 	return RUN_OK;
 }
 
+/* The first line of a kept push whose pusher asked for purge=everything. */
+#define KEPT_EVERYTHING "# purge=everything\n"
+
 /* Deletes the kept pushes once run_send has journaled their purge. */
 static void kept_journaled(struct run *r)
 {
@@ -456,10 +459,16 @@ static void add_kept_pushes(struct run *r, struct keep *k)
 	keep_claim(k, &contents, &problems);
 	for (i = 0; i < contents.n; i++) {
 		size_t before = r->n_ranges;
+		const char *lines = contents.v[i];
+		int everything = 0;
 		struct err e;
 
-		if (run_add_hook_input(r, contents.v[i],
-				       strlen(contents.v[i]), &e) < 0) {
+		/* A kept push carries its purge=everything push option. */
+		if (!strncmp(lines, KEPT_EVERYTHING, strlen(KEPT_EVERYTHING))) {
+			everything = 1;
+			lines += strlen(KEPT_EVERYTHING);
+		}
+		if (run_add_hook_input(r, lines, strlen(lines), &e) < 0) {
 			keep_reject(k, first + i, e.msg, &problems);
 			continue;
 		}
@@ -474,10 +483,16 @@ static void add_kept_pushes(struct run *r, struct keep *k)
 				    "the repository", &problems);
 			continue;
 		}
+		for (j = before; everything && j < r->n_ranges; j++)
+			if (r->ranges[j].action == RANGE_PURGE ||
+			    r->ranges[j].action == RANGE_SKIP_CREATED) {
+				r->ranges[j].action = RANGE_EVERYTHING;
+				r->ranges[j].by_push_option = 1;
+			}
 		if (!r->opts.quiet)
-			say("purging a push kept "
-				"by an earlier run ('%s')",
-				k->paths.v[first + i]);
+			say("purging a push kept by an earlier run ('%s')%s",
+			    k->paths.v[first + i], everything ?
+			    ": everything, as its push option asked" : "");
 	}
 	for (i = 0; i < problems.n; i++)
 		print_error(problems.v[i]);
@@ -584,7 +599,7 @@ static int hook_command(struct run *r, struct keep *k)
 	rc = plan_and_send(r);
 	if (fd >= 0)
 		close(fd);
-	if (rc != RUN_OK && !r->sent)
+	if (rc != RUN_OK && keep_held(k))
 		say_kept(k);
 	return rc;
 }
@@ -739,13 +754,36 @@ static int run_command(struct run *r, const char *command, int argc,
 	if (r->repo && shared_modes_read(&r->modes, r->repo, &e) < 0)
 		say("warning: %s; making the files of this program private "
 		    "to this user", e.msg);
+	/*
+	 * core.sharedRepository = 0666 or 0777 lets any user write git's
+	 * files; the spool and the kept pushes would then be refused as
+	 * untrusted. They stay within the group.
+	 */
+	r->modes.file &= ~(mode_t)S_IWOTH;
+	r->modes.dir &= ~(mode_t)S_IWOTH;
 	if ((is_hook || !strcmp(command, "retry")) && r->repo &&
 	    keep_open(&keep, git_repository_path(r->repo), &r->modes,
 		      &e) < 0)
 		print_error(e.msg);
-	if (is_hook && keep.dir &&
-	    keep_write(&keep, input.buf, input.len, &e) < 0)
-		print_error(e.msg);
+	if (is_hook && keep.dir && !r->opts.dry_run) {
+		enum push_purge opt;
+		struct err warning;
+		struct strbuf rec = STRBUF_INIT;
+
+		/*
+		 * What the push option asks is kept with the push: a push
+		 * that skips or only shows its purge keeps nothing.
+		 */
+		if (deploy_push_option(&opt, &warning) < 0)
+			opt = PUSH_PURGE_DEFAULT;
+		if (opt == PUSH_PURGE_EVERYTHING)
+			strbuf_addstr(&rec, KEPT_EVERYTHING);
+		strbuf_add(&rec, input.buf, input.len);
+		if (opt != PUSH_PURGE_SKIP && opt != PUSH_PURGE_DRY_RUN &&
+		    keep_write(&keep, rec.buf, rec.len, &e) < 0)
+			print_error(e.msg);
+		strbuf_release(&rec);
+	}
 	if (run_load_config(r, &e) < 0) {
 		strbuf_release(&input);
 		rc = r->config_loaded ? print_config_errors(r, &e) :

@@ -867,7 +867,12 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 	kept = now.spooled + before.spooled + before.lost;
 	if (kept)
 		put_retry_advice(err, r, kept);
-	if (now.lost)
+	if (now.lost && r->push_kept)
+		fprintf(err, PREFIX "not purged yet: %zu %s not sent and not "
+			"in the spool; the push itself is kept, and the next "
+			"push or 'cf-purge-hook retry' plans them again\n",
+			now.lost, now.lost == 1 ? "item" : "items");
+	else if (now.lost)
 		fprintf(err, PREFIX "NOT PURGED and not kept: %zu %s (see "
 			"above); purge them by hand\n", now.lost,
 			now.lost == 1 ? "item" : "items");

@@ -808,59 +808,6 @@ static int resolve_zone(struct run *r, struct cf_client *client,
 			   e);
 }
 
-/*
- * Fills in the zone id where a batch has only the name: the config's own
- * zone_name, once looked up. A batch spooled with the name of a zone that
- * the config no longer names that way (it switched to zone_id) is looked
- * up by its name, once a run; with a token that may not list zones, the
- * lookup fails and the batch keeps waiting, saying why.
- */
-static void set_zone(struct run *r, struct batch *b)
-{
-	struct err e;
-	char *id = NULL;
-	size_t i, n;
-
-	if (b->zone_id || !b->zone_name)
-		return;
-	if (r->config.zone_name &&
-	    !strcasecmp(b->zone_name, r->config.zone_name)) {
-		if (r->zone_id)
-			b->zone_id = xstrdup(r->zone_id);
-		return;
-	}
-	n = strlen(b->zone_name);
-	for (i = 0; i < r->zone_cache.n; i++)
-		if (!strncasecmp(r->zone_cache.v[i], b->zone_name, n) &&
-		    r->zone_cache.v[i][n] == ' ') {
-			if (r->zone_cache.v[i][n + 1])
-				b->zone_id = xstrdup(r->zone_cache.v[i] + n + 1);
-			return;
-		}
-	if (!r->client)
-		return;
-	if (zone_lookup(&id, r->client, b->zone_name, r->config.timeout,
-			&e) < 0)
-		strvec_pushf(&r->spooled.problems, "%s; what the spool keeps "
-			     "for zone '%s' waits until its id is known",
-			     e.msg, b->zone_name);
-	strvec_pushf(&r->zone_cache, "%s %s", b->zone_name, id ? id : "");
-	b->zone_id = id;
-}
-
-static void fix_zone(void *ctx, struct batch *b)
-{
-	set_zone(ctx, b);
-}
-
-static void print_notice(void *ctx, const char *msg)
-{
-	const struct run *r = ctx;
-
-	if (!r->opts.quiet)
-		fprintf(stderr, "cf-purge-hook: %s\n", msg);
-}
-
 /* The zone ids a spool file may name: the config's, and the looked-up one. */
 static void known_zones(const struct run *r, struct strvec *ids)
 {
@@ -874,6 +821,86 @@ static void known_zones(const struct run *r, struct strvec *ids)
 		strvec_push(ids, r->config.zones[i].zone_id);
 }
 
+static int zone_known(const struct run *r, const char *id)
+{
+	struct strvec ids = STRVEC_INIT;
+	size_t i;
+	int found = 0;
+
+	known_zones(r, &ids);
+	for (i = 0; i < ids.n; i++)
+		found |= !strcmp(ids.v[i], id);
+	strvec_clear(&ids);
+	return found;
+}
+
+/*
+ * Fills in the zone id where a batch has only the name: the config's own
+ * zone_name, once looked up. A batch spooled with the name of a zone that
+ * the config now names by id (it switched to zone_id) is looked up by its
+ * name, once a run and within the run's deadline; the id that comes back
+ * must be one the config names, or the batch is refused: a spool file
+ * must not steer the token to another zone. With a token that may not
+ * list zones the lookup fails, and the batch waits, saying why. Returns
+ * 0, or -1 with e set when the batch must not be sent.
+ */
+static int set_zone(struct run *r, struct batch *b, struct err *e)
+{
+	struct err le;
+	char *id = NULL;
+	double left = r->send_deadline - mono_now();
+	size_t i, n;
+
+	if (b->zone_id || !b->zone_name)
+		return 0;
+	if (r->config.zone_name &&
+	    !strcasecmp(b->zone_name, r->config.zone_name)) {
+		if (r->zone_id)
+			b->zone_id = xstrdup(r->zone_id);
+		return 0;
+	}
+	n = strlen(b->zone_name);
+	for (i = 0; i < r->zone_cache.n; i++)
+		if (!strncasecmp(r->zone_cache.v[i], b->zone_name, n) &&
+		    r->zone_cache.v[i][n] == ' ')
+			break;
+	if (i == r->zone_cache.n) {
+		if (!r->client || left <= 0)
+			return 0;
+		if (zone_lookup(&id, r->client, b->zone_name,
+				left < r->config.timeout ? left :
+				r->config.timeout, &le) < 0)
+			strvec_pushf(&r->spooled.problems, "%s; what the spool "
+				     "keeps for zone '%s' waits until its id "
+				     "is known", le.msg, b->zone_name);
+		strvec_pushf(&r->zone_cache, "%s %s", b->zone_name,
+			     id ? id : "");
+		free(id);
+	}
+	id = r->zone_cache.v[i < r->zone_cache.n ? i :
+			     r->zone_cache.n - 1] + n + 1;
+	if (!*id)
+		return 0;
+	if (!zone_known(r, id))
+		return err_set(e, "zone '%s' is %s, which the configuration "
+			       "does not name", b->zone_name, id);
+	b->zone_id = xstrdup(id);
+	return 0;
+}
+
+static int fix_zone(void *ctx, struct batch *b, struct err *e)
+{
+	return set_zone(ctx, b, e);
+}
+
+static void print_notice(void *ctx, const char *msg)
+{
+	const struct run *r = ctx;
+
+	if (!r->opts.quiet)
+		fprintf(stderr, "cf-purge-hook: %s\n", msg);
+}
+
 int run_send(struct run *r, struct err *e)
 {
 	struct cf_client *client = NULL;
@@ -885,6 +912,7 @@ int run_send(struct run *r, struct err *e)
 	double start = mono_now(), deadline;
 	char **paths;
 	size_t i;
+	int journaled;
 
 	r->sent = 1;
 	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
@@ -898,14 +926,19 @@ int run_send(struct run *r, struct err *e)
 		strvec_push(&r->spooled.problems, ce.msg);
 	}
 	/* The journal first: from here on no failure or kill loses a batch. */
+	journaled = r->spool.dir != NULL || !r->batches.n;
 	for (i = 0; i < r->batches.n && r->spool.dir; i++)
 		if (spool_write(&r->spool, &r->batches.v[i], &paths[i],
 				&ce) < 0) {
 			strvec_push(&r->outcomes[i].failures, ce.msg);
 			paths[i] = NULL;
+			journaled = 0;
 		}
-	if (r->on_journaled)
+	/* Only now may what kept the push itself go. */
+	if (r->on_journaled && journaled)
 		r->on_journaled(r);
+	else if (r->on_journaled)
+		r->push_kept = 1;
 
 	deadline = start + r->config.deadline;
 	if (r->deploy && r->ci == RUN_CI_NONE && !r->detached &&
@@ -917,6 +950,7 @@ int run_send(struct run *r, struct err *e)
 			r->send_error = xstrdup(ce.msg);
 	}
 	r->client = client;
+	r->send_deadline = deadline;
 	sender_init(&s, client, &r->config, deadline, r->send_error);
 	s.notice = print_notice;
 	s.notice_ctx = r;
@@ -925,7 +959,7 @@ int run_send(struct run *r, struct err *e)
 	for (i = 0; i < r->batches.n; i++) {
 		struct batch *b = &r->batches.v[i];
 
-		set_zone(r, b);
+		set_zone(r, b, &ce);
 		sender_send(&s, b, &r->outcomes[i]);
 		journal_settle(&r->spool, paths[i] ? &paths[i] : NULL,
 			       paths[i] ? 1 : 0, b, &r->outcomes[i]);
@@ -943,7 +977,6 @@ int run_send(struct run *r, struct err *e)
 		known_zones(r, &ids);
 		memset(&rules, 0, sizeof(rules));
 		rules.zone_ids = &ids;
-		rules.zone_name = r->config.zone_name;
 		rules.max_files = CONFIG_MAX_FILES_PER_REQUEST;
 		rules.max_items = CONFIG_MAX_ITEMS_PER_REQUEST;
 		rules.zones_incomplete = r->config.zone_name && !r->zone_id;

@@ -74,6 +74,7 @@ struct run {
 	 */
 	struct strvec zone_cache;
 	struct cf_client *client;
+	double send_deadline;		/* monotonic; during run_send */
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
 	int tree_rules;			/* a tree config layer mapped changes */
@@ -83,9 +84,14 @@ struct run {
 	int detached;			/* the hook handed the work to a
 					   detached process, which is this */
 	int sent;			/* run_send ran */
-	/* Called once run_send has journaled every batch; may be NULL. */
+	/*
+	 * Called once run_send has written every batch to the spool, and
+	 * only then; may be NULL.
+	 */
 	void (*on_journaled)(struct run *r);
 	void *kept;			/* borrowed; main's kept pushes */
+	int push_kept;			/* the spool failed: the kept push
+					   itself stays, to be planned again */
 	double seconds;			/* time spent sending */
 };
 

@@ -1,4 +1,5 @@
 #include "zone.h"
+#include "../purge/spool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,10 @@ int zone_lookup(char **id_out, struct cf_client *client, const char *name,
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(zone, "id");
 		const cJSON *zn = cJSON_GetObjectItemCaseSensitive(zone, "name");
 
+		/* An id goes into request paths: only 32 hex digits do. */
 		if (cJSON_IsString(id) && cJSON_IsString(zn) &&
-		    !strcasecmp(zn->valuestring, name)) {
+		    !strcasecmp(zn->valuestring, name) &&
+		    spool_zone_id_ok(id->valuestring)) {
 			*id_out = xstrdup(id->valuestring);
 			break;
 		}

@@ -1,10 +1,26 @@
 #include "journal.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 
 /* The most files merged into one request: each is held open while sent. */
 #define MAX_MERGED_FILES 64
+
+/*
+ * How many files one request may hold open: MAX_MERGED_FILES, or fewer
+ * under a low limit of open files, leaving room for libcurl's connection,
+ * the new spool files and what the process already holds.
+ */
+static size_t merge_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= 2 * MAX_MERGED_FILES + 64)
+		return MAX_MERGED_FILES;
+	return rl.rlim_cur > 66 ? (size_t)(rl.rlim_cur - 64) / 2 : 1;
+}
 
 void spool_claim_release(struct spool_claim *c)
 {
@@ -189,28 +205,41 @@ static int skipped(const struct strvec *skip, const struct spool *s,
 
 void journal_resend(struct spool *s, const struct spool_rules *rules,
 		    const struct strvec *skip, struct sender *sender,
-		    void (*fix_zone)(void *ctx, struct batch *b), void *ctx,
+		    int (*fix_zone)(void *ctx, struct batch *b, struct err *e),
+		    void *ctx,
 		    struct spool_claim *out, struct send_outcome **outcomes)
 {
 	struct strvec names = STRVEC_INIT;
 	struct pending *p;
 	struct err e;
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, max_held;
 
 	if (spool_list(&names, s, &e) < 0) {
 		strvec_push(&out->problems, e.msg);
 		return;
 	}
 	p = xcalloc(names.n ? names.n : 1, sizeof(*p));
+	max_held = merge_limit();
 	/* First pass: check each file and note its zone, kind and size. */
 	for (i = 0; i < names.n; i++) {
 		struct spool_entry en;
+		struct err why;
 		char *moved;
 		int got;
 
 		if (skipped(skip, s, names.v[i]))
 			continue;
 		got = spool_take(&en, s, names.v[i], rules, &e);
+		if (got > 0 && fix_zone && fix_zone(ctx, &en.batch, &why) < 0) {
+			spool_entry_release(&en);
+			err_set(&e, "'%s/%s' is not sent: %s", s->dir,
+				names.v[i], why.msg);
+			got = -1;
+		}
+		if (got == -3) {
+			strvec_push(&out->problems, e.msg);
+			continue;
+		}
 		if (got < 0) {
 			struct err me;
 
@@ -226,8 +255,6 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 		}
 		if (!got)
 			continue;
-		if (fix_zone)
-			fix_zone(ctx, &en.batch);
 		p[n].name = xstrdup(names.v[i]);
 		p[n].key = group_key(&en.batch);
 		p[n].size = batch_size(&en.batch);
@@ -241,10 +268,11 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 	for (i = 0; i < n; i++) {
 		struct spool_entry held[MAX_MERGED_FILES];
 		size_t nheld = 0, items = 0, limit = 0;
+		int got;
 
 		if (p[i].done)
 			continue;
-		for (j = i; j < n && nheld < MAX_MERGED_FILES &&
+		for (j = i; j < n && nheld < max_held &&
 			    (!nheld || items < limit); j++) {
 			struct spool_entry en;
 
@@ -254,10 +282,15 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 				continue;
 			p[j].done = 1;
 			/* Another run may have taken it meanwhile. */
-			if (spool_take(&en, s, p[j].name, rules, &e) != 1)
+			got = spool_take(&en, s, p[j].name, rules, &e);
+			if (got < 0)
+				strvec_push(&out->problems, e.msg);
+			if (got != 1)
 				continue;
-			if (fix_zone)
-				fix_zone(ctx, &en.batch);
+			if (fix_zone && fix_zone(ctx, &en.batch, &e) < 0) {
+				spool_entry_release(&en);
+				continue;
+			}
 			if (!nheld)
 				limit = limit_of(&en.batch, sender->config);
 			items += batch_size(&en.batch);

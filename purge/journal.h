@@ -41,12 +41,15 @@ void journal_settle(struct spool *s, char **paths, size_t n,
  * sent with sender and settled before the next files are claimed, so that
  * at most one request's files are open at a time. fix_zone, when not
  * NULL, is called on each batch read, to fill in its zone id from its
- * zone name. Appends each request and its outcome to out and *outcomes
- * (grown as needed; *n_outcomes equals out->n on return).
+ * zone name; when it returns -1 (with e set) the file is moved aside as
+ * one that must not be sent. Appends each request and its outcome to out
+ * and *outcomes (grown as needed, one outcome per request of out), and
+ * each file that cannot be read now to out->problems.
  */
 void journal_resend(struct spool *s, const struct spool_rules *rules,
 		    const struct strvec *skip, struct sender *sender,
-		    void (*fix_zone)(void *ctx, struct batch *b), void *ctx,
+		    int (*fix_zone)(void *ctx, struct batch *b, struct err *e),
+		    void *ctx,
 		    struct spool_claim *out, struct send_outcome **outcomes);
 
 #endif

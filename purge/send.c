@@ -294,9 +294,13 @@ void sender_send(struct sender *s, const struct batch *b,
 		}
 		free(cur.last_error);
 		cur.last_error = why;
-		notice(s, "Cloudflare is not answering as it should; retrying "
-		       "for up to %.0f s, then keeping the purge in the spool",
-		       fmax(0, s->deadline - mono_now()));
+		if (s->config->retries > 0)
+			notice(s, "Cloudflare is not answering as it should; "
+			       "retrying for up to %.0f s, then keeping what "
+			       "is not sent", fmax(0, s->deadline - mono_now()));
+		else
+			notice(s, "Cloudflare is not answering as it should; "
+			       "keeping what is not sent (retries = %.0f)", 0);
 		if (++tries > s->config->retries) {
 			/*
 			 * Every attempt failed to connect: the next batch

@@ -70,11 +70,10 @@ void sender_release(struct sender *s);
  * the same way, so that a lone bad item is refused alone. A refusal
  * stops only what it concerns: 401 stops the credentials (every request);
  * 403 (a token not allowed there), 404 and other refusals of the place
- * stop that zone; and a spent
- * budget stops its kind (URLs, or the other kinds). Once one batch used up
- * its retries on failed connections alone, the rest is not tried. A
- * signal (util.h, cfph_interrupted) stops sending. What is not confirmed
- * is appended to o->left.
+ * stop that zone; and a spent budget stops its kind (URLs, or the other
+ * kinds). Once one batch used up its retries on failed connections alone,
+ * the rest is not tried. A signal (util.h, cfph_interrupted) stops
+ * sending. What is not confirmed is appended to o->left.
  */
 void sender_send(struct sender *s, const struct batch *b,
 		 struct send_outcome *o);

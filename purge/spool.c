@@ -242,7 +242,12 @@ int spool_write(struct spool *s, const struct batch *b, char **path_out,
 	if (path_out)
 		*path_out = NULL;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	/* Names sort by time, so that the oldest batch is resent first. */
+	/*
+	 * Names sort by when the batch was first planned, so that the oldest
+	 * is resent first, also when a part of it is written again later.
+	 */
+	if (b->first_planned >= 1 && b->first_planned < (double)ts.tv_sec)
+		ts.tv_sec = (time_t)b->first_planned;
 	path = xasprintf("%s/%lld.%09ld-%ld-%u%s", s->dir,
 			 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(),
 			 seq++, SPOOL_SUFFIX);
@@ -566,8 +571,12 @@ int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			goto gone;
-		err_set(&why, "%s", errno == ELOOP ? "a symbolic link" :
-			strerror(errno));
+		if (errno != ELOOP) {
+			/* Too many files open, a permission: not its fault. */
+			err_set(&why, "%s", strerror(errno));
+			goto later;
+		}
+		err_set(&why, "a symbolic link");
 		goto refuse;
 	}
 	if (fstat(fd, &a) < 0 || !S_ISREG(a.st_mode)) {
@@ -584,7 +593,7 @@ int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 		if (errno == EWOULDBLOCK || errno == EINTR)
 			goto gone;
 		err_set(&why, "cannot lock it: %s", strerror(errno));
-		goto refuse;
+		goto later;
 	}
 	/*
 	 * Another run may have sent and deleted the file, or replaced it,
@@ -602,7 +611,7 @@ int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 	}
 	if (n < 0) {
 		err_set(&why, "%s", strerror(errno));
-		goto refuse;
+		goto later;
 	}
 	switch (spool_parse(&en->batch, sb.buf, sb.len, rules, &why)) {
 	case 0:
@@ -622,6 +631,15 @@ gone:
 	free(en->path);
 	en->path = NULL;
 	return 0;
+later:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	err_set(e, "cannot read '%s' now, so it stays for a later run: %s",
+		en->path, why.msg);
+	free(en->path);
+	en->path = NULL;
+	return -3;
 refuse:
 	if (fd >= 0)
 		close(fd);

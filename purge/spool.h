@@ -63,7 +63,6 @@ int spool_list(struct strvec *names, const struct spool *s, struct err *e);
 /* What a spool file may name: the zones of this configuration. */
 struct spool_rules {
 	const struct strvec *zone_ids;	/* 32 hex digits each */
-	const char *zone_name;		/* the config's zone_name, or NULL */
 	long max_files;			/* most files per request */
 	long max_items;			/* most tags, prefixes or hosts */
 	/*
@@ -83,10 +82,13 @@ struct spool_entry {
 
 /*
  * Opens, checks, locks and reads the spool file called name. Returns 1 with
- * *en filled (release it with spool_entry_release), 0 when another run
- * holds it, it is gone, or it is left for later (zones_incomplete), or -1 with e set when the file must not be used:
- * the caller then moves it aside with spool_reject. Opening never blocks
- * (a FIFO is refused) and never follows a symbolic link.
+ * *en filled (release it with spool_entry_release); 0 when another run
+ * holds it, it is gone, or it is left for later (zones_incomplete); -3
+ * with e set when it cannot be read now (too many files open, a
+ * permission, a failed read or lock), which the caller reports and leaves
+ * in place; or -1 with e set when the file must not be used, which the
+ * caller moves aside with spool_reject. Opening never blocks (a FIFO is
+ * refused) and never follows a symbolic link.
  */
 int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 	       const struct spool_rules *rules, struct err *e);
@@ -94,7 +96,8 @@ int spool_take(struct spool_entry *en, struct spool *s, const char *name,
 /*
  * Parses and checks the len bytes of a spool file's text into b: only the
  * keys spool_write writes, version 1, a zone id of 32 hex digits that
- * rules names (or a zone name that is a host name), a body of one kind
+ * rules names (or only a zone name that is a host name: the caller then
+ * looks its id up and must check it too), a body of one kind
  * whose items are what this program sends, within the rules' sizes.
  * Returns 0; -2 when the zone id is unknown but rules->zones_incomplete
  * (the file is left for a later run); -1 with e set when the text must

@@ -261,6 +261,64 @@ expect 'a batch spooled with only a zone name goes out once the config names the
 	test "$(spool_files)" = 0
 '
 
+fresh "$FAST" --zone-name "example.com=$ZONE" --zone-name "other.example=$ZONE2"
+expect 'a spool file naming only a zone that the config does not name is moved aside: the token is never sent to it' '
+	mkdir -p "$SPOOL" &&
+	printf "{\"version\": 1, \"zone_id\": null, \"zone_name\": \"other.example\", \"body\": {\"purge_everything\": true}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/0001.json" &&
+	code cfph retry 2>"$TRASH/other.err" && cat "$TRASH/other.err" && test "$CODE" = 1 &&
+	grep -F "is not sent: zone '"'"'other.example'"'"' is $ZONE2, which the configuration does not name; moved it to" "$TRASH/other.err" &&
+	test -e "$SPOOL/rejected/0001.json" &&
+	check log "$TRASH/stub.log" "len(P) == 0"
+'
+
+fresh "$FAST"
+BARE3=$TRASH/opts.git
+expect 'a push kept with purge=everything is purged whole by retry, as its pusher asked' '
+	rm -rf "$BARE3" && git init -q --bare "$BARE3" &&
+	ln -s "$CFPH" "$BARE3/hooks/post-receive" &&
+	git -C "$BARE3" config receive.advertisePushOptions true &&
+	write_config "$BARE3/cf-purge-hook.ini" "[cloudflare]
+$FAST
+[hook]
+lock_timeout = 1" &&
+	git push -q "$BARE3" "$C0:refs/heads/main" 2>/dev/null && clear_log &&
+	{ flock "$BARE3/cf-purge-hook.lock" sleep 3 & holder=$!; } && sleep 0.3 &&
+	git push -o purge=everything "$BARE3" "$C1:refs/heads/main" 2>"$TRASH/opt.err" &&
+	grep "remote: cf-purge-hook: the push is kept in" "$TRASH/opt.err" &&
+	wait $holder &&
+	cfph -C "$BARE3" retry 2>"$TRASH/opt-retry.err" &&
+	cat "$TRASH/opt-retry.err" &&
+	grep "purging a push kept by an earlier run .*: everything, as its push option asked" "$TRASH/opt-retry.err" &&
+	check log "$TRASH/stub.log" "[e[\"body\"] for e in P] == [{\"purge_everything\": True}]"
+'
+
+expect 'a hook run with --dry-run keeps no push' '
+	rm -rf "$REPO/.git/cf-purge-hook-pushes" &&
+	echo "$C0 $C1 refs/heads/main" | GIT_DIR="$REPO/.git" "$CFPH" --dry-run hook >/dev/null 2>&1 &&
+	test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" 2>/dev/null | grep push || true)"
+'
+
+expect 'a spool that cannot be written: the purge is still sent, and the push itself stays kept until it is' '
+	rm -rf "$BARE3" && git init -q --bare "$BARE3" &&
+	ln -s "$CFPH" "$BARE3/hooks/post-receive" &&
+	API_URL=http://127.0.0.1:9/client/v4 write_config "$BARE3/cf-purge-hook.ini" "[cloudflare]
+$FAST
+retries = 0
+spool_dir = /proc/no-such-spool" &&
+	git push -q "$BARE3" "$C0:refs/heads/main" 2>/dev/null &&
+	git push "$BARE3" "$C1:refs/heads/main" 2>"$TRASH/nospool.err" &&
+	cat "$TRASH/nospool.err" &&
+	grep "remote: cf-purge-hook: not purged yet: 65 items not sent and not in the spool; the push itself is kept" "$TRASH/nospool.err" &&
+	! grep "NOT PURGED" "$TRASH/nospool.err" &&
+	grep "remote: cf-purge-hook: the push is kept in" "$TRASH/nospool.err" &&
+	test "$(ls "$BARE3/cf-purge-hook-pushes" | grep -c "\.push$")" = 1 &&
+	write_config "$BARE3/cf-purge-hook.ini" "[cloudflare]
+$FAST" && clear_log &&
+	cfph -C "$BARE3" retry 2>"$TRASH/nospool-retry.err" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once &&
+	test -z "$(ls "$BARE3/cf-purge-hook-pushes" | grep push || true)"
+'
+
 # --- Every way a push can fail, then fixed --------------------------------
 # One property over each failure: after the cause is fixed, `retry` (or
 # the next push) purges exactly what the failed push should have purged,

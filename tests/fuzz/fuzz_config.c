@@ -139,7 +139,8 @@ static void check_config(const struct config *c)
 	      c->files_per_request <= CONFIG_MAX_FILES_PER_REQUEST);
 	CHECK(c->items_per_request >= 1 &&
 	      c->items_per_request <= CONFIG_MAX_ITEMS_PER_REQUEST);
-	CHECK(c->max_urls >= 1);
+	CHECK(c->max_urls >= 0);	/* 0: no cap, the default */
+	CHECK(c->tree_max_items >= 0);
 	for (i = 0; i < c->variants.n; i++)
 		CHECK(strstr(c->variants.v[i], ": ") != NULL);
 	CHECK(c->branches.n >= 1);
@@ -276,7 +277,7 @@ static int covered(const struct plan *p, const char *s)
 }
 
 /*
- * Checks that planning (finish, collapse, cap) never purges less than was
+ * Checks that planning (finish, collapse, the caps) never purges less than was
  * asked for in before: each item is still there, or purged by a host, a
  * prefix, or everything.
  */
@@ -396,14 +397,24 @@ static void map_and_plan(const struct config *c, const char *buf, size_t len)
 	check_sorted(&plan);
 	check_items(&plan);
 	check_never_less(&asked, &plan);
+	/* The cap on what a pushed tree's rules add: cut back, never less. */
+	plan_cap_items(&plan, (size_t)c->tree_max_items);
+	check_sorted(&plan);
+	check_items(&plan);
+	check_never_less(&asked, &plan);
+	CHECK(plan.everything || !c->tree_max_items ||
+	      plan.prefixes.n + plan.tags.n + plan.hosts.n <=
+	      (size_t)c->tree_max_items);
 	memset(&e, 0, sizeof(e));
-	rc = plan_cap(&plan, (size_t)c->max_urls,
-		      c->fallback == FALLBACK_FAIL, &e);
+	/* As finish_plan does: max_urls caps only when it is set. */
+	rc = c->max_urls ? plan_cap(&plan, (size_t)c->max_urls,
+				    c->fallback == FALLBACK_FAIL, &e) : 0;
 	if (rc < 0) {
 		CHECK(rc == -1 && c->fallback == FALLBACK_FAIL && e.msg[0]);
 	} else {
 		CHECK(rc == 0);
-		CHECK(plan.everything || plan.files.n <= (size_t)c->max_urls);
+		CHECK(plan.everything || !c->max_urls ||
+		      plan.files.n <= (size_t)c->max_urls);
 		check_sorted(&plan);
 		check_batches(&plan, c);
 	}

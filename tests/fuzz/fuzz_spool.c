@@ -11,7 +11,7 @@
  *   0x06  max_files: 500, 30, 2 or 1
  *   0x18  max_items: 100, 30, 2 or 1
  *   0x20  no zone ids at all in the rules
- *   0x40  no zone_name in the rules
+ *   0x40  (unused)
  *
  * Checked against spool.h, without trusting spool.c's own helpers: on 0 the
  * batch names a zone id of the rules (32 lowercase hex) or only a zone name
@@ -368,7 +368,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(known_ids) / sizeof(known_ids[0]); i++)
 		strvec_push(&ids, known_ids[i]);
 	rules.zone_ids = h & 0x20 ? NULL : &ids;
-	rules.zone_name = h & 0x40 ? NULL : "example.com";
 	rules.max_files = max_files[(h >> 1) & 3];
 	rules.max_items = max_items[(h >> 3) & 3];
 	rules.zones_incomplete = h & 1;

@@ -32,7 +32,6 @@ static struct spool_rules rules_for_test(void)
 		strvec_push(&ids, ID_B);
 	}
 	r.zone_ids = &ids;
-	r.zone_name = "example.com";
 	r.max_files = 3;
 	r.max_items = 2;
 	r.zones_incomplete = 0;
