@@ -673,7 +673,7 @@ static int run_command(struct run *r, const char *command, int argc,
 	struct strbuf input = STRBUF_INIT;
 	struct keep keep = KEEP_INIT;
 	struct err e;
-	int rc, is_hook = !strcmp(command, "hook");
+	int rc, lock_fd = -1, is_hook = !strcmp(command, "hook");
 
 	int repo_optional = !strcmp(command, "check") ||
 			    !strcmp(command, "explain");
@@ -812,6 +812,27 @@ static int run_command(struct run *r, const char *command, int argc,
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
+		/*
+		 * The hook's lock, so that a retry (from cron, say) does not
+		 * resend the batches of a push that is sending them.
+		 */
+		if (r->repo) {
+			char *path = xasprintf("%scf-purge-hook.lock",
+					       git_repository_path(r->repo));
+
+			lock_fd = deploy_lock(path, &r->modes,
+					      r->config.lock_timeout,
+					      r->opts.quiet ? NULL : stderr, &e);
+			free(path);
+			if (lock_fd == DEPLOY_LOCK_TIMEOUT) {
+				print_error(e.msg);
+				strbuf_release(&input);
+				keep_release(&keep);
+				return RUN_FAILED;
+			}
+			if (lock_fd < 0)
+				print_error(e.msg);
+		}
 		add_kept_pushes(r, &keep);
 	}
 	strbuf_release(&input);
@@ -828,6 +849,8 @@ static int run_command(struct run *r, const char *command, int argc,
 		rc = RUN_FAILED;
 	}
 	keep_release(&keep);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }
 

@@ -319,6 +319,21 @@ $FAST" && clear_log &&
 	test -z "$(ls "$BARE3/cf-purge-hook-pushes" | grep push || true)"
 '
 
+fresh "$FAST
+[hook]
+lock_timeout = 1"
+expect 'retry takes the hook lock: while a push holds it, retry sends nothing, says why and exits 1' '
+	mkdir -p "$SPOOL" &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/held.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/0001.json" &&
+	{ flock "$REPO/.git/cf-purge-hook.lock" sleep 3 & holder=$!; } && sleep 0.3 &&
+	code cfph retry 2>"$TRASH/held.err" && cat "$TRASH/held.err" && test "$CODE" = 1 &&
+	grep "another run still holds the lock" "$TRASH/held.err" &&
+	check log "$TRASH/stub.log" "len(P) == 0" &&
+	wait $holder &&
+	cfph retry 2>/dev/null &&
+	check log "$TRASH/stub.log" "len(P) == 1" && test "$(spool_files)" = 0
+'
+
 # --- Every way a push can fail, then fixed --------------------------------
 # One property over each failure: after the cause is fixed, `retry` (or
 # the next push) purges exactly what the failed push should have purged,
