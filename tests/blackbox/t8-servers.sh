@@ -578,6 +578,23 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 		grep "^remote: cf-purge-hook: not purged yet: 2 items kept in" "$TRASH/push.err" &&
 		test "$(ls "$SHARED/cf-purge-hook-spool" | grep -c "\.json$")" = 2
 	'
+
+	# An admin trusts the repository for root and runs the retry the hook
+	# suggested, with the API still down: the files it rewrites must stay
+	# the repository's, or the hook could never send them again.
+	expect 'shared repository: a retry as root leaves the spool files to git and its group, and git then sends them' '
+		mkdir -p "$TRASH/roothome2" &&
+		HOME="$TRASH/roothome2" git config --global --add safe.directory "$SHARED" &&
+		code env HOME="$TRASH/roothome2" $PROG -C "$SHARED" retry 2>"$TRASH/err" &&
+		cat "$TRASH/err" && test "$CODE" = 1 &&
+		for f in "$SHARED"/cf-purge-hook-spool/*.json; do
+			test "$(stat -c "%a %U %G" "$f")" = "660 git cfph-push" || { ls -l "$SHARED/cf-purge-hook-spool"; exit 1; }
+		done &&
+		cp "$TRASH/shared.ini" "$SHARED/cf-purge-hook.ini" && clear_log &&
+		setpriv --reuid=git --regid=git --init-groups env HOME="$TRASH/users/git" \
+			$PROG -C "$SHARED" retry &&
+		test -z "$(ls "$SHARED/cf-purge-hook-spool" | grep json || true)"
+	'
 else
 	skip "shared repository" "needs both sshd and Apache"
 fi
