@@ -637,6 +637,43 @@ static int fold_explained(struct run *r, int n, char **paths, struct err *e)
 	return rc;
 }
 
+/*
+ * explain in a repository: the paths that HEAD's symbolic links below
+ * [site] root serve path at too, each with what it purges. Nothing when
+ * there is no repository, no HEAD, or no such link.
+ */
+static void explain_links(struct run *r, const char *path, int gitlink,
+			  struct strvec *out)
+{
+	struct change_list one = CHANGE_LIST_INIT;
+	struct link_list none = LINK_LIST_INIT, links = LINK_LIST_INIT;
+	git_object *head = NULL;
+	struct err e;
+	size_t k;
+
+	if (!r->repo || git_revparse_single(&head, r->repo, "HEAD^{tree}") < 0)
+		return;
+	change_list_add(&one, CHANGE_ADDED, path, NULL, 0, gitlink ?
+			CHANGE_MODE_GITLINK : CHANGE_MODE_FILE, 0);
+	if (symlinks_load(&none, &links, r->repo, (git_tree *)head,
+			  (git_tree *)head, r->config.root, r->config.root,
+			  &one, &e) == 0 && links.n &&
+	    links_expand(&one, &links) > 0)
+		for (k = 1; k < one.n; k++) {
+			int dir = one.v[k].new_mode == CHANGE_MODE_GITLINK;
+
+			strvec_pushf(out, "served at '%s%s' too, through a "
+				     "symbolic link in HEAD", one.v[k].path,
+				     dir ? "/" : "");
+			map_path(&r->plan, &r->config, one.v[k].path, dir,
+				 out);
+		}
+	link_list_clear(&none);
+	link_list_clear(&links);
+	change_list_clear(&one);
+	git_object_free(head);
+}
+
 int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		struct err *e)
 {
@@ -652,6 +689,7 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 		if (!map_path(&r->plan, &r->config, path, gitlink, out) &&
 		    !pattern_list_match(&r->config.ignore, path, gitlink))
 			strvec_push(out, "nothing matches: purges nothing");
+		explain_links(r, path, gitlink, out);
 		for (k = first + 1; k < out->n; k++) {
 			char *line = xasprintf("  %s", out->v[k]);
 

@@ -705,4 +705,18 @@ expect 'the whole history, from a cache of another commit, gives the same' '
 		>"$TRASH/warm.json" &&
 	cmp "$TRASH/cold.json" "$TRASH/warm.json"'
 
+expect 'explain in a repository shows the paths a symbolic link in HEAD serves a file at, and what they purge' '
+	rm -rf "$TRASH/lnk" && git init -q "$TRASH/lnk" &&
+	(cd "$TRASH/lnk" && mkdir -p public/v3 && echo a >public/v3.html &&
+	 echo b >public/v3/index.html && ln -s v3.html public/latest.html &&
+	 ln -s v3 public/current && git add -A && git commit -q -m links) &&
+	write_config "$TRASH/lnk/.git/cf-purge-hook.ini" &&
+	(cd "$TRASH/lnk" && cfph explain public/v3.html public/v3/index.html) >"$TRASH/lnk.out" &&
+	cat "$TRASH/lnk.out" &&
+	grep -x "  served at .public/latest.html. too, through a symbolic link in HEAD" "$TRASH/lnk.out" &&
+	grep -x "  \[site\] root .public.: files https://example.com/latest.html" "$TRASH/lnk.out" &&
+	grep -x "  served at .public/current/index.html. too, through a symbolic link in HEAD" "$TRASH/lnk.out" &&
+	grep -x "  \[site\] root .public.: files https://example.com/current/" "$TRASH/lnk.out"
+'
+
 finish
