@@ -287,6 +287,14 @@ void strvec_sort_unique(struct strvec *sv)
 
 	if (sv->n < 2)
 		return;
+	/*
+	 * A diff hands its paths over in tree order, so the URLs made from
+	 * them mostly come already sorted: one pass finds out.
+	 */
+	for (i = 1; i < sv->n && strcmp(sv->v[i - 1], sv->v[i]) < 0; i++)
+		;
+	if (i == sv->n)
+		return;
 	qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 	for (i = 1, j = 1; i < sv->n; i++) {
 		if (strcmp(sv->v[i], sv->v[j - 1]) == 0)
