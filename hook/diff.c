@@ -101,43 +101,60 @@ static void tree_close(struct tree *t)
 	t->obj = NULL;
 }
 
+/* Sets the error for a malformed entry at byte p of t; returns -1. */
+static int tree_bad(struct walk *w, const struct tree *t)
+{
+	return err_set(w->e, "cannot read tree '%s': malformed entry at "
+		       "byte %zu of object %s; run 'git fsck'", where(w),
+		       (size_t)(t->p - (const unsigned char *)
+			       git_odb_object_data(t->obj)),
+		       git_oid_tostr_s(git_odb_object_id(t->obj)));
+}
+
 /*
  * Reads the next entry of t into *e: "MODE NAME\0ID", with the mode in
  * octal digits and the id in GIT_OID_RAWSZ bytes. Returns 1, 0 at the
  * end of the tree, or -1 with the error set when the entry is malformed.
+ * Every entry of both trees of each changed folder passes here, so the
+ * two modes nearly every entry has are recognised whole before digits
+ * are read one by one.
  */
 static int tree_next(struct walk *w, struct tree *t, struct entry *e)
 {
 	const unsigned char *p = t->p, *nul;
+	size_t left = (size_t)(t->end - p);
 	unsigned mode = 0;
 
-	if (p == t->end)
+	if (!left)
 		return 0;
-	/* Leading zeros are allowed, as git allows them; no mode has more
-	 * than seven significant digits. */
-	while (p < t->end && *p >= '0' && *p <= '7') {
-		if (mode > 07777777)
-			goto bad;
-		mode = mode * 8 + (unsigned)(*p++ - '0');
+	if (left > 7 && !memcmp(p, "100644 ", 7)) {
+		mode = CHANGE_MODE_FILE;
+		p += 7;
+	} else if (left > 6 && !memcmp(p, "40000 ", 6)) {
+		mode = MODE_TREE;
+		p += 6;
+	} else {
+		/* Leading zeros are allowed, as git allows them; no mode has
+		 * more than seven significant digits. */
+		while (p < t->end && *p >= '0' && *p <= '7') {
+			if (mode > 07777777)
+				return tree_bad(w, t);
+			mode = mode * 8 + (unsigned)(*p++ - '0');
+		}
+		if (p == t->p || p == t->end || *p != ' ')
+			return tree_bad(w, t);
+		p++;
+		mode = canon_mode(mode);
 	}
-	if (p == t->p || p == t->end || *p != ' ')
-		goto bad;
-	p++;
 	nul = memchr(p, '\0', (size_t)(t->end - p));
 	if (!nul || nul == p || (size_t)(t->end - nul - 1) < GIT_OID_RAWSZ)
-		goto bad;
-	e->mode = canon_mode(mode);
+		return tree_bad(w, t);
+	e->mode = mode;
 	e->name = (const char *)p;
 	e->name_len = (size_t)(nul - p);
 	e->id = nul + 1;
 	t->p = nul + 1 + GIT_OID_RAWSZ;
 	return 1;
-bad:
-	return err_set(w->e, "cannot read tree '%s': malformed entry at "
-		       "byte %zu of object %s; run 'git fsck'", where(w),
-		       (size_t)(t->p - (const unsigned char *)
-				       git_odb_object_data(t->obj)),
-		       git_oid_tostr_s(git_odb_object_id(t->obj)));
 }
 
 /* The byte at i of an entry's name, as git's tree order reads it. */
