@@ -139,11 +139,21 @@ static void add_utf8(struct strbuf *sb, const char *s)
 	}
 }
 
-/* 1 for an ASCII byte that a JSON string holds as it is. */
-static int json_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/*
+ * 1 for an ASCII byte that a JSON string holds as it is: not a control
+ * character, '"' or '\\'. A table, since every byte of every path and
+ * URL of the output is looked up here.
+ */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#$%&'()*+,-./ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* P-Z [\]^_ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* p-z {|}~ DEL */
+};
 
 /*
  * Appends s as a JSON string, escaped the way cJSON escapes, with what is
@@ -161,7 +171,7 @@ static void add_json_string(struct strbuf *sb, const char *s)
 		size_t n;
 
 		for (;;) {
-			if (json_plain(*p))
+			if (json_plain[*p])
 				p++;
 			else if (*p >= 0x80 && (n = utf8_len(p)))
 				p += n;
