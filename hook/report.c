@@ -346,8 +346,6 @@ static cJSON *batch_json(const struct batch *b, const struct send_outcome *o,
 static void add_request(struct strbuf *sb, const struct batch *b,
 			const struct send_outcome *o)
 {
-	const cJSON *item;
-
 	strbuf_addstr(sb, "{\"zone_id\":");
 	if (b->zone_id)
 		add_json_string(sb, b->zone_id);
@@ -361,6 +359,8 @@ static void add_request(struct strbuf *sb, const struct batch *b,
 	if (b->kind == PURGE_EVERYTHING) {
 		strbuf_addstr(sb, "\"purge_everything\":true");
 	} else {
+		const cJSON *item;
+
 		add_json_string(sb, purge_kind_key(b->kind));
 		strbuf_addstr(sb, ":[");
 		cJSON_ArrayForEach(item, b->items) {
