@@ -82,130 +82,195 @@ static size_t utf8_len(const unsigned char *s)
 }
 
 /*
- * Writes the UTF-8 sequence at s, or U+FFFD when s does not start a valid
- * one, and returns how many bytes of s that was (at least 1; s is not at
- * its end).
+ * The JSON output is built in a buffer and written in pieces of about
+ * this size: a push of 100,000 files writes several megabytes, and stdio's
+ * locked putc() per byte cost more than the rest of the writing.
  */
-static size_t put_char(FILE *f, const char *s)
-{
-	size_t n = utf8_len((const unsigned char *)s);
+#define OUT_CHUNK 65536
 
-	if (!n) {
-		fputs(REPLACEMENT, f);
-		return 1;
-	}
-	fwrite(s, 1, n, f);
-	return n;
+struct out {
+	FILE *f;
+	struct strbuf sb;
+};
+
+static void out_flush(struct out *o)
+{
+	fwrite(o->sb.buf, 1, o->sb.len, o->f);
+	strbuf_setlen(&o->sb, 0);
+}
+
+/* Writes what is buffered once there is enough of it. */
+static void out_step(struct out *o)
+{
+	if (o->sb.len >= OUT_CHUNK)
+		out_flush(o);
 }
 
 /*
- * Writes s, with each byte that is not part of a valid UTF-8 sequence
+ * Appends s, with each byte that is not part of a valid UTF-8 sequence
  * written as U+FFFD, the replacement character. JSON text is UTF-8, and
  * git file names and ref names need not be; cJSON copies such bytes as
  * they are. Every byte of JSON's own syntax is ASCII, so the replacement
  * leaves the structure alone, and the output always parses. (URLs stay
  * exact: they are percent-encoded byte by byte.)
  */
-static void put_utf8(FILE *f, const char *s)
+static void add_utf8(struct strbuf *sb, const char *s)
 {
-	while (*s) {
-		const char *run = s;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		const unsigned char *run = p;
 		size_t n;
 
 		/* Valid text goes out in one piece, up to a stray byte. */
-		while (*s && (n = utf8_len((const unsigned char *)s)))
-			s += n;
-		fwrite(run, 1, (size_t)(s - run), f);
-		if (*s)
-			s += put_char(f, s);
+		for (;;) {
+			if (*p && *p < 0x80)
+				p++;
+			else if (*p && (n = utf8_len(p)))
+				p += n;
+			else
+				break;
+		}
+		strbuf_add(sb, run, (size_t)(p - run));
+		if (*p) {
+			strbuf_add(sb, REPLACEMENT, 3);
+			p++;
+		}
 	}
 }
 
-/* Writes s as a JSON string, escaped the way cJSON escapes, with what is
- * not UTF-8 replaced as put_utf8() replaces it. */
-static void put_json_string(FILE *f, const char *s)
+/*
+ * 1 for an ASCII byte that a JSON string holds as it is: not a control
+ * character, '"' or '\\'. A table, since every byte of every path and
+ * URL of the output is looked up here.
+ */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#$%&'()*+,-./ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* P-Z [\]^_ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* p-z {|}~ DEL */
+};
+
+/*
+ * Appends s as a JSON string, escaped the way cJSON escapes, with what is
+ * not UTF-8 replaced as add_utf8() replaces it: the same bytes as
+ * cJSON_PrintUnformatted() followed by add_utf8(), without the tree.
+ */
+static void add_json_string(struct strbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 
-	putc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	strbuf_addch(sb, '"');
+	for (;;) {
+		const unsigned char *run = p;
+		size_t n;
 
-		if (c >= 0x80) {
-			s += put_char(f, s) - 1;
-			continue;
+		for (;;) {
+			if (json_plain[*p])
+				p++;
+			else if (*p >= 0x80 && (n = utf8_len(p)))
+				p += n;
+			else
+				break;
 		}
-		switch (c) {
+		strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		switch (*p) {
 		case '"':
-			fputs("\\\"", f);
+			strbuf_add(sb, "\\\"", 2);
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			strbuf_add(sb, "\\\\", 2);
 			break;
 		case '\b':
-			fputs("\\b", f);
+			strbuf_add(sb, "\\b", 2);
 			break;
 		case '\f':
-			fputs("\\f", f);
+			strbuf_add(sb, "\\f", 2);
 			break;
 		case '\n':
-			fputs("\\n", f);
+			strbuf_add(sb, "\\n", 2);
 			break;
 		case '\r':
-			fputs("\\r", f);
+			strbuf_add(sb, "\\r", 2);
 			break;
 		case '\t':
-			fputs("\\t", f);
+			strbuf_add(sb, "\\t", 2);
 			break;
 		default:
-			if (c < 0x20) {
-				fputs("\\u00", f);
-				putc(hex[c >> 4], f);
-				putc(hex[c & 15], f);
+			if (*p < 0x20) {
+				char u[6] = { '\\', 'u', '0', '0',
+					      hex[*p >> 4], hex[*p & 15] };
+
+				strbuf_add(sb, u, sizeof(u));
 			} else {
-				putc(c, f);
+				strbuf_add(sb, REPLACEMENT, 3);
 			}
 		}
+		p++;
 	}
-	putc('"', f);
+	strbuf_addch(sb, '"');
+}
+
+/* Appends value as cJSON prints it, with its UTF-8 made valid. */
+static void add_cjson_text(struct strbuf *sb, const cJSON *value)
+{
+	char *text = need(cJSON_PrintUnformatted(value));
+
+	add_utf8(sb, text);
+	free(text);
+}
+
+/* add_cjson_text(), then frees value. */
+static void add_cjson(struct strbuf *sb, cJSON *value)
+{
+	add_cjson_text(sb, value);
+	cJSON_Delete(value);
 }
 
 /*
  * The changes are written one by one rather than built as one cJSON tree:
  * a push of 100,000 files would otherwise hold 100,000 objects at once.
  */
-static void put_changes(FILE *f, const struct run *r)
+static void put_changes(struct out *o, const struct run *r)
 {
+	struct strbuf *sb = &o->sb;
 	size_t i;
 
-	fputs("\"changes\":[", f);
+	strbuf_addstr(sb, "\"changes\":[");
 	for (i = 0; i < r->changes.n; i++) {
 		const struct change *c = &r->changes.v[i];
 
-		fputs(i ? ",{\"status\":" : "{\"status\":", f);
-		put_json_string(f, change_status_name(c->status));
+		strbuf_addstr(sb, i ? ",{\"status\":" : "{\"status\":");
+		add_json_string(sb, change_status_name(c->status));
 		if (c->old_path) {
-			fputs(",\"old_path\":", f);
-			put_json_string(f, c->old_path);
+			strbuf_addstr(sb, ",\"old_path\":");
+			add_json_string(sb, c->old_path);
 		}
-		fputs(",\"path\":", f);
-		put_json_string(f, c->path);
+		strbuf_addstr(sb, ",\"path\":");
+		add_json_string(sb, c->path);
 		if (c->mode_only)
-			fputs(",\"mode_only\":true", f);
-		putc('}', f);
+			strbuf_addstr(sb, ",\"mode_only\":true");
+		strbuf_addch(sb, '}');
+		out_step(o);
 	}
-	putc(']', f);
+	strbuf_addch(sb, ']');
 }
 
-/* Writes ,"key":value and frees value. */
-static void put_member(FILE *f, const char *key, cJSON *value)
+/* Appends ,"key":value and frees value. */
+static void put_member(struct out *o, const char *key, cJSON *value)
 {
-	char *text = need(cJSON_PrintUnformatted(value));
-
-	fprintf(f, ",\"%s\":", key);
-	put_utf8(f, text);
-	free(text);
-	cJSON_Delete(value);
+	strbuf_addch(&o->sb, ',');
+	add_json_string(&o->sb, key);
+	strbuf_addch(&o->sb, ':');
+	add_cjson(&o->sb, value);
+	out_step(o);
 }
 
 static cJSON *strings_json(const struct strvec *sv)
@@ -272,23 +337,63 @@ static cJSON *batch_json(const struct batch *b, const struct send_outcome *o,
 	return j;
 }
 
-static void put_requests(FILE *f, const struct run *r)
+/*
+ * Appends what batch_json() would print for b, without building the
+ * tree: the request body's strings are written straight from the batch,
+ * and only an item that is not a string (a URL with headers) and the
+ * outcome go through cJSON. The bytes are the same.
+ */
+static void add_request(struct strbuf *sb, const struct batch *b,
+			const struct send_outcome *o)
+{
+	strbuf_addstr(sb, "{\"zone_id\":");
+	if (b->zone_id)
+		add_json_string(sb, b->zone_id);
+	else
+		strbuf_addstr(sb, "null");
+	if (b->zone_name) {
+		strbuf_addstr(sb, ",\"zone_name\":");
+		add_json_string(sb, b->zone_name);
+	}
+	strbuf_addstr(sb, ",\"body\":{");
+	if (b->kind == PURGE_EVERYTHING) {
+		strbuf_addstr(sb, "\"purge_everything\":true");
+	} else {
+		const cJSON *item;
+
+		add_json_string(sb, purge_kind_key(b->kind));
+		strbuf_addstr(sb, ":[");
+		cJSON_ArrayForEach(item, b->items) {
+			if (item != b->items->child)
+				strbuf_addch(sb, ',');
+			if (cJSON_IsString(item) && item->valuestring)
+				add_json_string(sb, item->valuestring);
+			else
+				add_cjson_text(sb, item);
+		}
+		strbuf_addch(sb, ']');
+	}
+	strbuf_addch(sb, '}');
+	if (o) {
+		strbuf_addstr(sb, ",\"outcome\":");
+		add_cjson(sb, outcome_json(o, 0));
+	}
+	strbuf_addch(sb, '}');
+}
+
+static void put_requests(struct out *o, const struct run *r)
 {
 	size_t i;
 
-	fputs(",\"requests\":[", f);
+	strbuf_addstr(&o->sb, ",\"requests\":[");
 	for (i = 0; i < r->batches.n; i++) {
-		cJSON *j = batch_json(&r->batches.v[i],
-				      r->outcomes ? &r->outcomes[i] : NULL, 0);
-		char *text = need(cJSON_PrintUnformatted(j));
-
 		if (i)
-			putc(',', f);
-		put_utf8(f, text);
-		free(text);
-		cJSON_Delete(j);
+			strbuf_addch(&o->sb, ',');
+		add_request(&o->sb, &r->batches.v[i],
+			    r->outcomes ? &r->outcomes[i] : NULL);
+		out_step(o);
 	}
-	putc(']', f);
+	strbuf_addch(&o->sb, ']');
 }
 
 /* Totals over one set of outcomes: this run's batches, or the spool's. */
@@ -359,24 +464,23 @@ static cJSON *spool_json(const struct run *r)
 	return arr;
 }
 
-int report_json(FILE *out, const struct run *r)
+int report_json(FILE *f, const struct run *r)
 {
-	cJSON *ranges = ranges_json(r);
-	char *text = need(cJSON_PrintUnformatted(ranges));
+	struct out o;
 
-	fputs("{\"ranges\":", out);
-	put_utf8(out, text);
-	putc(',', out);
-	free(text);
-	cJSON_Delete(ranges);
-	put_changes(out, r);
-	put_requests(out, r);
+	o.f = f;
+	strbuf_init(&o.sb);
+	strbuf_addstr(&o.sb, "{\"ranges\":");
+	add_cjson(&o.sb, ranges_json(r));
+	strbuf_addch(&o.sb, ',');
+	put_changes(&o, r);
+	put_requests(&o, r);
 	if (r->plan.notes.n)
-		put_member(out, "notes", strings_json(&r->plan.notes));
+		put_member(&o, "notes", strings_json(&r->plan.notes));
 	if (r->tree_errors.n)
-		put_member(out, "config_errors", strings_json(&r->tree_errors));
+		put_member(&o, "config_errors", strings_json(&r->tree_errors));
 	if (r->fold.prefixes || r->fold.everything)
-		put_member(out, "planner", report_plan_json(r));
+		put_member(&o, "planner", report_plan_json(r));
 	if (r->sent) {
 		struct run_totals t;
 
@@ -385,18 +489,20 @@ int report_json(FILE *out, const struct run *r)
 		run_totals(r, &t);
 		tally(&now, r->outcomes, r->batches.n);
 		tally(&before, r->spool_outcomes, r->spooled.n);
-		put_member(out, "spooled_earlier", spool_json(r));
-		put_member(out, "attempts", need(cJSON_CreateNumber(
+		put_member(&o, "spooled_earlier", spool_json(r));
+		put_member(&o, "attempts", need(cJSON_CreateNumber(
 						    (double)t.attempts)));
-		put_member(out, "this_run", tally_json(&now, 0));
-		put_member(out, "earlier_runs", tally_json(&before, 1));
-		put_member(out, "seconds", need(cJSON_CreateNumber(r->seconds)));
+		put_member(&o, "this_run", tally_json(&now, 0));
+		put_member(&o, "earlier_runs", tally_json(&before, 1));
+		put_member(&o, "seconds", need(cJSON_CreateNumber(r->seconds)));
 		if (r->send_error)
-			put_member(out, "error",
+			put_member(&o, "error",
 				   need(cJSON_CreateString(r->send_error)));
 	}
-	fputs("}\n", out);
-	return ferror(out) || fflush(out) != 0 ? -1 : 0;
+	strbuf_addstr(&o.sb, "}\n");
+	out_flush(&o);
+	strbuf_release(&o.sb);
+	return ferror(f) || fflush(f) != 0 ? -1 : 0;
 }
 
 /*

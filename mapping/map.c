@@ -77,11 +77,12 @@ static void add_prefix(struct plan *plan, const char *text,
 	free(s);
 }
 
+/* sb is scratch space, reused from one path to the next. */
 static size_t add_site_urls(struct plan *plan, const struct config *c,
 			    const char *rel, int is_gitlink,
-			    struct strvec *explain)
+			    struct strvec *explain, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
 	const char *slash = strrchr(rel, '/');
 	const char *name = slash ? slash + 1 : rel;
 	size_t added = 0, b;
@@ -92,24 +93,24 @@ static size_t add_site_urls(struct plan *plan, const struct config *c,
 	for (b = 0; b < c->base_urls.n; b++) {
 		const char *base = c->base_urls.v[b];
 
-		strbuf_setlen(&sb, 0);
+		strbuf_setlen(sb, 0);
 		if (is_gitlink) {
 			/*
 			 * A submodule's content is unknown here, so everything
 			 * below its folder goes.
 			 */
-			strbuf_addstr(&sb, base);
-			strbuf_addch(&sb, '/');
+			strbuf_addstr(sb, base);
+			strbuf_addch(sb, '/');
 			if (*rel) {
-				urlenc_path(&sb, rel, strlen(rel));
-				strbuf_addch(&sb, '/');
+				urlenc_path(sb, rel, strlen(rel));
+				strbuf_addch(sb, '/');
 			}
-			add_prefix(plan, sb.buf, explain, why.buf);
+			add_prefix(plan, sb->buf, explain, why.buf);
 			added++;
 			continue;
 		}
-		map_file_url(&sb, base, rel);
-		add(plan, PURGE_FILES, sb.buf, explain, why.buf);
+		map_file_url(sb, base, rel);
+		add(plan, PURGE_FILES, sb->buf, explain, why.buf);
 		added++;
 		/*
 		 * The URL as a prefix also purges it with any query string
@@ -119,34 +120,33 @@ static size_t add_site_urls(struct plan *plan, const struct config *c,
 		 * whole folder.
 		 */
 		if (c->query_variants)
-			add_prefix(plan, sb.buf, explain, why.buf);
+			add_prefix(plan, sb->buf, explain, why.buf);
 		if (c->pretty_urls) {
 			const char *dot = strrchr(name, '.');
 
 			if (dot && dot > name && (!strcmp(dot, ".html") ||
 						  !strcmp(dot, ".htm")) &&
 			    strcmp(name, c->index)) {
-				strbuf_setlen(&sb, sb.len - strlen(dot));
-				add(plan, PURGE_FILES, sb.buf, explain, why.buf);
+				strbuf_setlen(sb, sb->len - strlen(dot));
+				add(plan, PURGE_FILES, sb->buf, explain, why.buf);
 				added++;
 			}
 		}
 		if (*c->index && !strcmp(name, c->index)) {
-			strbuf_setlen(&sb, 0);
-			strbuf_addstr(&sb, base);
-			strbuf_addch(&sb, '/');
-			urlenc_path(&sb, rel, (size_t)(name - rel));
-			add(plan, PURGE_FILES, sb.buf, explain, why.buf);
+			strbuf_setlen(sb, 0);
+			strbuf_addstr(sb, base);
+			strbuf_addch(sb, '/');
+			urlenc_path(sb, rel, (size_t)(name - rel));
+			add(plan, PURGE_FILES, sb->buf, explain, why.buf);
 			added++;
 			if (c->pretty_urls && name > rel) {
-				strbuf_setlen(&sb, sb.len - 1);
-				add(plan, PURGE_FILES, sb.buf, explain,
+				strbuf_setlen(sb, sb->len - 1);
+				add(plan, PURGE_FILES, sb->buf, explain,
 				    why.buf);
 				added++;
 			}
 		}
 	}
-	strbuf_release(&sb);
 	strbuf_release(&why);
 	return added;
 }
@@ -251,6 +251,7 @@ static size_t apply_rule(struct plan *plan, const struct config *c,
 struct maps {
 	struct pattern_set *set;
 	size_t *hits;
+	struct strbuf url;	/* add_site_urls()'s scratch space */
 };
 
 static void maps_init(struct maps *m, const struct config *c)
@@ -262,6 +263,7 @@ static void maps_init(struct maps *m, const struct config *c)
 		pats[i] = c->maps[i].pattern;
 	m->set = pattern_set_new(pats, c->n_maps);
 	m->hits = xcalloc(c->n_maps + 1, sizeof(*m->hits));
+	strbuf_init(&m->url);
 	/* The set keeps pointers to the patterns, not to this array. */
 	free(pats);
 }
@@ -270,6 +272,7 @@ static void maps_release(struct maps *m)
 {
 	pattern_set_free(m->set);
 	free(m->hits);
+	strbuf_release(&m->url);
 }
 
 /* map_path() with the patterns of c already gathered in m. */
@@ -287,7 +290,8 @@ static size_t map_one(struct plan *plan, const struct config *c,
 	}
 	rel = below_root(c, path, is_gitlink);
 	if (rel)
-		added += add_site_urls(plan, c, rel, is_gitlink, explain);
+		added += add_site_urls(plan, c, rel, is_gitlink, explain,
+				       &m->url);
 	else if (explain)
 		strvec_pushf(explain, "[site] root '%s': not below it",
 			     c->root);

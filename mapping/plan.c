@@ -138,9 +138,13 @@ static int covered(const struct plan *p, const char *s, int allow_equal)
  */
 static void drop_covered(struct plan *p, struct strvec *sv, int is_url)
 {
-	unsigned char *drop = xcalloc(sv->n ? sv->n : 1, 1);
+	unsigned char *drop;
 	size_t i, j;
 
+	/* Only a host or a prefix covers anything. */
+	if (!p->hosts.n && !p->prefixes.n)
+		return;
+	drop = xcalloc(sv->n ? sv->n : 1, 1);
 	for (i = 0; i < sv->n; i++)
 		drop[i] = (unsigned char)covered(p, is_url ? strip_scheme(sv->v[i])
 						       : sv->v[i], is_url);

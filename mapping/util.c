@@ -177,9 +177,16 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 	sb->alloc = want;
 }
 
+/*
+ * Appending is on the path of every URL and every byte of --json output:
+ * the check that there is room is made here, and strbuf_grow() is called
+ * only when there is not. alloc is 0 (and so is len) while buf is the
+ * static empty string or NULL, so that case always grows.
+ */
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
-	strbuf_grow(sb, len);
+	if (sb->alloc - sb->len <= len)
+		strbuf_grow(sb, len);
 	memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
@@ -192,7 +199,10 @@ void strbuf_addstr(struct strbuf *sb, const char *s)
 
 void strbuf_addch(struct strbuf *sb, char c)
 {
-	strbuf_add(sb, &c, 1);
+	if (sb->alloc - sb->len <= 1)
+		strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
 }
 
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
@@ -286,6 +296,14 @@ void strvec_sort_unique(struct strvec *sv)
 	size_t i, j;
 
 	if (sv->n < 2)
+		return;
+	/*
+	 * A diff hands its paths over in tree order, so the URLs made from
+	 * them mostly come already sorted: one pass finds out.
+	 */
+	for (i = 1; i < sv->n && strcmp(sv->v[i - 1], sv->v[i]) < 0; i++)
+		;
+	if (i == sv->n)
 		return;
 	qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 	for (i = 1, j = 1; i < sv->n; i++) {

@@ -2,11 +2,14 @@
 """bench.py - the measurements behind `make bench`; bench.sh runs it.
 
   python3 bench.py run --tmp DIR --cfph BIN --root TOP --empty BIN
+                       [--floor BIN]
   python3 bench.py count FILE      (prints what a --json output holds)
 
 `run` expects bench.sh to have built, in DIR, big.git and small.git (see
-genrepo.py) and the empty C program. It measures the six goals of the
-project's performance issues side by side, prints each goal's details, then
+genrepo.py), the empty C program and, when libgit2's headers were there,
+the floor program (libgit2 initialised and the repository given opened,
+nothing read). It measures the six goals of the project's performance
+issues side by side, prints each goal's details, then
 one table of goal, measured ratio, limit and verdict. It is not a pass/fail
 test: its exit status is 1 only when a run failed or the compared work
 differs (the program and git disagree on the number of changed paths).
@@ -20,6 +23,14 @@ counted, the same way for every command. Commands that are compared run
 interleaved (A B A B ...), so that a change in the machine's load hits both.
 Each command runs once unmeasured first (a warm page cache), then RUNS
 times; the best and the median are reported, and verdicts use the median.
+
+Marginal cost (issue 13): a run's time above its start-up, taken as the
+10,000-change run minus an empty-range run of the same repository, for
+the program and for git alike (`git diff` of a commit with itself).
+Start-up is most of a short run and mostly libgit2's own (its
+initialisation parses the CA bundle with Debian's build), so the
+marginal ratio says what the whole-run ratio cannot: whether the
+program's own work on the change costs more than git's.
 
 Peak memory (max RSS): with GNU time when /usr/bin/time is GNU time, else
 from wait4's rusage. Linux counts the memory of the process that forked
@@ -251,13 +262,31 @@ class Icount:
         self.valgrind = valgrind
         self.env = env
 
-    def run(self, argv):
+    def run(self, argv, lock=None):
         """
         Runs argv once under callgrind. Returns (instructions or None,
         exit status, processes counted, last lines of the command's
         stderr). A command that forks has one callgrind file per process
         (the %p in the file name); their counts are added up.
+
+        The program keeps a cache in the repository's git directory (the
+        symbolic links of the last tree it read, hook/symlinks.h), so the
+        same run costs a walk of the whole site or nothing, depending on
+        the run before it. As each timed command follows a run of itself,
+        each count follows one (natively, unmeasured), and with lock held
+        from that run to the end of the count, so that no other run of
+        the program changes the cache in between.
         """
+        if lock is None:
+            return self._count(argv)
+        with lock:
+            with open(os.devnull, "rb") as devin, \
+                    open(os.devnull, "wb") as devout:
+                subprocess.run(argv, stdin=devin, stdout=devout,
+                               stderr=devout, env=self.env)
+            return self._count(argv)
+
+    def _count(self, argv):
         work = tempfile.mkdtemp(prefix="icount.", dir=self.tmp)
         cmd = [self.valgrind, "--tool=callgrind", "--trace-children=no",
                "--callgrind-out-file=" + os.path.join(work, "callgrind.%p")]
@@ -290,18 +319,23 @@ class Icount:
                      if line.strip() and not line.startswith("==")]
         return total, status, processes, " / ".join(lines[-3:])
 
-    def run_all(self, cmds):
+    def run_all(self, cmds, program=()):
         """
         Counts cmds (a list of (name, argv)), two at a time: a count does
-        not depend on what else runs, so this only saves wall time.
-        Returns {name: (instructions or None, status, processes, stderr)}
-        in the order of cmds.
+        not depend on what else runs, so this only saves wall time. The
+        names in program are runs of the program on a repository: each
+        follows a run of itself, and they are counted one at a time (see
+        run()). Returns {name: (instructions or None, status, processes,
+        stderr)} in the order of cmds.
         """
+        import threading
         from concurrent.futures import ThreadPoolExecutor
 
+        lock = threading.Lock()
         workers = max(1, min(2, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [(name, pool.submit(self.run, argv))
+            futures = [(name, pool.submit(self.run, argv,
+                                          lock if name in program else None))
                        for name, argv in cmds]
             return {name: f.result() for name, f in futures}
 
@@ -668,17 +702,28 @@ def run(opts):
                                                         rev["c3"]), None),
         ("cf-purge-hook range --dry-run --json", hook(big, cfg0, rev["c2"],
                                                       rev["c3"]), None),
+        ("git diff, empty range (c3 c3)", gitdiff(big, rev["c3"],
+                                                  rev["c3"]), None),
+        ("cf-purge-hook, empty range (c3..c3)", hook(big, cfg0, rev["c3"],
+                                                     rev["c3"]), None),
     ])
-    g1, h1 = r1.values()
-    print(g1.line())
-    print(h1.line())
+    g1, h1, g1e, h1e = r1.values()
+    for r in r1.values():
+        print(r.line())
     t1 = ratio(h1.median, g1.median)
     m1 = ratio(h1.peak, g1.peak)
     print("  time ratio: median %s, best %s (goal: at most 1.5x)"
           % (x(t1), x(ratio(h1.best, g1.best))))
+    t1m = ratio(h1.median - h1e.median, g1.median - g1e.median)
+    print("  marginal time (10,000 changes - empty range): %s vs git's %s: "
+          "median %s, best %s (goal: at most 1x)"
+          % (ms(h1.median - h1e.median), ms(g1.median - g1e.median), x(t1m),
+             x(ratio(h1.best - h1e.best, g1.best - g1e.best))))
     print("  peak memory ratio: %s (goal: at most 2x)\n" % x(m1), flush=True)
     rows.append(("1. tree diff time, 10k of 100k files, vs git diff",
                  t1, "<= 1.50x", t1 <= 1.5))
+    rows.append(("1. marginal time (10k run - empty run), vs git's",
+                 t1m, "<= 1.00x (#13)", t1m <= 1.0))
     rows.append(("1. tree diff peak memory, vs git diff", m1, "<= 2.00x",
                  m1 <= 2.0))
 
@@ -703,6 +748,7 @@ def run(opts):
     # 3. Start-up.
     print("3. Start-up: before the first tree is read, vs an empty C "
           "program (%d runs each)" % tiny_runs, flush=True)
+    floor = opts.get("floor")
     r3 = b.measure([
         ("empty C program", [opts["empty"]], None),
         ("cf-purge-hook --version", [cfph, "--version"], None),
@@ -710,8 +756,9 @@ def run(opts):
                                                   "HEAD"), None),
         ("dry run HEAD..HEAD, 100k-file repo", hook(big, cfg0, "HEAD",
                                                     "HEAD"), None),
-    ], runs=tiny_runs)
-    empty3, ver3, small3, big3 = r3.values()
+    ] + ([("libgit2 floor: init + open, 100k-file repo", [floor, big],
+           None)] if floor else []), runs=tiny_runs)
+    empty3, ver3, small3, big3 = list(r3.values())[:4]
     for r in r3.values():
         print(r.line())
     t3v = ratio(ver3.median, empty3.median)
@@ -726,12 +773,23 @@ def run(opts):
           "library initialisation, configuration and repository (empty "
           "range - --version) %s" % (ms(ver3.median - empty3.median),
                                      ms(small3.median - ver3.median)))
+    t3f = float("nan")
+    if floor:
+        floor3 = list(r3.values())[4]
+        t3f = ratio(big3.median, floor3.median)
+        print("  empty-range dry run, 100k-file repo, vs the libgit2 floor: "
+              "median %s (+%s), best %s" % (x(t3f), ms(big3.median -
+                                                      floor3.median),
+                                            x(ratio(big3.best, floor3.best))))
     print("  shared libraries (ldd | wc -l): %s\n" % ldd_count(cfph),
           flush=True)
     rows.append(("3. start-up: --version vs empty C program", t3v,
                  "none given", None))
     rows.append(("3. start-up: empty range vs empty C program", t3e,
                  "none given", None))
+    if floor:
+        rows.append(("3. start-up: empty range, 100k, vs libgit2 floor",
+                     t3f, "none given", None))
 
     # 4 and 6. 100,000 changed paths; mapping through 100 [map] sections.
     print("4. Mapping speed: 100,000 changed paths, 100 [map] sections vs "
@@ -844,6 +902,9 @@ def run(opts):
     rows += icount_goals(b, good, {
         "git10k": gitdiff(big, rev["c2"], rev["c3"]),
         "hook10k": hook(big, cfg0, rev["c2"], rev["c3"]),
+        "gitnone": gitdiff(big, rev["c3"], rev["c3"]),
+        "bignone": hook(big, cfg0, rev["c3"], rev["c3"]),
+        "floor": [floor, big] if floor else None,
         "big1": hook(big, cfg0, rev["c1"], rev["c2"]),
         "small1": hook(small, cfg0, srev["c1"], srev["c2"]),
         "empty": [opts["empty"]],
@@ -902,10 +963,15 @@ def icount_goals(b, good, cmds):
           % version)
     print(ICOUNT_NOTE, flush=True)
     start = time.perf_counter()
-    # The longest first, so that the two at a time finish together.
-    order = ["map100", "map0", "hook10k", "git100k", "git10k", "big1",
-             "small1", "smallnone", "version"]
-    res = ic.run_all([(key, cmds[key]) for key in order])
+    # The longest first, so that the two at a time finish together; the
+    # program's runs on a repository go one at a time (Icount.run), so
+    # git's and the others are placed between them.
+    order = ["map100", "git100k", "map0", "git10k", "hook10k", "gitnone",
+             "big1", "floor", "small1", "version", "bignone", "smallnone"]
+    program = {"map100", "map0", "hook10k", "big1", "small1", "bignone",
+               "smallnone"}
+    res = ic.run_all([(key, cmds[key]) for key in order if cmds[key]],
+                     program)
     res["empty"] = (probe, status, 1, err)
     n = {}
     for key, (total, status, processes, err) in res.items():
@@ -929,6 +995,13 @@ def icount_goals(b, good, cmds):
     line("hook10k", "cf-purge-hook range --dry-run --json")
     i1 = ratio(n["hook10k"], n["git10k"])
     print("    instruction ratio: %s (goal: at most 1.5x)" % x(i1))
+    line("gitnone", "git diff, empty range (c3 c3)")
+    line("bignone", "cf-purge-hook, empty range (c3..c3)")
+    i1m = ratio(n["hook10k"] - n["bignone"], n["git10k"] - n["gitnone"])
+    print("    marginal (10,000 changes - empty range): %s vs git's %s, "
+          "ratio %s (goal: at most 1x)"
+          % (count_diff(n["hook10k"], n["bignone"]),
+             count_diff(n["git10k"], n["gitnone"]), x(i1m)))
 
     print("  2. Cost follows the change: one changed file")
     line("big1", "1 file changed, 100,000-file repo")
@@ -940,12 +1013,19 @@ def icount_goals(b, good, cmds):
     line("empty", "empty C program")
     line("version", "cf-purge-hook --version")
     line("smallnone", "dry run HEAD..HEAD, 10-file repo")
+    if "floor" in res:
+        line("floor", "libgit2 floor: init + open, 100k repo")
     i3v = ratio(n["version"], n["empty"])
     i3e = ratio(n["smallnone"], n["empty"])
     print("    --version vs empty program: %s (+%s)"
           % (x(i3v), count_diff(n["version"], n["empty"])))
     print("    empty-range dry run vs empty program: %s (+%s)"
           % (x(i3e), count_diff(n["smallnone"], n["empty"])))
+    i3f = float("nan")
+    if "floor" in res:
+        i3f = ratio(n["bignone"], n["floor"])
+        print("    empty-range dry run, 100k repo, vs libgit2 floor: %s (+%s)"
+              % (x(i3f), count_diff(n["bignone"], n["floor"])))
 
     print("  4. Mapping: 100,000 changed paths, 100 [map] sections vs "
           "none")
@@ -964,9 +1044,11 @@ def icount_goals(b, good, cmds):
     print("  (counted in %.0f s)\n" % (time.perf_counter() - start),
           flush=True)
 
-    return [
+    rows = [
         ("1. tree diff instructions, 10k of 100k, vs git diff", i1,
          "<= 1.50x", i1 <= 1.5),
+        ("1. marginal instructions (10k - empty), vs git's", i1m,
+         "<= 1.00x (#13)", i1m <= 1.0),
         ("2. one-file change instructions, 100k vs 10-file", i2,
          "<= 1.30x", i2 <= 1.3),
         ("3. start-up instructions: --version vs empty C", i3v,
@@ -976,6 +1058,10 @@ def icount_goals(b, good, cmds):
         ("4. mapping instructions, 100k x 100 sections, vs git", i4,
          "< 1.00x", i4 < 1.0),
     ]
+    if "floor" in res:
+        rows.insert(5, ("3. start-up instructions: empty, 100k, vs floor",
+                        i3f, "none given", None))
+    return rows
 
 
 def count_diff(a, b):

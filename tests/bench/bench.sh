@@ -1,13 +1,15 @@
 #!/bin/sh
 # bench.sh: the benchmark behind `make bench`. POSIX sh, plus python3's
-# standard library, git and a C compiler.
+# standard library, git and a C compiler (and libgit2's headers, for the
+# floor figures).
 #
 #   sh tests/bench/bench.sh
 #   CFPH=/path/to/other/cf-purge-hook BENCH_RUNS=11 sh tests/bench/bench.sh
 #   BENCH_ICOUNT=0 sh tests/bench/bench.sh     # no instruction counts
 #
 # It builds its repositories in a temporary folder with git fast-import
-# (genrepo.py says what they hold), compiles an empty C program to compare
+# (genrepo.py says what they hold), compiles an empty C program and a
+# libgit2 floor program (init and open the repository) to compare
 # start-up with, and runs bench.py, which measures the program against git
 # and prints each goal of the project's performance issues with its ratio
 # and "meets" or "MISSES". The figures are ratios measured side by side in
@@ -93,6 +95,36 @@ gen small small || die "cannot generate the ten-file repository"
 printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$TMP/empty.c"
 "$CC" -O2 -o "$TMP/empty" "$TMP/empty.c" ||
 	die "cannot compile the empty C program with '$CC'"
+# The libgit2 floor: what any program that reads a repository with
+# libgit2 pays before its first object (the library's initialisation,
+# which with Debian's build parses the system's CA bundle, and opening
+# the repository). The marginal figures are measured above it.
+cat >"$TMP/floor.c" <<'EOF_FLOOR'
+#include <git2.h>
+
+int main(int argc, char **argv)
+{
+	git_repository *repo = NULL;
+	int rc = 1;
+
+	if (argc == 2 && git_libgit2_init() >= 0) {
+		rc = git_repository_open(&repo, argv[1]) < 0;
+		git_repository_free(repo);
+		git_libgit2_shutdown();
+	}
+	return rc;
+}
+EOF_FLOOR
+floor_arg=
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+# shellcheck disable=SC2046
+if "$CC" -O2 -o "$TMP/floor" "$TMP/floor.c" \
+	$("$PKG_CONFIG" --cflags --libs libgit2 2>/dev/null) 2>"$TMP/floor.err"; then
+	floor_arg="--floor $TMP/floor"
+else
+	echo "bench: cannot compile the libgit2 floor program (its figures are" \
+		"left out): $(head -n 1 "$TMP/floor.err")" >&2
+fi
 echo "Repositories generated in $(python3 -c "print('%.1f' % ($(now) - $start))") s:" \
 	"$(git -C "$TMP/big.git" count-objects -v | sed -n 's/^size-pack: //p') KB" \
 	"of packed objects for the 100,000-file one"
@@ -100,7 +132,7 @@ echo
 
 python3 -u "$HERE/bench.py" run --tmp "$TMP" --cfph "$TMP/cf-purge-hook" \
 	--root "$ROOT" \
-	--empty "$TMP/empty"
+	--empty "$TMP/empty" $floor_arg
 status=$?
 
 # The planner's figures (issue 11): a versioned-docs history of about 400
