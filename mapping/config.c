@@ -39,28 +39,19 @@ struct reader {
 	struct strvec seen;
 };
 
+/* Adds "cannot read 'FILE': line N: " and the message to the errors. */
 CFPH_PRINTF(3, 4)
 static void add_error(struct reader *r, int line, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *msg;
 	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	va_end(ap);
-
-	strbuf_init(&sb);
 	strbuf_addf(&sb, "cannot read '%s': ", r->name);
 	if (line > 0)
 		strbuf_addf(&sb, "line %d: ", line);
-	strbuf_addstr(&sb, msg);
-	free(msg);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
 	strvec_push_owned(&r->c->errors, strbuf_detach(&sb));
 }
 
@@ -72,22 +63,13 @@ CFPH_PRINTF(3, 4)
 static void add_refused(struct reader *r, int line, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *msg;
 	va_list ap;
-	int n;
 
+	strbuf_addf(&sb, "'%s': line %d: ", r->name, line);
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	msg = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	va_end(ap);
-
-	strbuf_init(&sb);
-	strbuf_addf(&sb, "'%s': line %d: %s; left out, the rest of the file "
-		    "applies", r->name, line, msg);
-	free(msg);
+	strbuf_addstr(&sb, "; left out, the rest of the file applies");
 	strvec_push_owned(&r->c->refused, strbuf_detach(&sb));
 }
 
