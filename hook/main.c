@@ -18,6 +18,7 @@
 
 #include "ci.h"
 #include "deploy.h"
+#include "dirrun.h"
 #include "install.h"
 #include "keep.h"
 #include "report.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"usage: cf-purge-hook [options] hook\n"
 	"       cf-purge-hook [options] range OLD..NEW\n"
 	"       cf-purge-hook [options] range OLD NEW\n"
+	"       cf-purge-hook [options] dir OLD NEW\n"
+	"       cf-purge-hook [options] dir DIR\n"
 	"       cf-purge-hook [options] retry\n"
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
@@ -51,6 +54,8 @@ static const char usage_text[] =
 	"the credentials and the zone with Cloudflare, without purging.\n"
 	"'explain' shows what each path would purge, and why. 'ci' takes the\n"
 	"range from a GitHub Actions push event or a GitLab CI pipeline.\n"
+	"'dir OLD NEW' purges what differs between two folders of built\n"
+	"files; 'dir DIR' what changed in DIR since the last run for it.\n"
 	"'install' makes this program the post-receive hook of a bare\n"
 	"repository and writes a starting configuration.\n"
 	"\n"
@@ -343,7 +348,14 @@ static int plan_and_send(struct run *r)
 		return finish(r, rc);
 	if (wait_for_deploy(r) < 0)
 		rc = RUN_FAILED;
-	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
+	if (run_send(r, &e) < 0)
+		rc = RUN_FAILED;
+	/* dir DIR: the folder's tree becomes the state once all is safe. */
+	if (r->dir && dirrun_record(r, &e) < 0) {
+		print_error(e.msg);
+		rc = RUN_FAILED;
+	}
+	return finish(r, rc);
 }
 
 static int explain_command(struct run *r, int argc, char **argv)
@@ -660,8 +672,9 @@ static int run_command(struct run *r, const char *command, int argc,
 	struct err e;
 	int rc, is_hook = !strcmp(command, "hook");
 
+	int is_dir = !strcmp(command, "dir");
 	int repo_optional = !strcmp(command, "check") ||
-			    !strcmp(command, "explain");
+			    !strcmp(command, "explain") || is_dir;
 
 	int is_ci = !strcmp(command, "ci");
 
@@ -675,8 +688,11 @@ static int run_command(struct run *r, const char *command, int argc,
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
-	    strcmp(command, "explain") && !is_ci)
+	    strcmp(command, "explain") && !is_ci && !is_dir)
 		return usage_error("unknown command '%s'", command);
+	if (is_dir && argc != 1 && argc != 2)
+		return usage_error("%s", "'dir' takes DIR, or OLD NEW (two "
+				   "folders)");
 	if (!strcmp(command, "explain") && !argc)
 		return usage_error("%s", "'explain' takes one or more paths");
 	if (online && strcmp(command, "check"))
@@ -773,6 +789,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		strvec_clear(&r->tree_errors);
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
+	} else if (is_dir) {
+		rc = argc == 2 ? dirrun_compare(r, argv[0], argv[1], &e) :
+		     dirrun_since(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		add_kept_pushes(r, &keep);
 	}

@@ -740,6 +740,27 @@ static void site_key(struct reader *r, const char *key, const char *v)
 	}
 }
 
+static void state_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "dir")) {
+		if (!*v)
+			add_error(r, r->line, "'dir' in [state] is empty");
+		set_string(&c->state_dir, v);
+	} else if (!strcmp(key, "on_missing")) {
+		if (!strcmp(v, "fail"))
+			c->state_missing_fail = 1;
+		else if (!strcmp(v, "everything"))
+			c->state_missing_fail = 0;
+		else
+			add_error(r, r->line, "'on_missing' in [state] must "
+				  "be 'everything' or 'fail', not '%s'", v);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [state]", key);
+	}
+}
+
 static void hook_key(struct reader *r, const char *key, const char *v)
 {
 	struct config *c = r->c;
@@ -1203,7 +1224,8 @@ static void begin_section(struct reader *r)
 		if (is_map_section(s))
 			start_map(r);
 	} else if (r->tree && (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
-			       !strcmp(s, "plan") || is_zone_section(s))) {
+			       !strcmp(s, "plan") || !strcmp(s, "state") ||
+			       is_zone_section(s))) {
 		/* Its keys are skipped: r->known stays 0. */
 		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
 			    "(only [map], [ignore] and [site] pretty_urls can); "
@@ -1212,7 +1234,7 @@ static void begin_section(struct reader *r)
 		add_error(r, r->line, "unknown section [%s]", s);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
-		   !strcmp(s, "plan")) {
+		   !strcmp(s, "plan") || !strcmp(s, "state")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
@@ -1259,6 +1281,9 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "plan")) {
 		if (first_setting(r, section, key))
 			plan_key(r, key, val);
+	} else if (!strcmp(section, "state")) {
+		if (first_setting(r, section, key))
+			state_key(r, key, val);
 	} else if (r->zone) {
 		if (first_setting(r, section, key))
 			zone_key(r, key, val);
@@ -1519,6 +1544,7 @@ void config_release(struct config *c)
 	free(c->api_key_env);
 	free(c->ca_bundle);
 	free(c->spool_dir);
+	free(c->state_dir);
 	strvec_clear(&c->variants);
 	strvec_clear(&c->base_urls);
 	free(c->root);

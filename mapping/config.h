@@ -134,6 +134,10 @@ struct config {
 	int detach;		/* hand the work to a detached process */
 	char *log_file;		/* where a detached run writes */
 
+	/* [state]: what `dir DIR` compares with (hook/dirstate.h) */
+	char *state_dir;	/* NULL: <git dir>/cf-purge-hook-state */
+	int state_missing_fail;	/* on_missing = fail; default everything */
+
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */
 	long collapse_waste;	/* percent of a prefix's files that may be

@@ -1,0 +1,150 @@
+#include "dirrun.h"
+#include "dirstate.h"
+#include "dirtree.h"
+#include "run.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct dirrun {
+	struct dirtree trees;
+	struct dirstate state;
+	int has_state;		/* dir DIR */
+	git_oid new_tree;
+};
+
+git_repository *dirrun_repo(const struct dirrun *d)
+{
+	return d->trees.repo;
+}
+
+const char *dirrun_state_dir(const struct dirrun *d)
+{
+	return d->has_state ? d->state.dir : NULL;
+}
+
+void dirrun_free(struct dirrun *d)
+{
+	if (!d)
+		return;
+	dirtree_release(&d->trees);
+	dirstate_release(&d->state);
+	free(d);
+}
+
+/* The folder is what is served at base_url; see the header. */
+static struct dirrun *start(struct run *r)
+{
+	struct dirrun *d = xcalloc(1, sizeof(*d));
+	struct dirtree init = DIRTREE_INIT;
+
+	d->trees = init;
+	free(r->config.root);
+	r->config.root = xstrdup("");
+	free(r->config.tree_config);
+	r->config.tree_config = NULL;
+	r->dir = d;
+	return d;
+}
+
+static void take_notes(struct run *r, struct dirtree *t, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < t->notes.n; i++)
+		strvec_push(&r->plan.notes, t->notes.v[i]);
+}
+
+int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
+		   struct err *e)
+{
+	struct dirrun *d = start(r);
+	git_oid old_tree;
+
+	if (dirtree_open(&d->trees, NULL, e) < 0 ||
+	    dirtree_build(&old_tree, &d->trees, old_dir, e) < 0 ||
+	    dirtree_build(&d->new_tree, &d->trees, new_dir, e) < 0)
+		return -1;
+	take_notes(r, &d->trees, 0);
+	run_add_tree_range(r, &old_tree, &d->new_tree);
+	return 0;
+}
+
+/* [state] dir, or <git dir>/cf-purge-hook-state; relative to the git dir. */
+static char *state_dir(struct run *r, struct err *e)
+{
+	const char *dir = r->config.state_dir;
+	char *s;
+
+	if (dir && dir[0] == '/')
+		s = xstrdup(dir);
+	else if (!r->repo) {
+		err_set(e, "no state for 'dir': set [state] dir to an absolute "
+			"path or run inside a repository");
+		return NULL;
+	} else if (dir)
+		s = xasprintf("%s%s", git_repository_path(r->repo), dir);
+	else
+		s = xasprintf("%scf-purge-hook-state",
+			      git_repository_path(r->repo));
+	while (strlen(s) > 1 && s[strlen(s) - 1] == '/')
+		s[strlen(s) - 1] = '\0';
+	return s;
+}
+
+int dirrun_since(struct run *r, const char *dir, struct err *e)
+{
+	struct dirrun *d = start(r);
+	struct dirstate init = DIRSTATE_INIT;
+	struct stat st;
+	char *sdir, *why = NULL;
+	git_oid old_tree;
+	int rc = -1;
+
+	d->state = init;
+	/* A missing folder must not leave a state folder behind. */
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return dirtree_build(&old_tree, &d->trees, dir, e);
+	if (!(sdir = state_dir(r, e)))
+		return -1;
+	d->has_state = 1;
+	if (dirstate_open(&d->state, sdir, dir, e) < 0 ||
+	    dirtree_open(&d->trees, d->state.objects, e) < 0 ||
+	    dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
+		goto out;
+	take_notes(r, &d->trees, 0);
+	if (dirstate_read(&old_tree, &why, &d->state, d->trees.store)) {
+		run_add_tree_range(r, &old_tree, &d->new_tree);
+	} else if (r->config.state_missing_fail) {
+		err_set(e, "%s; nothing was purged ([state] on_missing = fail): "
+			"purge by hand, or set on_missing = everything for one "
+			"run", why);
+		goto out;
+	} else {
+		strvec_pushf(&r->plan.notes, "purging everything: %s "
+			     "([state] on_missing = everything)", why);
+		run_add_tree_range(r, NULL, &d->new_tree);
+	}
+	rc = 0;
+out:
+	free(why);
+	free(sdir);
+	return rc;
+}
+
+int dirrun_record(struct run *r, struct err *e)
+{
+	struct dirrun *d = r->dir;
+	size_t i;
+
+	if (!d || !d->has_state || r->opts.dry_run || !r->sent)
+		return 0;
+	for (i = 0; i < r->batches.n; i++)
+		if (r->outcomes[i].n_lost)
+			return 0;
+	if (dirtree_keep(&d->trees, &d->new_tree, e) < 0 ||
+	    dirstate_write(&d->state, &d->new_tree, e) < 0)
+		return -1;
+	return 1;
+}
