@@ -323,9 +323,15 @@ static void *hash_worker(void *arg)
 		struct entry *en = &w->entries[w->jobs[j]];
 		char *path = full_path(w, en->parent, en->name);
 
-		if (git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) < 0)
-			en->error = xstrdup(errno ? strerror(errno) :
+		if (git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) < 0) {
+			/* libgit2 words EACCES as "is locked": ask again. */
+			int fd = open(path, O_RDONLY | O_NOFOLLOW);
+
+			en->error = xstrdup(fd < 0 ? strerror(errno) :
 					    git_message());
+			if (fd >= 0)
+				close(fd);
+		}
 		free(path);
 	}
 	return NULL;

@@ -1,0 +1,414 @@
+#!/bin/sh
+# t12-dir.sh: `dir OLD NEW` and `dir DIR` on folders of built files. Real
+# Hugo and Jekyll sites are built, a post edited and one added, and the
+# site built again; what reaches the stand-in API must be exactly the
+# URLs of the output files that differ between the two builds, as a
+# comparison of the two folders made here (python) finds them. Then the
+# state of `dir DIR`: the first run, a rebuild, no change, a killed run,
+# the spool; and bad input.
+
+. "$(dirname "$0")/lib.sh"
+CONFIG=$TRASH/site.ini
+STATE=$TRASH/state
+SPOOL=$TRASH/spool
+# Outside any repository: the state must not default to a git directory.
+cd "$TRASH" || exit 1
+
+dir_config() {
+	cat >"$CONFIG" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
+spool_dir = $SPOOL
+retries = 0
+deadline = 5
+
+[site]
+base_url = https://example.com
+root = public
+
+[state]
+dir = $STATE
+EOC
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$1" >>"$CONFIG"
+	fi
+}
+
+# want_urls OLD NEW OUT: the URLs of the files that differ between the
+# folders OLD and NEW (content, kind, or on one side only), one a line,
+# sorted; an index.html adds its folder's URL.
+want_urls() {
+	python3 - "$1" "$2" >"$3" <<'PY'
+import hashlib, os, sys
+from urllib.parse import quote
+
+def scan(top):
+    out = {}
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            rel = os.path.relpath(p, top)
+            if os.path.islink(p):
+                out[rel] = "link:" + os.readlink(p)
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    out[rel] = hashlib.sha1(f.read()).hexdigest()
+    return out
+
+a, b = scan(sys.argv[1]), scan(sys.argv[2])
+urls = set()
+for p in set(a) | set(b):
+    if a.get(p) == b.get(p):
+        continue
+    urls.add("https://example.com/" + quote(p, safe="/"))
+    if os.path.basename(p) == "index.html":
+        d = os.path.dirname(p)
+        urls.add("https://example.com/" + (quote(d, safe="/") + "/" if d else ""))
+for u in sorted(urls):
+    print(u)
+PY
+}
+
+# got_urls OUT: the URLs that reached the stand-in, one a line, sorted.
+got_urls() {
+	requests | awk '$3 == "files" { for (i = 4; i <= NF; i++) print $i }' |
+		sort >"$1"
+}
+
+# same_urls WANT: what reached the stand-in is exactly WANT, and not empty.
+same_urls() {
+	got_urls "$TRASH/got" &&
+	test -s "$1" &&
+	if ! diff -u "$1" "$TRASH/got"; then return 1; fi
+}
+
+# --- Real Hugo and Jekyll builds ----------------------------------------
+
+have_hugo() {
+	command -v hugo >/dev/null 2>&1 ||
+	{ [ "$(id -u)" = 0 ] && apt-get install -y hugo >/dev/null 2>&1; }
+}
+have_jekyll() {
+	command -v jekyll >/dev/null 2>&1 ||
+	{ [ "$(id -u)" = 0 ] && apt-get install -y jekyll >/dev/null 2>&1; }
+}
+
+hugo_site() {
+	s=$TRASH/hugo-src
+	mkdir -p "$s/content/posts" "$s/layouts/_default"
+	printf 'baseURL = "https://example.com/"\ntitle = "t"\n' >"$s/config.toml"
+	printf '<!doctype html><html><body>{{ block "main" . }}{{ end }}</body></html>\n' \
+		>"$s/layouts/_default/baseof.html"
+	printf '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n' \
+		>"$s/layouts/_default/single.html"
+	printf '{{ define "main" }}{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}\n' \
+		>"$s/layouts/_default/list.html"
+	cp "$s/layouts/_default/list.html" "$s/layouts/index.html"
+	for i in 1 2 3 4 5; do
+		printf -- '---\ntitle: Post %s\ndate: 2024-01-0%s\ntags: [t%s]\n---\nText %s\n' \
+			$i $i $i $i >"$s/content/posts/p$i.md"
+	done
+	printf -- '---\ntitle: About\n---\nabout\n' >"$s/content/about.md"
+}
+
+if have_hugo; then
+	start_stub
+	dir_config
+	hugo_site
+	expect 'hugo: dir OLD NEW purges exactly the output files that differ after one post is edited and one added' '
+		(cd "$TRASH/hugo-src" && hugo --quiet -d "$TRASH/hugo1") &&
+		printf -- "---\ntitle: Post 2\ndate: 2024-01-02\ntags: [t2]\n---\nText 2, edited\n" \
+			>"$TRASH/hugo-src/content/posts/p2.md" &&
+		printf -- "---\ntitle: Post 6\ndate: 2024-01-06\n---\nText 6\n" \
+			>"$TRASH/hugo-src/content/posts/p6.md" &&
+		(cd "$TRASH/hugo-src" && hugo --quiet -d "$TRASH/hugo2") &&
+		want_urls "$TRASH/hugo1" "$TRASH/hugo2" "$TRASH/want" &&
+		grep -qx "https://example.com/posts/p2/" "$TRASH/want" &&
+		grep -qx "https://example.com/posts/p6/index.html" "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/hugo1" "$TRASH/hugo2" &&
+		same_urls "$TRASH/want"
+	'
+	expect 'hugo: dir DIR with state: the first run purges everything and says why, the rebuild purges exactly what differs' '
+		rm -rf "$STATE" "$TRASH/www" && cp -a "$TRASH/hugo1" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+		grep -q "purging everything: no state yet for" "$TRASH/err" &&
+		test "$(requests)" = "200 $ZONE purge_everything true" &&
+		rm -rf "$TRASH/www" && cp -a "$TRASH/hugo2" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		same_urls "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		test -z "$(requests)"
+	'
+	stop_stub
+else
+	echo "ok - # SKIP hugo cannot be installed"
+fi
+
+jekyll_site() {
+	s=$TRASH/jekyll-src
+	mkdir -p "$s/_posts" "$s/_layouts"
+	printf 'title: t\nurl: https://example.com\n' >"$s/_config.yml"
+	printf '<html><body>{{ content }}</body></html>\n' >"$s/_layouts/default.html"
+	for i in 1 2 3 4; do
+		printf -- '---\nlayout: default\ntitle: Post %s\n---\nText %s\n' $i $i \
+			>"$s/_posts/2024-01-0$i-post-$i.md"
+	done
+	printf -- '---\nlayout: default\n---\n{%% for p in site.posts %%}<a href="{{ p.url }}">{{ p.title }}</a>{%% endfor %%}\n' \
+		>"$s/index.html"
+	printf 'body { color: red }\n' >"$s/style.css"
+}
+
+if have_jekyll; then
+	start_stub
+	dir_config
+	jekyll_site
+	expect 'jekyll: dir OLD NEW and dir DIR purge exactly the output files that differ after one post is edited and one added' '
+		(cd "$TRASH/jekyll-src" && jekyll build -q -d "$TRASH/jek1") &&
+		printf -- "---\nlayout: default\ntitle: Post 3\n---\nText 3, edited\n" \
+			>"$TRASH/jekyll-src/_posts/2024-01-03-post-3.md" &&
+		printf -- "---\nlayout: default\ntitle: Post 5\n---\nText 5\n" \
+			>"$TRASH/jekyll-src/_posts/2024-01-05-post-5.md" &&
+		(cd "$TRASH/jekyll-src" && jekyll build -q -d "$TRASH/jek2") &&
+		want_urls "$TRASH/jek1" "$TRASH/jek2" "$TRASH/want" &&
+		grep -qx "https://example.com/2024/01/03/post-3.html" "$TRASH/want" &&
+		grep -qx "https://example.com/2024/01/05/post-5.html" "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/jek1" "$TRASH/jek2" &&
+		same_urls "$TRASH/want" &&
+		rm -rf "$STATE" "$TRASH/www" && cp -a "$TRASH/jek1" "$TRASH/www" &&
+		cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+		rm -rf "$TRASH/www" && cp -a "$TRASH/jek2" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		same_urls "$TRASH/want"
+	'
+	stop_stub
+else
+	echo "ok - # SKIP jekyll cannot be installed"
+fi
+
+# --- The trees are git's own --------------------------------------------
+
+SITE=$TRASH/site
+mkdir -p "$SITE/blog/deep/er" "$SITE/empty" "$SITE/img"
+printf 'home\n' >"$SITE/index.html"
+printf 'a b\n' >"$SITE/blog/a b.html"
+printf 'idx\n' >"$SITE/blog/index.html"
+printf 'deep\n' >"$SITE/blog/deep/er/x.html"
+printf 'run\n' >"$SITE/img/run.sh" && chmod +x "$SITE/img/run.sh"
+ln -s index.html "$SITE/latest.html"
+
+expect 'the tree of a folder is the one git writes for it (git add -A; git write-tree)' '
+	dir_config &&
+	cp -a "$SITE" "$TRASH/site2" && rm -rf "$TRASH/site2/blog/deep" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run --json >"$TRASH/out" &&
+	git init -q --bare "$TRASH/g" &&
+	GIT_DIR="$TRASH/g" GIT_WORK_TREE="$SITE" git add -A &&
+	old=$(GIT_DIR="$TRASH/g" git write-tree) &&
+	rm -f "$TRASH/g/index" &&
+	GIT_DIR="$TRASH/g" GIT_WORK_TREE="$TRASH/site2" git add -A &&
+	new=$(GIT_DIR="$TRASH/g" git write-tree) &&
+	grep -q "\"old\":\"$old\",\"new\":\"$new\"" "$TRASH/out" &&
+	rm -rf "$TRASH/site2"
+'
+
+expect 'a folder URL, a space and a link: DIR/blog/a b.html is base_url/blog/a%20b.html, [site] root does not apply' '
+	dir_config &&
+	cp -a "$SITE" "$TRASH/site2" &&
+	printf "changed\n" >"$TRASH/site2/blog/a b.html" &&
+	printf "changed\n" >"$TRASH/site2/index.html" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run --json >"$TRASH/out" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+files = d["requests"][0]["body"]["files"]
+want = ["https://example.com/", "https://example.com/blog/a%20b.html",
+        "https://example.com/index.html", "https://example.com/latest.html"]
+assert sorted(files) == want, files
+assert sorted(c["path"] for c in d["changes"]) == ["blog/a b.html", "index.html"], d["changes"]
+PY
+	rm -rf "$TRASH/site2"
+'
+
+expect '[map] and [ignore] patterns match paths below DIR' '
+	dir_config "[map \"blog/**\"]
+tags = blog
+[ignore]
+paths = img/**" &&
+	cp -a "$SITE" "$TRASH/site2" &&
+	printf "x\n" >"$TRASH/site2/blog/deep/er/x.html" &&
+	printf "y\n" >"$TRASH/site2/img/run.sh" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run >"$TRASH/out" &&
+	grep -q "\"tags\":\\[\"blog\"\\]" "$TRASH/out" &&
+	grep -q "blog/deep/er/x.html" "$TRASH/out" &&
+	! grep -q "run.sh" "$TRASH/out" &&
+	rm -rf "$TRASH/site2"
+'
+
+# --- State ----------------------------------------------------------------
+
+start_stub
+dir_config
+expect 'state: nothing changed sends no request; one changed file purges it alone' '
+	rm -rf "$STATE" "$TRASH/www" && cp -a "$SITE" "$TRASH/www" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test -z "$(requests)" &&
+	printf "new\n" >"$TRASH/www/blog/deep/er/x.html" &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/blog/deep/er/x.html"
+'
+
+expect 'state: [state] on_missing = fail refuses to run without a state, and sends nothing' '
+	dir_config "on_missing = fail" &&
+	rm -rf "$STATE" && clear_log &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 &&
+	grep -q "no state yet for" "$TRASH/err" &&
+	grep -q "on_missing = fail" "$TRASH/err" &&
+	test -z "$(requests)"
+'
+
+expect 'state: a dry run does not advance the state' '
+	dir_config &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+	printf "dry\n" >"$TRASH/www/index.html" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" --dry-run &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	requests | grep -q "https://example.com/index.html"
+'
+stop_stub
+
+start_stub --latency-ms 4000
+dir_config
+expect 'state: a run killed while it sends does not advance the state; the next run purges the change again' '
+	cfph -q -c "$CONFIG" dir "$TRASH/www" || true
+	record=$(ls "$STATE/sites/") &&
+	cp "$STATE/sites/$record" "$TRASH/record.before" &&
+	printf "killed\n" >"$TRASH/www/blog/index.html" &&
+	{ cfph -q -c "$CONFIG" dir "$TRASH/www" & pid=$!; } &&
+	sleep 1 && kill -9 $pid && { wait $pid || true; } &&
+	cmp "$STATE/sites/$record" "$TRASH/record.before" &&
+	ls "$SPOOL" | grep -q . &&
+	stop_stub && start_stub && dir_config &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	requests | grep "^200 $ZONE files" | grep -q "https://example.com/blog/index.html" &&
+	! cmp -s "$STATE/sites/$record" "$TRASH/record.before"
+'
+stop_stub
+
+API_URL=http://127.0.0.1:9/client/v4
+expect 'state: with Cloudflare unreachable the purge waits in the spool and the state advances; the next run sends it' '
+	dir_config &&
+	rm -rf "$SPOOL" &&
+	printf "spooled\n" >"$TRASH/www/img/run.sh" &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 1 &&
+	ls "$SPOOL" | grep -q . &&
+	start_stub && dir_config &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/img/run.sh" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test -z "$(requests)"
+'
+stop_stub
+
+expect 'state: inside a repository the state defaults to <git dir>/cf-purge-hook-state' '
+	git init -q "$TRASH/repo" &&
+	cat >"$TRASH/repo/.git/cf-purge-hook.ini" <<EOC &&
+[cloudflare]
+zone_id = $ZONE
+[site]
+base_url = https://example.com
+EOC
+	(cd "$TRASH/repo" && cfph dir "$TRASH/www" --dry-run) &&
+	test -d "$TRASH/repo/.git/cf-purge-hook-state/objects"
+'
+
+# --- Bad input --------------------------------------------------------------
+
+expect 'bad input: a missing DIR, or a file, is an error with exit status 2' '
+	dir_config &&
+	code cfph -c "$CONFIG" dir "$TRASH/nope" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "cannot read the folder .*nope.*No such file" "$TRASH/err" &&
+	code cfph -c "$CONFIG" dir "$CONFIG" "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "not a folder" "$TRASH/err" &&
+	code cfph -c "$CONFIG" dir a b c 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "takes DIR, or OLD NEW" "$TRASH/err"
+'
+
+expect 'bad input: without a repository, [state] dir is required' '
+	grep -v "^dir = " "$CONFIG" >"$TRASH/nostate.ini" &&
+	code cfph -c "$TRASH/nostate.ini" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "set \\[state\\] dir" "$TRASH/err"
+'
+
+expect 'bad input: sockets and FIFOs are skipped with a note; a file name that is not UTF-8 is purged by its exact bytes' '
+	cp -a "$SITE" "$TRASH/odd" &&
+	mkfifo "$TRASH/odd/fifo" &&
+	python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$TRASH/odd/sock" &&
+	printf "x\n" >"$TRASH/odd/caf$(printf "\\351").html" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/odd" --dry-run --json >"$TRASH/out" 2>"$TRASH/err" &&
+	grep -q "skipped .fifo.: it is a FIFO" "$TRASH/err" &&
+	grep -q "skipped .sock.: it is a socket" "$TRASH/err" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [c["path"] for c in d["changes"]] == ["caf\ufffd.html"], d["changes"]
+assert d["requests"][0]["body"]["files"] == ["https://example.com/caf%E9.html"], d
+PY
+'
+
+expect 'bad input: a link leading out of DIR is named by its target, never followed' '
+	cp -a "$SITE" "$TRASH/out1" && cp -a "$SITE" "$TRASH/out2" &&
+	ln -s /etc/passwd "$TRASH/out1/leak.html" &&
+	ln -s /etc/passwd "$TRASH/out2/leak.html" &&
+	ln -s ../../.. "$TRASH/out2/up" &&
+	cfph -c "$CONFIG" dir "$TRASH/out1" "$TRASH/out2" --dry-run --json >"$TRASH/out" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [c["path"] for c in d["changes"]] == ["up"], d["changes"]
+assert d["requests"][0]["body"]["files"] == ["https://example.com/up"], d
+PY
+'
+
+# Unreadable entries: root reads everything, so run as nobody then.
+as_user() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	chmod 755 "$TRASH"
+	expect 'bad input: an unreadable file is named, purged, and never skipped; an unreadable folder stops the run' '
+		cp -a "$SITE" "$TRASH/u1" && cp -a "$SITE" "$TRASH/u2" &&
+		chmod -R a+rX "$TRASH/u1" "$TRASH/u2" && chmod a+r "$CONFIG" &&
+		chmod 000 "$TRASH/u2/blog/index.html" &&
+		as_user "$CFPH" -c "$CONFIG" dir "$TRASH/u1" "$TRASH/u2" --dry-run --json \
+			>"$TRASH/out" 2>"$TRASH/err" &&
+		grep -q "cannot read .blog/index.html.: Permission denied; purging it as changed" "$TRASH/err" &&
+		grep -q "https://example.com/blog/index.html" "$TRASH/out" &&
+		grep -q "https://example.com/blog/\"" "$TRASH/out" &&
+		chmod 000 "$TRASH/u2/blog/deep" &&
+		code as_user "$CFPH" -c "$CONFIG" dir "$TRASH/u1" "$TRASH/u2" --dry-run \
+			2>"$TRASH/err" &&
+		test "$CODE" = 2 &&
+		grep -q "cannot read the folder .*blog/deep.*Permission denied" "$TRASH/err" &&
+		chmod 755 "$TRASH/u2/blog/deep"
+	'
+else
+	echo "ok - # SKIP unreadable files: running as root without setpriv"
+fi
+
+finish
