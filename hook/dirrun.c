@@ -2,6 +2,7 @@
 #include "dirstate.h"
 #include "dirtree.h"
 #include "run.h"
+#include "statcache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 struct dirrun {
 	struct dirtree trees;
 	struct dirstate state;
+	struct statcache cache_old, cache_new;
 	int has_state;		/* dir DIR */
 	git_oid new_tree;
 };
@@ -30,6 +32,8 @@ void dirrun_free(struct dirrun *d)
 		return;
 	dirtree_release(&d->trees);
 	dirstate_release(&d->state);
+	statcache_release(&d->cache_old);
+	statcache_release(&d->cache_new);
 	free(d);
 }
 
@@ -98,11 +102,14 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	struct dirrun *d = start(r);
 	struct dirstate init = DIRSTATE_INIT;
 	struct stat st;
-	char *sdir, *why = NULL;
+	char *sdir, *why = NULL, *cache = NULL;
+	struct statcache cinit = STATCACHE_INIT;
+	struct err ce;
 	git_oid old_tree;
 	int rc = -1;
 
 	d->state = init;
+	d->cache_old = d->cache_new = cinit;
 	/* A missing folder must not leave a state folder behind. */
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dirtree_build(&old_tree, &d->trees, dir, e);
@@ -110,10 +117,22 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 		return -1;
 	d->has_state = 1;
 	if (dirstate_open(&d->state, sdir, dir, e) < 0 ||
-	    dirtree_open(&d->trees, d->state.objects, e) < 0 ||
-	    dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
+	    dirtree_open(&d->trees, d->state.objects, e) < 0)
+		goto out;
+	cache = xasprintf("%s.stat", d->state.record);
+	statcache_read(&d->cache_old, cache);
+	d->trees.cache_old = &d->cache_old;
+	d->trees.cache_new = &d->cache_new;
+	if (dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
 		goto out;
 	take_notes(r, &d->trees, 0);
+	if (r->opts.verbose)
+		strvec_pushf(&r->plan.notes, "read %zu of %zu files in '%s' "
+			     "(the rest unchanged since the last run)",
+			     d->trees.hashed, d->trees.files, dir);
+	/* Only a cache: a failure costs the next run time, nothing else. */
+	if (!r->opts.dry_run)
+		statcache_write(&d->cache_new, cache, &ce);
 	if (dirstate_read(&old_tree, &why, &d->state, d->trees.store)) {
 		run_add_tree_range(r, &old_tree, &d->new_tree);
 	} else if (r->config.state_missing_fail) {
@@ -128,6 +147,7 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	}
 	rc = 0;
 out:
+	free(cache);
 	free(why);
 	free(sdir);
 	return rc;

@@ -1,4 +1,5 @@
 #include "dirtree.h"
+#include "statcache.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -28,6 +29,7 @@ struct entry {
 	size_t folder;		/* for a folder: its own index */
 	git_oid id;
 	char *error;		/* owned; why a file could not be read */
+	struct stat st;		/* for the stat cache */
 };
 
 struct folder {
@@ -186,7 +188,7 @@ static const char *odd_kind(mode_t m)
 }
 
 static void add_entry(struct walk *w, size_t parent, const char *name,
-		      unsigned mode)
+		      unsigned mode, const struct stat *st)
 {
 	struct entry *en;
 
@@ -200,6 +202,7 @@ static void add_entry(struct walk *w, size_t parent, const char *name,
 	en->name = xstrdup(name);
 	en->mode = mode;
 	en->parent = parent;
+	en->st = *st;
 }
 
 static size_t add_folder(struct walk *w, char *path)
@@ -271,11 +274,11 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 		}
 		if (S_ISREG(st.st_mode))
 			add_entry(w, i, de->d_name, st.st_mode & S_IXUSR ?
-				  MODE_EXEC : MODE_FILE);
+				  MODE_EXEC : MODE_FILE, &st);
 		else if (S_ISLNK(st.st_mode))
-			add_entry(w, i, de->d_name, MODE_LINK);
+			add_entry(w, i, de->d_name, MODE_LINK, &st);
 		else if (S_ISDIR(st.st_mode))
-			add_entry(w, i, de->d_name, MODE_TREE);
+			add_entry(w, i, de->d_name, MODE_TREE, &st);
 		else {
 			rel = rel_path(w, i, de->d_name);
 			strvec_pushf(&w->d->notes, "skipped '%s': it is %s, "
@@ -346,10 +349,24 @@ static void hash_files(struct walk *w)
 		w->d->threads;
 
 	w->jobs = xcalloc(w->n_entries + 1, sizeof(*w->jobs));
-	for (i = 0; i < w->n_entries; i++)
-		if (w->entries[i].mode == MODE_FILE ||
-		    w->entries[i].mode == MODE_EXEC)
-			w->jobs[w->n_jobs++] = i;
+	for (i = 0; i < w->n_entries; i++) {
+		struct entry *en = &w->entries[i];
+		const unsigned char *known;
+		char *rel;
+
+		if (en->mode != MODE_FILE && en->mode != MODE_EXEC)
+			continue;
+		if (w->d->cache_old) {
+			rel = rel_path(w, en->parent, en->name);
+			known = statcache_lookup(w->d->cache_old, rel, &en->st);
+			free(rel);
+			if (known) {
+				git_oid_fromraw(&en->id, known);
+				continue;
+			}
+		}
+		w->jobs[w->n_jobs++] = i;
+	}
 	atomic_store(&w->next, 0);
 	if ((size_t)n > w->n_jobs / 64 + 1)
 		n = (int)(w->n_jobs / 64 + 1);
@@ -443,6 +460,17 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 			goto out;
 	hash_files(&w);
 	note_unreadable(&w);
+	for (i = 0; d->cache_new && i < w.n_entries; i++) {
+		struct entry *en = &w.entries[i];
+		char *rel;
+
+		if ((en->mode != MODE_FILE && en->mode != MODE_EXEC) ||
+		    en->error)
+			continue;
+		rel = rel_path(&w, en->parent, en->name);
+		statcache_add(d->cache_new, rel, &en->st, &en->id);
+		free(rel);
+	}
 	if (write_trees(&w, e) < 0)
 		goto out;
 	git_oid_cpy(out, &w.folders[0].id);

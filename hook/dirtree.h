@@ -15,6 +15,8 @@
 
 #include "../mapping/util.h"
 
+struct statcache;
+
 struct dirtree {
 	git_odb *odb;		/* owned; the in-memory store, over store */
 	git_repository *repo;	/* owned; wraps odb; has no git directory */
@@ -30,9 +32,17 @@ struct dirtree {
 	size_t unreadable;	/* files that could not be read */
 	size_t skipped;		/* sockets, FIFOs, devices */
 	int threads;		/* hashing threads; 2 unless set before build */
+	/*
+	 * Borrowed, may be NULL (hook/statcache.h): a file whose stat
+	 * cache_old still vouches for is not read again; every file hashed
+	 * or vouched for is added to cache_new.
+	 */
+	const struct statcache *cache_old;
+	struct statcache *cache_new;
 };
 
-#define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2 }
+#define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, NULL, \
+		       NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git
