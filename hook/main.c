@@ -292,13 +292,13 @@ static int check_command(struct run *r, int online)
  * newest pushed commit. On timeout the purge goes ahead anyway (late is
  * better than never) and the run fails, so that someone looks.
  */
-static int wait_for_deploy(struct run *r)
+static int wait_for_deploy(struct run *r, int served)
 {
 	const char *commit = NULL;
 	struct err e;
 	size_t i;
 
-	if (!r->batches.n || !r->deploy)
+	if ((!r->batches.n && !served) || !r->deploy)
 		return 0;
 	if (r->config.delay > 0) {
 		if (!r->opts.quiet)
@@ -327,13 +327,53 @@ static int wait_for_deploy(struct run *r)
 	return 0;
 }
 
+/*
+ * [site] served_dir in a hook: once the site is live (delay, wait_url),
+ * the pushed branches' ranges give way to what changed in the served
+ * folder since the last run (dir DIR). Returns 1 when it waited and
+ * replaced them, 0 when the push purges nothing or served_dir is unset,
+ * -1 after printing why the folder could not be read.
+ */
+static int served_ranges(struct run *r, int *failed)
+{
+	struct err e;
+	size_t i, kept = 0;
+	int any = 0;
+
+	if (!r->deploy || r->ci != RUN_CI_NONE || !r->config.served_dir)
+		return 0;
+	for (i = 0; i < r->n_ranges; i++)
+		if (r->ranges[i].action == RANGE_PURGE)
+			any = 1;
+	if (!any)
+		return 0;
+	if (wait_for_deploy(r, 1) < 0)
+		*failed = 1;
+	for (i = 0; i < r->n_ranges; i++) {
+		if (r->ranges[i].action == RANGE_PURGE) {
+			free(r->ranges[i].ref);
+			continue;
+		}
+		r->ranges[kept++] = r->ranges[i];
+	}
+	r->n_ranges = kept;
+	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
+		print_error(e.msg);
+		return -1;
+	}
+	return 1;
+}
+
 /* The pipeline after the ranges are known: plan, send, report. */
 static int plan_and_send(struct run *r)
 {
 	struct err e;
 	size_t i;
-	int rc;
+	int rc, waited, wait_failed = 0;
 
+	waited = served_ranges(r, &wait_failed);
+	if (waited < 0)
+		return RUN_FAILED;
 	if (run_plan(r, &e) < 0) {
 		report_ranges(stderr, r);
 		print_error(e.msg);
@@ -343,10 +383,10 @@ static int plan_and_send(struct run *r)
 	report_ranges(stderr, r);
 	for (i = 0; i < r->tree_errors.n; i++)
 		print_error(r->tree_errors.v[i]);
-	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
+	rc = r->tree_errors.n || wait_failed ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
 		return finish(r, rc);
-	if (wait_for_deploy(r) < 0)
+	if (!waited && wait_for_deploy(r, 0) < 0)
 		rc = RUN_FAILED;
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;

@@ -725,6 +725,11 @@ static void site_key(struct reader *r, const char *key, const char *v)
 				  "without a leading '/' or '..'");
 		free(c->root);
 		c->root = root;
+	} else if (!strcmp(key, "served_dir")) {
+		if (v[0] != '/')
+			add_error(r, r->line, "'served_dir' in [site] must be "
+				  "an absolute path");
+		set_string(&c->served_dir, v);
 	} else if (!strcmp(key, "variant")) {
 		char *norm = parse_variant(r, v);
 
@@ -1545,6 +1550,7 @@ void config_release(struct config *c)
 	free(c->ca_bundle);
 	free(c->spool_dir);
 	free(c->state_dir);
+	free(c->served_dir);
 	strvec_clear(&c->variants);
 	strvec_clear(&c->base_urls);
 	free(c->root);

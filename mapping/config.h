@@ -115,6 +115,11 @@ struct config {
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
 	/*
+	 * The folder the web server serves: the hook then purges what
+	 * changed in it (dir DIR) rather than what the push changed.
+	 */
+	char *served_dir;
+	/*
 	 * Custom cache keys, one per [site] variant line, each normalised to
 	 * "Header: value; Header: value" with single spaces.
 	 */

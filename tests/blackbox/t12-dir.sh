@@ -348,6 +348,39 @@ EOC
 	test -d "$TRASH/repo/.git/cf-purge-hook-state/objects"
 '
 
+# --- The hook with [site] served_dir --------------------------------------
+
+start_stub
+expect 'hook: with [site] served_dir a push purges what changed in the served folder, not the commit diff' '
+	make_bare "$TRASH/deploy.git" &&
+	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $TRASH/served|" \
+		"$TRASH/deploy.git/cf-purge-hook.ini" &&
+	grep -c "^served_dir" "$TRASH/deploy.git/cf-purge-hook.ini" | grep -qx 1 &&
+	cp -a "$SITE" "$TRASH/served" &&
+	git init -q "$TRASH/work" && cd "$TRASH/work" &&
+	mkdir public && echo one >public/a.html && commit_all one &&
+	git remote add origin "$TRASH/deploy.git" &&
+	git push -q origin main 2>"$TRASH/err" &&
+	grep -q "not purged: a new branch" "$TRASH/err" &&
+	test ! -d "$TRASH/deploy.git/cf-purge-hook-state" &&
+	echo one-b >public/a.html && commit_all one-b &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	grep -q "purging everything: no state yet for" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	test -d "$TRASH/deploy.git/cf-purge-hook-state/objects" &&
+	echo two >public/a.html && commit_all two &&
+	printf "rebuilt\n" >"$TRASH/served/blog/a b.html" &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/blog/a%20b.html" &&
+	echo three >public/a.html && commit_all three &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	test -z "$(requests)"
+'
+stop_stub
+
 # --- Bad input --------------------------------------------------------------
 
 expect 'bad input: a missing DIR, or a file, is an error with exit status 2' '
