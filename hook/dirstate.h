@@ -8,6 +8,14 @@
 #ifndef CFPH_DIRSTATE_H
 #define CFPH_DIRSTATE_H
 
+/*
+ * NEEDSWORK: trees of earlier runs stay in objects/ after no record names
+ * them any more; nothing prunes them yet (deleting the state folder is
+ * safe and costs one run that purges everything). Two runs for the same
+ * folder at once are not serialised: the last record wins, which can
+ * only make a later run purge more, never less.
+ */
+
 #include <git2.h>
 
 #include "../mapping/util.h"
