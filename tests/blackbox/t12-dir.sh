@@ -250,6 +250,17 @@ paths = img/**" &&
 	rm -rf "$TRASH/site2"
 '
 
+expect 'the planner: a rebuilt folder of 300 files is purged by its prefix, the rest of the site stays cached' '
+	dir_config &&
+	mkdir -p "$TRASH/p1/docs/v3" "$TRASH/p1/other" &&
+	for i in $(seq 1 300); do echo $i >"$TRASH/p1/docs/v3/p$i.html"; done &&
+	for i in $(seq 1 200); do echo $i >"$TRASH/p1/other/y$i.html"; done &&
+	cp -a "$TRASH/p1" "$TRASH/p2" &&
+	for i in $(seq 1 300); do echo x$i >"$TRASH/p2/docs/v3/p$i.html"; done &&
+	cfph -c "$CONFIG" dir "$TRASH/p1" "$TRASH/p2" --dry-run >"$TRASH/out" &&
+	grep -qx "POST /zones/$ZONE/purge_cache {\"prefixes\":\[\"example.com/docs/\"\]}" "$TRASH/out"
+'
+
 # --- State ----------------------------------------------------------------
 
 start_stub
