@@ -1,6 +1,7 @@
 #include "dirrun.h"
 #include "dirstate.h"
 #include "dirtree.h"
+#include "manifest.h"
 #include "run.h"
 #include "statcache.h"
 
@@ -12,7 +13,8 @@ struct dirrun {
 	struct dirtree trees;
 	struct dirstate state;
 	struct statcache cache_old, cache_new;
-	int has_state;		/* dir DIR */
+	int has_state;		/* dir DIR with [state] dir */
+	char *since;		/* owned; DIR of dir DIR */
 	git_oid new_tree;
 };
 
@@ -34,6 +36,7 @@ void dirrun_free(struct dirrun *d)
 	dirstate_release(&d->state);
 	statcache_release(&d->cache_old);
 	statcache_release(&d->cache_new);
+	free(d->since);
 	free(d);
 }
 
@@ -66,6 +69,7 @@ int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
 	struct dirrun *d = start(r);
 	git_oid old_tree;
 
+	d->trees.skip = r->config.manifest;
 	if (dirtree_open(&d->trees, NULL, e) < 0 ||
 	    dirtree_build(&old_tree, &d->trees, old_dir, e) < 0 ||
 	    dirtree_build(&d->new_tree, &d->trees, new_dir, e) < 0)
@@ -97,32 +101,63 @@ static char *state_dir(struct run *r, struct err *e)
 	return s;
 }
 
+/*
+ * The old side from the live manifest ([state] manifest_url). Returns 1
+ * with *old set, or 0 with *why (replaced) saying why it cannot be used.
+ */
+static int live_manifest(git_oid *old, char **why, struct run *r,
+			 struct dirrun *d)
+{
+	struct strbuf body = STRBUF_INIT;
+	const char *url = r->config.manifest_url;
+	char *reason = NULL;
+	int ok;
+
+	ok = manifest_fetch(&body, &reason, url, r->config.timeout) == 0 &&
+	     manifest_parse(old, &reason, d->trees.odb, body.buf ? body.buf :
+			    "", body.len) == 0;
+	strbuf_release(&body);
+	if (ok)
+		return 1;
+	free(*why);
+	*why = xasprintf("cannot use the live manifest '%s': %s", url, reason);
+	free(reason);
+	return 0;
+}
+
 int dirrun_since(struct run *r, const char *dir, struct err *e)
 {
 	struct dirrun *d = start(r);
 	struct dirstate init = DIRSTATE_INIT;
-	struct stat st;
-	char *sdir, *why = NULL, *cache = NULL;
 	struct statcache cinit = STATCACHE_INIT;
+	struct stat st;
 	struct err ce;
+	char *sdir = NULL, *why = NULL, *cache = NULL;
 	git_oid old_tree;
-	int rc = -1;
+	int rc = -1, found = 0;
 
 	d->state = init;
 	d->cache_old = d->cache_new = cinit;
+	d->since = xstrdup(dir);
+	d->trees.skip = r->config.manifest;
 	/* A missing folder must not leave a state folder behind. */
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dirtree_build(&old_tree, &d->trees, dir, e);
-	if (!(sdir = state_dir(r, e)))
+	/* With a live manifest, CI needs no state of its own. */
+	if (!(sdir = state_dir(r, e)) && !r->config.manifest_url)
 		return -1;
-	d->has_state = 1;
-	if (dirstate_open(&d->state, sdir, dir, e) < 0 ||
-	    dirtree_open(&d->trees, d->state.objects, e) < 0)
+	d->has_state = sdir != NULL;
+	if (d->has_state && (dirstate_open(&d->state, sdir, dir, e) < 0 ||
+			     dirtree_open(&d->trees, d->state.objects, e) < 0))
 		goto out;
-	cache = xasprintf("%s.stat", d->state.record);
-	statcache_read(&d->cache_old, cache);
-	d->trees.cache_old = &d->cache_old;
-	d->trees.cache_new = &d->cache_new;
+	if (!d->has_state && dirtree_open(&d->trees, NULL, e) < 0)
+		goto out;
+	if (d->has_state) {
+		cache = xasprintf("%s.stat", d->state.record);
+		statcache_read(&d->cache_old, cache);
+		d->trees.cache_old = &d->cache_old;
+		d->trees.cache_new = &d->cache_new;
+	}
 	if (dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
 		goto out;
 	take_notes(r, &d->trees, 0);
@@ -131,9 +166,16 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 			     "(the rest unchanged since the last run)",
 			     d->trees.hashed, d->trees.files, dir);
 	/* Only a cache: a failure costs the next run time, nothing else. */
-	if (!r->opts.dry_run)
+	if (cache && !r->opts.dry_run)
 		statcache_write(&d->cache_new, cache, &ce);
-	if (dirstate_read(&old_tree, &why, &d->state, d->trees.store)) {
+	if (d->has_state)
+		found = dirstate_read(&old_tree, &why, &d->state,
+				      d->trees.store);
+	else
+		why = xstrdup("no state ([state] dir)");
+	if (!found && r->config.manifest_url)
+		found = live_manifest(&old_tree, &why, r, d);
+	if (found) {
 		run_add_tree_range(r, &old_tree, &d->new_tree);
 	} else if (r->config.state_missing_fail) {
 		err_set(e, "%s; nothing was purged ([state] on_missing = fail): "
@@ -156,15 +198,23 @@ out:
 int dirrun_record(struct run *r, struct err *e)
 {
 	struct dirrun *d = r->dir;
+	char *path;
 	size_t i;
+	int rc;
 
-	if (!d || !d->has_state || r->opts.dry_run || !r->sent)
+	if (!d || !d->since || r->opts.dry_run || !r->sent)
 		return 0;
 	for (i = 0; i < r->batches.n; i++)
 		if (r->outcomes[i].n_lost)
 			return 0;
-	if (dirtree_keep(&d->trees, &d->new_tree, e) < 0 ||
-	    dirstate_write(&d->state, &d->new_tree, e) < 0)
+	if (d->has_state &&
+	    (dirtree_keep(&d->trees, &d->new_tree, e) < 0 ||
+	     dirstate_write(&d->state, &d->new_tree, e) < 0))
 		return -1;
-	return 1;
+	if (!r->config.manifest)
+		return 1;
+	path = xasprintf("%s/%s", d->since, r->config.manifest);
+	rc = manifest_write(path, d->trees.odb, &d->new_tree, e);
+	free(path);
+	return rc < 0 ? -1 : 1;
 }

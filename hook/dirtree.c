@@ -247,6 +247,7 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 	char *path = full_path(w, i, "");
 	DIR *dir = opendir(path);
 	struct dirent *de;
+	const char *skip = NULL;
 	size_t first = w->n_entries, k;
 	int dfd;
 
@@ -258,12 +259,21 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 		return -1;
 	}
 	dfd = dirfd(dir);
+	if (w->d->skip) {
+		const char *slash = strrchr(w->d->skip, '/');
+		size_t n = slash ? (size_t)(slash - w->d->skip) : 0;
+		const char *fp = w->folders[i].path;
+
+		if (strlen(fp) == n && !strncmp(fp, w->d->skip, n))
+			skip = slash ? slash + 1 : w->d->skip;
+	}
 	errno = 0;
 	while ((de = readdir(dir))) {
 		struct stat st;
 		char *rel;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (skip && !strcmp(de->d_name, skip)))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			err_set(e, "cannot read '%s%s': %s", path, de->d_name,

@@ -39,10 +39,13 @@ struct dirtree {
 	 */
 	const struct statcache *cache_old;
 	struct statcache *cache_new;
+	/* Borrowed, may be NULL: a path below the folder left out of its
+	 * tree (the manifest this program writes there). */
+	const char *skip;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, NULL, \
-		       NULL }
+		       NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

@@ -753,6 +753,21 @@ static void state_key(struct reader *r, const char *key, const char *v)
 		if (!*v)
 			add_error(r, r->line, "'dir' in [state] is empty");
 		set_string(&c->state_dir, v);
+	} else if (!strcmp(key, "manifest")) {
+		if (!*v || v[0] == '/' || !strcmp(v, "..") ||
+		    !strncmp(v, "../", 3) || strstr(v, "/../") ||
+		    strstr(v, "//") || v[strlen(v) - 1] == '/')
+			add_error(r, r->line, "'manifest' in [state] must be a "
+				  "file path inside the folder, without a "
+				  "leading '/' or '..'");
+		set_string(&c->manifest, v);
+	} else if (!strcmp(key, "manifest_url")) {
+		const char *why = url_problem(v);
+
+		if (why)
+			add_error(r, r->line, "'manifest_url' in [state]: %s",
+				  why);
+		set_string(&c->manifest_url, v);
 	} else if (!strcmp(key, "on_missing")) {
 		if (!strcmp(v, "fail"))
 			c->state_missing_fail = 1;
@@ -1551,6 +1566,8 @@ void config_release(struct config *c)
 	free(c->spool_dir);
 	free(c->state_dir);
 	free(c->served_dir);
+	free(c->manifest);
+	free(c->manifest_url);
 	strvec_clear(&c->variants);
 	strvec_clear(&c->base_urls);
 	free(c->root);

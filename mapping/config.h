@@ -142,6 +142,8 @@ struct config {
 	/* [state]: what `dir DIR` compares with (hook/dirstate.h) */
 	char *state_dir;	/* NULL: <git dir>/cf-purge-hook-state */
 	int state_missing_fail;	/* on_missing = fail; default everything */
+	char *manifest;		/* written into the folder: hook/manifest.h */
+	char *manifest_url;	/* the live manifest, the old side in CI */
 
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */

@@ -359,6 +359,78 @@ EOC
 	test -d "$TRASH/repo/.git/cf-purge-hook-state/objects"
 '
 
+# --- The manifest, for CI without a state of its own ----------------------
+
+# serve DIR: a static web server on DIR (the live site); sets LIVE_URL.
+serve() {
+	rm -f "$TRASH/live-port"
+	python3 - "$1" "$TRASH/live-port" 2>/dev/null <<'PY' &
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+h.func.log_message = lambda *a: None
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+	LIVE_PID=$!
+	while [ ! -s "$TRASH/live-port" ]; do sleep 0.05; done
+	LIVE_URL=http://127.0.0.1:$(cat "$TRASH/live-port")
+}
+
+start_stub
+expect 'manifest: dir DIR writes it into DIR, and leaves it out of the tree it compares' '
+	dir_config "manifest = .cf-purge-hook.manifest" &&
+	rm -rf "$STATE" "$TRASH/m1" && cp -a "$SITE" "$TRASH/m1" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/m1" &&
+	head -n 1 "$TRASH/m1/.cf-purge-hook.manifest" | grep -q "^cf-purge-hook manifest 1 [0-9a-f]\{40\}\$" &&
+	grep -q "^120000 [0-9a-f]* latest.html	index.html\$" "$TRASH/m1/.cf-purge-hook.manifest" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/m1" &&
+	test -z "$(requests)"
+'
+
+if [ -s "$TRASH/m1/.cf-purge-hook.manifest" ]; then
+	cp -a "$TRASH/m1" "$TRASH/live"
+	serve "$TRASH/live"
+	expect 'manifest: without a state, the live manifest is the old side: the purge is exactly what differs from the live site' '
+		sed "/^dir = /d" "$CONFIG" >"$TRASH/ci.ini" &&
+		printf "manifest_url = %s/.cf-purge-hook.manifest\n" "$LIVE_URL" >>"$TRASH/ci.ini" &&
+		cp -a "$SITE" "$TRASH/m2" &&
+		printf "v2\n" >"$TRASH/m2/blog/index.html" &&
+		printf "new\n" >"$TRASH/m2/img/new.png" &&
+		want_urls "$TRASH/live" "$TRASH/m2" "$TRASH/want" &&
+		sed -i "/manifest/d" "$TRASH/want" &&
+		rm -rf "$STATE" &&
+		clear_log &&
+		cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" &&
+		same_urls "$TRASH/want" &&
+		test "$(wc -l <"$TRASH/want")" = 3 &&
+		test -s "$TRASH/m2/.cf-purge-hook.manifest" &&
+		test ! -e "$STATE"
+	'
+	expect 'manifest: anything else at the URL (a page, a missing file, a path outside the site, a wrong tree id) is a missing state' '
+		for bad in index.html nope.manifest; do
+			sed "s|^manifest_url = .*|manifest_url = $LIVE_URL/$bad|" "$TRASH/ci.ini" >"$TRASH/bad.ini" &&
+			clear_log &&
+			cfph -c "$TRASH/bad.ini" dir "$TRASH/m2" 2>"$TRASH/err" &&
+			grep -q "purging everything: cannot use the live manifest" "$TRASH/err" &&
+			test "$(requests)" = "200 $ZONE purge_everything true" || exit 1
+		done &&
+		m=$TRASH/live/.cf-purge-hook.manifest &&
+		cp "$m" "$TRASH/good.manifest" &&
+		sed -i "s| index.html\$| ../../etc/passwd|" "$m" &&
+		code cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" --dry-run 2>"$TRASH/err" &&
+		grep -q "names a path outside the site" "$TRASH/err" &&
+		cp "$TRASH/good.manifest" "$m" &&
+		sed -i "s|^\(100644 \)[0-9a-f]*\( index.html\)\$|\1$(printf %040d 0)\2|" "$m" &&
+		cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" --dry-run 2>"$TRASH/err" &&
+		grep -q "not the [0-9a-f]* it names" "$TRASH/err" &&
+		cp "$TRASH/good.manifest" "$m"
+	'
+	kill "$LIVE_PID" 2>/dev/null; wait "$LIVE_PID" 2>/dev/null
+fi
+stop_stub
+
 # --- The hook with [site] served_dir --------------------------------------
 
 start_stub
