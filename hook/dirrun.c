@@ -166,7 +166,7 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 			     "(the rest unchanged since the last run)",
 			     d->trees.hashed, d->trees.files, dir);
 	/* Only a cache: a failure costs the next run time, nothing else. */
-	if (cache && !r->opts.dry_run)
+	if (cache && !r->opts.dry_run && !d->trees.cache_same)
 		statcache_write(&d->cache_new, cache, &ce);
 	if (d->has_state)
 		found = dirstate_read(&old_tree, &why, &d->state,

@@ -48,6 +48,7 @@ struct walk {
 	size_t n_folders, alloc_folders;
 	size_t *jobs;		/* the entries whose contents are hashed */
 	size_t n_jobs;
+	size_t n_regular;	/* regular files */
 	atomic_size_t next;
 };
 
@@ -152,11 +153,20 @@ static char *full_path(const struct walk *w, size_t folder, const char *name)
 	return xasprintf("%s/%s%s%s", w->top, rel, *rel ? "/" : "", name);
 }
 
+/* Without printf: this runs once or twice for every file. */
 static char *rel_path(const struct walk *w, size_t folder, const char *name)
 {
 	const char *rel = w->folders[folder].path;
+	size_t a = strlen(rel), b = strlen(name);
+	char *s = xmalloc(a + b + 2), *p = s;
 
-	return xasprintf("%s%s%s", rel, *rel ? "/" : "", name);
+	if (a) {
+		memcpy(p, rel, a);
+		p += a;
+		*p++ = '/';
+	}
+	memcpy(p, name, b + 1);
+	return s;
 }
 
 /* An id that matches no content: the file is purged whatever it holds. */
@@ -366,6 +376,7 @@ static void hash_files(struct walk *w)
 
 		if (en->mode != MODE_FILE && en->mode != MODE_EXEC)
 			continue;
+		w->n_regular++;
 		if (w->d->cache_old) {
 			rel = rel_path(w, en->parent, en->name);
 			known = statcache_lookup(w->d->cache_old, rel, &en->st);
@@ -470,7 +481,14 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 			goto out;
 	hash_files(&w);
 	note_unreadable(&w);
-	for (i = 0; d->cache_new && i < w.n_entries; i++) {
+	/*
+	 * Every file vouched for by the cache, and as many as it holds: the
+	 * cache would be written again unchanged, which on a large folder
+	 * costs as much as the rest of the run.
+	 */
+	d->cache_same = d->cache_old && !w.n_jobs &&
+			w.n_regular == d->cache_old->n;
+	for (i = 0; d->cache_new && !d->cache_same && i < w.n_entries; i++) {
 		struct entry *en = &w.entries[i];
 		char *rel;
 

@@ -39,13 +39,15 @@ struct dirtree {
 	 */
 	const struct statcache *cache_old;
 	struct statcache *cache_new;
+	int cache_same;		/* cache_old vouched for every file: cache_new
+				   was left empty and need not be written */
 	/* Borrowed, may be NULL: a path below the folder left out of its
 	 * tree (the manifest this program writes there). */
 	const char *skip;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, NULL, \
-		       NULL, NULL }
+		       NULL, 0, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

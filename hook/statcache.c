@@ -57,7 +57,7 @@ void statcache_read(struct statcache *c, const char *path)
 	char *buf = NULL, *p, *end;
 	size_t magic = strlen(MAGIC);
 	ssize_t got;
-	size_t have = 0;
+	size_t have = 0, i;
 
 	if (fd < 0)
 		return;
@@ -99,8 +99,12 @@ void statcache_read(struct statcache *c, const char *path)
 		memcpy(en->id, de.id, GIT_OID_RAWSZ);
 		p += de.path_len + 1;
 	}
-	/* Written sorted; sorted again in case it was not. */
-	qsort(c->v, c->n, sizeof(*c->v), by_path);
+	/* Written sorted; sorted again only when it is not. */
+	for (i = 1; i < c->n; i++)
+		if (strcmp(c->v[i - 1].path, c->v[i].path) > 0) {
+			qsort(c->v, c->n, sizeof(*c->v), by_path);
+			break;
+		}
 out:
 	free(buf);
 	close(fd);
