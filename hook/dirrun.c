@@ -156,7 +156,9 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 		cache = xasprintf("%s.stat", d->state.record);
 		statcache_read(&d->cache_old, cache);
 		d->trees.cache_old = &d->cache_old;
-		d->trees.cache_new = &d->cache_new;
+		/* A dry run writes no cache: none to build. */
+		if (!r->opts.dry_run)
+			d->trees.cache_new = &d->cache_new;
 	}
 	if (dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
 		goto out;

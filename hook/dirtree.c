@@ -29,7 +29,7 @@ struct entry {
 	size_t folder;		/* for a folder: its own index */
 	git_oid id;
 	char *error;		/* owned; why a file could not be read */
-	struct stat st;		/* for the stat cache */
+	struct statcache_stat st;	/* for the stat cache */
 };
 
 struct folder {
@@ -212,7 +212,7 @@ static void add_entry(struct walk *w, size_t parent, const char *name,
 	en->name = xstrdup(name);
 	en->mode = mode;
 	en->parent = parent;
-	en->st = *st;
+	statcache_stat_from(&en->st, st);
 }
 
 static size_t add_folder(struct walk *w, char *path)

@@ -23,20 +23,20 @@ static int by_path(const void *a, const void *b)
 		      ((const struct statcache_entry *)b)->path);
 }
 
-static void fill(struct statcache_entry *en, const struct stat *st)
+void statcache_stat_from(struct statcache_stat *out, const struct stat *st)
 {
-	en->size = (uint64_t)st->st_size;
-	en->ino = (uint64_t)st->st_ino;
-	en->dev = (uint64_t)st->st_dev;
-	en->mtime_s = st->st_mtim.tv_sec;
-	en->mtime_ns = st->st_mtim.tv_nsec;
-	en->ctime_s = st->st_ctim.tv_sec;
-	en->ctime_ns = st->st_ctim.tv_nsec;
-	en->mode = (uint32_t)st->st_mode;
+	out->size = (uint64_t)st->st_size;
+	out->ino = (uint64_t)st->st_ino;
+	out->dev = (uint64_t)st->st_dev;
+	out->mtime_s = st->st_mtim.tv_sec;
+	out->mtime_ns = st->st_mtim.tv_nsec;
+	out->ctime_s = st->st_ctim.tv_sec;
+	out->ctime_ns = st->st_ctim.tv_nsec;
+	out->mode = (uint32_t)st->st_mode;
 }
 
 void statcache_add(struct statcache *c, const char *path,
-		   const struct stat *st, const git_oid *id)
+		   const struct statcache_stat *st, const git_oid *id)
 {
 	struct statcache_entry *en;
 
@@ -46,7 +46,7 @@ void statcache_add(struct statcache *c, const char *path,
 	}
 	en = &c->v[c->n++];
 	en->path = xstrdup(path);
-	fill(en, st);
+	en->st = *st;
 	memcpy(en->id, id->id, GIT_OID_RAWSZ);
 }
 
@@ -88,14 +88,14 @@ void statcache_read(struct statcache *c, const char *path)
 		}
 		en = &c->v[c->n++];
 		en->path = xstrndup(p, de.path_len);
-		en->size = de.size;
-		en->ino = de.ino;
-		en->dev = de.dev;
-		en->mtime_s = de.mtime_s;
-		en->mtime_ns = de.mtime_ns;
-		en->ctime_s = de.ctime_s;
-		en->ctime_ns = de.ctime_ns;
-		en->mode = de.mode;
+		en->st.size = de.size;
+		en->st.ino = de.ino;
+		en->st.dev = de.dev;
+		en->st.mtime_s = de.mtime_s;
+		en->st.mtime_ns = de.mtime_ns;
+		en->st.ctime_s = de.ctime_s;
+		en->st.ctime_ns = de.ctime_ns;
+		en->st.mode = de.mode;
 		memcpy(en->id, de.id, GIT_OID_RAWSZ);
 		p += de.path_len + 1;
 	}
@@ -111,10 +111,10 @@ out:
 }
 
 const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path, const struct stat *st)
+				      const char *path,
+				      const struct statcache_stat *now)
 {
 	struct statcache_entry key, *en;
-	struct statcache_entry now;
 
 	if (!c->n)
 		return NULL;
@@ -122,16 +122,16 @@ const unsigned char *statcache_lookup(const struct statcache *c,
 	en = bsearch(&key, c->v, c->n, sizeof(*c->v), by_path);
 	if (!en)
 		return NULL;
-	fill(&now, st);
-	if (now.size != en->size || now.ino != en->ino || now.dev != en->dev ||
-	    now.mtime_s != en->mtime_s || now.mtime_ns != en->mtime_ns ||
-	    now.ctime_s != en->ctime_s || now.ctime_ns != en->ctime_ns ||
-	    now.mode != en->mode)
+	if (now->size != en->st.size || now->ino != en->st.ino ||
+	    now->dev != en->st.dev || now->mtime_s != en->st.mtime_s ||
+	    now->mtime_ns != en->st.mtime_ns ||
+	    now->ctime_s != en->st.ctime_s ||
+	    now->ctime_ns != en->st.ctime_ns || now->mode != en->st.mode)
 		return NULL;
 	/* Racy: changed within the timestamp the cache was written in. */
-	if (now.mtime_s > c->written.tv_sec ||
-	    (now.mtime_s == c->written.tv_sec &&
-	     now.mtime_ns >= c->written.tv_nsec))
+	if (now->mtime_s > c->written.tv_sec ||
+	    (now->mtime_s == c->written.tv_sec &&
+	     now->mtime_ns >= c->written.tv_nsec))
 		return NULL;
 	return en->id;
 }
@@ -155,14 +155,14 @@ int statcache_write(struct statcache *c, const char *path, struct err *e)
 		struct disk_entry de;
 
 		memset(&de, 0, sizeof(de));
-		de.size = en->size;
-		de.ino = en->ino;
-		de.dev = en->dev;
-		de.mtime_s = en->mtime_s;
-		de.mtime_ns = en->mtime_ns;
-		de.ctime_s = en->ctime_s;
-		de.ctime_ns = en->ctime_ns;
-		de.mode = en->mode;
+		de.size = en->st.size;
+		de.ino = en->st.ino;
+		de.dev = en->st.dev;
+		de.mtime_s = en->st.mtime_s;
+		de.mtime_ns = en->st.mtime_ns;
+		de.ctime_s = en->st.ctime_s;
+		de.ctime_ns = en->st.ctime_ns;
+		de.mode = en->st.mode;
 		de.path_len = (uint32_t)strlen(en->path);
 		memcpy(de.id, en->id, GIT_OID_RAWSZ);
 		fwrite(&de, sizeof(de), 1, f);

@@ -20,11 +20,19 @@
 
 #include "../mapping/util.h"
 
-struct statcache_entry {
-	char *path;		/* owned; below the folder */
+/* The fields of struct stat the cache compares, in less than half its
+ * size: a walk keeps one for every file. */
+struct statcache_stat {
 	uint64_t size, ino, dev;
 	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 	uint32_t mode;
+};
+
+void statcache_stat_from(struct statcache_stat *out, const struct stat *st);
+
+struct statcache_entry {
+	char *path;		/* owned; below the folder */
+	struct statcache_stat st;
 	unsigned char id[GIT_OID_RAWSZ];
 };
 
@@ -45,11 +53,12 @@ void statcache_read(struct statcache *c, const char *path);
  * valid until statcache_release(). Safe to call from several threads.
  */
 const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path, const struct stat *st);
+				      const char *path,
+				      const struct statcache_stat *st);
 
 /* Appends an entry; copies path. */
 void statcache_add(struct statcache *c, const char *path,
-		   const struct stat *st, const git_oid *id);
+		   const struct statcache_stat *st, const git_oid *id);
 
 /*
  * Writes c (sorted here) to path, through a temporary file and a rename.
