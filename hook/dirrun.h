@@ -29,18 +29,21 @@ int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
 
 /*
  * Builds the tree of dir and adds the range from the tree recorded by the
- * last successful run for dir ([state] dir). Without a usable record:
- * with [state] on_missing = everything (the default) the range purges
- * everything and a note says why; with fail, -1 and e say why. Returns 0,
- * or -1 with e set (RUN_USAGE).
+ * last successful run for dir ([state] dir), else from the live manifest
+ * ([state] manifest_url, hook/manifest.h). Without either: with [state]
+ * on_missing = everything (the default) the range purges everything and
+ * a note says why; with fail, -1 and e say why. The stat cache kept
+ * beside the record spares reading unchanged files. Returns 0, or -1
+ * with e set (RUN_USAGE).
  */
 int dirrun_since(struct run *r, const char *dir, struct err *e);
 
 /*
- * After run_send(): records the folder's new tree as the state when each
- * of this run's requests was confirmed or is in the spool; a dry run,
- * `dir OLD NEW` and a run with a lost request record nothing. Returns 1
- * when it recorded, 0 when it had not to, -1 with e set on failure.
+ * After run_send(): records the folder's new tree as the state, and
+ * writes [state] manifest into the folder, when each of this run's
+ * requests was confirmed or is in the spool; a dry run, `dir OLD NEW`
+ * and a run with a lost request record nothing. Returns 1 when it
+ * recorded, 0 when it had not to, -1 with e set on failure.
  */
 int dirrun_record(struct run *r, struct err *e);
 

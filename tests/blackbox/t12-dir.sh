@@ -476,6 +476,18 @@ expect 'bad input: a missing DIR, or a file, is an error with exit status 2' '
 	test "$CODE" = 2 && grep -q "takes DIR, or OLD NEW" "$TRASH/err"
 '
 
+expect 'bad input: [state] keys are checked, with their line' '
+	dir_config "on_missing = maybe
+manifest = ../x
+colour = blue" &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 &&
+	grep -q "line 14: .on_missing. in \[state\] must be .everything. or .fail., not .maybe." "$TRASH/err" &&
+	grep -q "line 15: .manifest. in \[state\] must be a file path inside the folder" "$TRASH/err" &&
+	grep -q "line 16: unknown key .colour. in \[state\]" "$TRASH/err" &&
+	dir_config
+'
+
 expect 'bad input: without a repository, [state] dir is required' '
 	grep -v "^dir = " "$CONFIG" >"$TRASH/nostate.ini" &&
 	code cfph -c "$TRASH/nostate.ini" dir "$TRASH/www" 2>"$TRASH/err" &&
