@@ -18,6 +18,7 @@
 
 #include "ci.h"
 #include "deploy.h"
+#include "dirrun.h"
 #include "install.h"
 #include "keep.h"
 #include "report.h"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"usage: cf-purge-hook [options] hook\n"
 	"       cf-purge-hook [options] range OLD..NEW\n"
 	"       cf-purge-hook [options] range OLD NEW\n"
+	"       cf-purge-hook [options] dir OLD NEW\n"
+	"       cf-purge-hook [options] dir DIR\n"
 	"       cf-purge-hook [options] retry\n"
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
@@ -51,6 +54,8 @@ static const char usage_text[] =
 	"the credentials and the zone with Cloudflare, without purging.\n"
 	"'explain' shows what each path would purge, and why. 'ci' takes the\n"
 	"range from a GitHub Actions push event or a GitLab CI pipeline.\n"
+	"'dir OLD NEW' purges what differs between two folders of built\n"
+	"files; 'dir DIR' what changed in DIR since the last run for it.\n"
 	"'install' makes this program the post-receive hook of a bare\n"
 	"repository and writes a starting configuration.\n"
 	"\n"
@@ -287,13 +292,13 @@ static int check_command(struct run *r, int online)
  * newest pushed commit. On timeout the purge goes ahead anyway (late is
  * better than never) and the run fails, so that someone looks.
  */
-static int wait_for_deploy(struct run *r)
+static int wait_for_deploy(struct run *r, int served)
 {
 	const char *commit = NULL;
 	struct err e;
 	size_t i;
 
-	if (!r->batches.n || !r->deploy)
+	if ((!r->batches.n && !served) || !r->deploy)
 		return 0;
 	if (r->config.delay > 0) {
 		if (!r->opts.quiet)
@@ -322,13 +327,53 @@ static int wait_for_deploy(struct run *r)
 	return 0;
 }
 
+/*
+ * [site] served_dir in a hook: once the site is live (delay, wait_url),
+ * the pushed branches' ranges give way to what changed in the served
+ * folder since the last run (dir DIR). Returns 1 when it waited and
+ * replaced them, 0 when the push purges nothing or served_dir is unset,
+ * -1 after printing why the folder could not be read.
+ */
+static int served_ranges(struct run *r, int *failed)
+{
+	struct err e;
+	size_t i, kept = 0;
+	int any = 0;
+
+	if (!r->deploy || r->ci != RUN_CI_NONE || !r->config.served_dir)
+		return 0;
+	for (i = 0; i < r->n_ranges; i++)
+		if (r->ranges[i].action == RANGE_PURGE)
+			any = 1;
+	if (!any)
+		return 0;
+	if (wait_for_deploy(r, 1) < 0)
+		*failed = 1;
+	for (i = 0; i < r->n_ranges; i++) {
+		if (r->ranges[i].action == RANGE_PURGE) {
+			free(r->ranges[i].ref);
+			continue;
+		}
+		r->ranges[kept++] = r->ranges[i];
+	}
+	r->n_ranges = kept;
+	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
+		print_error(e.msg);
+		return -1;
+	}
+	return 1;
+}
+
 /* The pipeline after the ranges are known: plan, send, report. */
 static int plan_and_send(struct run *r)
 {
 	struct err e;
 	size_t i;
-	int rc;
+	int rc, waited, wait_failed = 0;
 
+	waited = served_ranges(r, &wait_failed);
+	if (waited < 0)
+		return RUN_FAILED;
 	if (run_plan(r, &e) < 0) {
 		report_ranges(stderr, r);
 		print_error(e.msg);
@@ -338,12 +383,19 @@ static int plan_and_send(struct run *r)
 	report_ranges(stderr, r);
 	for (i = 0; i < r->tree_errors.n; i++)
 		print_error(r->tree_errors.v[i]);
-	rc = r->tree_errors.n ? RUN_FAILED : RUN_OK;
+	rc = r->tree_errors.n || wait_failed ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
 		return finish(r, rc);
-	if (wait_for_deploy(r) < 0)
+	if (!waited && wait_for_deploy(r, 0) < 0)
 		rc = RUN_FAILED;
-	return finish(r, run_send(r, &e) < 0 ? RUN_FAILED : rc);
+	if (run_send(r, &e) < 0)
+		rc = RUN_FAILED;
+	/* dir DIR: the folder's tree becomes the state once all is safe. */
+	if (r->dir && dirrun_record(r, &e) < 0) {
+		print_error(e.msg);
+		rc = RUN_FAILED;
+	}
+	return finish(r, rc);
 }
 
 static int explain_command(struct run *r, int argc, char **argv)
@@ -675,8 +727,9 @@ static int run_command(struct run *r, const char *command, int argc,
 	struct err e;
 	int rc, lock_fd = -1, is_hook = !strcmp(command, "hook");
 
+	int is_dir = !strcmp(command, "dir");
 	int repo_optional = !strcmp(command, "check") ||
-			    !strcmp(command, "explain");
+			    !strcmp(command, "explain") || is_dir;
 
 	int is_ci = !strcmp(command, "ci");
 
@@ -690,8 +743,11 @@ static int run_command(struct run *r, const char *command, int argc,
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
-	    strcmp(command, "explain") && !is_ci)
+	    strcmp(command, "explain") && !is_ci && !is_dir)
 		return usage_error("unknown command '%s'", command);
+	if (is_dir && argc != 1 && argc != 2)
+		return usage_error("%s", "'dir' takes DIR, or OLD NEW (two "
+				   "folders)");
 	if (!strcmp(command, "explain") && !argc)
 		return usage_error("%s", "'explain' takes one or more paths");
 	if (online && strcmp(command, "check"))
@@ -811,6 +867,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		strvec_clear(&r->tree_errors);
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
+	} else if (is_dir) {
+		rc = argc == 2 ? dirrun_compare(r, argv[0], argv[1], &e) :
+		     dirrun_since(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		/*
 		 * The hook's lock, so that a retry (from cron, say) does not

@@ -584,10 +584,13 @@ static void put_ranges(FILE *err, const struct run *r)
 
 	for (i = 0; i < r->n_ranges; i++) {
 		const struct range *rg = &r->ranges[i];
-		const char *name = rg->ref ? rg->ref : "range";
+		const char *name = rg->ref ? rg->ref : r->dir ? "dir" : "range";
 		char a[8], b[8];
 
 		if (rg->action == RANGE_PURGE && !r->opts.verbose)
+			continue;
+		/* dir without a state: a note in the plan says why. */
+		if (rg->action == RANGE_EVERYTHING && r->dir)
 			continue;
 		fputs(PREFIX, err);
 		put_safe(err, name);

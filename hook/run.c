@@ -1,6 +1,7 @@
 #include "run.h"
 #include "count.h"
 #include "diff.h"
+#include "dirrun.h"
 #include "refline.h"
 #include "symlinks.h"
 #include "zone.h"
@@ -66,6 +67,7 @@ void run_release(struct run *r)
 	strvec_clear(&r->tree_errors);
 	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
+	dirrun_free(r->dir);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -237,6 +239,23 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
 	return 0;
 }
 
+void run_add_tree_range(struct run *r, const git_oid *old,
+			const git_oid *new_tree)
+{
+	struct range *rg = new_range(r);
+
+	if (old)
+		git_oid_tostr(rg->old_hex, sizeof(rg->old_hex), old);
+	git_oid_tostr(rg->new_hex, sizeof(rg->new_hex), new_tree);
+	rg->action = old ? RANGE_PURGE : RANGE_EVERYTHING;
+}
+
+/* Where the ranges' trees are read: the dir command's own store. */
+static git_repository *trees_repo(const struct run *r)
+{
+	return r->dir ? dirrun_repo(r->dir) : r->repo;
+}
+
 /* Looks up the tree of the commit (or the tree) with id hex. */
 static int tree_of(git_tree **out, struct run *r, const char *hex,
 		   const char *ref, struct err *e)
@@ -247,7 +266,7 @@ static int tree_of(git_tree **out, struct run *r, const char *hex,
 
 	*out = NULL;
 	if (git_oid_fromstr(&oid, hex) < 0 ||
-	    git_object_lookup(&obj, r->repo, &oid, GIT_OBJECT_ANY) < 0)
+	    git_object_lookup(&obj, trees_repo(r), &oid, GIT_OBJECT_ANY) < 0)
 		return err_set(e, "cannot read commit %s%s%s: %s", hex,
 			       ref ? " of " : "", ref ? ref : "",
 			       git_message());
@@ -268,7 +287,7 @@ static int diff_range(struct run *r, struct range *rg, struct err *e)
 	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) < 0 ||
 	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) < 0)
 		goto out;
-	if (diff_trees(&r->changes, &r->plan.notes, r->repo, old_tree,
+	if (diff_trees(&r->changes, &r->plan.notes, trees_repo(r), old_tree,
 		       new_tree, e) < 0)
 		goto out;
 	rc = 0;
@@ -389,11 +408,11 @@ static int fold_ranges(struct run *r, struct err *e)
 			return 0;
 		one = &r->ranges[i];
 	}
-	if (!one || !r->repo)
+	if (!one || !trees_repo(r))
 		return 0;
 	slice.v = r->changes.v + one->first_change;
 	slice.n = one->n_changes;
-	return count_fold(&r->fold, &r->plan, r->repo, &r->config, &slice,
+	return count_fold(&r->fold, &r->plan, trees_repo(r), &r->config, &slice,
 			  one->new_hex, send_seconds(r), e);
 }
 
@@ -453,7 +472,7 @@ static int load_links(struct run *r, const struct range *rg,
 		return 0;
 	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) == 0 &&
 	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) == 0)
-		rc = symlinks_load(old_links, new_links, r->repo, old_tree,
+		rc = symlinks_load(old_links, new_links, trees_repo(r), old_tree,
 				   new_tree, old_c->root, new_c->root,
 				   changes, e);
 	git_tree_free(new_tree);
@@ -716,6 +735,8 @@ static int spool_dir(struct run *r, struct err *e)
 		return 0;
 	if (dir && dir[0] == '/')
 		r->spool_dir = xstrdup(dir);
+	else if (!r->repo && !dir && r->dir && dirrun_state_dir(r->dir))
+		r->spool_dir = xasprintf("%s/spool", dirrun_state_dir(r->dir));
 	else if (!r->repo)
 		return err_set(e, "no spool: set [cloudflare] spool_dir to an "
 			       "absolute path or run inside the repository");

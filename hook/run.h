@@ -49,9 +49,16 @@ struct range {
 	size_t n_changes;
 };
 
+struct dirrun;
+
 struct run {
 	struct run_opts opts;
 	git_repository *repo;
+	/*
+	 * The dir command (hook/dirrun.h): the trees built from folders,
+	 * which the ranges' ids name instead of commits; NULL otherwise.
+	 */
+	struct dirrun *dir;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;
@@ -134,6 +141,13 @@ int run_add_hook_input(struct run *r, const char *buf, size_t len,
  * returned; otherwise -1 with e set. Never diffs against an empty tree.
  */
 int run_check_base(struct run *r, struct range *rg, struct err *e);
+
+/*
+ * Adds a range between two trees of the repository that r->dir holds
+ * (hook/dirrun.h). With old NULL, the range purges everything.
+ */
+void run_add_tree_range(struct run *r, const git_oid *old,
+			const git_oid *new_tree);
 
 /* Adds the range old..new, both revisions libgit2 parses (RUN_USAGE). */
 int run_add_range(struct run *r, const char *old_rev, const char *new_rev,

@@ -46,8 +46,12 @@ static int root_id(git_oid *out, git_tree *tree, const char *root)
 	return rc;
 }
 
+/* NULL for a repository without a git directory: the trees that
+ * hook/dirtree.h builds from a folder live in memory only. */
 static char *cache_path(git_repository *repo)
 {
+	if (!git_repository_path(repo))
+		return NULL;
 	return xasprintf("%s%s", git_repository_path(repo), CACHE_NAME);
 }
 
@@ -63,7 +67,7 @@ static int cache_read(struct strvec *raw, git_repository *repo,
 	struct strbuf sb = STRBUF_INIT;
 	char buf[8192];
 	size_t n, klen, first = raw->n;
-	FILE *f = fopen(path, "rb");
+	FILE *f = path ? fopen(path, "rb") : NULL;
 	int hit = 0;
 
 	free(path);
@@ -106,10 +110,15 @@ static void cache_write(git_repository *repo, const git_oid *id,
 			const char *root, const struct strvec *raw)
 {
 	char *path = cache_path(repo);
-	char *tmp = xasprintf("%s.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
+	char *tmp;
+	FILE *f;
 	size_t i;
 	int ok;
+
+	if (!path)
+		return;
+	tmp = xasprintf("%s.%ld", path, (long)getpid());
+	f = fopen(tmp, "wb");
 
 	/* Only a cache: a failure costs the next run time, nothing else. */
 	if (!f)

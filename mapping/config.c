@@ -707,6 +707,11 @@ static void site_key(struct reader *r, const char *key, const char *v)
 				  "without a leading '/' or '..'");
 		free(c->root);
 		c->root = root;
+	} else if (!strcmp(key, "served_dir")) {
+		if (v[0] != '/')
+			add_error(r, r->line, "'served_dir' in [site] must be "
+				  "an absolute path");
+		set_string(&c->served_dir, v);
 	} else if (!strcmp(key, "variant")) {
 		char *norm = parse_variant(r, v);
 
@@ -719,6 +724,42 @@ static void site_key(struct reader *r, const char *key, const char *v)
 		set_string(&c->index, v);
 	} else {
 		add_error(r, r->line, "unknown key '%s' in [site]", key);
+	}
+}
+
+static void state_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+
+	if (!strcmp(key, "dir")) {
+		if (!*v)
+			add_error(r, r->line, "'dir' in [state] is empty");
+		set_string(&c->state_dir, v);
+	} else if (!strcmp(key, "manifest")) {
+		if (!*v || v[0] == '/' || !strcmp(v, "..") ||
+		    !strncmp(v, "../", 3) || strstr(v, "/../") ||
+		    strstr(v, "//") || v[strlen(v) - 1] == '/')
+			add_error(r, r->line, "'manifest' in [state] must be a "
+				  "file path inside the folder, without a "
+				  "leading '/' or '..'");
+		set_string(&c->manifest, v);
+	} else if (!strcmp(key, "manifest_url")) {
+		const char *why = url_problem(v);
+
+		if (why)
+			add_error(r, r->line, "'manifest_url' in [state]: %s",
+				  why);
+		set_string(&c->manifest_url, v);
+	} else if (!strcmp(key, "on_missing")) {
+		if (!strcmp(v, "fail"))
+			c->state_missing_fail = 1;
+		else if (!strcmp(v, "everything"))
+			c->state_missing_fail = 0;
+		else
+			add_error(r, r->line, "'on_missing' in [state] must "
+				  "be 'everything' or 'fail', not '%s'", v);
+	} else {
+		add_error(r, r->line, "unknown key '%s' in [state]", key);
 	}
 }
 
@@ -1189,7 +1230,8 @@ static void begin_section(struct reader *r)
 		if (is_map_section(s))
 			start_map(r);
 	} else if (r->tree && (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
-			       !strcmp(s, "plan") || is_zone_section(s))) {
+			       !strcmp(s, "plan") || !strcmp(s, "state") ||
+			       is_zone_section(s))) {
 		/* Its keys are skipped: r->known stays 0. */
 		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
 			    "(only [map], [ignore] and [site] pretty_urls can); "
@@ -1198,7 +1240,7 @@ static void begin_section(struct reader *r)
 		add_error(r, r->line, "unknown section [%s]", s);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
-		   !strcmp(s, "plan")) {
+		   !strcmp(s, "plan") || !strcmp(s, "state")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
@@ -1245,6 +1287,9 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "plan")) {
 		if (first_setting(r, section, key))
 			plan_key(r, key, val);
+	} else if (!strcmp(section, "state")) {
+		if (first_setting(r, section, key))
+			state_key(r, key, val);
 	} else if (r->zone) {
 		if (first_setting(r, section, key))
 			zone_key(r, key, val);
@@ -1507,6 +1552,10 @@ void config_release(struct config *c)
 	free(c->api_key_env);
 	free(c->ca_bundle);
 	free(c->spool_dir);
+	free(c->state_dir);
+	free(c->served_dir);
+	free(c->manifest);
+	free(c->manifest_url);
 	strvec_clear(&c->variants);
 	strvec_clear(&c->base_urls);
 	free(c->root);

@@ -115,6 +115,11 @@ struct config {
 	char *root;		/* "" for the top; never a trailing slash */
 	char *index;		/* "" turns folder URLs off */
 	/*
+	 * The folder the web server serves: the hook then purges what
+	 * changed in it (dir DIR) rather than what the push changed.
+	 */
+	char *served_dir;
+	/*
 	 * Custom cache keys, one per [site] variant line, each normalised to
 	 * "Header: value; Header: value" with single spaces.
 	 */
@@ -135,6 +140,12 @@ struct config {
 				   rules may add to one push; 0: no limit */
 	int detach;		/* hand the work to a detached process */
 	char *log_file;		/* where a detached run writes */
+
+	/* [state]: what `dir DIR` compares with (hook/dirstate.h) */
+	char *state_dir;	/* NULL: <git dir>/cf-purge-hook-state */
+	int state_missing_fail;	/* on_missing = fail; default everything */
+	char *manifest;		/* written into the folder: hook/manifest.h */
+	char *manifest_url;	/* the live manifest, the old side in CI */
 
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */

@@ -1,0 +1,137 @@
+#include "dirstate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RECORD_MAGIC "cf-purge-hook dir state 1\n"
+#define RECORD_MAX 8192
+
+int dirstate_open(struct dirstate *s, const char *state_dir,
+		  const char *site, struct err *e)
+{
+	char *real = realpath(site, NULL);
+	char *sites;
+	git_oid key;
+
+	if (!real)
+		return err_set(e, "cannot read the folder '%s': %s", site,
+			       strerror(errno));
+	s->site = real;
+	s->dir = xstrdup(state_dir);
+	s->objects = xasprintf("%s/objects", state_dir);
+	sites = xasprintf("%s/sites", state_dir);
+	if ((mkdir(state_dir, 0777) < 0 && errno != EEXIST) ||
+	    (mkdir(sites, 0777) < 0 && errno != EEXIST)) {
+		err_set(e, "cannot create the state folder '%s': %s",
+			state_dir, strerror(errno));
+		free(sites);
+		return -1;
+	}
+	git_odb_hash(&key, real, strlen(real), GIT_OBJECT_BLOB);
+	s->record = xasprintf("%s/%s", sites, git_oid_tostr_s(&key));
+	free(sites);
+	return 0;
+}
+
+void dirstate_release(struct dirstate *s)
+{
+	free(s->dir);
+	free(s->objects);
+	free(s->record);
+	free(s->site);
+	memset(s, 0, sizeof(*s));
+}
+
+int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
+		  git_odb *store)
+{
+	char buf[RECORD_MAX + 1];
+	size_t n, magic = strlen(RECORD_MAGIC);
+	FILE *f = fopen(s->record, "rb");
+	char *nl;
+
+	*why = NULL;
+	if (!f) {
+		*why = errno == ENOENT ?
+		       xasprintf("no state yet for '%s' in '%s'", s->site,
+				 s->dir) :
+		       xasprintf("cannot read the state '%s': %s", s->record,
+				 strerror(errno));
+		return 0;
+	}
+	n = fread(buf, 1, RECORD_MAX, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "<magic><tree hex>\n<folder>\n" */
+	if (n < magic + GIT_OID_HEXSZ + 1 || memcmp(buf, RECORD_MAGIC, magic) ||
+	    buf[magic + GIT_OID_HEXSZ] != '\n' ||
+	    git_oid_fromstrn(out, buf + magic, GIT_OID_HEXSZ) < 0 ||
+	    !(nl = strchr(buf + magic + GIT_OID_HEXSZ + 1, '\n'))) {
+		*why = xasprintf("cannot read the state '%s': not this "
+				 "program's format", s->record);
+		return 0;
+	}
+	*nl = '\0';
+	if (strcmp(buf + magic + GIT_OID_HEXSZ + 1, s->site)) {
+		*why = xasprintf("cannot read the state '%s': it names "
+				 "another folder", s->record);
+		return 0;
+	}
+	if (!git_odb_exists(store, out)) {
+		*why = xasprintf("cannot read the state '%s': its tree %s is "
+				 "not in '%s'", s->record,
+				 git_oid_tostr_s(out), s->objects);
+		return 0;
+	}
+	return 1;
+}
+
+int dirstate_write(const struct dirstate *s, const git_oid *tree,
+		   struct err *e)
+{
+	char *tmp = xasprintf("%s.%ld", s->record, (long)getpid()), *sites;
+	char *text = xasprintf(RECORD_MAGIC "%s\n%s\n", git_oid_tostr_s(tree),
+			       s->site);
+	size_t len = strlen(text);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
+	int rc = -1;
+
+	if (fd < 0) {
+		err_set(e, "cannot write the state '%s': %s", tmp,
+			strerror(errno));
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
+		err_set(e, "cannot write the state '%s': %s", tmp,
+			strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, s->record) < 0) {
+		err_set(e, "cannot write the state '%s': %s", s->record,
+			strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename itself must survive a crash. */
+	sites = xasprintf("%s/sites", s->dir);
+	fd = open(sites, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(sites);
+	rc = 0;
+out:
+	free(text);
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,83 @@
+/*
+ * A folder of built files (a site as it is served) turned into git tree
+ * objects, so that two builds are compared by the same tree walk as two
+ * commits (hook/diff.h). Each file is named by its blob id as `git
+ * hash-object` computes it (no filters), a symbolic link by the id of
+ * its target's text; links are never followed. The trees, and the blobs
+ * of link targets, are written to an object store of their own (in
+ * memory), never to the user's repository; file contents are hashed and
+ * never stored.
+ */
+#ifndef CFPH_DIRTREE_H
+#define CFPH_DIRTREE_H
+
+#include <git2.h>
+
+#include "../mapping/util.h"
+
+struct statcache;
+
+struct dirtree {
+	git_odb *odb;		/* owned; the in-memory store, over store */
+	git_repository *repo;	/* owned; wraps odb; has no git directory */
+	git_odb *store;		/* owned; the state's objects, or NULL */
+	/*
+	 * What the user must hear, each a complete message without the
+	 * program's prefix: entries skipped (sockets, FIFOs, devices) and
+	 * files that could not be read (which are purged).
+	 */
+	struct strvec notes;
+	size_t files;		/* regular files and links seen */
+	size_t hashed;		/* files whose contents were read */
+	size_t unreadable;	/* files that could not be read */
+	size_t skipped;		/* sockets, FIFOs, devices */
+	int threads;		/* hashing threads; 2 unless set before build */
+	/*
+	 * Borrowed, may be NULL (hook/statcache.h): a file whose stat
+	 * cache_old still vouches for is not read again; every file hashed
+	 * or vouched for is added to cache_new.
+	 */
+	const struct statcache *cache_old;
+	struct statcache *cache_new;
+	int cache_same;		/* cache_old vouched for every file: cache_new
+				   was left empty and need not be written */
+	/* Borrowed, may be NULL: a path below the folder left out of its
+	 * tree (the manifest this program writes there). */
+	const char *skip;
+};
+
+#define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, NULL, \
+		       NULL, 0, NULL }
+
+/*
+ * Creates the in-memory object store. With objects_dir (a bare git
+ * objects folder, created when missing), its objects can be read too, so
+ * that a tree recorded by an earlier run can be compared, and
+ * dirtree_keep() copies new trees into it. Returns 0, or -1 with e set;
+ * dirtree_release() is needed either way.
+ */
+int dirtree_open(struct dirtree *d, const char *objects_dir, struct err *e);
+
+/*
+ * Hashes every file below the folder dir and writes the trees into the
+ * in-memory store; *out is the id of dir's tree. Empty folders are left
+ * out, as git leaves them out. A file that cannot be read gets an id of
+ * its own that matches nothing (so that it is purged) and a note; a
+ * socket, FIFO or device is skipped with a note. Returns 0, or -1 with e
+ * set when dir is not a folder or a folder below it cannot be read
+ * (never purge less than what changed: a folder whose files are unknown
+ * stops the run).
+ */
+int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
+		  struct err *e);
+
+/*
+ * Copies the tree id, every tree below it and the blobs of its links into
+ * the store given to dirtree_open(), children before parents, so that a
+ * tree found in the store is always complete. Returns 0, or -1 with e set.
+ */
+int dirtree_keep(struct dirtree *d, const git_oid *id, struct err *e);
+
+void dirtree_release(struct dirtree *d);
+
+#endif

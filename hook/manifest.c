@@ -1,0 +1,422 @@
+#include "manifest.h"
+#include "../purge/libcurl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAGIC "cf-purge-hook manifest 1 "
+#define MAX_MANIFEST (64u * 1024 * 1024)
+#define MODE_TREE 040000u
+#define MODE_LINK 0120000u
+
+static const char *git_message(void)
+{
+	const git_error *ge = git_error_last();
+
+	return ge && ge->message ? ge->message : "unknown libgit2 error";
+}
+
+static void put_escaped(struct strbuf *sb, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\')
+			strbuf_addstr(sb, "\\\\");
+		else if (s[i] == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (s[i] == '\t')
+			strbuf_addstr(sb, "\\t");
+		else
+			strbuf_addch(sb, s[i]);
+	}
+}
+
+/* Appends the lines of tree id, whose path is prefix. */
+static int list_tree(struct strbuf *sb, struct strbuf *prefix, git_odb *odb,
+		     const git_oid *id, struct err *e)
+{
+	git_odb_object *obj = NULL;
+	const char *p, *end;
+	int rc = -1;
+
+	if (git_odb_read(&obj, odb, id) < 0)
+		return err_set(e, "cannot read tree %s: %s",
+			       git_oid_tostr_s(id), git_message());
+	p = git_odb_object_data(obj);
+	end = p + git_odb_object_size(obj);
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		unsigned mode = (unsigned)strtoul(p, NULL, 8);
+		size_t keep = prefix->len;
+		git_oid child;
+
+		if (!sp || !nul || sp > nul || end - nul - 1 < GIT_OID_RAWSZ) {
+			err_set(e, "tree %s is malformed", git_oid_tostr_s(id));
+			goto out;
+		}
+		git_oid_fromraw(&child, (const unsigned char *)nul + 1);
+		if (prefix->len)
+			strbuf_addch(prefix, '/');
+		strbuf_add(prefix, sp + 1, (size_t)(nul - sp - 1));
+		if (mode == MODE_TREE) {
+			if (list_tree(sb, prefix, odb, &child, e) < 0)
+				goto out;
+		} else {
+			git_odb_object *link = NULL;
+
+			strbuf_addf(sb, "%o %s ", mode, git_oid_tostr_s(&child));
+			put_escaped(sb, prefix->buf, prefix->len);
+			if (mode == MODE_LINK) {
+				if (git_odb_read(&link, odb, &child) < 0) {
+					err_set(e, "cannot read link '%s': %s",
+						prefix->buf, git_message());
+					goto out;
+				}
+				strbuf_addch(sb, '\t');
+				put_escaped(sb, git_odb_object_data(link),
+					    git_odb_object_size(link));
+				git_odb_object_free(link);
+			}
+			strbuf_addch(sb, '\n');
+		}
+		strbuf_setlen(prefix, keep);
+		p = nul + 1 + GIT_OID_RAWSZ;
+	}
+	rc = 0;
+out:
+	git_odb_object_free(obj);
+	return rc;
+}
+
+int manifest_write(const char *path, git_odb *odb, const git_oid *id,
+		   struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT, prefix = STRBUF_INIT;
+	char *tmp = xasprintf("%s.%ld", path, (long)getpid());
+	FILE *f = NULL;
+	int rc = -1, ok;
+
+	strbuf_addf(&sb, MAGIC "%s\n", git_oid_tostr_s(id));
+	if (list_tree(&sb, &prefix, odb, id, e) < 0)
+		goto out;
+	if (!(f = fopen(tmp, "wb"))) {
+		err_set(e, "cannot write the manifest '%s': %s", tmp,
+			strerror(errno));
+		goto out;
+	}
+	fwrite(sb.buf, 1, sb.len, f);
+	ok = !ferror(f);
+	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+		err_set(e, "cannot write the manifest '%s': %s", path,
+			strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&sb);
+	strbuf_release(&prefix);
+	free(tmp);
+	return rc;
+}
+
+struct line {
+	char *path;		/* owned, unescaped */
+	unsigned mode;
+	git_oid id;
+};
+
+static int unescape(struct strbuf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			if (s[i] == '\0')
+				return -1;
+			strbuf_addch(out, s[i]);
+			continue;
+		}
+		if (++i == n)
+			return -1;
+		if (s[i] == '\\')
+			strbuf_addch(out, '\\');
+		else if (s[i] == 'n')
+			strbuf_addch(out, '\n');
+		else if (s[i] == 't')
+			strbuf_addch(out, '\t');
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* A plain relative path: no empty, "." or ".." segment. */
+static int plain_path(const char *p)
+{
+	const char *seg = p;
+
+	if (!*p)
+		return 0;
+	for (;;) {
+		const char *slash = strchr(seg, '/');
+		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
+
+		if (!n || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		if (!slash)
+			return 1;
+		seg = slash + 1;
+	}
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct line *)a)->path,
+		      ((const struct line *)b)->path);
+}
+
+/* git's order: a folder's name compares as if it ended in '/'. */
+static int git_order(const char *a, size_t la, int a_tree, const char *b,
+		     size_t lb, int b_tree)
+{
+	size_t n = la < lb ? la : lb;
+	int c = memcmp(a, b, n);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	ca = la > n ? (unsigned char)a[n] : a_tree ? '/' : 0;
+	cb = lb > n ? (unsigned char)b[n] : b_tree ? '/' : 0;
+	return ca < cb ? -1 : ca > cb;
+}
+
+struct child {
+	const char *name;	/* borrowed from a line's path */
+	size_t len;
+	unsigned mode;
+	git_oid id;
+};
+
+static int child_cmp(const void *x, const void *y)
+{
+	const struct child *a = x, *b = y;
+
+	return git_order(a->name, a->len, a->mode == MODE_TREE, b->name,
+			 b->len, b->mode == MODE_TREE);
+}
+
+/*
+ * Writes the tree of lines [lo, hi), all of whose paths start with a
+ * folder prefix of plen bytes, and sets *out. Sorted by strcmp, the
+ * lines of each subfolder are next to each other.
+ */
+static int build(git_oid *out, char **why, git_odb *odb, struct line *v,
+		 size_t lo, size_t hi, size_t plen)
+{
+	struct child *kids = xcalloc(hi - lo + 1, sizeof(*kids));
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0, i = lo, k;
+	int rc = -1;
+
+	while (i < hi) {
+		const char *name = v[i].path + plen;
+		const char *slash = strchr(name, '/');
+		struct child *c = &kids[n++];
+
+		c->name = name;
+		if (!slash) {
+			c->len = strlen(name);
+			c->mode = v[i].mode;
+			c->id = v[i].id;
+			i++;
+			continue;
+		}
+		c->len = (size_t)(slash - name);
+		c->mode = MODE_TREE;
+		for (k = i + 1; k < hi && !strncmp(v[k].path + plen, name,
+						    c->len + 1); k++)
+			;
+		if (build(&c->id, why, odb, v, i, k, plen + c->len + 1) < 0)
+			goto out;
+		i = k;
+	}
+	qsort(kids, n, sizeof(*kids), child_cmp);
+	for (k = 0; k < n; k++) {
+		if (k && kids[k].len == kids[k - 1].len &&
+		    !memcmp(kids[k].name, kids[k - 1].name, kids[k].len)) {
+			*why = xasprintf("'%.*s' is listed twice, or as a file "
+					 "and a folder", (int)kids[k].len,
+					 kids[k].name);
+			goto out;
+		}
+		strbuf_addf(&sb, "%o ", kids[k].mode);
+		strbuf_add(&sb, kids[k].name, kids[k].len);
+		strbuf_add(&sb, "", 1);
+		strbuf_add(&sb, kids[k].id.id, GIT_OID_RAWSZ);
+	}
+	if (git_odb_write(out, odb, sb.buf ? sb.buf : "", sb.len,
+			  GIT_OBJECT_TREE) < 0) {
+		*why = xasprintf("cannot write a tree: %s", git_message());
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&sb);
+	free(kids);
+	return rc;
+}
+
+int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
+		   size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	struct line *v = NULL;
+	size_t n = 0, alloc = 0, i, magic = strlen(MAGIC);
+	struct strbuf path = STRBUF_INIT, target = STRBUF_INIT;
+	git_oid top;
+	int rc = -1;
+
+	*why = NULL;
+	if (len < magic + GIT_OID_HEXSZ + 1 || memcmp(buf, MAGIC, magic) ||
+	    buf[magic + GIT_OID_HEXSZ] != '\n' ||
+	    git_oid_fromstrn(&top, buf + magic, GIT_OID_HEXSZ) < 0) {
+		*why = xstrdup("not this program's manifest");
+		return -1;
+	}
+	p = buf + magic + GIT_OID_HEXSZ + 1;
+	for (; p < end; p = nl + 1) {
+		const char *sp1, *sp2, *tab;
+		unsigned long mode;
+		char *stop;
+		struct line *l;
+
+		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+			*why = xstrdup("its last line is cut short");
+			goto out;
+		}
+		mode = strtoul(p, &stop, 8);
+		sp1 = stop;
+		sp2 = sp1 + 1 + GIT_OID_HEXSZ;
+		if (sp1 >= nl || *sp1 != ' ' || sp2 >= nl || *sp2 != ' ' ||
+		    (mode != 0100644 && mode != 0100755 && mode != MODE_LINK)) {
+			*why = xasprintf("line %zu is malformed", n + 2);
+			goto out;
+		}
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		l = &v[n];
+		l->mode = (unsigned)mode;
+		tab = memchr(sp2 + 1, '\t', (size_t)(nl - sp2 - 1));
+		strbuf_setlen(&path, 0);
+		strbuf_setlen(&target, 0);
+		if (git_oid_fromstrn(&l->id, sp1 + 1, GIT_OID_HEXSZ) < 0 ||
+		    unescape(&path, sp2 + 1, (size_t)((tab ? tab : nl) -
+						      sp2 - 1)) < 0 ||
+		    !path.len || !plain_path(path.buf) ||
+		    (mode == MODE_LINK) != !!tab ||
+		    (tab && unescape(&target, tab + 1,
+				     (size_t)(nl - tab - 1)) < 0)) {
+			*why = xasprintf("line %zu is malformed, or names a "
+					 "path outside the site", n + 2);
+			goto out;
+		}
+		if (tab) {
+			git_oid got;
+
+			if (git_odb_write(&got, odb, target.buf ? target.buf :
+					  "", target.len, GIT_OBJECT_BLOB) < 0 ||
+			    !git_oid_equal(&got, &l->id)) {
+				*why = xasprintf("line %zu: the link's target "
+						 "does not match its id", n + 2);
+				goto out;
+			}
+		}
+		l->path = xstrdup(path.buf);
+		n++;
+	}
+	qsort(v, n, sizeof(*v), by_path);
+	if (build(out, why, odb, v, 0, n, 0) < 0)
+		goto out;
+	if (!git_oid_equal(out, &top)) {
+		*why = xasprintf("its files make tree %s, not the %s it names",
+				 git_oid_tostr_s(out), git_oid_tostr_s(&top));
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	strbuf_release(&path);
+	strbuf_release(&target);
+	return rc;
+}
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct strbuf *sb = arg;
+
+	if (sb->len + size * n > MAX_MANIFEST)
+		return 0;
+	strbuf_add(sb, data, size * n);
+	return size * n;
+}
+
+int manifest_fetch(struct strbuf *out, char **why, const char *url,
+		   double timeout)
+{
+	const struct libcurl *lc;
+	struct curl_slist *headers = NULL;
+	struct timespec ts;
+	struct err e;
+	char *busted;
+	long status = 0;
+	CURLcode rc;
+	CURL *curl;
+
+	*why = NULL;
+	if (libcurl_load(&lc, &e) < 0) {
+		*why = xstrdup(e.msg);
+		return -1;
+	}
+	if (!(curl = lc->easy_init())) {
+		*why = xstrdup("cannot initialise libcurl");
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	busted = xasprintf("%s%ccf-purge-hook=%lld%09ld", url,
+			   strchr(url, '?') ? '&' : '?', (long long)ts.tv_sec,
+			   ts.tv_nsec);
+	headers = lc->slist_append(NULL, "Cache-Control: no-cache");
+	headers = lc->slist_append(headers, "Pragma: no-cache");
+	lc->easy_setopt(curl, CURLOPT_URL, busted);
+	lc->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	lc->easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	rc = lc->easy_perform(curl);
+	lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		*why = xasprintf("cannot fetch it: %s", lc->easy_strerror(rc));
+	else if (status != 200)
+		*why = xasprintf("HTTP %ld", status);
+	lc->easy_cleanup(curl);
+	lc->slist_free_all(headers);
+	free(busted);
+	return *why ? -1 : 0;
+}

@@ -1,0 +1,557 @@
+#!/bin/sh
+# t12-dir.sh: `dir OLD NEW` and `dir DIR` on folders of built files. Real
+# Hugo and Jekyll sites are built, a post edited and one added, and the
+# site built again; what reaches the stand-in API must be exactly the
+# URLs of the output files that differ between the two builds, as a
+# comparison of the two folders made here (python) finds them. Then the
+# state of `dir DIR`: the first run, a rebuild, no change, a killed run,
+# the spool; and bad input.
+
+. "$(dirname "$0")/lib.sh"
+CONFIG=$TRASH/site.ini
+STATE=$TRASH/state
+SPOOL=$TRASH/spool
+# Outside any repository: the state must not default to a git directory.
+cd "$TRASH" || exit 1
+
+dir_config() {
+	cat >"$CONFIG" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
+spool_dir = $SPOOL
+retries = 0
+deadline = 5
+
+[site]
+base_url = https://example.com
+root = public
+
+[state]
+dir = $STATE
+EOC
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$1" >>"$CONFIG"
+	fi
+}
+
+# want_urls OLD NEW OUT: the URLs of the files that differ between the
+# folders OLD and NEW (content, kind, or on one side only), one a line,
+# sorted; an index.html adds its folder's URL.
+want_urls() {
+	python3 - "$1" "$2" >"$3" <<'PY'
+import hashlib, os, sys
+from urllib.parse import quote
+
+def scan(top):
+    out = {}
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            rel = os.path.relpath(p, top)
+            if os.path.islink(p):
+                out[rel] = "link:" + os.readlink(p)
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    out[rel] = hashlib.sha1(f.read()).hexdigest()
+    return out
+
+a, b = scan(sys.argv[1]), scan(sys.argv[2])
+urls = set()
+for p in set(a) | set(b):
+    if a.get(p) == b.get(p):
+        continue
+    urls.add("https://example.com/" + quote(p, safe="/"))
+    if os.path.basename(p) == "index.html":
+        d = os.path.dirname(p)
+        urls.add("https://example.com/" + (quote(d, safe="/") + "/" if d else ""))
+for u in sorted(urls):
+    print(u)
+PY
+}
+
+# got_urls OUT: the URLs that reached the stand-in, one a line, sorted.
+got_urls() {
+	requests | awk '$3 == "files" { for (i = 4; i <= NF; i++) print $i }' |
+		sort >"$1"
+}
+
+# same_urls WANT: what reached the stand-in is exactly WANT, and not empty.
+same_urls() {
+	got_urls "$TRASH/got" &&
+	test -s "$1" &&
+	if ! diff -u "$1" "$TRASH/got"; then return 1; fi
+}
+
+# --- Real Hugo and Jekyll builds ----------------------------------------
+
+have_hugo() {
+	command -v hugo >/dev/null 2>&1 ||
+	{ [ "$(id -u)" = 0 ] && apt-get install -y hugo >/dev/null 2>&1; }
+}
+have_jekyll() {
+	command -v jekyll >/dev/null 2>&1 ||
+	{ [ "$(id -u)" = 0 ] && apt-get install -y jekyll >/dev/null 2>&1; }
+}
+
+hugo_site() {
+	s=$TRASH/hugo-src
+	mkdir -p "$s/content/posts" "$s/layouts/_default"
+	printf 'baseURL = "https://example.com/"\ntitle = "t"\n' >"$s/config.toml"
+	printf '<!doctype html><html><body>{{ block "main" . }}{{ end }}</body></html>\n' \
+		>"$s/layouts/_default/baseof.html"
+	printf '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n' \
+		>"$s/layouts/_default/single.html"
+	printf '{{ define "main" }}{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}\n' \
+		>"$s/layouts/_default/list.html"
+	cp "$s/layouts/_default/list.html" "$s/layouts/index.html"
+	for i in 1 2 3 4 5; do
+		printf -- '---\ntitle: Post %s\ndate: 2024-01-0%s\ntags: [t%s]\n---\nText %s\n' \
+			$i $i $i $i >"$s/content/posts/p$i.md"
+	done
+	printf -- '---\ntitle: About\n---\nabout\n' >"$s/content/about.md"
+}
+
+if have_hugo; then
+	start_stub
+	dir_config
+	hugo_site
+	expect 'hugo: dir OLD NEW purges exactly the output files that differ after one post is edited and one added' '
+		(cd "$TRASH/hugo-src" && hugo --quiet -d "$TRASH/hugo1") &&
+		printf -- "---\ntitle: Post 2\ndate: 2024-01-02\ntags: [t2]\n---\nText 2, edited\n" \
+			>"$TRASH/hugo-src/content/posts/p2.md" &&
+		printf -- "---\ntitle: Post 6\ndate: 2024-01-06\n---\nText 6\n" \
+			>"$TRASH/hugo-src/content/posts/p6.md" &&
+		(cd "$TRASH/hugo-src" && hugo --quiet -d "$TRASH/hugo2") &&
+		want_urls "$TRASH/hugo1" "$TRASH/hugo2" "$TRASH/want" &&
+		grep -qx "https://example.com/posts/p2/" "$TRASH/want" &&
+		grep -qx "https://example.com/posts/p6/index.html" "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/hugo1" "$TRASH/hugo2" &&
+		same_urls "$TRASH/want"
+	'
+	expect 'hugo: dir DIR with state: the first run purges everything and says why, the rebuild purges exactly what differs' '
+		rm -rf "$STATE" "$TRASH/www" && cp -a "$TRASH/hugo1" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+		grep -q "purging everything: no state yet for" "$TRASH/err" &&
+		test "$(requests)" = "200 $ZONE purge_everything true" &&
+		rm -rf "$TRASH/www" && cp -a "$TRASH/hugo2" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		same_urls "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		test -z "$(requests)"
+	'
+	stop_stub
+else
+	echo "ok - # SKIP hugo cannot be installed"
+fi
+
+jekyll_site() {
+	s=$TRASH/jekyll-src
+	mkdir -p "$s/_posts" "$s/_layouts"
+	printf 'title: t\nurl: https://example.com\n' >"$s/_config.yml"
+	printf '<html><body>{{ content }}</body></html>\n' >"$s/_layouts/default.html"
+	for i in 1 2 3 4; do
+		printf -- '---\nlayout: default\ntitle: Post %s\n---\nText %s\n' $i $i \
+			>"$s/_posts/2024-01-0$i-post-$i.md"
+	done
+	printf -- '---\nlayout: default\n---\n{%% for p in site.posts %%}<a href="{{ p.url }}">{{ p.title }}</a>{%% endfor %%}\n' \
+		>"$s/index.html"
+	printf 'body { color: red }\n' >"$s/style.css"
+}
+
+if have_jekyll; then
+	start_stub
+	dir_config
+	jekyll_site
+	expect 'jekyll: dir OLD NEW and dir DIR purge exactly the output files that differ after one post is edited and one added' '
+		(cd "$TRASH/jekyll-src" && jekyll build -q -d "$TRASH/jek1") &&
+		printf -- "---\nlayout: default\ntitle: Post 3\n---\nText 3, edited\n" \
+			>"$TRASH/jekyll-src/_posts/2024-01-03-post-3.md" &&
+		printf -- "---\nlayout: default\ntitle: Post 5\n---\nText 5\n" \
+			>"$TRASH/jekyll-src/_posts/2024-01-05-post-5.md" &&
+		(cd "$TRASH/jekyll-src" && jekyll build -q -d "$TRASH/jek2") &&
+		want_urls "$TRASH/jek1" "$TRASH/jek2" "$TRASH/want" &&
+		grep -qx "https://example.com/2024/01/03/post-3.html" "$TRASH/want" &&
+		grep -qx "https://example.com/2024/01/05/post-5.html" "$TRASH/want" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/jek1" "$TRASH/jek2" &&
+		same_urls "$TRASH/want" &&
+		rm -rf "$STATE" "$TRASH/www" && cp -a "$TRASH/jek1" "$TRASH/www" &&
+		cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+		rm -rf "$TRASH/www" && cp -a "$TRASH/jek2" "$TRASH/www" &&
+		clear_log &&
+		cfph -c "$CONFIG" dir "$TRASH/www" &&
+		same_urls "$TRASH/want"
+	'
+	stop_stub
+else
+	echo "ok - # SKIP jekyll cannot be installed"
+fi
+
+# --- The trees are git's own --------------------------------------------
+
+SITE=$TRASH/site
+mkdir -p "$SITE/blog/deep/er" "$SITE/empty" "$SITE/img"
+printf 'home\n' >"$SITE/index.html"
+printf 'a b\n' >"$SITE/blog/a b.html"
+printf 'idx\n' >"$SITE/blog/index.html"
+printf 'deep\n' >"$SITE/blog/deep/er/x.html"
+printf 'run\n' >"$SITE/img/run.sh" && chmod +x "$SITE/img/run.sh"
+ln -s index.html "$SITE/latest.html"
+
+expect 'the tree of a folder is the one git writes for it (git add -A; git write-tree)' '
+	dir_config &&
+	cp -a "$SITE" "$TRASH/site2" && rm -rf "$TRASH/site2/blog/deep" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run --json >"$TRASH/out" &&
+	git init -q --bare "$TRASH/g" &&
+	GIT_DIR="$TRASH/g" GIT_WORK_TREE="$SITE" git add -A &&
+	old=$(GIT_DIR="$TRASH/g" git write-tree) &&
+	rm -f "$TRASH/g/index" &&
+	GIT_DIR="$TRASH/g" GIT_WORK_TREE="$TRASH/site2" git add -A &&
+	new=$(GIT_DIR="$TRASH/g" git write-tree) &&
+	grep -q "\"old\":\"$old\",\"new\":\"$new\"" "$TRASH/out" &&
+	rm -rf "$TRASH/site2"
+'
+
+expect 'a folder URL, a space and a link: DIR/blog/a b.html is base_url/blog/a%20b.html, [site] root does not apply' '
+	dir_config &&
+	cp -a "$SITE" "$TRASH/site2" &&
+	printf "changed\n" >"$TRASH/site2/blog/a b.html" &&
+	printf "changed\n" >"$TRASH/site2/index.html" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run --json >"$TRASH/out" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+files = d["requests"][0]["body"]["files"]
+want = ["https://example.com/", "https://example.com/blog/a%20b.html",
+        "https://example.com/index.html", "https://example.com/latest.html"]
+assert sorted(files) == want, files
+assert sorted(c["path"] for c in d["changes"]) == ["blog/a b.html", "index.html"], d["changes"]
+PY
+	rm -rf "$TRASH/site2"
+'
+
+expect '[map] and [ignore] patterns match paths below DIR' '
+	dir_config "[map \"blog/**\"]
+tags = blog
+[ignore]
+paths = img/**" &&
+	cp -a "$SITE" "$TRASH/site2" &&
+	printf "x\n" >"$TRASH/site2/blog/deep/er/x.html" &&
+	printf "y\n" >"$TRASH/site2/img/run.sh" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/site2" --dry-run >"$TRASH/out" &&
+	grep -q "\"tags\":\\[\"blog\"\\]" "$TRASH/out" &&
+	grep -q "blog/deep/er/x.html" "$TRASH/out" &&
+	! grep -q "run.sh" "$TRASH/out" &&
+	rm -rf "$TRASH/site2"
+'
+
+expect 'the planner: a rebuilt folder of 300 files is purged by its prefix, the rest of the site stays cached' '
+	dir_config &&
+	mkdir -p "$TRASH/p1/docs/v3" "$TRASH/p1/other" &&
+	for i in $(seq 1 300); do echo $i >"$TRASH/p1/docs/v3/p$i.html"; done &&
+	for i in $(seq 1 200); do echo $i >"$TRASH/p1/other/y$i.html"; done &&
+	cp -a "$TRASH/p1" "$TRASH/p2" &&
+	for i in $(seq 1 300); do echo x$i >"$TRASH/p2/docs/v3/p$i.html"; done &&
+	cfph -c "$CONFIG" dir "$TRASH/p1" "$TRASH/p2" --dry-run >"$TRASH/out" &&
+	grep -qx "POST /zones/$ZONE/purge_cache {\"prefixes\":\[\"example.com/docs/\"\]}" "$TRASH/out"
+'
+
+# --- State ----------------------------------------------------------------
+
+start_stub
+dir_config
+expect 'state: nothing changed sends no request; one changed file purges it alone' '
+	rm -rf "$STATE" "$TRASH/www" && cp -a "$SITE" "$TRASH/www" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test -z "$(requests)" &&
+	printf "new\n" >"$TRASH/www/blog/deep/er/x.html" &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/blog/deep/er/x.html"
+'
+
+expect 'stat cache: an unchanged run reads no file; a changed one reads only that file, even with its size and mtime kept' '
+	sleep 0.05 &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+	clear_log &&
+	cfph -v -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	grep -q "read 0 of 6 files in" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	touch -r "$TRASH/www/blog/deep/er/x.html" "$TRASH/mtime" &&
+	printf "wen\n" >"$TRASH/www/blog/deep/er/x.html" &&
+	touch -r "$TRASH/mtime" "$TRASH/www/blog/deep/er/x.html" &&
+	cfph -v -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	grep -q "read 1 of 6 files in" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/blog/deep/er/x.html"
+'
+
+expect 'state: [state] on_missing = fail refuses to run without a state, and sends nothing' '
+	dir_config "on_missing = fail" &&
+	rm -rf "$STATE" && clear_log &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 &&
+	grep -q "no state yet for" "$TRASH/err" &&
+	grep -q "on_missing = fail" "$TRASH/err" &&
+	test -z "$(requests)"
+'
+
+expect 'state: a dry run does not advance the state' '
+	dir_config &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" &&
+	printf "dry\n" >"$TRASH/www/index.html" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/www" --dry-run &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	requests | grep -q "https://example.com/index.html"
+'
+stop_stub
+
+start_stub --latency-ms 4000
+dir_config
+expect 'state: a run killed while it sends does not advance the state; the next run purges the change again' '
+	cfph -q -c "$CONFIG" dir "$TRASH/www" || true
+	record=$(ls "$STATE/sites/" | grep -v "\.stat$") &&
+	cp "$STATE/sites/$record" "$TRASH/record.before" &&
+	printf "killed\n" >"$TRASH/www/blog/index.html" &&
+	{ cfph -q -c "$CONFIG" dir "$TRASH/www" & pid=$!; } &&
+	sleep 1 && kill -9 $pid && { wait $pid || true; } &&
+	cmp "$STATE/sites/$record" "$TRASH/record.before" &&
+	ls "$SPOOL" | grep -q . &&
+	stop_stub && start_stub && dir_config &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	requests | grep "^200 $ZONE files" | grep -q "https://example.com/blog/index.html" &&
+	! cmp -s "$STATE/sites/$record" "$TRASH/record.before"
+'
+stop_stub
+
+API_URL=http://127.0.0.1:9/client/v4
+expect 'state: with Cloudflare unreachable the purge waits in the spool and the state advances; the next run sends it' '
+	dir_config &&
+	rm -rf "$SPOOL" &&
+	printf "spooled\n" >"$TRASH/www/img/run.sh" &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 1 &&
+	ls "$SPOOL" | grep -q . &&
+	start_stub && dir_config &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/img/run.sh" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/www" &&
+	test -z "$(requests)"
+'
+stop_stub
+
+expect 'state: inside a repository the state defaults to <git dir>/cf-purge-hook-state' '
+	git init -q "$TRASH/repo" &&
+	cat >"$TRASH/repo/.git/cf-purge-hook.ini" <<EOC &&
+[cloudflare]
+zone_id = $ZONE
+[site]
+base_url = https://example.com
+EOC
+	(cd "$TRASH/repo" && cfph dir "$TRASH/www" --dry-run) &&
+	test -d "$TRASH/repo/.git/cf-purge-hook-state/objects"
+'
+
+# --- The manifest, for CI without a state of its own ----------------------
+
+# serve DIR: a static web server on DIR (the live site); sets LIVE_URL.
+serve() {
+	rm -f "$TRASH/live-port"
+	python3 - "$1" "$TRASH/live-port" 2>/dev/null <<'PY' &
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+h.func.log_message = lambda *a: None
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+	LIVE_PID=$!
+	while [ ! -s "$TRASH/live-port" ]; do sleep 0.05; done
+	LIVE_URL=http://127.0.0.1:$(cat "$TRASH/live-port")
+}
+
+start_stub
+expect 'manifest: dir DIR writes it into DIR, and leaves it out of the tree it compares' '
+	dir_config "manifest = .cf-purge-hook.manifest" &&
+	rm -rf "$STATE" "$TRASH/m1" && cp -a "$SITE" "$TRASH/m1" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/m1" &&
+	head -n 1 "$TRASH/m1/.cf-purge-hook.manifest" | grep -q "^cf-purge-hook manifest 1 [0-9a-f]\{40\}\$" &&
+	grep -q "^120000 [0-9a-f]* latest.html	index.html\$" "$TRASH/m1/.cf-purge-hook.manifest" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/m1" &&
+	test -z "$(requests)"
+'
+
+if [ -s "$TRASH/m1/.cf-purge-hook.manifest" ]; then
+	cp -a "$TRASH/m1" "$TRASH/live"
+	serve "$TRASH/live"
+	expect 'manifest: without a state, the live manifest is the old side: the purge is exactly what differs from the live site' '
+		sed "/^dir = /d" "$CONFIG" >"$TRASH/ci.ini" &&
+		printf "manifest_url = %s/.cf-purge-hook.manifest\n" "$LIVE_URL" >>"$TRASH/ci.ini" &&
+		cp -a "$SITE" "$TRASH/m2" &&
+		printf "v2\n" >"$TRASH/m2/blog/index.html" &&
+		printf "new\n" >"$TRASH/m2/img/new.png" &&
+		want_urls "$TRASH/live" "$TRASH/m2" "$TRASH/want" &&
+		sed -i "/manifest/d" "$TRASH/want" &&
+		rm -rf "$STATE" &&
+		clear_log &&
+		cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" &&
+		same_urls "$TRASH/want" &&
+		test "$(wc -l <"$TRASH/want")" = 3 &&
+		test -s "$TRASH/m2/.cf-purge-hook.manifest" &&
+		test ! -e "$STATE"
+	'
+	expect 'manifest: anything else at the URL (a page, a missing file, a path outside the site, a wrong tree id) is a missing state' '
+		for bad in index.html nope.manifest; do
+			sed "s|^manifest_url = .*|manifest_url = $LIVE_URL/$bad|" "$TRASH/ci.ini" >"$TRASH/bad.ini" &&
+			clear_log &&
+			cfph -c "$TRASH/bad.ini" dir "$TRASH/m2" 2>"$TRASH/err" &&
+			grep -q "purging everything: cannot use the live manifest" "$TRASH/err" &&
+			test "$(requests)" = "200 $ZONE purge_everything true" || exit 1
+		done &&
+		m=$TRASH/live/.cf-purge-hook.manifest &&
+		cp "$m" "$TRASH/good.manifest" &&
+		sed -i "s| index.html\$| ../../etc/passwd|" "$m" &&
+		code cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" --dry-run 2>"$TRASH/err" &&
+		grep -q "names a path outside the site" "$TRASH/err" &&
+		cp "$TRASH/good.manifest" "$m" &&
+		sed -i "s|^\(100644 \)[0-9a-f]*\( index.html\)\$|\1$(printf %040d 0)\2|" "$m" &&
+		cfph -c "$TRASH/ci.ini" dir "$TRASH/m2" --dry-run 2>"$TRASH/err" &&
+		grep -q "not the [0-9a-f]* it names" "$TRASH/err" &&
+		cp "$TRASH/good.manifest" "$m"
+	'
+	kill "$LIVE_PID" 2>/dev/null; wait "$LIVE_PID" 2>/dev/null
+fi
+stop_stub
+
+# --- The hook with [site] served_dir --------------------------------------
+
+start_stub
+expect 'hook: with [site] served_dir a push purges what changed in the served folder, not the commit diff' '
+	make_bare "$TRASH/deploy.git" &&
+	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $TRASH/served|" \
+		"$TRASH/deploy.git/cf-purge-hook.ini" &&
+	grep -c "^served_dir" "$TRASH/deploy.git/cf-purge-hook.ini" | grep -qx 1 &&
+	cp -a "$SITE" "$TRASH/served" &&
+	git init -q "$TRASH/work" && cd "$TRASH/work" &&
+	mkdir public && echo one >public/a.html && commit_all one &&
+	git remote add origin "$TRASH/deploy.git" &&
+	git push -q origin main 2>"$TRASH/err" &&
+	grep -q "not purged: a new branch" "$TRASH/err" &&
+	test ! -d "$TRASH/deploy.git/cf-purge-hook-state" &&
+	echo one-b >public/a.html && commit_all one-b &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	grep -q "purging everything: no state yet for" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	test -d "$TRASH/deploy.git/cf-purge-hook-state/objects" &&
+	echo two >public/a.html && commit_all two &&
+	printf "rebuilt\n" >"$TRASH/served/blog/a b.html" &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/blog/a%20b.html" &&
+	echo three >public/a.html && commit_all three &&
+	clear_log &&
+	git push -q origin main 2>"$TRASH/err" &&
+	test -z "$(requests)"
+'
+stop_stub
+
+# --- Bad input --------------------------------------------------------------
+
+expect 'bad input: a missing DIR, or a file, is an error with exit status 2' '
+	dir_config &&
+	code cfph -c "$CONFIG" dir "$TRASH/nope" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "cannot read the folder .*nope.*No such file" "$TRASH/err" &&
+	code cfph -c "$CONFIG" dir "$CONFIG" "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "not a folder" "$TRASH/err" &&
+	code cfph -c "$CONFIG" dir a b c 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "takes DIR, or OLD NEW" "$TRASH/err"
+'
+
+expect 'bad input: [state] keys are checked, with their line' '
+	dir_config "on_missing = maybe
+manifest = ../x
+colour = blue" &&
+	code cfph -c "$CONFIG" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 &&
+	grep -q "line 14: .on_missing. in \[state\] must be .everything. or .fail., not .maybe." "$TRASH/err" &&
+	grep -q "line 15: .manifest. in \[state\] must be a file path inside the folder" "$TRASH/err" &&
+	grep -q "line 16: unknown key .colour. in \[state\]" "$TRASH/err" &&
+	dir_config
+'
+
+expect 'bad input: without a repository, [state] dir is required' '
+	grep -v "^dir = " "$CONFIG" >"$TRASH/nostate.ini" &&
+	code cfph -c "$TRASH/nostate.ini" dir "$TRASH/www" 2>"$TRASH/err" &&
+	test "$CODE" = 2 && grep -q "set \\[state\\] dir" "$TRASH/err"
+'
+
+expect 'bad input: sockets and FIFOs are skipped with a note; a file name that is not UTF-8 is purged by its exact bytes' '
+	cp -a "$SITE" "$TRASH/odd" &&
+	mkfifo "$TRASH/odd/fifo" &&
+	python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$TRASH/odd/sock" &&
+	printf "x\n" >"$TRASH/odd/caf$(printf "\\351").html" &&
+	cfph -c "$CONFIG" dir "$SITE" "$TRASH/odd" --dry-run --json >"$TRASH/out" 2>"$TRASH/err" &&
+	grep -q "skipped .fifo.: it is a FIFO" "$TRASH/err" &&
+	grep -q "skipped .sock.: it is a socket" "$TRASH/err" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [c["path"] for c in d["changes"]] == ["caf\ufffd.html"], d["changes"]
+assert d["requests"][0]["body"]["files"] == ["https://example.com/caf%E9.html"], d
+PY
+'
+
+expect 'bad input: a link leading out of DIR is named by its target, never followed' '
+	cp -a "$SITE" "$TRASH/out1" && cp -a "$SITE" "$TRASH/out2" &&
+	ln -s /etc/passwd "$TRASH/out1/leak.html" &&
+	ln -s /etc/passwd "$TRASH/out2/leak.html" &&
+	ln -s ../../.. "$TRASH/out2/up" &&
+	cfph -c "$CONFIG" dir "$TRASH/out1" "$TRASH/out2" --dry-run --json >"$TRASH/out" &&
+	python3 - "$TRASH/out" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [c["path"] for c in d["changes"]] == ["up"], d["changes"]
+assert d["requests"][0]["body"]["files"] == ["https://example.com/up"], d
+PY
+'
+
+# Unreadable entries: root reads everything, so run as nobody then.
+as_user() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	chmod 755 "$TRASH"
+	expect 'bad input: an unreadable file is named, purged, and never skipped; an unreadable folder stops the run' '
+		cp -a "$SITE" "$TRASH/u1" && cp -a "$SITE" "$TRASH/u2" &&
+		chmod -R a+rX "$TRASH/u1" "$TRASH/u2" && chmod a+r "$CONFIG" &&
+		chmod 000 "$TRASH/u2/blog/index.html" &&
+		as_user "$CFPH" -c "$CONFIG" dir "$TRASH/u1" "$TRASH/u2" --dry-run --json \
+			>"$TRASH/out" 2>"$TRASH/err" &&
+		grep -q "cannot read .blog/index.html.: Permission denied; purging it as changed" "$TRASH/err" &&
+		grep -q "https://example.com/blog/index.html" "$TRASH/out" &&
+		grep -q "https://example.com/blog/\"" "$TRASH/out" &&
+		chmod 000 "$TRASH/u2/blog/deep" &&
+		code as_user "$CFPH" -c "$CONFIG" dir "$TRASH/u1" "$TRASH/u2" --dry-run \
+			2>"$TRASH/err" &&
+		test "$CODE" = 2 &&
+		grep -q "cannot read the folder .*blog/deep.*Permission denied" "$TRASH/err" &&
+		chmod 755 "$TRASH/u2/blog/deep"
+	'
+else
+	echo "ok - # SKIP unreadable files: running as root without setpriv"
+fi
+
+finish
