@@ -133,8 +133,13 @@ static int git_order(const char *a, int a_tree, const char *b, int b_tree)
 
 	if (c)
 		return c;
-	ca = la > n ? (unsigned char)a[n] : a_tree ? '/' : 0;
-	cb = lb > n ? (unsigned char)b[n] : b_tree ? '/' : 0;
+	/* A name holds no NUL: a[n] is 0 exactly where a ends. */
+	ca = (unsigned char)a[n];
+	cb = (unsigned char)b[n];
+	if (!ca && a_tree)
+		ca = '/';
+	if (!cb && b_tree)
+		cb = '/';
 	return ca < cb ? -1 : ca > cb;
 }
 
@@ -293,7 +298,7 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 			return -1;
 		}
 		if (S_ISREG(st.st_mode))
-			add_entry(w, i, de->d_name, st.st_mode & S_IXUSR ?
+			add_entry(w, i, de->d_name, (st.st_mode & S_IXUSR) ?
 				  MODE_EXEC : MODE_FILE, &st);
 		else if (S_ISLNK(st.st_mode))
 			add_entry(w, i, de->d_name, MODE_LINK, &st);
@@ -371,15 +376,15 @@ static void hash_files(struct walk *w)
 	w->jobs = xcalloc(w->n_entries + 1, sizeof(*w->jobs));
 	for (i = 0; i < w->n_entries; i++) {
 		struct entry *en = &w->entries[i];
-		const unsigned char *known;
-		char *rel;
 
 		if (en->mode != MODE_FILE && en->mode != MODE_EXEC)
 			continue;
 		w->n_regular++;
 		if (w->d->cache_old) {
-			rel = rel_path(w, en->parent, en->name);
-			known = statcache_lookup(w->d->cache_old, rel, &en->st);
+			char *rel = rel_path(w, en->parent, en->name);
+			const unsigned char *known =
+				statcache_lookup(w->d->cache_old, rel, &en->st);
+
 			free(rel);
 			if (known) {
 				git_oid_fromraw(&en->id, known);

@@ -21,6 +21,7 @@
 #include "dirrun.h"
 #include "install.h"
 #include "keep.h"
+#include "kept.h"
 #include "report.h"
 #include "run.h"
 #include "shared.h"
@@ -475,83 +476,22 @@ static int install_command(struct run *r)
 	return RUN_OK;
 }
 
-/* The first line of a kept push whose pusher asked for purge=everything. */
-#define KEPT_EVERYTHING "# purge=everything\n"
-
-/* Deletes the kept pushes once run_send has journaled their purge. */
-static void kept_journaled(struct run *r)
-{
-	keep_done(r->kept);
-}
-
-/* Whether the commit with id hex (or "" for none) is in the repository. */
-static int have_commit(struct run *r, const char *hex)
-{
-	git_oid oid;
-	git_object *obj = NULL;
-
-	if (!*hex)
-		return 1;
-	if (git_oid_fromstr(&oid, hex) < 0 ||
-	    git_object_lookup(&obj, r->repo, &oid, GIT_OBJECT_COMMIT) < 0)
-		return 0;
-	git_object_free(obj);
-	return 1;
-}
-
 /*
- * Adds the pushes that earlier runs kept but could not purge (hook/keep.h)
- * as ranges of this run, so that their purge is planned with this run's.
+ * Adds the pushes that earlier runs kept (hook/kept.h) to this run, and
+ * says so.
  */
 static void add_kept_pushes(struct run *r, struct keep *k)
 {
-	struct strvec contents = STRVEC_INIT, problems = STRVEC_INIT;
-	size_t first = k->paths.n, i, j;
+	struct strvec notes = STRVEC_INIT, problems = STRVEC_INIT;
+	size_t i;
 
-	keep_claim(k, &contents, &problems);
-	for (i = 0; i < contents.n; i++) {
-		size_t before = r->n_ranges;
-		const char *lines = contents.v[i];
-		int everything = 0;
-		struct err e;
-
-		/* A kept push carries its purge=everything push option. */
-		if (!strncmp(lines, KEPT_EVERYTHING, strlen(KEPT_EVERYTHING))) {
-			everything = 1;
-			lines += strlen(KEPT_EVERYTHING);
-		}
-		if (run_add_hook_input(r, lines, strlen(lines), &e) < 0) {
-			keep_reject(k, first + i, e.msg, &problems);
-			continue;
-		}
-		for (j = before; j < r->n_ranges; j++)
-			if (!have_commit(r, r->ranges[j].old_hex) ||
-			    !have_commit(r, r->ranges[j].new_hex))
-				break;
-		if (j < r->n_ranges) {
-			while (r->n_ranges > before)
-				free(r->ranges[--r->n_ranges].ref);
-			keep_reject(k, first + i, "a commit it names is not in "
-				    "the repository", &problems);
-			continue;
-		}
-		for (j = before; everything && j < r->n_ranges; j++)
-			if (r->ranges[j].action == RANGE_PURGE ||
-			    r->ranges[j].action == RANGE_SKIP_CREATED) {
-				r->ranges[j].action = RANGE_EVERYTHING;
-				r->ranges[j].by_push_option = 1;
-			}
-		if (!r->opts.quiet)
-			say("purging a push kept by an earlier run ('%s')%s",
-			    k->paths.v[first + i], everything ?
-			    ": everything, as its push option asked" : "");
-	}
+	kept_add_to_run(r, k, &notes, &problems);
+	for (i = 0; !r->opts.quiet && i < notes.n; i++)
+		print_error(notes.v[i]);
 	for (i = 0; i < problems.n; i++)
 		print_error(problems.v[i]);
-	strvec_clear(&contents);
+	strvec_clear(&notes);
 	strvec_clear(&problems);
-	r->kept = k;
-	r->on_journaled = kept_journaled;
 }
 
 /* Tells the pusher where the push is kept, and how it will be purged. */
@@ -821,25 +761,9 @@ static int run_command(struct run *r, const char *command, int argc,
 	    keep_open(&keep, git_repository_path(r->repo), &r->modes,
 		      &e) < 0)
 		print_error(e.msg);
-	if (is_hook && keep.dir && !r->opts.dry_run) {
-		enum push_purge opt;
-		struct err warning;
-		struct strbuf rec = STRBUF_INIT;
-
-		/*
-		 * What the push option asks is kept with the push: a push
-		 * that skips or only shows its purge keeps nothing.
-		 */
-		if (deploy_push_option(&opt, &warning) < 0)
-			opt = PUSH_PURGE_DEFAULT;
-		if (opt == PUSH_PURGE_EVERYTHING)
-			strbuf_addstr(&rec, KEPT_EVERYTHING);
-		strbuf_add(&rec, input.buf, input.len);
-		if (opt != PUSH_PURGE_SKIP && opt != PUSH_PURGE_DRY_RUN &&
-		    keep_write(&keep, rec.buf, rec.len, &e) < 0)
-			print_error(e.msg);
-		strbuf_release(&rec);
-	}
+	if (is_hook && keep.dir && !r->opts.dry_run &&
+	    kept_write_push(&keep, input.buf, input.len, &e) < 0)
+		print_error(e.msg);
 	if (run_load_config(r, &e) < 0) {
 		strbuf_release(&input);
 		rc = r->config_loaded ? print_config_errors(r, &e) :

@@ -187,14 +187,16 @@ static int by_path(const void *a, const void *b)
 static int git_order(const char *a, size_t la, int a_tree, const char *b,
 		     size_t lb, int b_tree)
 {
-	size_t n = la < lb ? la : lb;
-	int c = memcmp(a, b, n);
-	unsigned ca, cb;
+	int c = memcmp(a, b, la < lb ? la : lb);
+	unsigned ca = a_tree ? '/' : 0, cb = b_tree ? '/' : 0;
 
 	if (c)
 		return c;
-	ca = la > n ? (unsigned char)a[n] : a_tree ? '/' : 0;
-	cb = lb > n ? (unsigned char)b[n] : b_tree ? '/' : 0;
+	/* The shorter name ends first: its next byte is '/' or nothing. */
+	if (la > lb)
+		ca = (unsigned char)a[lb];
+	else if (lb > la)
+		cb = (unsigned char)b[la];
 	return ca < cb ? -1 : ca > cb;
 }
 
@@ -277,7 +279,7 @@ out:
 int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 		   size_t len)
 {
-	const char *p = buf, *end = buf + len, *nl;
+	const char *p, *end = buf + len, *nl;
 	struct line *v = NULL;
 	size_t n = 0, alloc = 0, i, magic = strlen(MAGIC);
 	struct strbuf path = STRBUF_INIT, target = STRBUF_INIT;

@@ -1,7 +1,8 @@
 /*
  * One run of the program, from ref updates to sent requests: the pipeline
- * that ties the stages together. main() only parses the command line and
- * turns the return values here into an exit status.
+ * that ties the stages together. run.c opens, reads and plans; deliver.c
+ * sends (run_send, run_totals, run_check_online). main() only parses the
+ * command line and turns the return values here into an exit status.
  */
 #ifndef CFPH_RUN_H
 #define CFPH_RUN_H

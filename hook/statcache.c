@@ -118,6 +118,7 @@ const unsigned char *statcache_lookup(const struct statcache *c,
 
 	if (!c->n)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	key.path = (char *)path;
 	en = bsearch(&key, c->v, c->n, sizeof(*c->v), by_path);
 	if (!en)
