@@ -279,7 +279,7 @@ int run_send(struct run *r, struct err *e)
 	    spool_open(&r->spool, r->spool_dir, &r->modes, &ce) < 0) {
 		/*
 		 * Without a journal the purge is still sent: better than
-		 * nothing. report_summary prints send_error for the pusher.
+		 * nothing. The summary names the problem to the pusher.
 		 */
 		strvec_push(&r->spooled.problems, ce.msg);
 	}
@@ -324,6 +324,20 @@ int run_send(struct run *r, struct err *e)
 		free(paths[i]);
 	}
 	free(paths);
+	/*
+	 * Sent without a journal and nothing lost: what kept the push goes
+	 * now, or a later run would send it all again.
+	 */
+	if (r->push_kept) {
+		size_t lost = 0;
+
+		for (i = 0; i < r->batches.n; i++)
+			lost += r->outcomes[i].n_lost;
+		if (!lost) {
+			r->on_journaled(r);
+			r->push_kept = 0;
+		}
+	}
 	if (r->spool.dir) {
 		struct strvec mine = STRVEC_INIT;
 		size_t k;

@@ -334,6 +334,20 @@ expect 'retry takes the hook lock: while a push holds it, retry sends nothing, s
 	check log "$TRASH/stub.log" "len(P) == 1" && test "$(spool_files)" = 0
 '
 
+expect 'a spool that cannot be written, the API up: the purge goes out and the kept push goes too, so nothing is sent twice' '
+	rm -rf "$BARE3" && git init -q --bare "$BARE3" &&
+	ln -s "$CFPH" "$BARE3/hooks/post-receive" &&
+	write_config "$BARE3/cf-purge-hook.ini" "[cloudflare]
+$FAST
+spool_dir = /proc/no-such-spool" &&
+	git push -q "$BARE3" "$C0:refs/heads/main" 2>/dev/null && clear_log &&
+	git push "$BARE3" "$C1:refs/heads/main" 2>"$TRASH/nospool2.err" &&
+	cat "$TRASH/nospool2.err" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once &&
+	test -z "$(ls "$BARE3/cf-purge-hook-pushes" | grep push || true)" &&
+	! grep "the push is kept" "$TRASH/nospool2.err"
+'
+
 # --- Every way a push can fail, then fixed --------------------------------
 # One property over each failure: after the cause is fixed, `retry` (or
 # the next push) purges exactly what the failed push should have purged,
