@@ -90,7 +90,8 @@ int kept_write_push(struct keep *k, const char *lines, size_t len,
 	 */
 	if (deploy_push_option(&opt, &warning) < 0)
 		opt = PUSH_PURGE_DEFAULT;
-	if (opt == PUSH_PURGE_SKIP || opt == PUSH_PURGE_DRY_RUN)
+	/* No lines, nothing to purge: the hook says what is wrong. */
+	if (opt == PUSH_PURGE_SKIP || opt == PUSH_PURGE_DRY_RUN || !len)
 		return 0;
 	if (opt == PUSH_PURGE_EVERYTHING)
 		strbuf_addstr(&rec, KEPT_EVERYTHING);
