@@ -101,6 +101,24 @@ stop_stub() {
 	fi
 }
 
+# check ARGS...: the checks of tests/blackbox/t4/check.py (its docstring
+# lists them) on the stand-in's log, plans, spool files and JSON output.
+check() {
+	"${PY:-python3}" -I -S "$ROOT/tests/blackbox/t4/check.py" "$@"
+}
+
+# fresh EXTRA [STAND-IN OPTIONS...]: an empty $SPOOL, a new stand-in with
+# these options, and $CONFIG sending to it, with EXTRA appended in a
+# [cloudflare] section.
+fresh() {
+	fresh_extra=$1
+	shift
+	rm -rf "$SPOOL"
+	start_stub "$@"
+	write_config "$CONFIG" "[cloudflare]
+$fresh_extra"
+}
+
 # Empties the stand-in's record of requests.
 clear_log() {
 	: >"$TRASH/stub.log"

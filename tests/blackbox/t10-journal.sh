@@ -14,21 +14,6 @@ ZONE2=0123456789abcdef0123456789abcdef
 PY=$(python3 -c 'import sys; print(sys.executable)')
 FAST='backoff = 0.01'
 
-check() {
-	"$PY" -I -S "$ROOT/tests/blackbox/t4/check.py" "$@"
-}
-
-# fresh EXTRA [STAND-IN OPTIONS...]: an empty spool, a new stand-in and the
-# repository's config sending to it, with EXTRA in [cloudflare].
-fresh() {
-	fresh_extra=$1
-	shift
-	rm -rf "$SPOOL"
-	start_stub "$@"
-	write_config "$CONFIG" "[cloudflare]
-$fresh_extra"
-}
-
 # plan RANGE: the dry run's JSON plan of RANGE, in $TRASH/plan.json.
 plan() {
 	cfph --dry-run --json range "$1" >"$TRASH/plan.json"

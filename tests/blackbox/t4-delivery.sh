@@ -33,22 +33,6 @@ SLACK=0
 PY=$(python3 -c 'import sys; print(sys.executable)')
 PATH=$(dirname "$PY"):$PATH
 
-check() {
-	"$PY" -I -S "$ROOT/tests/blackbox/t4/check.py" "$@"
-}
-
-# fresh EXTRA [STAND-IN OPTIONS...]: an empty spool, a new stand-in with
-# these options, and the repository's config sending to it, with EXTRA
-# appended in a [cloudflare] section.
-fresh() {
-	fresh_extra=$1
-	shift
-	rm -rf "$SPOOL"
-	start_stub "$@"
-	write_config "$CONFIG" "[cloudflare]
-$fresh_extra"
-}
-
 # restart [STAND-IN OPTIONS...]: a new stand-in (a fresh log), the spool
 # kept; the config follows the new port and keeps only backoff = 0.01.
 restart() {

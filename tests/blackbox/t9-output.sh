@@ -26,18 +26,6 @@ unset GITHUB_ACTIONS GITHUB_EVENT_NAME GITHUB_EVENT_PATH GITHUB_STEP_SUMMARY \
 
 # --- Helpers -------------------------------------------------------------
 
-# fresh EXTRA [STAND-IN OPTIONS...]: an empty spool, a new stand-in with
-# these options, and the repository's config sending to it, with EXTRA
-# appended in a [cloudflare] section.
-fresh() {
-	fresh_extra=$1
-	shift
-	rm -rf "$SPOOL"
-	start_stub "$@"
-	write_config "$CONFIG" "[cloudflare]
-$fresh_extra"
-}
-
 # run NAME ARGS...: runs the program in the repository; keeps standard
 # output, standard error and the exit status as $TRASH/NAME.out, .err
 # and .status.
