@@ -119,6 +119,16 @@ fresh() {
 $fresh_extra"
 }
 
+# exited NAME STATUS: the run NAME (whose status a suite's run() left in
+# $TRASH/NAME.status, its standard error in NAME.err) exited with STATUS.
+exited() {
+	exited_status=$(cat "$TRASH/$1.status")
+	[ "$exited_status" = "$2" ] && return 0
+	echo "$1: exit status $exited_status, not $2; its standard error:"
+	cat "$TRASH/$1.err"
+	return 1
+}
+
 # Empties the stand-in's record of requests.
 clear_log() {
 	: >"$TRASH/stub.log"

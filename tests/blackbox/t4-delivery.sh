@@ -55,15 +55,6 @@ run() {
 	fi
 }
 
-# exited NAME STATUS: the run NAME exited with STATUS.
-exited() {
-	exited_status=$(cat "$TRASH/$1.status")
-	[ "$exited_status" = "$2" ] && return 0
-	echo "$1: exit status $exited_status, not $2; its standard error:"
-	cat "$TRASH/$1.err"
-	return 1
-}
-
 # plan RANGE [FILE]: the dry run's --json output for RANGE with the
 # current config, in FILE (default $TRASH/plan.json).
 plan() {

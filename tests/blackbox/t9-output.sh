@@ -40,15 +40,6 @@ run() {
 	fi
 }
 
-# exited NAME STATUS: the run NAME exited with STATUS.
-exited() {
-	exited_status=$(cat "$TRASH/$1.status")
-	[ "$exited_status" = "$2" ] && return 0
-	echo "$1: exit status $exited_status, not $2; its standard error:"
-	cat "$TRASH/$1.err"
-	return 1
-}
-
 # json FILE EXPR: FILE is one JSON document (json.tool reads it) and the
 # Python expression EXPR holds for it, as j.
 json() {
