@@ -12,7 +12,8 @@
 struct dirrun {
 	struct dirtree trees;
 	struct dirstate state;
-	struct statcache cache_old, cache_new;
+	struct statcache cache_old;
+	char *cache;		/* owned; where the stat cache is, or NULL */
 	int has_state;		/* dir DIR with [state] dir */
 	char *since;		/* owned; DIR of dir DIR */
 	git_oid new_tree;
@@ -35,7 +36,7 @@ void dirrun_free(struct dirrun *d)
 	dirtree_release(&d->trees);
 	dirstate_release(&d->state);
 	statcache_release(&d->cache_old);
-	statcache_release(&d->cache_new);
+	free(d->cache);
 	free(d->since);
 	free(d);
 }
@@ -131,13 +132,12 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	struct dirstate init = DIRSTATE_INIT;
 	struct statcache cinit = STATCACHE_INIT;
 	struct stat st;
-	struct err ce;
-	char *sdir = NULL, *why = NULL, *cache = NULL;
+	char *sdir = NULL, *why = NULL;
 	git_oid old_tree;
 	int rc = -1, found = 0;
 
 	d->state = init;
-	d->cache_old = d->cache_new = cinit;
+	d->cache_old = cinit;
 	d->since = xstrdup(dir);
 	d->trees.skip = r->config.manifest;
 	/* A missing folder must not leave a state folder behind. */
@@ -152,13 +152,38 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 		goto out;
 	if (!d->has_state && dirtree_open(&d->trees, NULL, e) < 0)
 		goto out;
+	/* The old side first: it says where the new trees go. */
+	if (d->has_state)
+		found = dirstate_read(&old_tree, &why, &d->state,
+				      d->trees.store);
+	else
+		why = xstrdup("no state ([state] dir)");
+	if (!found && r->config.manifest_url)
+		found = live_manifest(&old_tree, &why, r, d);
+	if (!found && r->config.state_missing_fail) {
+		err_set(e, "%s; nothing was purged ([state] on_missing = fail): "
+			"purge by hand, or set on_missing = everything for one "
+			"run", why);
+		goto out;
+	}
+	/*
+	 * Compared next: in memory. Only recorded: straight into the store,
+	 * so that a first run's memory does not grow with the folder. A
+	 * dry run that compares nothing needs only the top tree's id.
+	 */
+	if (found)
+		d->trees.sink = DIRTREE_MEMORY;
+	else if (r->opts.dry_run)
+		d->trees.sink = DIRTREE_HASH;
+	else
+		d->trees.sink = d->has_state ? DIRTREE_STORE : DIRTREE_MEMORY;
 	if (d->has_state) {
-		cache = xasprintf("%s.stat", d->state.record);
-		statcache_read(&d->cache_old, cache);
+		d->cache = xasprintf("%s.stat", d->state.record);
+		statcache_read(&d->cache_old, d->cache);
 		d->trees.cache_old = &d->cache_old;
-		/* A dry run writes no cache: none to build. */
+		/* A dry run writes no cache. */
 		if (!r->opts.dry_run)
-			d->trees.cache_new = &d->cache_new;
+			d->trees.cache_path = d->cache;
 	}
 	if (dirtree_build(&d->new_tree, &d->trees, dir, e) < 0)
 		goto out;
@@ -167,23 +192,8 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 		strvec_pushf(&r->plan.notes, "read %zu of %zu files in '%s' "
 			     "(the rest unchanged since the last run)",
 			     d->trees.hashed, d->trees.files, dir);
-	/* Only a cache: a failure costs the next run time, nothing else. */
-	if (cache && !r->opts.dry_run && !d->trees.cache_same)
-		statcache_write(&d->cache_new, cache, &ce);
-	if (d->has_state)
-		found = dirstate_read(&old_tree, &why, &d->state,
-				      d->trees.store);
-	else
-		why = xstrdup("no state ([state] dir)");
-	if (!found && r->config.manifest_url)
-		found = live_manifest(&old_tree, &why, r, d);
 	if (found) {
 		run_add_tree_range(r, &old_tree, &d->new_tree);
-	} else if (r->config.state_missing_fail) {
-		err_set(e, "%s; nothing was purged ([state] on_missing = fail): "
-			"purge by hand, or set on_missing = everything for one "
-			"run", why);
-		goto out;
 	} else {
 		strvec_pushf(&r->plan.notes, "purging everything: %s "
 			     "([state] on_missing = everything)", why);
@@ -191,7 +201,6 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	}
 	rc = 0;
 out:
-	free(cache);
 	free(why);
 	free(sdir);
 	return rc;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,31 +24,71 @@
 struct entry {
 	char *name;		/* owned */
 	unsigned mode;
-	size_t parent;		/* the folder that holds it */
-	size_t folder;		/* for a folder: its own index */
+	int empty;		/* a folder that holds no file at any depth */
 	git_oid id;
 	char *error;		/* owned; why a file could not be read */
 	struct statcache_stat st;	/* for the stat cache */
 };
 
-struct folder {
+/*
+ * A folder being walked, or waiting for its files' ids. It is freed once
+ * its tree is made: the walk holds the folders it is in and those with
+ * files in the window, never the whole folder.
+ */
+struct frame {
+	struct frame *parent;	/* NULL for the top */
+	size_t in_parent;	/* its entry in the parent */
 	char *path;		/* owned; below the top, "" for the top */
-	size_t first, n;	/* its entries in walk.entries */
-	git_oid id;
-	int empty;		/* holds no file at any depth */
+	struct entry *entries;	/* owned; sorted */
+	size_t n, next;		/* its entries, and the next to walk */
+	size_t pending;		/* its files in the window, and folders
+				   below it whose trees are not made yet */
+	int walked;		/* every entry was walked */
+	struct frame *prev_live, *next_live;
 };
+
+enum { SLOT_TODO, SLOT_TAKEN, SLOT_DONE };
+
+/* A file in the window, in walk order. */
+struct slot {
+	struct frame *f;
+	size_t k;		/* its entry in f */
+	int state;
+	int same;		/* the old cache vouched for it, and its record
+				   ends at old_end and is number old_next - 1 */
+	size_t old_end, old_next;
+};
+
+/*
+ * The files between the walk and their retirement: enough to keep both
+ * cores hashing, few enough that memory stays flat.
+ */
+#define WINDOW 512
 
 struct walk {
 	struct dirtree *d;
 	const char *top;
-	struct entry *entries;
-	size_t n_entries, alloc_entries;
-	struct folder *folders;
-	size_t n_folders, alloc_folders;
-	size_t *jobs;		/* the entries whose contents are hashed */
-	size_t n_jobs;
-	size_t n_regular;	/* regular files */
-	atomic_size_t next;
+	struct err *e;
+	struct frame *live;	/* every frame not yet freed */
+	git_oid top_id;
+	int error;		/* a tree could not be made; e says why */
+	/*
+	 * The window: slots head..tail-1 in walk order; from take on, none
+	 * was handed to a thread yet. The lock guards head, tail, take, the
+	 * slots' states and stop; the frames are the walking thread's.
+	 */
+	struct slot window[WINDOW];
+	size_t head, tail, take;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	pthread_t tid[8];
+	int started, threads_tried, stop;
+	/* The next stat cache; see retire(). */
+	struct statcache_writer cache;
+	int cache_started;
+	int same;
+	size_t retired, same_end;
+	struct strbuf rel, tree;	/* scratch */
 };
 
 static const char *git_message(void)
@@ -143,37 +182,6 @@ static int git_order(const char *a, int a_tree, const char *b, int b_tree)
 	return ca < cb ? -1 : ca > cb;
 }
 
-static int entry_cmp(const void *x, const void *y)
-{
-	const struct entry *a = x, *b = y;
-
-	return git_order(a->name, a->mode == MODE_TREE, b->name,
-			 b->mode == MODE_TREE);
-}
-
-static char *full_path(const struct walk *w, size_t folder, const char *name)
-{
-	const char *rel = w->folders[folder].path;
-
-	return xasprintf("%s/%s%s%s", w->top, rel, *rel ? "/" : "", name);
-}
-
-/* Without printf: this runs once or twice for every file. */
-static char *rel_path(const struct walk *w, size_t folder, const char *name)
-{
-	const char *rel = w->folders[folder].path;
-	size_t a = strlen(rel), b = strlen(name);
-	char *s = xmalloc(a + b + 2), *p = s;
-
-	if (a) {
-		memcpy(p, rel, a);
-		p += a;
-		*p++ = '/';
-	}
-	memcpy(p, name, b + 1);
-	return s;
-}
-
 /* An id that matches no content: the file is purged whatever it holds. */
 static void unique_id(git_oid *out, const char *path)
 {
@@ -202,68 +210,142 @@ static const char *odd_kind(mode_t m)
 	return "of an unknown type";
 }
 
-static void add_entry(struct walk *w, size_t parent, const char *name,
-		      unsigned mode, const struct stat *st)
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+
+	return git_order(a->name, a->mode == MODE_TREE, b->name,
+			 b->mode == MODE_TREE);
+}
+
+/* Stores (or only hashes) an object where the walk's sink says. */
+static int put_object(struct walk *w, git_oid *id, const void *data,
+		      size_t len, git_object_t type)
+{
+	switch (w->d->sink) {
+	case DIRTREE_HASH:
+		return git_odb_hash(id, data, len, type);
+	case DIRTREE_STORE:
+		if (w->d->store)
+			return git_odb_write(id, w->d->store, data, len, type);
+		break;
+	case DIRTREE_MEMORY:
+		break;
+	}
+	return git_odb_write(id, w->d->odb, data, len, type);
+}
+
+static char *full_path(const struct walk *w, const struct frame *f,
+		       const char *name)
+{
+	const char *rel = f->path;
+
+	return xasprintf("%s/%s%s%s", w->top, rel, *rel ? "/" : "", name);
+}
+
+/* f's path joined with name, in a buffer the next call reuses. */
+static const char *rel_path(struct walk *w, const struct frame *f,
+			    const char *name)
+{
+	strbuf_setlen(&w->rel, 0);
+	if (*f->path) {
+		strbuf_addstr(&w->rel, f->path);
+		strbuf_addch(&w->rel, '/');
+	}
+	strbuf_addstr(&w->rel, name);
+	return w->rel.buf;
+}
+
+static struct frame *frame_new(struct walk *w, struct frame *parent,
+			       size_t in_parent, char *path)
+{
+	struct frame *f = xcalloc(1, sizeof(*f));
+
+	f->parent = parent;
+	f->in_parent = in_parent;
+	f->path = path;
+	f->next_live = w->live;
+	if (w->live)
+		w->live->prev_live = f;
+	w->live = f;
+	return f;
+}
+
+static void frame_free(struct walk *w, struct frame *f)
+{
+	size_t i;
+
+	if (f->prev_live)
+		f->prev_live->next_live = f->next_live;
+	else
+		w->live = f->next_live;
+	if (f->next_live)
+		f->next_live->prev_live = f->prev_live;
+	for (i = 0; i < f->n; i++) {
+		free(f->entries[i].name);
+		free(f->entries[i].error);
+	}
+	free(f->entries);
+	free(f->path);
+	free(f);
+}
+
+static struct entry *add_entry(struct frame *f, size_t *alloc,
+			       const char *name, unsigned mode,
+			       const struct stat *st)
 {
 	struct entry *en;
 
-	if (w->n_entries == w->alloc_entries) {
-		w->alloc_entries = w->alloc_entries ? 2 * w->alloc_entries : 256;
-		w->entries = xrealloc(w->entries, w->alloc_entries *
-				      sizeof(*w->entries));
+	if (f->n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 16;
+		f->entries = xrealloc(f->entries, *alloc * sizeof(*f->entries));
 	}
-	en = &w->entries[w->n_entries++];
+	en = &f->entries[f->n++];
 	memset(en, 0, sizeof(*en));
 	en->name = xstrdup(name);
 	en->mode = mode;
-	en->parent = parent;
 	statcache_stat_from(&en->st, st);
-}
-
-static size_t add_folder(struct walk *w, char *path)
-{
-	struct folder *f;
-
-	if (w->n_folders == w->alloc_folders) {
-		w->alloc_folders = w->alloc_folders ? 2 * w->alloc_folders : 64;
-		w->folders = xrealloc(w->folders, w->alloc_folders *
-				      sizeof(*w->folders));
-	}
-	f = &w->folders[w->n_folders];
-	memset(f, 0, sizeof(*f));
-	f->path = path;
-	return w->n_folders++;
+	return en;
 }
 
 /* A link is named by its target's text, which the store keeps. */
-static void read_link(struct walk *w, struct entry *en, int dfd)
+static void read_link(struct walk *w, struct frame *f, struct entry *en,
+		      int dfd)
 {
 	char buf[4096];
 	ssize_t n = readlinkat(dfd, en->name, buf, sizeof(buf));
-	char *rel;
 
 	if (n >= 0 && (size_t)n < sizeof(buf) &&
-	    git_odb_write(&en->id, w->d->odb, buf, (size_t)n,
-			  GIT_OBJECT_BLOB) == 0)
+	    put_object(w, &en->id, buf, (size_t)n, GIT_OBJECT_BLOB) == 0)
 		return;
-	rel = rel_path(w, en->parent, en->name);
 	en->error = xstrdup(n < 0 ? strerror(errno) : (size_t)n >= sizeof(buf)
 			    ? "its target is too long" : git_message());
-	unique_id(&en->id, rel);
-	free(rel);
+	unique_id(&en->id, rel_path(w, f, en->name));
 }
 
-/*
- * Reads folder i: its entries, sorted, go to the end of w->entries, and
- * its subfolders to the end of w->folders, to be read in turn.
- */
-static int read_folder(struct walk *w, size_t i, struct err *e)
+/* The name read_folder() leaves out in f: the manifest, when it is there. */
+static const char *skipped_name(const struct walk *w, const struct frame *f)
 {
-	char *path = full_path(w, i, "");
+	const char *skip = w->d->skip, *slash;
+	size_t n;
+
+	if (!skip)
+		return NULL;
+	slash = strrchr(skip, '/');
+	n = slash ? (size_t)(slash - skip) : 0;
+	if (strlen(f->path) == n && !strncmp(f->path, skip, n))
+		return slash ? slash + 1 : skip;
+	return NULL;
+}
+
+/* Reads folder f's entries, sorted in git's order, and its links. */
+static int read_folder(struct walk *w, struct frame *f, struct err *e)
+{
+	char *path = full_path(w, f, "");
 	DIR *dir = opendir(path);
+	const char *skip = skipped_name(w, f);
 	struct dirent *de;
-	const char *skip = NULL;
-	size_t first = w->n_entries, k;
+	size_t alloc = 0, k;
 	int dfd;
 
 	/* full_path() ends in '/' for the folder itself. */
@@ -274,18 +356,9 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 		return -1;
 	}
 	dfd = dirfd(dir);
-	if (w->d->skip) {
-		const char *slash = strrchr(w->d->skip, '/');
-		size_t n = slash ? (size_t)(slash - w->d->skip) : 0;
-		const char *fp = w->folders[i].path;
-
-		if (strlen(fp) == n && !strncmp(fp, w->d->skip, n))
-			skip = slash ? slash + 1 : w->d->skip;
-	}
 	errno = 0;
 	while ((de = readdir(dir))) {
 		struct stat st;
-		char *rel;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    (skip && !strcmp(de->d_name, skip)))
@@ -298,18 +371,17 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 			return -1;
 		}
 		if (S_ISREG(st.st_mode))
-			add_entry(w, i, de->d_name, (st.st_mode & S_IXUSR) ?
-				  MODE_EXEC : MODE_FILE, &st);
+			add_entry(f, &alloc, de->d_name, (st.st_mode & S_IXUSR)
+				  ? MODE_EXEC : MODE_FILE, &st);
 		else if (S_ISLNK(st.st_mode))
-			add_entry(w, i, de->d_name, MODE_LINK, &st);
+			add_entry(f, &alloc, de->d_name, MODE_LINK, &st);
 		else if (S_ISDIR(st.st_mode))
-			add_entry(w, i, de->d_name, MODE_TREE, &st);
+			add_entry(f, &alloc, de->d_name, MODE_TREE, &st);
 		else {
-			rel = rel_path(w, i, de->d_name);
 			strvec_pushf(&w->d->notes, "skipped '%s': it is %s, "
-				     "not a file a web server serves", rel,
+				     "not a file a web server serves",
+				     rel_path(w, f, de->d_name),
 				     odd_kind(st.st_mode));
-			free(rel);
 			w->d->skipped++;
 		}
 		errno = 0;
@@ -321,20 +393,21 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 		free(path);
 		return -1;
 	}
-	w->folders[i].first = first;
-	w->folders[i].n = w->n_entries - first;
-	qsort(w->entries + first, w->n_entries - first, sizeof(*w->entries),
-	      entry_cmp);
-	for (k = first; k < w->n_entries; k++) {
-		struct entry *en = &w->entries[k];
+	qsort(f->entries, f->n, sizeof(*f->entries), entry_cmp);
+	for (k = 0; k < f->n; k++) {
+		struct entry *en = &f->entries[k];
 
-		if (en->mode == MODE_TREE) {
-			en->folder = add_folder(w, rel_path(w, i, en->name));
-		} else if (en->mode == MODE_LINK) {
-			read_link(w, en, dfd);
-			w->d->files++;
-		} else {
-			w->d->files++;
+		if (en->mode == MODE_TREE)
+			continue;
+		w->d->files++;
+		if (en->mode != MODE_LINK)
+			continue;
+		read_link(w, f, en, dfd);
+		if (en->error) {
+			strvec_pushf(&w->d->notes, "cannot read '%s': %s; "
+				     "purging it as changed",
+				     rel_path(w, f, en->name), en->error);
+			w->d->unreadable++;
 		}
 	}
 	closedir(dir);
@@ -342,15 +415,133 @@ static int read_folder(struct walk *w, size_t i, struct err *e)
 	return 0;
 }
 
-static void *hash_worker(void *arg)
+/*
+ * Makes the tree of every folder whose entries all have their ids,
+ * from f up: each folder's tree is made after those of the folders
+ * below it, and the folder is freed.
+ */
+static void close_frames(struct walk *w, struct frame *f)
 {
-	struct walk *w = arg;
-	size_t j;
+	while (f && f->walked && !f->pending && !w->error) {
+		struct frame *parent = f->parent;
+		git_oid id;
+		size_t k;
 
-	while ((j = atomic_fetch_add(&w->next, 1)) < w->n_jobs) {
-		struct entry *en = &w->entries[w->jobs[j]];
-		char *path = full_path(w, en->parent, en->name);
+		strbuf_setlen(&w->tree, 0);
+		for (k = 0; k < f->n; k++) {
+			const struct entry *en = &f->entries[k];
 
+			if (en->mode == MODE_TREE && en->empty)
+				continue;
+			strbuf_addf(&w->tree, "%o %s", en->mode, en->name);
+			strbuf_add(&w->tree, "", 1);
+			strbuf_add(&w->tree, en->id.id, GIT_OID_RAWSZ);
+		}
+		if (parent && !w->tree.len) {
+			parent->entries[f->in_parent].empty = 1;
+		} else if (put_object(w, &id, w->tree.len ? w->tree.buf : "",
+				      w->tree.len, GIT_OBJECT_TREE) < 0) {
+			err_set(w->e, "cannot write a tree for '%s': %s",
+				f->path, git_message());
+			w->error = 1;
+			return;
+		} else if (parent) {
+			git_oid_cpy(&parent->entries[f->in_parent].id, &id);
+		} else {
+			git_oid_cpy(&w->top_id, &id);
+		}
+		if (parent)
+			parent->pending--;
+		frame_free(w, f);
+		f = parent;
+	}
+}
+
+/*
+ * Retires a file whose id is known, in walk order: reports it when it
+ * could not be read, records it in the next stat cache, and closes its
+ * folder when it was the last thing the folder waited for. As long as
+ * every file so far is one the old cache vouched for, in the old cache's
+ * order, nothing is written: the old records are copied once a file
+ * differs, and an unchanged folder leaves the cache file alone.
+ */
+static void retire(struct walk *w, struct slot *s)
+{
+	struct entry *en = &s->f->entries[s->k];
+	const char *rel = rel_path(w, s->f, en->name);
+	struct err e;
+
+	if (en->error) {
+		unique_id(&en->id, rel);
+		strvec_pushf(&w->d->notes, "cannot read '%s': %s; purging it "
+			     "as changed", rel, en->error);
+		w->d->unreadable++;
+	}
+	if (w->same && s->same && s->old_next == w->retired + 1) {
+		w->same_end = s->old_end;
+	} else if (w->d->cache_path) {
+		if (w->same || !w->cache_started) {
+			size_t len = 0;
+			const char *old = w->d->cache_old ?
+				statcache_records(w->d->cache_old, &len,
+						  w->same_end) : "";
+
+			w->same = 0;
+			w->cache_started = 1;
+			if (statcache_writer_open(&w->cache, w->d->cache_path,
+						  &e) < 0)
+				strvec_pushf(&w->d->notes, "%s; the next run "
+					     "reads every file again", e.msg);
+			else if (w->same_end)
+				statcache_writer_copy(&w->cache, old, len);
+		}
+		if (!en->error)
+			statcache_writer_add(&w->cache, rel, &en->st, &en->id);
+	} else {
+		w->same = 0;
+	}
+	w->retired++;
+	s->f->pending--;
+	close_frames(w, s->f);
+}
+
+/* The next file no thread has taken, or NULL. Called with the lock held. */
+static struct slot *take_job(struct walk *w)
+{
+	while (w->take < w->tail) {
+		struct slot *s = &w->window[w->take++ % WINDOW];
+
+		if (s->state == SLOT_TODO) {
+			s->state = SLOT_TAKEN;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int same_stat(const struct statcache_stat *a,
+		     const struct statcache_stat *b)
+{
+	return a->size == b->size && a->ino == b->ino && a->dev == b->dev &&
+	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns &&
+	       a->mode == b->mode;
+}
+
+/*
+ * Hashes a file's contents. A file whose stat changes while it is read
+ * is read again, so that the id and the stat the cache records belong
+ * together; one that never holds still is purged.
+ */
+static void hash_file(const struct walk *w, struct slot *s)
+{
+	struct entry *en = &s->f->entries[s->k];
+	char *path = full_path(w, s->f, en->name);
+	struct statcache_stat now;
+	struct stat st;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
 		if (git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) < 0) {
 			/* libgit2 words EACCES as "is locked": ask again. */
 			int fd = open(path, O_RDONLY | O_NOFOLLOW);
@@ -359,117 +550,217 @@ static void *hash_worker(void *arg)
 					    git_message());
 			if (fd >= 0)
 				close(fd);
+			break;
 		}
-		free(path);
+		if (lstat(path, &st) < 0) {
+			en->error = xstrdup(strerror(errno));
+			break;
+		}
+		statcache_stat_from(&now, &st);
+		if (same_stat(&now, &en->st))
+			break;
+		en->st = now;
 	}
+	if (tries == 3)
+		en->error = xstrdup("it kept changing while it was read");
+	free(path);
+}
+
+static void *hash_worker(void *arg)
+{
+	struct walk *w = arg;
+	struct slot *s;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		if ((s = take_job(w))) {
+			pthread_mutex_unlock(&w->lock);
+			hash_file(w, s);
+			pthread_mutex_lock(&w->lock);
+			s->state = SLOT_DONE;
+			pthread_cond_signal(&w->done);
+			continue;
+		}
+		if (w->stop)
+			break;
+		pthread_cond_wait(&w->work, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-/* Hashes the files' contents, on d->threads threads. */
-static void hash_files(struct walk *w)
+/*
+ * Makes progress on a full (or, at the end, any) window, with the lock
+ * held: retires the files at its head whose ids are known, or else hashes
+ * one itself, or else waits for a thread to finish one.
+ */
+static void make_room(struct walk *w)
 {
-	pthread_t tid[8];
-	size_t i, started = 0;
+	struct slot *s;
+	size_t n = 0, i;
+
+	while (w->head + n < w->tail &&
+	       w->window[(w->head + n) % WINDOW].state == SLOT_DONE)
+		n++;
+	if (n) {
+		pthread_mutex_unlock(&w->lock);
+		for (i = 0; i < n; i++)
+			retire(w, &w->window[(w->head + i) % WINDOW]);
+		pthread_mutex_lock(&w->lock);
+		w->head += n;
+	} else if ((s = take_job(w))) {
+		pthread_mutex_unlock(&w->lock);
+		hash_file(w, s);
+		pthread_mutex_lock(&w->lock);
+		s->state = SLOT_DONE;
+	} else {
+		pthread_cond_wait(&w->done, &w->lock);
+	}
+}
+
+/* One thread walks, and hashes when the window is full; the rest hash. */
+static void start_threads(struct walk *w)
+{
 	int n = w->d->threads < 1 ? 1 : w->d->threads > 8 ? 8 :
 		w->d->threads;
 
-	w->jobs = xcalloc(w->n_entries + 1, sizeof(*w->jobs));
-	for (i = 0; i < w->n_entries; i++) {
-		struct entry *en = &w->entries[i];
-
-		if (en->mode != MODE_FILE && en->mode != MODE_EXEC)
-			continue;
-		w->n_regular++;
-		if (w->d->cache_old) {
-			char *rel = rel_path(w, en->parent, en->name);
-			const unsigned char *known =
-				statcache_lookup(w->d->cache_old, rel, &en->st);
-
-			free(rel);
-			if (known) {
-				git_oid_fromraw(&en->id, known);
-				continue;
-			}
-		}
-		w->jobs[w->n_jobs++] = i;
-	}
-	atomic_store(&w->next, 0);
-	if ((size_t)n > w->n_jobs / 64 + 1)
-		n = (int)(w->n_jobs / 64 + 1);
-	for (i = 1; i < (size_t)n; i++)
-		if (pthread_create(&tid[started], NULL, hash_worker, w) == 0)
-			started++;
-	hash_worker(w);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	w->d->hashed += w->n_jobs;
+	w->threads_tried = 1;
+	while (w->started < n - 1 && pthread_create(&w->tid[w->started], NULL,
+						    hash_worker, w) == 0)
+		w->started++;
 }
 
-/* Reports the files that could not be read and gives each its own id. */
-static void note_unreadable(struct walk *w)
+/* Puts file k of f in the window, with its id when the cache has it. */
+static void dispatch(struct walk *w, struct frame *f, size_t k)
 {
-	size_t i;
+	struct entry *en = &f->entries[k];
+	const unsigned char *known = NULL;
+	struct slot *s;
+	size_t end = 0, next = 0;
 
-	for (i = 0; i < w->n_entries; i++) {
-		struct entry *en = &w->entries[i];
-		char *rel;
-
-		if (!en->error)
-			continue;
-		rel = rel_path(w, en->parent, en->name);
-		if (en->mode != MODE_LINK)
-			unique_id(&en->id, rel);
-		strvec_pushf(&w->d->notes, "cannot read '%s': %s; purging it "
-			     "as changed", rel, en->error);
-		w->d->unreadable++;
-		free(rel);
+	if (w->d->cache_old)
+		known = statcache_lookup(w->d->cache_old,
+					 rel_path(w, f, en->name), &en->st,
+					 &end, &next);
+	if (known)
+		git_oid_fromraw(&en->id, known);
+	else
+		w->d->hashed++;
+	pthread_mutex_lock(&w->lock);
+	while (w->tail - w->head == WINDOW)
+		make_room(w);
+	s = &w->window[w->tail % WINDOW];
+	s->f = f;
+	s->k = k;
+	s->state = known ? SLOT_DONE : SLOT_TODO;
+	s->same = known != NULL;
+	s->old_end = end;
+	s->old_next = next;
+	w->tail++;
+	if (!known) {
+		if (!w->threads_tried)
+			start_threads(w);
+		pthread_cond_signal(&w->work);
 	}
+	pthread_mutex_unlock(&w->lock);
+	f->pending++;
 }
 
-/* Writes the trees, each folder after the folders below it. */
-static int write_trees(struct walk *w, struct err *e)
+/* Walks every folder, depth first, in git's order. Returns 0 or -1. */
+static int walk_folders(struct walk *w, struct frame *top, struct err *e)
 {
-	struct strbuf sb = STRBUF_INIT;
-	size_t i, k;
+	struct frame **stack = NULL;
+	size_t n = 0, alloc = 0;
+	int rc = 0;
 
-	for (i = w->n_folders; i-- > 0;) {
-		struct folder *f = &w->folders[i];
+	if (read_folder(w, top, e) < 0)
+		return -1;
+	stack = xmalloc(sizeof(*stack));
+	alloc = 1;
+	stack[n++] = top;
+	while (n && !w->error) {
+		struct frame *f = stack[n - 1], *child;
+		struct entry *en;
 
-		strbuf_setlen(&sb, 0);
-		for (k = f->first; k < f->first + f->n; k++) {
-			const struct entry *en = &w->entries[k];
-			const git_oid *id = &en->id;
-
-			if (en->mode == MODE_TREE) {
-				if (w->folders[en->folder].empty)
-					continue;
-				id = &w->folders[en->folder].id;
-			}
-			strbuf_addf(&sb, "%o %s", en->mode, en->name);
-			strbuf_add(&sb, "", 1);
-			strbuf_add(&sb, id->id, GIT_OID_RAWSZ);
-		}
-		f->empty = sb.len == 0;
-		if (f->empty && i)
+		if (f->next == f->n) {
+			f->walked = 1;
+			n--;
+			close_frames(w, f);
 			continue;
-		if (git_odb_write(&f->id, w->d->odb, sb.buf ? sb.buf : "",
-				  sb.len, GIT_OBJECT_TREE) < 0) {
-			strbuf_release(&sb);
-			return err_set(e, "cannot write a tree for '%s': %s",
-				       f->path, git_message());
+		}
+		en = &f->entries[f->next];
+		if (en->mode == MODE_TREE) {
+			child = frame_new(w, f, f->next,
+					  xstrdup(rel_path(w, f, en->name)));
+			f->pending++;
+			f->next++;
+			if (read_folder(w, child, e) < 0) {
+				rc = -1;
+				break;
+			}
+			if (n == alloc) {
+				alloc *= 2;
+				stack = xrealloc(stack, alloc * sizeof(*stack));
+			}
+			stack[n++] = child;
+		} else if (en->mode == MODE_FILE || en->mode == MODE_EXEC) {
+			dispatch(w, f, f->next++);
+		} else {
+			f->next++;
 		}
 	}
-	strbuf_release(&sb);
-	return 0;
+	free(stack);
+	return w->error ? -1 : rc;
+}
+
+/* Hashes what is left in the window and retires it; stops the threads. */
+static void drain(struct walk *w)
+{
+	int i;
+
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->work);
+	while (w->head < w->tail)
+		make_room(w);
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < w->started; i++)
+		pthread_join(w->tid[i], NULL);
+}
+
+/* The stat cache after a whole walk: left alone, or written in full. */
+static void finish_cache(struct walk *w)
+{
+	struct statcache *old = w->d->cache_old;
+	struct err e;
+	size_t len = 0;
+	const char *records;
+
+	w->d->cache_same = w->same && old && w->retired == old->n;
+	if (!w->d->cache_path || w->d->cache_same)
+		return;
+	if (!w->cache_started || w->same) {
+		records = old ? statcache_records(old, &len, w->same_end) : "";
+		if (statcache_writer_open(&w->cache, w->d->cache_path, &e) < 0) {
+			strvec_pushf(&w->d->notes, "%s; the next run reads "
+				     "every file again", e.msg);
+			return;
+		}
+		if (old && w->same_end)
+			statcache_writer_copy(&w->cache, records, len);
+	}
+	if (statcache_writer_commit(&w->cache, &e) < 0)
+		strvec_pushf(&w->d->notes, "%s; the next run reads every file "
+			     "again", e.msg);
 }
 
 int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 		  struct err *e)
 {
-	struct walk w;
+	struct walk *w;
+	struct frame *top;
 	struct stat st;
-	size_t i;
-	int rc = -1;
+	int rc;
 
 	if (stat(dir, &st) < 0)
 		return err_set(e, "cannot read the folder '%s': %s", dir,
@@ -477,47 +768,34 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, "cannot read the folder '%s': not a folder",
 			       dir);
-	memset(&w, 0, sizeof(w));
-	w.d = d;
-	w.top = dir;
-	add_folder(&w, xstrdup(""));
-	for (i = 0; i < w.n_folders; i++)
-		if (read_folder(&w, i, e) < 0)
-			goto out;
-	hash_files(&w);
-	note_unreadable(&w);
-	/*
-	 * Every file vouched for by the cache, and as many as it holds: the
-	 * cache would be written again unchanged, which on a large folder
-	 * costs as much as the rest of the run.
-	 */
-	d->cache_same = d->cache_old && !w.n_jobs &&
-			w.n_regular == d->cache_old->n;
-	for (i = 0; d->cache_new && !d->cache_same && i < w.n_entries; i++) {
-		struct entry *en = &w.entries[i];
-		char *rel;
-
-		if ((en->mode != MODE_FILE && en->mode != MODE_EXEC) ||
-		    en->error)
-			continue;
-		rel = rel_path(&w, en->parent, en->name);
-		statcache_add(d->cache_new, rel, &en->st, &en->id);
-		free(rel);
+	w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->top = dir;
+	w->e = e;
+	w->same = d->cache_old && d->cache_old->n;
+	strbuf_init(&w->rel);
+	strbuf_init(&w->tree);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	top = frame_new(w, NULL, 0, xstrdup(""));
+	rc = walk_folders(w, top, e);
+	/* The threads may hold files of the frames: let them finish. */
+	drain(w);
+	if (rc == 0 && !w->error) {
+		finish_cache(w);
+		git_oid_cpy(out, &w->top_id);
 	}
-	if (write_trees(&w, e) < 0)
-		goto out;
-	git_oid_cpy(out, &w.folders[0].id);
-	rc = 0;
-out:
-	for (i = 0; i < w.n_entries; i++) {
-		free(w.entries[i].name);
-		free(w.entries[i].error);
-	}
-	for (i = 0; i < w.n_folders; i++)
-		free(w.folders[i].path);
-	free(w.entries);
-	free(w.folders);
-	free(w.jobs);
+	rc = rc < 0 || w->error ? -1 : 0;
+	while (w->live)
+		frame_free(w, w->live);
+	statcache_writer_release(&w->cache);
+	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->lock);
+	strbuf_release(&w->tree);
+	strbuf_release(&w->rel);
+	free(w);
 	return rc;
 }
 

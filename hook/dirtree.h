@@ -17,6 +17,14 @@
 
 struct statcache;
 
+/* Where dirtree_build() puts the trees it makes. */
+enum dirtree_sink {
+	DIRTREE_MEMORY,		/* the in-memory store: they are compared next */
+	DIRTREE_STORE,		/* straight into the state's store: nothing is
+				   compared, and memory stays flat */
+	DIRTREE_HASH		/* nowhere: only the top tree's id is wanted */
+};
+
 struct dirtree {
 	git_odb *odb;		/* owned; the in-memory store, over store */
 	git_repository *repo;	/* owned; wraps odb; has no git directory */
@@ -32,22 +40,23 @@ struct dirtree {
 	size_t unreadable;	/* files that could not be read */
 	size_t skipped;		/* sockets, FIFOs, devices */
 	int threads;		/* hashing threads; 2 unless set before build */
+	enum dirtree_sink sink;	/* DIRTREE_MEMORY unless set before build */
 	/*
 	 * Borrowed, may be NULL (hook/statcache.h): a file whose stat
-	 * cache_old still vouches for is not read again; every file hashed
-	 * or vouched for is added to cache_new.
+	 * cache_old still vouches for is not read again. Its cursor moves.
 	 */
-	const struct statcache *cache_old;
-	struct statcache *cache_new;
-	int cache_same;		/* cache_old vouched for every file: cache_new
-				   was left empty and need not be written */
+	struct statcache *cache_old;
+	/* Borrowed, may be NULL: where the walk writes the next cache. */
+	const char *cache_path;
+	int cache_same;		/* cache_old vouched for every file and held
+				   no other: the cache was left as it was */
 	/* Borrowed, may be NULL: a path below the folder left out of its
 	 * tree (the manifest this program writes there). */
 	const char *skip;
 };
 
-#define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, NULL, \
-		       NULL, 0, NULL }
+#define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
+		       DIRTREE_MEMORY, NULL, NULL, 0, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git
@@ -59,14 +68,17 @@ struct dirtree {
 int dirtree_open(struct dirtree *d, const char *objects_dir, struct err *e);
 
 /*
- * Hashes every file below the folder dir and writes the trees into the
- * in-memory store; *out is the id of dir's tree. Empty folders are left
- * out, as git leaves them out. A file that cannot be read gets an id of
- * its own that matches nothing (so that it is purged) and a note; a
- * socket, FIFO or device is skipped with a note. Returns 0, or -1 with e
- * set when dir is not a folder or a folder below it cannot be read
- * (never purge less than what changed: a folder whose files are unknown
- * stops the run).
+ * Hashes every file below the folder dir and puts the trees where d->sink
+ * says; *out is the id of dir's tree. Empty folders are left out, as git
+ * leaves them out. A file that cannot be read gets an id of its own that
+ * matches nothing (so that it is purged) and a note; a socket, FIFO or
+ * device is skipped with a note. The walk holds the entries of the
+ * folders it is in and a bounded window of files being hashed, never the
+ * whole folder: its memory does not grow with the number of files.
+ * Returns 0, or -1 with e set when dir is not a folder or a folder below
+ * it cannot be read (never purge less than what changed: a folder whose
+ * files are unknown stops the run). A new stat cache that cannot be
+ * written is only a note: it costs the next run time.
  */
 int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 		  struct err *e);

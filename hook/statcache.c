@@ -2,26 +2,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAGIC "cf-purge-hook stat 1\n"
+#define MAGIC_LEN (sizeof(MAGIC) - 1)
 
-/* One entry on disk: the fixed fields, then the path and a NUL. */
+/* One record on disk: the fixed fields, then the path and a NUL. */
 struct disk_entry {
 	uint64_t size, ino, dev;
 	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 	uint32_t mode, path_len;
 	unsigned char id[GIT_OID_RAWSZ];
 };
-
-static int by_path(const void *a, const void *b)
-{
-	return strcmp(((const struct statcache_entry *)a)->path,
-		      ((const struct statcache_entry *)b)->path);
-}
 
 void statcache_stat_from(struct statcache_stat *out, const struct stat *st)
 {
@@ -35,157 +30,175 @@ void statcache_stat_from(struct statcache_stat *out, const struct stat *st)
 	out->mode = (uint32_t)st->st_mode;
 }
 
-void statcache_add(struct statcache *c, const char *path,
-		   const struct statcache_stat *st, const git_oid *id)
+/*
+ * The size of the whole record at p (at most left bytes), or 0 when
+ * what is left is not one.
+ */
+static size_t record_size(const char *p, size_t left)
 {
-	struct statcache_entry *en;
+	struct disk_entry de;
 
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 256;
-		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
-	}
-	en = &c->v[c->n++];
-	en->path = xstrdup(path);
-	en->st = *st;
-	memcpy(en->id, id->id, GIT_OID_RAWSZ);
+	if (left < sizeof(de))
+		return 0;
+	memcpy(&de, p, sizeof(de));
+	if (left - sizeof(de) < (size_t)de.path_len + 1 ||
+	    p[sizeof(de) + de.path_len] != '\0' ||
+	    memchr(p + sizeof(de), '\0', de.path_len))
+		return 0;
+	return sizeof(de) + de.path_len + 1;
 }
 
 void statcache_read(struct statcache *c, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW);
 	struct stat st;
-	char *buf = NULL, *p, *end;
-	size_t magic = strlen(MAGIC);
+	size_t have = 0, k;
 	ssize_t got;
-	size_t have = 0, i;
 
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size < magic)
+	    (size_t)st.st_size < MAGIC_LEN)
 		goto out;
-	buf = xmalloc((size_t)st.st_size);
+	c->buf = xmalloc((size_t)st.st_size);
 	while (have < (size_t)st.st_size &&
-	       (got = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
+	       (got = read(fd, c->buf + have, (size_t)st.st_size - have)) > 0)
 		have += (size_t)got;
-	if (have != (size_t)st.st_size || memcmp(buf, MAGIC, magic))
+	if (have != (size_t)st.st_size || memcmp(c->buf, MAGIC, MAGIC_LEN)) {
+		free(c->buf);
+		c->buf = NULL;
 		goto out;
-	c->written = st.st_mtim;
-	p = buf + magic;
-	end = buf + have;
-	while ((size_t)(end - p) >= sizeof(struct disk_entry)) {
-		struct disk_entry de;
-		struct statcache_entry *en;
-
-		memcpy(&de, p, sizeof(de));
-		p += sizeof(de);
-		if ((size_t)(end - p) < (size_t)de.path_len + 1 ||
-		    p[de.path_len] != '\0')
-			break;
-		if (c->n == c->alloc) {
-			c->alloc = c->alloc ? 2 * c->alloc : 256;
-			c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
-		}
-		en = &c->v[c->n++];
-		en->path = xstrndup(p, de.path_len);
-		en->st.size = de.size;
-		en->st.ino = de.ino;
-		en->st.dev = de.dev;
-		en->st.mtime_s = de.mtime_s;
-		en->st.mtime_ns = de.mtime_ns;
-		en->st.ctime_s = de.ctime_s;
-		en->st.ctime_ns = de.ctime_ns;
-		en->st.mode = de.mode;
-		memcpy(en->id, de.id, GIT_OID_RAWSZ);
-		p += de.path_len + 1;
 	}
-	/* Written sorted; sorted again only when it is not. */
-	for (i = 1; i < c->n; i++)
-		if (strcmp(c->v[i - 1].path, c->v[i].path) > 0) {
-			qsort(c->v, c->n, sizeof(*c->v), by_path);
-			break;
-		}
+	c->written = st.st_mtim;
+	c->pos = c->len = MAGIC_LEN;
+	while ((k = record_size(c->buf + c->len, have - c->len))) {
+		c->len += k;
+		c->n++;
+	}
 out:
-	free(buf);
 	close(fd);
 }
 
-const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path,
-				      const struct statcache_stat *now)
+const unsigned char *statcache_lookup(struct statcache *c, const char *path,
+				      const struct statcache_stat *now,
+				      size_t *end, size_t *next)
 {
-	struct statcache_entry key, *en;
+	struct disk_entry de;
+	const char *p;
+	int cmp = 1;
 
-	if (!c->n)
+	while (c->pos < c->len) {
+		p = c->buf + c->pos;
+		cmp = strcmp(p + sizeof(de), path);
+		if (cmp >= 0)
+			break;
+		c->pos += record_size(p, c->len - c->pos);
+		c->index++;
+	}
+	if (cmp != 0)
 		return NULL;
-	memset(&key, 0, sizeof(key));
-	key.path = (char *)path;
-	en = bsearch(&key, c->v, c->n, sizeof(*c->v), by_path);
-	if (!en)
-		return NULL;
-	if (now->size != en->st.size || now->ino != en->st.ino ||
-	    now->dev != en->st.dev || now->mtime_s != en->st.mtime_s ||
-	    now->mtime_ns != en->st.mtime_ns ||
-	    now->ctime_s != en->st.ctime_s ||
-	    now->ctime_ns != en->st.ctime_ns || now->mode != en->st.mode)
+	p = c->buf + c->pos;
+	memcpy(&de, p, sizeof(de));
+	c->pos += sizeof(de) + de.path_len + 1;
+	c->index++;
+	if (now->size != de.size || now->ino != de.ino ||
+	    now->dev != de.dev || now->mtime_s != de.mtime_s ||
+	    now->mtime_ns != de.mtime_ns || now->ctime_s != de.ctime_s ||
+	    now->ctime_ns != de.ctime_ns || now->mode != de.mode)
 		return NULL;
 	/* Racy: changed within the timestamp the cache was written in. */
 	if (now->mtime_s > c->written.tv_sec ||
 	    (now->mtime_s == c->written.tv_sec &&
 	     now->mtime_ns >= c->written.tv_nsec))
 		return NULL;
-	return en->id;
+	*end = c->pos;
+	*next = c->index;
+	return (const unsigned char *)p + offsetof(struct disk_entry, id);
 }
 
-int statcache_write(struct statcache *c, const char *path, struct err *e)
+const char *statcache_records(const struct statcache *c, size_t *len,
+			      size_t end)
 {
-	char *tmp = xasprintf("%s.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	size_t i;
-	int ok;
-
-	if (!f) {
-		err_set(e, "cannot write '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	qsort(c->v, c->n, sizeof(*c->v), by_path);
-	fputs(MAGIC, f);
-	for (i = 0; i < c->n; i++) {
-		const struct statcache_entry *en = &c->v[i];
-		struct disk_entry de;
-
-		memset(&de, 0, sizeof(de));
-		de.size = en->st.size;
-		de.ino = en->st.ino;
-		de.dev = en->st.dev;
-		de.mtime_s = en->st.mtime_s;
-		de.mtime_ns = en->st.mtime_ns;
-		de.ctime_s = en->st.ctime_s;
-		de.ctime_ns = en->st.ctime_ns;
-		de.mode = en->st.mode;
-		de.path_len = (uint32_t)strlen(en->path);
-		memcpy(de.id, en->id, GIT_OID_RAWSZ);
-		fwrite(&de, sizeof(de), 1, f);
-		fwrite(en->path, 1, de.path_len + 1, f);
-	}
-	ok = !ferror(f);
-	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
-		err_set(e, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	*len = end > MAGIC_LEN ? end - MAGIC_LEN : 0;
+	return c->buf ? c->buf + MAGIC_LEN : "";
 }
 
 void statcache_release(struct statcache *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i].path);
-	free(c->v);
+	free(c->buf);
 	memset(c, 0, sizeof(*c));
+}
+
+int statcache_writer_open(struct statcache_writer *w, const char *path,
+			  struct err *e)
+{
+	w->path = xstrdup(path);
+	w->tmp = xasprintf("%s.%ld", path, (long)getpid());
+	w->f = fopen(w->tmp, "wb");
+	if (!w->f) {
+		w->failed = 1;
+		return err_set(e, "cannot write '%s': %s", w->tmp,
+			       strerror(errno));
+	}
+	fputs(MAGIC, w->f);
+	return 0;
+}
+
+void statcache_writer_copy(struct statcache_writer *w, const char *records,
+			   size_t len)
+{
+	if (w->f && len)
+		fwrite(records, 1, len, w->f);
+}
+
+void statcache_writer_add(struct statcache_writer *w, const char *path,
+			  const struct statcache_stat *st, const git_oid *id)
+{
+	struct disk_entry de;
+
+	if (!w->f)
+		return;
+	memset(&de, 0, sizeof(de));
+	de.size = st->size;
+	de.ino = st->ino;
+	de.dev = st->dev;
+	de.mtime_s = st->mtime_s;
+	de.mtime_ns = st->mtime_ns;
+	de.ctime_s = st->ctime_s;
+	de.ctime_ns = st->ctime_ns;
+	de.mode = st->mode;
+	de.path_len = (uint32_t)strlen(path);
+	memcpy(de.id, id->id, GIT_OID_RAWSZ);
+	fwrite(&de, sizeof(de), 1, w->f);
+	fwrite(path, 1, de.path_len + 1, w->f);
+}
+
+int statcache_writer_commit(struct statcache_writer *w, struct err *e)
+{
+	FILE *f = w->f;
+	int ok;
+
+	if (!f)
+		return 0;
+	w->f = NULL;
+	ok = !ferror(f);
+	if (fclose(f) != 0 || !ok || rename(w->tmp, w->path) < 0) {
+		err_set(e, "cannot write '%s': %s", w->path, strerror(errno));
+		unlink(w->tmp);
+		return -1;
+	}
+	free(w->tmp);
+	w->tmp = NULL;
+	return 0;
+}
+
+void statcache_writer_release(struct statcache_writer *w)
+{
+	if (w->f) {
+		fclose(w->f);
+		unlink(w->tmp);
+	}
+	free(w->path);
+	free(w->tmp);
+	memset(w, 0, sizeof(*w));
 }

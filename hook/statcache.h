@@ -5,6 +5,12 @@
  * files whose stat changed. It is only a cache: a file that cannot be
  * read, or is not this program's, is an empty cache.
  *
+ * The file lists the files in the order of their paths (strcmp), which is
+ * the order a walk of git trees visits them (hook/dirtree.c): a run reads
+ * it once, front to back, beside its walk, and writes the next one as it
+ * walks, so that neither holds more than a few records at once beyond the
+ * file's own bytes.
+ *
  * git's racy-timestamp rule applies: a file whose mtime is not older
  * than the cache file's own mtime may have changed within the same
  * timestamp after it was hashed, so it is hashed again.
@@ -13,6 +19,7 @@
 #define CFPH_STATCACHE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -21,7 +28,7 @@
 #include "../mapping/util.h"
 
 /* The fields of struct stat the cache compares, in less than half its
- * size: a walk keeps one for every file. */
+ * size: a walk keeps one for every file it holds. */
 struct statcache_stat {
 	uint64_t size, ino, dev;
 	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
@@ -30,42 +37,74 @@ struct statcache_stat {
 
 void statcache_stat_from(struct statcache_stat *out, const struct stat *st);
 
-struct statcache_entry {
-	char *path;		/* owned; below the folder */
-	struct statcache_stat st;
-	unsigned char id[GIT_OID_RAWSZ];
-};
-
+/* The cache of the last run, and a cursor into it. */
 struct statcache {
-	struct statcache_entry *v;	/* sorted by path once read */
-	size_t n, alloc;
+	char *buf;		/* owned; the whole file */
+	size_t len;		/* the bytes of buf up to its last whole record */
+	size_t n;		/* its records */
+	size_t pos, index;	/* the cursor: a byte offset and record number */
 	struct timespec written;	/* the cache file's mtime */
 };
 
-#define STATCACHE_INIT { NULL, 0, 0, { 0, 0 } }
+#define STATCACHE_INIT { NULL, 0, 0, 0, 0, { 0, 0 } }
 
-/* Reads the cache at path; a missing or foreign file leaves c empty. */
+/*
+ * Reads the cache at path; a missing or foreign file leaves c empty, and
+ * a file cut short keeps its whole records.
+ */
 void statcache_read(struct statcache *c, const char *path);
 
 /*
- * The blob id recorded for path when st still matches it and the entry
- * is not racy; NULL when the file must be hashed. The pointer stays
- * valid until statcache_release(). Safe to call from several threads.
+ * The blob id recorded for path when st still matches it and the record
+ * is not racy; NULL when the file must be hashed. Calls must name paths
+ * in increasing strcmp order: each moves the cursor past the records
+ * before path, and past path's own. On a match *end is the byte offset
+ * just after path's record and *next its number plus one, so that a
+ * writer can copy the records up to there (statcache_writer_copy()). The
+ * id points into c and stays valid until statcache_release().
  */
-const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path,
-				      const struct statcache_stat *st);
+const unsigned char *statcache_lookup(struct statcache *c, const char *path,
+				      const struct statcache_stat *st,
+				      size_t *end, size_t *next);
 
-/* Appends an entry; copies path. */
-void statcache_add(struct statcache *c, const char *path,
-		   const struct statcache_stat *st, const git_oid *id);
-
-/*
- * Writes c (sorted here) to path, through a temporary file and a rename.
- * Returns 0, or -1 with e set.
- */
-int statcache_write(struct statcache *c, const char *path, struct err *e);
+/* The bytes of c's records before offset end, as a writer copies them. */
+const char *statcache_records(const struct statcache *c, size_t *len,
+			      size_t end);
 
 void statcache_release(struct statcache *c);
+
+/* A new cache, written as the walk goes, then renamed into place. */
+struct statcache_writer {
+	FILE *f;		/* owned; NULL until opened, or after a failure */
+	char *path, *tmp;	/* owned */
+	int failed;
+};
+
+#define STATCACHE_WRITER_INIT { NULL, NULL, NULL, 0 }
+
+/*
+ * Starts a cache to replace path, in a temporary file beside it. Returns
+ * 0, or -1 with e set (the writer then ignores what it is given).
+ */
+int statcache_writer_open(struct statcache_writer *w, const char *path,
+			  struct err *e);
+
+/* Appends records read from another cache (statcache_records()). */
+void statcache_writer_copy(struct statcache_writer *w, const char *records,
+			   size_t len);
+
+/* Appends one record; paths must come in increasing strcmp order. */
+void statcache_writer_add(struct statcache_writer *w, const char *path,
+			  const struct statcache_stat *st, const git_oid *id);
+
+/*
+ * Renames the new cache into place. Returns 0, or -1 with e set (the
+ * temporary file is removed then). Without a successful open, returns 0
+ * and does nothing.
+ */
+int statcache_writer_commit(struct statcache_writer *w, struct err *e);
+
+/* Drops an uncommitted cache and frees w; safe after a commit. */
+void statcache_writer_release(struct statcache_writer *w);
 
 #endif
