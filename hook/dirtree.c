@@ -393,7 +393,8 @@ static int read_folder(struct walk *w, struct frame *f, struct err *e)
 		free(path);
 		return -1;
 	}
-	qsort(f->entries, f->n, sizeof(*f->entries), entry_cmp);
+	if (f->n)
+		qsort(f->entries, f->n, sizeof(*f->entries), entry_cmp);
 	for (k = 0; k < f->n; k++) {
 		struct entry *en = &f->entries[k];
 
