@@ -1,0 +1,163 @@
+#!/bin/sh
+# t14-walk.sh: the walk of `dir` on a folder larger than its window of
+# files being hashed (hook/dirtree.c), with names whose order is easy to
+# get wrong. Each run's tree must be the one `git add -A; git write-tree`
+# makes of the same folder, whether the trees are kept in memory (dir OLD
+# NEW), written straight to the state's store (a first run) or only hashed
+# (a dry run); and the stat cache, read and written front to back beside
+# the walk, must vouch for exactly the files that did not change.
+
+. "$(dirname "$0")/lib.sh"
+CONFIG=$TRASH/site.ini
+STATE=$TRASH/state
+SPOOL=$TRASH/spool
+W=$TRASH/www
+cd "$TRASH" || exit 1
+
+walk_config() {
+	cat >"$CONFIG" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
+spool_dir = $SPOOL
+retries = 0
+deadline = 5
+
+[site]
+base_url = https://example.com
+
+[state]
+dir = $STATE
+EOC
+}
+
+# git's tree for folder $1.
+git_tree() {
+	rm -rf "$TRASH/g" && git init -q --bare "$TRASH/g" &&
+	GIT_DIR="$TRASH/g" GIT_WORK_TREE="$1" git add -A &&
+	GIT_DIR="$TRASH/g" git write-tree
+}
+
+# The tree the state records for $W.
+recorded() {
+	sed -n 2p "$STATE"/sites/*[!t] 2>/dev/null | head -n 1
+}
+
+# 1,200 files in 300 folders of one to seven files, 40 folders deep in
+# one place, with names that sort differently as files and as folders.
+python3 - "$W" <<'PY'
+import os, sys
+top = sys.argv[1]
+for i in range(300):
+    d = os.path.join(top, "s%d" % (i % 7), "f%03d" % i)
+    os.makedirs(d, exist_ok=True)
+    for j in range(i % 7 + 1):
+        with open(os.path.join(d, "p%d.html" % j), "w") as f:
+            f.write("page %d %d\n" % (i, j))
+for name in ["b", "b.c", "b-", "b0", "a b.html", "z"]:
+    with open(os.path.join(top, name), "w") as f:
+        f.write(name + "\n")
+os.makedirs(os.path.join(top, "b.d", "x"), exist_ok=True)
+with open(os.path.join(top, "b.d", "x", "i.html"), "w") as f:
+    f.write("i\n")
+os.makedirs(os.path.join(top, "bb"), exist_ok=True)
+with open(os.path.join(top, "bb", "b"), "w") as f:
+    f.write("bb\n")
+deep = os.path.join(top, *["d%d" % k for k in range(40)])
+os.makedirs(deep, exist_ok=True)
+with open(os.path.join(deep, "deep.html"), "w") as f:
+    f.write("deep\n")
+os.makedirs(os.path.join(top, "empty", "emptier"), exist_ok=True)
+with open(os.path.join(top, "run.sh"), "w") as f:
+    f.write("#!/bin/sh\n")
+os.chmod(os.path.join(top, "run.sh"), 0o755)
+os.symlink("b.c", os.path.join(top, "latest"))
+with open(os.path.join(top, b"caf\xe9.html".decode("latin-1")), "w") as f:
+    f.write("not utf-8\n")
+PY
+FILES=$(find "$W" \( -type f -o -type l \) | wc -l)
+
+expect 'a dry run without state only hashes the trees, and its top tree is git'"'"'s' '
+	walk_config &&
+	cfph -c "$CONFIG" dir "$W" --dry-run --json >"$TRASH/out" &&
+	want=$(git_tree "$W") &&
+	grep -q "\"new\":\"$want\"" "$TRASH/out" &&
+	test ! -e "$STATE/objects/$(echo "$want" | cut -c1-2)"
+'
+
+expect 'a first run writes its trees straight to the state'"'"'s store, and records git'"'"'s tree' '
+	start_stub && walk_config &&
+	rm -rf "$STATE" &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	want=$(git_tree "$W") &&
+	test "$(recorded)" = "$want" &&
+	GIT_DIR="$TRASH/g" git ls-tree -r -t "$want" | awk "\$2 == \"tree\" { print \$3 }" >"$TRASH/trees" &&
+	test -s "$TRASH/trees" &&
+	while read -r t; do
+		test -f "$STATE/objects/$(echo "$t" | cut -c1-2)/$(echo "$t" | cut -c3-)" || exit 1
+	done <"$TRASH/trees"
+'
+
+expect 'the next run reads no file, sends nothing, and leaves the stat cache as it was' '
+	sleep 1 &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	cache=$(ls "$STATE"/sites/*.stat) &&
+	before=$(stat -c "%i %Y %s" "$cache") &&
+	clear_log &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 0 of $FILES files in" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	test "$(stat -c "%i %Y %s" "$cache")" = "$before"
+'
+
+expect 'changes in the middle and at the end of the walk, deletions and additions: exactly their URLs, git'"'"'s tree, and a cache that vouches for the rest' '
+	printf "x\n" >"$W/s3/f150/p2.html" &&
+	printf "x\n" >"$W/z" &&
+	rm "$W/s6/f020/p3.html" "$W/b-" &&
+	printf "new\n" >"$W/s0/f000/q.html" &&
+	mkdir "$W/zz" && printf "new\n" >"$W/zz/index.html" &&
+	clear_log &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 4 of $FILES files in" "$TRASH/err" &&
+	requests | tr " " "\n" | grep "^https" | sort >"$TRASH/got" &&
+	printf "%s\n" "https://example.com/b-" \
+		"https://example.com/s0/f000/q.html" \
+		"https://example.com/s3/f150/p2.html" \
+		"https://example.com/s6/f020/p3.html" \
+		"https://example.com/z" \
+		"https://example.com/zz/" \
+		"https://example.com/zz/index.html" | sort >"$TRASH/want" &&
+	diff "$TRASH/want" "$TRASH/got" &&
+	test "$(recorded)" = "$(git_tree "$W")" &&
+	sleep 1 &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 0 of $FILES files in" "$TRASH/err"
+'
+
+expect 'a change at the very start of the walk: only that file is read, now and never again' '
+	printf "y\n" >"$W/a b.html" &&
+	clear_log &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 1 of $FILES files in" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a%20b.html" &&
+	sleep 1 &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 0 of $FILES files in" "$TRASH/err"
+'
+
+expect 'a file written to during the run is purged, and once it holds still the next run records git'"'"'s tree' '
+	dd if=/dev/zero of="$W/big.bin" bs=1M count=64 2>/dev/null &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	( i=0; while [ $i -lt 400 ]; do printf "%d" $i | dd of="$W/big.bin" bs=1 seek=$((i % 1000)) conv=notrunc 2>/dev/null; i=$((i + 1)); done ) &
+	writer=$! &&
+	clear_log &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	wait $writer &&
+	requests | grep -q "https://example.com/big.bin" &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	test "$(recorded)" = "$(git_tree "$W")"
+'
+
+stop_stub
+finish
