@@ -416,6 +416,21 @@ static int read_folder(struct walk *w, struct frame *f, struct err *e)
 	return 0;
 }
 
+/* A tree entry's mode as git writes it, and the space after it. */
+static const char *mode_text(unsigned mode)
+{
+	switch (mode) {
+	case MODE_TREE:
+		return "40000 ";
+	case MODE_EXEC:
+		return "100755 ";
+	case MODE_LINK:
+		return "120000 ";
+	default:
+		return "100644 ";
+	}
+}
+
 /*
  * Makes the tree of every folder whose entries all have their ids,
  * from f up: each folder's tree is made after those of the folders
@@ -434,7 +449,8 @@ static void close_frames(struct walk *w, struct frame *f)
 
 			if (en->mode == MODE_TREE && en->empty)
 				continue;
-			strbuf_addf(&w->tree, "%o %s", en->mode, en->name);
+			strbuf_addstr(&w->tree, mode_text(en->mode));
+			strbuf_addstr(&w->tree, en->name);
 			strbuf_add(&w->tree, "", 1);
 			strbuf_add(&w->tree, en->id.id, GIT_OID_RAWSZ);
 		}
