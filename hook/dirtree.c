@@ -547,8 +547,9 @@ static int same_stat(const struct statcache_stat *a,
 
 /*
  * Hashes a file's contents. A file whose stat changes while it is read
- * is read again, so that the id and the stat the cache records belong
- * together; one that never holds still is purged.
+ * (libgit2 fails on one cut short) is read again, so that the id and the
+ * stat the cache records belong together; one that never holds still is
+ * purged.
  */
 static void hash_file(const struct walk *w, struct slot *s)
 {
@@ -556,26 +557,32 @@ static void hash_file(const struct walk *w, struct slot *s)
 	char *path = full_path(w, s->f, en->name);
 	struct statcache_stat now;
 	struct stat st;
-	int tries;
+	int tries, hashed;
 
 	for (tries = 0; tries < 3; tries++) {
-		if (git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) < 0) {
-			/* libgit2 words EACCES as "is locked": ask again. */
-			int fd = open(path, O_RDONLY | O_NOFOLLOW);
-
-			en->error = xstrdup(fd < 0 ? strerror(errno) :
-					    git_message());
-			if (fd >= 0)
-				close(fd);
-			break;
-		}
+		hashed = git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) == 0;
 		if (lstat(path, &st) < 0) {
 			en->error = xstrdup(strerror(errno));
 			break;
 		}
-		statcache_stat_from(&now, &st);
-		if (same_stat(&now, &en->st))
+		if (!S_ISREG(st.st_mode)) {
+			/* Never hash what a link, made meanwhile, leads to. */
+			en->error = xstrdup("it is no longer a file");
 			break;
+		}
+		statcache_stat_from(&now, &st);
+		if (same_stat(&now, &en->st)) {
+			if (!hashed) {
+				/* libgit2 words EACCES as "is locked". */
+				int fd = open(path, O_RDONLY | O_NOFOLLOW);
+
+				en->error = xstrdup(fd < 0 ? strerror(errno) :
+						    git_message());
+				if (fd >= 0)
+					close(fd);
+			}
+			break;
+		}
 		en->st = now;
 	}
 	if (tries == 3)
