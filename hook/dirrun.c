@@ -1,4 +1,5 @@
 #include "dirrun.h"
+#include "dirprune.h"
 #include "dirstate.h"
 #include "dirtree.h"
 #include "manifest.h"
@@ -215,6 +216,25 @@ out:
 	return rc;
 }
 
+/*
+ * Removes the objects no record reaches any more, at most once an hour
+ * (hook/dirprune.h). The purge is done: a failure is only a warning.
+ */
+static void prune(struct run *r, struct dirrun *d)
+{
+	struct dirprune_stats st;
+	struct err e;
+
+	if (!dirprune_due(d->state.dir))
+		return;
+	if (dirprune_run(&st, d->state.dir, d->trees.store, &e) < 0)
+		strvec_pushf(&r->plan.notes, "warning: %s", e.msg);
+	else if (r->opts.verbose)
+		strvec_pushf(&r->plan.notes, "pruned the state '%s': removed "
+			     "%zu of %zu objects", d->state.dir, st.removed,
+			     st.loose);
+}
+
 static int record(struct run *r, struct dirrun *d, struct err *e)
 {
 	char *path;
@@ -246,6 +266,8 @@ int dirrun_record(struct run *r, struct err *e)
 	if (!d)
 		return 0;
 	rc = record(r, d, e);
+	if (rc > 0 && d->has_state)
+		prune(r, d);
 	if (d->lock_fd >= 0) {
 		close(d->lock_fd);
 		d->lock_fd = -1;
