@@ -1,4 +1,5 @@
 #include "dirrun.h"
+#include "dirprune.h"
 #include "dirstate.h"
 #include "dirtree.h"
 #include "manifest.h"
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct dirrun {
 	struct dirtree trees;
@@ -15,6 +17,7 @@ struct dirrun {
 	struct statcache cache_old;
 	char *cache;		/* owned; where the stat cache is, or NULL */
 	int has_state;		/* dir DIR with [state] dir */
+	int lock_fd;		/* the state folder's lock while held, or -1 */
 	char *since;		/* owned; DIR of dir DIR */
 	git_oid new_tree;
 };
@@ -37,6 +40,8 @@ void dirrun_free(struct dirrun *d)
 	dirstate_release(&d->state);
 	statcache_release(&d->cache_old);
 	free(d->cache);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	free(d->since);
 	free(d);
 }
@@ -48,6 +53,7 @@ static struct dirrun *start(struct run *r)
 	struct dirtree init = DIRTREE_INIT;
 
 	d->trees = init;
+	d->lock_fd = -1;
 	free(r->config.root);
 	r->config.root = xstrdup("");
 	free(r->config.tree_config);
@@ -147,8 +153,21 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	if (!(sdir = state_dir(r, e)) && !r->config.manifest_url)
 		return -1;
 	d->has_state = sdir != NULL;
-	if (d->has_state && (dirstate_open(&d->state, sdir, dir, e) < 0 ||
-			     dirtree_open(&d->trees, d->state.objects, e) < 0))
+	if (d->has_state && dirstate_open(&d->state, sdir, dir, e) < 0)
+		goto out;
+	/*
+	 * Held until the new record is written (dirrun_record()), so that
+	 * no other run reads or replaces a record, or prunes, meanwhile. A
+	 * dry run writes nothing and goes without: it must never make a
+	 * real run wait, and at worst a prune removes a tree it is reading,
+	 * which stops the dry run only.
+	 */
+	if (d->has_state && !r->opts.dry_run &&
+	    (d->lock_fd = dirstate_lock(&d->state, &r->modes,
+					r->config.lock_timeout,
+					r->opts.quiet ? NULL : stderr, e)) < 0)
+		goto out;
+	if (d->has_state && dirtree_open(&d->trees, d->state.objects, e) < 0)
 		goto out;
 	if (!d->has_state && dirtree_open(&d->trees, NULL, e) < 0)
 		goto out;
@@ -206,14 +225,32 @@ out:
 	return rc;
 }
 
-int dirrun_record(struct run *r, struct err *e)
+/*
+ * Removes the objects no record reaches any more, at most once an hour
+ * (hook/dirprune.h). The purge is done: a failure is only a warning.
+ */
+static void prune(struct run *r, struct dirrun *d)
 {
-	struct dirrun *d = r->dir;
+	struct dirprune_stats st;
+	struct err e;
+
+	if (!dirprune_due(d->state.dir))
+		return;
+	if (dirprune_run(&st, d->state.dir, d->trees.store, &e) < 0)
+		strvec_pushf(&r->plan.notes, "warning: %s", e.msg);
+	else if (r->opts.verbose)
+		strvec_pushf(&r->plan.notes, "pruned the state '%s': removed "
+			     "%zu of %zu objects", d->state.dir, st.removed,
+			     st.loose);
+}
+
+static int record(struct run *r, struct dirrun *d, struct err *e)
+{
 	char *path;
 	size_t i;
 	int rc;
 
-	if (!d || !d->since || r->opts.dry_run || !r->sent)
+	if (!d->since || r->opts.dry_run || !r->sent)
 		return 0;
 	for (i = 0; i < r->batches.n; i++)
 		if (r->outcomes[i].n_lost)
@@ -228,4 +265,21 @@ int dirrun_record(struct run *r, struct err *e)
 	rc = manifest_write(path, d->trees.odb, &d->new_tree, e);
 	free(path);
 	return rc < 0 ? -1 : 1;
+}
+
+int dirrun_record(struct run *r, struct err *e)
+{
+	struct dirrun *d = r->dir;
+	int rc;
+
+	if (!d)
+		return 0;
+	rc = record(r, d, e);
+	if (rc > 0 && d->has_state)
+		prune(r, d);
+	if (d->lock_fd >= 0) {
+		close(d->lock_fd);
+		d->lock_fd = -1;
+	}
+	return rc;
 }

@@ -1,4 +1,5 @@
 #include "dirstate.h"
+#include "deploy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,28 @@ int dirstate_open(struct dirstate *s, const char *state_dir,
 	return 0;
 }
 
+int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
+		  double timeout, FILE *notice, struct err *e)
+{
+	char *path = xasprintf("%s/lock", s->dir);
+	int fd = deploy_lock(path, modes, timeout, notice, e);
+
+	if (fd == DEPLOY_LOCK_TIMEOUT) {
+		char *why = xstrdup(e->msg);
+
+		/*
+		 * The record stays as it was, so the next run purges what
+		 * this one would have, too.
+		 */
+		err_set(e, "%s; nothing was purged and the state is unchanged%s",
+			why, cfph_interrupted ? "" : ": run again once the "
+			"other run is done, or raise [hook] lock_timeout");
+		free(why);
+	}
+	free(path);
+	return fd < 0 ? -1 : fd;
+}
+
 void dirstate_release(struct dirstate *s)
 {
 	free(s->dir);
@@ -48,37 +71,65 @@ void dirstate_release(struct dirstate *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
-		  git_odb *store)
+/*
+ * Reads the record file path: "<magic><tree hex>\n<folder>\n". Returns 1
+ * with *tree set and folder (of size bytes) holding the folder it names;
+ * 0 when there is no such file; -1 with *why set (owned by the caller)
+ * when it cannot be read or is not this program's format.
+ */
+static int parse_record(git_oid *tree, char *folder, size_t size,
+			char **why, const char *path)
 {
 	char buf[RECORD_MAX + 1];
 	size_t n, magic = strlen(RECORD_MAGIC);
-	FILE *f = fopen(s->record, "rb");
+	FILE *f = fopen(path, "rb");
 	char *nl;
 
-	*why = NULL;
-	if (!f) {
-		*why = errno == ENOENT ?
-		       xasprintf("no state yet for '%s' in '%s'", s->site,
-				 s->dir) :
-		       xasprintf("cannot read the state '%s': %s", s->record,
-				 strerror(errno));
+	if (!f && errno == ENOENT)
 		return 0;
+	if (!f) {
+		*why = xasprintf("cannot read the state '%s': %s", path,
+				 strerror(errno));
+		return -1;
 	}
 	n = fread(buf, 1, RECORD_MAX, f);
+	if (ferror(f)) {
+		*why = xasprintf("cannot read the state '%s': %s", path,
+				 strerror(errno));
+		fclose(f);
+		return -1;
+	}
 	fclose(f);
 	buf[n] = '\0';
-	/* "<magic><tree hex>\n<folder>\n" */
 	if (n < magic + GIT_OID_HEXSZ + 1 || memcmp(buf, RECORD_MAGIC, magic) ||
 	    buf[magic + GIT_OID_HEXSZ] != '\n' ||
-	    git_oid_fromstrn(out, buf + magic, GIT_OID_HEXSZ) < 0 ||
-	    !(nl = strchr(buf + magic + GIT_OID_HEXSZ + 1, '\n'))) {
+	    git_oid_fromstrn(tree, buf + magic, GIT_OID_HEXSZ) < 0 ||
+	    !(nl = strchr(buf + magic + GIT_OID_HEXSZ + 1, '\n')) ||
+	    (size_t)(nl - (buf + magic + GIT_OID_HEXSZ + 1)) >= size) {
 		*why = xasprintf("cannot read the state '%s': not this "
-				 "program's format", s->record);
-		return 0;
+				 "program's format", path);
+		return -1;
 	}
 	*nl = '\0';
-	if (strcmp(buf + magic + GIT_OID_HEXSZ + 1, s->site)) {
+	strcpy(folder, buf + magic + GIT_OID_HEXSZ + 1);
+	return 1;
+}
+
+int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
+		  git_odb *store)
+{
+	char folder[RECORD_MAX + 1];
+	int rc;
+
+	*why = NULL;
+	rc = parse_record(out, folder, sizeof(folder), why, s->record);
+	if (rc <= 0) {
+		if (rc == 0)
+			*why = xasprintf("no state yet for '%s' in '%s'",
+					 s->site, s->dir);
+		return 0;
+	}
+	if (strcmp(folder, s->site)) {
 		*why = xasprintf("cannot read the state '%s': it names "
 				 "another folder", s->record);
 		return 0;
@@ -90,6 +141,18 @@ int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
 		return 0;
 	}
 	return 1;
+}
+
+int dirstate_record_tree(git_oid *out, const char *path, struct err *e)
+{
+	char folder[RECORD_MAX + 1], *why = NULL;
+	int rc = parse_record(out, folder, sizeof(folder), &why, path);
+
+	if (rc < 0) {
+		err_set(e, "%s", why);
+		free(why);
+	}
+	return rc;
 }
 
 int dirstate_write(const struct dirstate *s, const git_oid *tree,

@@ -4,17 +4,27 @@
  * bare git object folder of trees only (objects/, written by
  * dirtree_keep()) and, for each folder, a small file naming its last
  * tree (sites/<id>, where id hashes the folder's absolute path).
+ *
+ * A run holds the state folder's lock (dirstate_lock(): the file lock in
+ * it) from before it reads the record until after it writes the new one,
+ * so that runs on one state folder, for one folder or several, never
+ * interleave; a dry run, which writes nothing, goes without. Under that
+ * lock, after a record is written, hook/dirprune.h removes the objects
+ * no record reaches any more (the file pruned says when it last did).
  */
 #ifndef CFPH_DIRSTATE_H
 #define CFPH_DIRSTATE_H
 
 /*
- * NEEDSWORK: trees of earlier runs stay in objects/ after no record names
- * them any more; nothing prunes them yet (deleting the state folder is
- * safe and costs one run that purges everything). Two runs for the same
- * folder at once are not serialised: the last record wins, which can
- * only make a later run purge more, never less.
+ * NEEDSWORK: a version of this program from before the lock does not
+ * take it. Its run refreshes the times of the trees it builds, so a
+ * prune racing it keeps them for DIRPRUNE_GRACE (hook/dirprune.h); one
+ * that takes longer than that between building its tree and recording
+ * it could record a tree whose old subtree the prune removed. Its next
+ * run then finds the tree incomplete and purges everything.
  */
+
+#include <stdio.h>
 
 #include <git2.h>
 
@@ -52,6 +62,26 @@ int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
  */
 int dirstate_write(const struct dirstate *s, const git_oid *tree,
 		   struct err *e);
+
+/*
+ * Takes the state folder's lock (the file lock in it) with deploy_lock()
+ * (hook/deploy.h): files made with modes, waiting at most timeout seconds
+ * for another run that holds it, saying so first to notice (unless
+ * NULL). Returns the descriptor that holds the lock (the caller closes it
+ * to let go), or -1 with e set: another run held it longer than timeout,
+ * a signal came while waiting, or the lock cannot be made. The caller
+ * must then neither read nor write the state.
+ */
+int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
+		  double timeout, FILE *notice, struct err *e);
+
+/*
+ * Reads the tree named by the record file path, whichever folder it is
+ * for (hook/dirprune.h reads every record). Returns 1 with *out set; 0
+ * when there is no such file; -1 with e set when it cannot be read or is
+ * not this program's format.
+ */
+int dirstate_record_tree(git_oid *out, const char *path, struct err *e);
 
 void dirstate_release(struct dirstate *s);
 
