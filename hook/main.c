@@ -20,6 +20,7 @@
 #include "deploy.h"
 #include "dirrun.h"
 #include "install.h"
+#include "live.h"
 #include "keep.h"
 #include "kept.h"
 #include "report.h"
@@ -288,83 +289,6 @@ static int check_command(struct run *r, int online)
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 
-/*
- * Deploy ordering: [hook] delay, then wait_url until the page names the
- * newest pushed commit. On timeout the purge goes ahead anyway (late is
- * better than never) and the run fails, so that someone looks.
- */
-static int wait_for_deploy(struct run *r, int served)
-{
-	const char *commit = NULL;
-	struct err e;
-	size_t i;
-
-	if ((!r->batches.n && !served) || !r->deploy)
-		return 0;
-	if (r->config.delay > 0) {
-		if (!r->opts.quiet)
-			say("waiting %.0f s before "
-				"purging ([hook] delay)", r->config.delay);
-		sleep_seconds(r->config.delay);
-	}
-	if (!r->config.wait_url)
-		return 0;
-	for (i = 0; i < r->n_ranges; i++)
-		if ((r->ranges[i].action == RANGE_PURGE ||
-		     r->ranges[i].action == RANGE_EVERYTHING) &&
-		    *r->ranges[i].new_hex)
-			commit = r->ranges[i].new_hex;
-	if (!commit)
-		return 0;
-	if (!r->opts.quiet)
-		say("waiting until '%s' shows %.7s",
-			r->config.wait_url, commit);
-	if (deploy_wait_url(r->config.wait_url, commit, r->config.wait_timeout,
-			    &e) < 0) {
-		say("warning: %s; purging anyway",
-			e.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * [site] served_dir in a hook: once the site is live (delay, wait_url),
- * the pushed branches' ranges give way to what changed in the served
- * folder since the last run (dir DIR). Returns 1 when it waited and
- * replaced them, 0 when the push purges nothing or served_dir is unset,
- * -1 after printing why the folder could not be read.
- */
-static int served_ranges(struct run *r, int *failed)
-{
-	struct err e;
-	size_t i, kept = 0;
-	int any = 0;
-
-	if (!r->deploy || r->ci != RUN_CI_NONE || !r->config.served_dir)
-		return 0;
-	for (i = 0; i < r->n_ranges; i++)
-		if (r->ranges[i].action == RANGE_PURGE)
-			any = 1;
-	if (!any)
-		return 0;
-	if (wait_for_deploy(r, 1) < 0)
-		*failed = 1;
-	for (i = 0; i < r->n_ranges; i++) {
-		if (r->ranges[i].action == RANGE_PURGE) {
-			free(r->ranges[i].ref);
-			continue;
-		}
-		r->ranges[kept++] = r->ranges[i];
-	}
-	r->n_ranges = kept;
-	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
-		print_error(e.msg);
-		return -1;
-	}
-	return 1;
-}
-
 /* The pipeline after the ranges are known: plan, send, report. */
 static int plan_and_send(struct run *r)
 {
@@ -372,7 +296,7 @@ static int plan_and_send(struct run *r)
 	size_t i;
 	int rc, waited, wait_failed = 0;
 
-	waited = served_ranges(r, &wait_failed);
+	waited = live_served_ranges(r, &wait_failed, stderr);
 	if (waited < 0)
 		return RUN_FAILED;
 	if (run_plan(r, &e) < 0) {
@@ -387,7 +311,7 @@ static int plan_and_send(struct run *r)
 	rc = r->tree_errors.n || wait_failed ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
 		return finish(r, rc);
-	if (!waited && wait_for_deploy(r, 0) < 0)
+	if (!waited && live_wait(r, 0, stderr) < 0)
 		rc = RUN_FAILED;
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;
