@@ -267,6 +267,19 @@ int keep_held(const struct keep *k)
 	return 0;
 }
 
+time_t keep_newest(const struct keep *k)
+{
+	struct stat st;
+	time_t newest = 0;
+	size_t i;
+
+	for (i = 0; i < k->paths.n; i++)
+		if (k->fds[i] >= 0 && fstat(k->fds[i], &st) == 0 &&
+		    st.st_mtime > newest)
+			newest = st.st_mtime;
+	return newest;
+}
+
 void keep_release(struct keep *k)
 {
 	size_t i;

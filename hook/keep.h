@@ -15,6 +15,8 @@
 #ifndef CFPH_KEEP_H
 #define CFPH_KEEP_H
 
+#include <time.h>
+
 #include "../mapping/util.h"
 
 struct keep {
@@ -63,6 +65,12 @@ void keep_done(struct keep *k);
 
 /* 1 when k still holds a kept push (keep_done has not deleted it). */
 int keep_held(const struct keep *k);
+
+/*
+ * When the newest file k still holds was written (its mtime), or 0 when
+ * it holds none.
+ */
+time_t keep_newest(const struct keep *k);
 
 /* Lets go of every file held (they stay) and frees k. */
 void keep_release(struct keep *k);

@@ -76,6 +76,14 @@ void kept_add_to_run(struct run *r, struct keep *k, struct strvec *notes,
 	r->on_journaled = kept_journaled;
 }
 
+void kept_hold(struct run *r, size_t from)
+{
+	while (r->n_ranges > from)
+		free(r->ranges[--r->n_ranges].ref);
+	r->on_journaled = NULL;
+	r->kept = NULL;
+}
+
 int kept_write_push(struct keep *k, const char *lines, size_t len,
 		    struct err *e)
 {

@@ -29,4 +29,12 @@ int kept_write_push(struct keep *k, const char *lines, size_t len,
 void kept_add_to_run(struct run *r, struct keep *k, struct strvec *notes,
 		     struct strvec *problems);
 
+/*
+ * Takes the kept pushes out of r again: the ranges from index from on
+ * (those kept_add_to_run added) are dropped, and r no longer deletes the
+ * pushes after run_send, so that they stay kept for a later run. For a
+ * run that finds it must not purge them yet (the site does not show them).
+ */
+void kept_hold(struct run *r, size_t from);
+
 #endif

@@ -20,6 +20,7 @@
 #include "deploy.h"
 #include "dirrun.h"
 #include "install.h"
+#include "live.h"
 #include "keep.h"
 #include "kept.h"
 #include "report.h"
@@ -288,92 +289,15 @@ static int check_command(struct run *r, int online)
 	return rc < 0 ? RUN_FAILED : RUN_OK;
 }
 
-/*
- * Deploy ordering: [hook] delay, then wait_url until the page names the
- * newest pushed commit. On timeout the purge goes ahead anyway (late is
- * better than never) and the run fails, so that someone looks.
- */
-static int wait_for_deploy(struct run *r, int served)
-{
-	const char *commit = NULL;
-	struct err e;
-	size_t i;
-
-	if ((!r->batches.n && !served) || !r->deploy)
-		return 0;
-	if (r->config.delay > 0) {
-		if (!r->opts.quiet)
-			say("waiting %.0f s before "
-				"purging ([hook] delay)", r->config.delay);
-		sleep_seconds(r->config.delay);
-	}
-	if (!r->config.wait_url)
-		return 0;
-	for (i = 0; i < r->n_ranges; i++)
-		if ((r->ranges[i].action == RANGE_PURGE ||
-		     r->ranges[i].action == RANGE_EVERYTHING) &&
-		    *r->ranges[i].new_hex)
-			commit = r->ranges[i].new_hex;
-	if (!commit)
-		return 0;
-	if (!r->opts.quiet)
-		say("waiting until '%s' shows %.7s",
-			r->config.wait_url, commit);
-	if (deploy_wait_url(r->config.wait_url, commit, r->config.wait_timeout,
-			    &e) < 0) {
-		say("warning: %s; purging anyway",
-			e.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * [site] served_dir in a hook: once the site is live (delay, wait_url),
- * the pushed branches' ranges give way to what changed in the served
- * folder since the last run (dir DIR). Returns 1 when it waited and
- * replaced them, 0 when the push purges nothing or served_dir is unset,
- * -1 after printing why the folder could not be read.
- */
-static int served_ranges(struct run *r, int *failed)
-{
-	struct err e;
-	size_t i, kept = 0;
-	int any = 0;
-
-	if (!r->deploy || r->ci != RUN_CI_NONE || !r->config.served_dir)
-		return 0;
-	for (i = 0; i < r->n_ranges; i++)
-		if (r->ranges[i].action == RANGE_PURGE)
-			any = 1;
-	if (!any)
-		return 0;
-	if (wait_for_deploy(r, 1) < 0)
-		*failed = 1;
-	for (i = 0; i < r->n_ranges; i++) {
-		if (r->ranges[i].action == RANGE_PURGE) {
-			free(r->ranges[i].ref);
-			continue;
-		}
-		r->ranges[kept++] = r->ranges[i];
-	}
-	r->n_ranges = kept;
-	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
-		print_error(e.msg);
-		return -1;
-	}
-	return 1;
-}
-
-/* The pipeline after the ranges are known: plan, send, report. */
-static int plan_and_send(struct run *r)
+/* After the ranges are known (lv says whence): wait, plan, send, report. */
+static int plan_and_send(struct run *r, const struct live *lv)
 {
 	struct err e;
 	size_t i;
-	int rc, waited, wait_failed = 0;
+	int rc, ready, wait_failed = 0;
 
-	waited = served_ranges(r, &wait_failed);
-	if (waited < 0)
+	ready = live_prepare(r, lv, &wait_failed, stderr);
+	if (ready == LIVE_UNREADABLE)
 		return RUN_FAILED;
 	if (run_plan(r, &e) < 0) {
 		report_ranges(stderr, r);
@@ -387,11 +311,11 @@ static int plan_and_send(struct run *r)
 	rc = r->tree_errors.n || wait_failed ? RUN_FAILED : RUN_OK;
 	if (r->opts.dry_run)
 		return finish(r, rc);
-	if (!waited && wait_for_deploy(r, 0) < 0)
+	if (ready == LIVE_LATER && live_wait(r, lv, stderr) < 0)
 		rc = RUN_FAILED;
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;
-	/* dir DIR: the folder's tree becomes the state once all is safe. */
+	/* dir DIR, served_dir: the folder's tree is the state once safe. */
 	if (r->dir && dirrun_record(r, &e) < 0) {
 		print_error(e.msg);
 		rc = RUN_FAILED;
@@ -509,6 +433,8 @@ static void say_kept(const struct keep *k)
  */
 static int hook_command(struct run *r, struct keep *k)
 {
+	/* The push's own ranges; the kept pushes are added after them. */
+	struct live lv = { LIVE_PUSH, r->n_ranges, 0 };
 	enum push_purge opt;
 	struct err e;
 	char *path;
@@ -588,7 +514,7 @@ static int hook_command(struct run *r, struct keep *k)
 			print_error(e.msg);
 		add_kept_pushes(r, k);
 	}
-	rc = plan_and_send(r);
+	rc = plan_and_send(r, &lv);
 	if (fd >= 0)
 		close(fd);
 	if (rc != RUN_OK && keep_held(k))
@@ -602,6 +528,7 @@ static int hook_command(struct run *r, struct keep *k)
  */
 static int ci_command(struct run *r)
 {
+	struct live lv = { LIVE_PUSH, 0, 0 };
 	struct ci_event ci;
 	struct err e;
 	int rc;
@@ -648,8 +575,9 @@ static int ci_command(struct run *r)
 	}
 	r->ci = ci.kind == CI_GITHUB ? RUN_CI_GITHUB : RUN_CI_GITLAB;
 	r->deploy = 1;
+	lv.n_own = r->n_ranges;
 	ci_event_release(&ci);
-	rc = plan_and_send(r);
+	rc = plan_and_send(r, &lv);
 	/*
 	 * Under --json, standard output holds the JSON document and nothing
 	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
@@ -664,6 +592,7 @@ static int run_command(struct run *r, const char *command, int argc,
 {
 	struct strbuf input = STRBUF_INIT;
 	struct keep keep = KEEP_INIT;
+	struct live lv = LIVE_INIT;
 	struct err e;
 	int rc, lock_fd = -1, is_hook = !strcmp(command, "hook");
 
@@ -817,6 +746,8 @@ static int run_command(struct run *r, const char *command, int argc,
 				print_error(e.msg);
 		}
 		add_kept_pushes(r, &keep);
+		lv.kind = LIVE_KEPT;
+		lv.kept_at = keep_newest(&keep);
 	}
 	strbuf_release(&input);
 	if (rc < 0) {
@@ -825,7 +756,7 @@ static int run_command(struct run *r, const char *command, int argc,
 		return RUN_USAGE;
 	}
 	if (!is_hook)
-		rc = plan_and_send(r);
+		rc = plan_and_send(r, &lv);
 	if (cfph_interrupted) {
 		print_error("interrupted by a signal: what was not confirmed "
 			    "stays in the spool for 'cf-purge-hook retry'");

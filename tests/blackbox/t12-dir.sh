@@ -5,7 +5,9 @@
 # URLs of the output files that differ between the two builds, as a
 # comparison of the two folders made here (python) finds them. Then the
 # state of `dir DIR`: the first run, a rebuild, no change, a killed run,
-# the spool; and bad input.
+# the spool; the hook with [site] served_dir, and the pushes it keeps,
+# purged from the served folder by retry and by the next push; and bad
+# input.
 
 . "$(dirname "$0")/lib.sh"
 CONFIG=$TRASH/site.ini
@@ -462,6 +464,166 @@ expect 'hook: with [site] served_dir a push purges what changed in the served fo
 	git push -q origin main 2>"$TRASH/err" &&
 	test -z "$(requests)"
 '
+stop_stub
+
+# --- Kept pushes with [site] served_dir ----------------------------------
+
+# served_repo NAME: a bare repository $TRASH/NAME.git whose config has
+# served_dir = $TRASH/NAME-www (a copy of $SITE, already purged once so
+# that its state exists), [map "layouts/**"] tags = html, and a clone
+# $TRASH/NAME-work whose pushes have been purged. Needs the stand-in up.
+served_repo() {
+	sr_git=$TRASH/$1.git
+	sr_www=$TRASH/$1-www
+	make_bare "$sr_git" &&
+	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $sr_www|" \
+		"$sr_git/cf-purge-hook.ini" &&
+	printf "[cloudflare]\nretries = 0\n" >>"$sr_git/cf-purge-hook.ini" &&
+	cp "$sr_git/cf-purge-hook.ini" "$sr_git/good.ini" &&
+	cp -a "$SITE" "$sr_www" &&
+	git init -q "$TRASH/$1-work" &&
+	(cd "$TRASH/$1-work" &&
+	 mkdir public layouts && echo one >public/a.html &&
+	 echo base >layouts/base.html && commit_all one &&
+	 git remote add origin "$sr_git" &&
+	 git push -q origin main 2>/dev/null &&
+	 echo one-b >public/a.html && commit_all one-b &&
+	 git push -q origin main 2>/dev/null) &&
+	test -d "$sr_git/cf-purge-hook-state/objects"
+}
+
+# keep_a_push NAME: with a broken config, a push that changes a page and
+# a layout (whose diff would purge public/a.html and the tag html) is
+# kept; the config is then left broken.
+keep_a_push() {
+	sed -i "s|^\\[site\\]|[site]\\nbsae_url = x|" "$TRASH/$1.git/cf-purge-hook.ini" &&
+	(cd "$TRASH/$1-work" &&
+	 echo two >public/a.html && echo base2 >layouts/base.html &&
+	 commit_all two && git push origin main 2>"$TRASH/push.err") &&
+	grep -q "remote: cf-purge-hook: .*unknown key .bsae_url. in \[site\]" "$TRASH/push.err" &&
+	grep -q "remote: cf-purge-hook: the push is kept in" "$TRASH/push.err" &&
+	ls "$TRASH/$1.git/cf-purge-hook-pushes" | grep -q "\.push$"
+}
+
+# rebuild NAME: the served folder is built again (a page changed, one
+# added, one removed); $TRASH/want holds the URLs that differ.
+rebuild() {
+	rm -rf "$TRASH/before" && cp -a "$TRASH/$1-www" "$TRASH/before" &&
+	printf "rebuilt\n" >"$TRASH/$1-www/blog/a b.html" &&
+	mkdir -p "$TRASH/$1-www/news" &&
+	printf "news\n" >"$TRASH/$1-www/news/index.html" &&
+	rm "$TRASH/$1-www/img/run.sh" &&
+	want_urls "$TRASH/before" "$TRASH/$1-www" "$TRASH/want" &&
+	test "$(wc -l <"$TRASH/want")" = 4
+}
+
+# no_kept NAME: no push is kept any more.
+no_kept() {
+	test -z "$(ls "$TRASH/$1.git/cf-purge-hook-pushes" | grep "\.push$" || true)"
+}
+
+start_stub
+expect 'served_dir: a push kept by a broken config is purged by retry from the served folder, exactly what changed there, and is gone' '
+	served_repo sk &&
+	keep_a_push sk &&
+	rebuild sk &&
+	cp "$TRASH/sk.git/good.ini" "$TRASH/sk.git/cf-purge-hook.ini" &&
+	clear_log &&
+	cfph -C "$TRASH/sk.git" retry 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep -q "purging a push kept by an earlier run" "$TRASH/err" &&
+	same_urls "$TRASH/want" &&
+	test "$(requests | grep -vc " files ")" = 0 &&
+	! requests | grep -q "a.html" &&
+	no_kept sk &&
+	clear_log &&
+	cfph -C "$TRASH/sk.git" retry &&
+	test -z "$(requests)" &&
+	(cd "$TRASH/sk-work" && echo three >public/a.html && commit_all three &&
+	 git push -q origin main 2>/dev/null) &&
+	test -z "$(requests)"
+'
+
+expect 'served_dir: with Cloudflare down at retry, the folder purge is spooled, the state advances and the kept push goes; the next retry sends exactly the spool' '
+	served_repo sd &&
+	keep_a_push sd &&
+	rebuild sd &&
+	sed "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" \
+		"$TRASH/sd.git/good.ini" >"$TRASH/sd.git/cf-purge-hook.ini" &&
+	clear_log &&
+	code cfph -C "$TRASH/sd.git" retry 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	no_kept sd &&
+	ls "$TRASH/sd.git/cf-purge-hook-spool" | grep -q . &&
+	cp "$TRASH/sd.git/good.ini" "$TRASH/sd.git/cf-purge-hook.ini" &&
+	cfph -C "$TRASH/sd.git" retry &&
+	same_urls "$TRASH/want" &&
+	test "$(requests | grep -vc " files ")" = 0
+'
+
+expect 'served_dir: a folder that cannot be read at retry keeps the push and sends nothing from it; once it is back, retry purges it' '
+	served_repo sf &&
+	keep_a_push sf &&
+	rebuild sf &&
+	cp "$TRASH/sf.git/good.ini" "$TRASH/sf.git/cf-purge-hook.ini" &&
+	mv "$TRASH/sf-www" "$TRASH/sf-away" &&
+	clear_log &&
+	code cfph -C "$TRASH/sf.git" retry 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" != 0 &&
+	grep -q "cannot read the folder" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	ls "$TRASH/sf.git/cf-purge-hook-pushes" | grep -q "\.push$" &&
+	mv "$TRASH/sf-away" "$TRASH/sf-www" &&
+	cfph -C "$TRASH/sf.git" retry &&
+	same_urls "$TRASH/want" &&
+	no_kept sf
+'
+
+# The live site: a page that names the commit it was built from.
+mkdir -p "$TRASH/live-wait"
+serve "$TRASH/live-wait"
+expect 'served_dir: the next push purges a kept push from the served folder too, and waits for its own commit, not the kept one' '
+	served_repo sn &&
+	keep_a_push sn &&
+	rebuild sn &&
+	cp "$TRASH/sn.git/good.ini" "$TRASH/sn.git/cf-purge-hook.ini" &&
+	printf "[hook]\nwait_url = %s/version.txt\nwait_timeout = 3\n" "$LIVE_URL" \
+		>>"$TRASH/sn.git/cf-purge-hook.ini" &&
+	cd "$TRASH/sn-work" &&
+	echo three >public/a.html && commit_all three &&
+	git rev-parse HEAD >"$TRASH/live-wait/version.txt" &&
+	clear_log &&
+	git push origin main 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep -q "purging a push kept by an earlier run" "$TRASH/err" &&
+	grep -q "waiting until .* shows $(git rev-parse --short=7 HEAD)" "$TRASH/err" &&
+	! grep -q "did not show" "$TRASH/err" &&
+	same_urls "$TRASH/want" &&
+	test "$(requests | grep -vc " files ")" = 0 &&
+	no_kept sn
+'
+
+expect 'served_dir: retry when the site does not show the kept push yet sends nothing from the folder and keeps the push; once it does, retry purges it' '
+	served_repo sb &&
+	keep_a_push sb &&
+	kept_commit=$(git -C "$TRASH/sb.git" rev-parse main) &&
+	rebuild sb &&
+	cp "$TRASH/sb.git/good.ini" "$TRASH/sb.git/cf-purge-hook.ini" &&
+	printf "[hook]\nwait_url = %s/version.txt\nwait_timeout = 2\n" "$LIVE_URL" \
+		>>"$TRASH/sb.git/cf-purge-hook.ini" &&
+	echo 0000000 >"$TRASH/live-wait/version.txt" &&
+	clear_log &&
+	code timeout 20 "$CFPH" -C "$TRASH/sb.git" retry 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep -q "does not show $(echo "$kept_commit" | cut -c1-7) yet" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	ls "$TRASH/sb.git/cf-purge-hook-pushes" | grep -q "\.push$" &&
+	echo "$kept_commit" >"$TRASH/live-wait/version.txt" &&
+	cfph -C "$TRASH/sb.git" retry 2>"$TRASH/err" &&
+	same_urls "$TRASH/want" &&
+	no_kept sb
+'
+kill "$LIVE_PID" 2>/dev/null; wait "$LIVE_PID" 2>/dev/null
 stop_stub
 
 # --- Bad input --------------------------------------------------------------
