@@ -276,16 +276,22 @@ def diff_program(b, cfph, cfg, a, b_, env, out):
 
 
 def files_read(b, cfph, cfg, top, env):
-    """How many files a run with -v says it read, or None."""
+    """
+    How many files a run with -v says it read (None when it does not
+    say), and whether it found the state of the run before.
+    """
     b.spawn([cfph, "-v", "-c", cfg, "dir", top], env)
+    nread, state = None, True
     with open(b.errfile, encoding="utf-8", errors="replace") as f:
         for line in f:
+            if "no state yet" in line:
+                state = False
             if "read " in line and " files in " in line:
                 try:
-                    return int(line.split("read ", 1)[1].split()[0])
+                    nread = int(line.split("read ", 1)[1].split()[0])
                 except ValueError:
-                    return None
-    return None
+                    pass
+    return nread, state
 
 
 # ---------------------------------------------------------------------------
@@ -293,6 +299,10 @@ def files_read(b, cfph, cfg, top, env):
 # ---------------------------------------------------------------------------
 def mb(kb):
     return "-" if kb != kb else "%.1f MB" % (kb / 1024)
+
+
+def mb_delta(kb):
+    return "-" if kb != kb else "%+.1f MB" % (kb / 1024)
 
 
 def show(results, names):
@@ -308,8 +318,9 @@ def memory(label, prog, git, prog_floor, git_floor, rows, goal_label,
           % (label, mb(prog.peak), mb(git.peak), bench.x(r)))
     print("    floors (the same command on one file): program %s, git %s;"
           % (mb(prog_floor.peak), mb(git_floor.peak)))
-    print("    above its floor: program +%s, git +%s"
-          % (mb(prog.peak - prog_floor.peak), mb(git.peak - git_floor.peak)))
+    print("    above its floor: program %s, git %s"
+          % (mb_delta(prog.peak - prog_floor.peak),
+             mb_delta(git.peak - git_floor.peak)))
     rows.append((goal_label, r, "<= 2.00x", r <= 2.0 if verdict else None))
 
 
@@ -410,6 +421,9 @@ def run(b, tmp, cfph, n, size, runs, env):
     gf, realf, dryf = (floor1[k] for k in floor1)
     t10 = bench.ratio(real.median, g.median)
     t10d = bench.ratio(dry.median, g.median)
+    print("  with no state, both plan one purge of everything "
+          "(on_missing = everything); the real\n  run also writes the "
+          "trees, the state and the stat cache, and spools the request")
     print("  time, medians: real run %s, dry run %s (goal: at most 1.0x; "
           "the verdict is the real run's)" % (bench.x(t10), bench.x(t10d)))
     memory(" (real run)", real, g, realf, gf, rows,
@@ -441,12 +455,16 @@ def run(b, tmp, cfph, n, size, runs, env):
             b.error("git status --porcelain of the %s folder is not empty "
                     "after git update-index --refresh: %s"
                     % (which, " / ".join(left.splitlines()[:3])))
-        nread = files_read(b, cfph, cfg, top, env)
+        nread, state = files_read(b, cfph, cfg, top, env)
+        if not state:
+            b.error("the real run on the %s folder, whose send failed, "
+                    "recorded no state" % which)
         if nread != 0:
             b.error("the program's check run on the %s folder read %s "
                     "files; 0 expected from its stat cache" % (which, nread))
-    print("  checked: git status lists nothing; a run with -v reads no "
-          "file (stat cache in use, not racy)")
+    print("  checked: git status lists nothing; after the real run (its "
+          "send failed, its request\n  was spooled), a run with -v finds "
+          "its state and reads no file (stat cache\n  in use, not racy)")
     second = [
         Cmd("git status --porcelain", [GIT, "status", "--porcelain"],
             genv),
@@ -533,6 +551,9 @@ def run(b, tmp, cfph, n, size, runs, env):
     print("  (the dry run's rows are for information: the real run is the "
           "work a deploy does)")
     print("dir figures measured in %.0f s" % (time.perf_counter() - start))
+    print("Reproduce: sh tests/bench/dirbench.sh (DIR_BENCH_FILES, "
+          "DIR_BENCH_SIZE and DIR_BENCH_RUNS\nare honoured; in make bench, "
+          "BENCH_DIR=0 skips these figures)")
     if b.errors:
         print("\n%d error%s:" % (len(b.errors),
                                  "" if len(b.errors) == 1 else "s"))
