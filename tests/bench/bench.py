@@ -108,10 +108,10 @@ class Bench:
             return None
         return path if "GNU" in out.stdout + out.stderr else None
 
-    def spawn(self, argv, env=None, stdout="/dev/null"):
+    def spawn(self, argv, env=None, stdout="/dev/null", stdin="/dev/null"):
         """Runs argv once; returns (seconds, maxrss KB from wait4, status)."""
         actions = [
-            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, stdout,
              os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
             (os.POSIX_SPAWN_OPEN, 2, self.errfile,
@@ -138,15 +138,15 @@ class Bench:
             name, status, ": " + " / ".join(err[-3:]) if err else ""))
         return False
 
-    def rss_once(self, argv, env=None):
+    def rss_once(self, argv, env=None, stdin="/dev/null"):
         """Peak memory of one run, in KB, and the exit status."""
         if self.gnu_time:
             cmd = [self.gnu_time, "-f", "%M", "-o", self.rssfile] + argv
-            _, _, status = self.spawn(cmd, env)
+            _, _, status = self.spawn(cmd, env, stdin=stdin)
             with open(self.rssfile, encoding="utf-8") as f:
                 lines = f.read().split()
             return int(lines[-1]) if lines else 0, status
-        _, rss, status = self.spawn(argv, env)
+        _, rss, status = self.spawn(argv, env, stdin=stdin)
         return rss, status
 
     def measure(self, cmds, runs=None, rss_runs=3):

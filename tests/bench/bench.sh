@@ -6,6 +6,8 @@
 #   sh tests/bench/bench.sh
 #   CFPH=/path/to/other/cf-purge-hook BENCH_RUNS=11 sh tests/bench/bench.sh
 #   BENCH_ICOUNT=0 sh tests/bench/bench.sh     # no instruction counts
+#   BENCH_DIR=0 sh tests/bench/bench.sh        # no dir figures
+#   DIR_BENCH_FILES=10000 DIR_BENCH_SIZE=2000 sh tests/bench/bench.sh
 #
 # It builds its repositories in a temporary folder with git fast-import
 # (genrepo.py says what they hold), compiles an empty C program and a
@@ -18,7 +20,11 @@
 # the instructions of the same commands once (callgrind), a figure the load
 # does not change; that takes about half a minute more. The exit status is
 # 1 only when something failed to run or the program and git disagree on
-# what changed.
+# what changed. Last come the figures of `dir` (issue 12, dirbench.py):
+# on a generated folder of 100,000 files of about 10 kB (1 GB, and as much
+# again in hard links), a few minutes more; DIR_BENCH_FILES and
+# DIR_BENCH_SIZE make it smaller, BENCH_DIR=0 skips it, and
+# dirbench.sh runs it alone.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -148,5 +154,16 @@ echo "Versioned-docs history generated in" \
 	"$(python3 -c "print('%.1f' % ($(now) - $start_docs))") s"
 python3 -u "$HERE/plan.py" --tmp "$TMP" --cfph "$TMP/cf-purge-hook" ||
 	status=1
+
+# The figures of dir (issue 12). The repositories are no longer needed,
+# so their disk space is given back first.
+echo
+if [ "${BENCH_DIR:-1}" = 0 ]; then
+	echo "dir (issue 12): skipped (BENCH_DIR=0)"
+else
+	rm -rf "$TMP/big.git" "$TMP/small.git" "$TMP/docs.git"
+	python3 -u "$HERE/dirbench.py" --tmp "$TMP/dir" \
+		--cfph "$TMP/cf-purge-hook" || status=1
+fi
 echo "Whole benchmark: $(python3 -c "print('%.0f' % ($(now) - $start))") s"
 exit $status

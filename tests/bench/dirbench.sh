@@ -1,0 +1,56 @@
+#!/bin/sh
+# dirbench.sh: the figures of issue 12 for `dir`, side by side with git
+# (dirbench.py says what is measured and how). bench.sh runs them after
+# its other items; this runs them alone:
+#
+#   sh tests/bench/dirbench.sh
+#   DIR_BENCH_FILES=10000 DIR_BENCH_SIZE=2000 sh tests/bench/dirbench.sh
+#   CFPH=/path/to/cf-purge-hook DIR_BENCH_RUNS=9 sh tests/bench/dirbench.sh
+#
+# The defaults, 100,000 files of about 10,000 bytes (about 1 GB, and a
+# second build of hard links), take a few minutes. The exit status is 1
+# when something failed to run or `dir OLD NEW` and git diff --no-index
+# disagree on what differs, 2 when the benchmark cannot start.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CFPH=${CFPH:-$ROOT/cf-purge-hook}
+case $CFPH in
+/*) ;;
+*) CFPH=$(pwd)/$CFPH ;;
+esac
+
+die() {
+	echo "dirbench: $*" >&2
+	exit 2
+}
+
+[ -x "$CFPH" ] || die "no program at '$CFPH'; run 'make' first, or set CFPH"
+for tool in git python3; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "'$tool' is missing; it is needed to run the benchmark"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cfph-dirbench.XXXXXX") ||
+	die "cannot create a temporary folder"
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A copy, so that a rebuild while the benchmark runs changes nothing, and
+# a private git setup, as in bench.sh.
+cp "$CFPH" "$TMP/cf-purge-hook" || die "cannot copy '$CFPH'"
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE CF_PURGE_HOOK_CONFIG CF_API_TOKEN
+
+echo "cf-purge-hook dir benchmark"
+echo "  program:   $CFPH"
+echo "             $("$CFPH" --version 2>&1 | head -n 1)"
+echo "  machine:   $(uname -sm), $(getconf _NPROCESSORS_ONLN 2>/dev/null) CPUs," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+echo "  tools:     $(git --version), $(python3 --version 2>&1)"
+echo
+python3 -u "$HERE/dirbench.py" --tmp "$TMP/dir" --cfph "$TMP/cf-purge-hook"
