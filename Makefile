@@ -38,10 +38,11 @@ MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o purge/journal.o
 HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
-	hook/deliver.o hook/report.o hook/report_plan.o hook/ci.o \
-	hook/deploy.o hook/install.o hook/zone.o hook/keep.o hook/kept.o \
-	hook/shared.o hook/dirtree.o hook/dirstate.o hook/dirprune.o \
-	hook/dirrun.o hook/statcache.o hook/manifest.o hook/live.o
+	hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
+	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
+	hook/kept.o hook/shared.o hook/dirtree.o hook/dirstate.o \
+	hook/dirprune.o hook/dirrun.o hook/statcache.o hook/manifest.o \
+	hook/live.o
 OBJS = $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \

@@ -1,7 +1,8 @@
 /*
- * What a run tells its user: one JSON object on standard output under
- * --json, and short lines on standard error for the person pushing (a
- * hook's standard error is what git shows them as "remote:" lines).
+ * What a run tells its user: short lines on standard error for the person
+ * pushing (a hook's standard error is what git shows them as "remote:"
+ * lines), and, in report_json.h, one JSON object on standard output under
+ * --json.
  * Every function here builds its lines in memory and writes them in one
  * piece, then flushes the stream, and every text that did not come from
  * this program (paths, refs, Cloudflare's messages) has its control
@@ -13,13 +14,12 @@
 #include <stdio.h>
 
 #include "run.h"
-
 /*
- * Writes the run as one JSON object and a newline: "ranges", "changes",
- * "requests" (each with "zone_id" and "body", and "outcome" once sent).
- * Returns 0, or -1 when the stream could not be written.
+ * NEEDSWORK: main.c still finds report_json() through this header; it
+ * should include report_json.h itself (main.c was being edited elsewhere
+ * when the JSON writer moved out).
  */
-int report_json(FILE *out, const struct run *r);
+#include "report_json.h"
 
 /*
  * Writes "cf-purge-hook: " and msg as one line, with each control
@@ -52,6 +52,25 @@ void report_problems(struct strvec *refused, struct strvec *failed,
 /* "purged", "refused", "spooled", "lost", "partial"; for a batch resent
  * from the spool (earlier), "kept" rather than "lost": its file stays. */
 const char *report_outcome_status(const struct send_outcome *o, int earlier);
+
+/*
+ * Totals over one set of outcomes: this run's batches (r->outcomes) or the
+ * spool's (r->spool_outcomes). The summary and the JSON writer both count
+ * with these, so that the lines and the numbers cannot disagree.
+ */
+struct report_tally {
+	size_t requests;	/* batches */
+	size_t done;		/* batches purged whole */
+	size_t attempts;	/* HTTP requests made */
+	size_t sent, refused, spooled, lost;
+};
+
+/* Fills t (all of it) from the n outcomes at o; o may be NULL (none). */
+void report_tally(struct report_tally *t, const struct send_outcome *o,
+		  size_t n);
+
+/* Every item the tally counts: sent, refused, spooled or lost. */
+size_t report_tally_items(const struct report_tally *t);
 
 /* Writes s with each control character written as '?'. */
 void report_put_safe(FILE *f, const char *s);

@@ -44,18 +44,30 @@ static void claim_push(struct spool_claim *c, struct spool_entry *en)
 	en->fd = -1;
 }
 
-void journal_settle(struct spool *s, char **paths, size_t n,
-		    const struct batch *sent, struct send_outcome *o)
+/*
+ * The number of items in o->left, each part's reason for not being sent
+ * appended to o->failures.
+ */
+static size_t note_left(struct send_outcome *o)
 {
-	struct strvec written = STRVEC_INIT;
-	struct err e;
-	size_t i, left = 0, failed = 0;
+	size_t i, left = 0;
 
 	for (i = 0; i < o->left.n; i++) {
 		left += batch_size(&o->left.v[i]);
 		strvec_push(&o->failures, o->left.v[i].last_error ?
 			    o->left.v[i].last_error : "not sent");
 	}
+	return left;
+}
+
+void journal_settle(struct spool *s, char **paths, size_t n,
+		    const struct batch *sent, struct send_outcome *o)
+{
+	struct strvec written = STRVEC_INIT;
+	struct err e;
+	size_t i, left, failed = 0;
+
+	left = note_left(o);
 	if (!left) {
 		for (i = 0; i < n; i++)
 			if (spool_remove(paths[i], &e) < 0)
@@ -163,6 +175,24 @@ struct pending {
 	int done;
 };
 
+/*
+ * Settles a request made of the n spool files at paths that the sender
+ * did not attempt at all: sending had stopped (a signal, the deadline,
+ * refused credentials, or a stop for its zone or kind) or there is no
+ * client. Nothing about the files changed, and together they still hold
+ * every item, so each stays exactly as it is: not rewritten, not merged,
+ * not renamed, and not synced again. They are reported kept, as
+ * journal_settle would report them.
+ */
+static void keep_untried(char **paths, size_t n, struct send_outcome *o)
+{
+	size_t i;
+
+	o->n_spooled += note_left(o);
+	for (i = 0; i < n; i++)
+		strvec_push(&o->spool_files, paths[i]);
+}
+
 /* Sends the files of one request, held in v, and settles them. */
 static void send_group(struct spool *s, struct sender *sender,
 		       struct spool_entry *v, size_t n, struct spool_claim *out,
@@ -182,7 +212,14 @@ static void send_group(struct spool *s, struct sender *sender,
 	for (i = 0; i < n; i++)
 		paths[i] = v[i].path;
 	sender_send(sender, &merged.batch, &o);
-	journal_settle(s, paths, n, &merged.batch, &o);
+	/*
+	 * No attempt means nothing was confirmed or refused: all of it is
+	 * in o.left, and still in the files.
+	 */
+	if (!o.attempts && !o.n_sent && !o.n_refused)
+		keep_untried(paths, n, &o);
+	else
+		journal_settle(s, paths, n, &merged.batch, &o);
 	free(paths);
 	for (i = 0; i < n; i++)
 		spool_entry_release(&v[i]);

@@ -42,9 +42,13 @@ void journal_settle(struct spool *s, char **paths, size_t n,
  * at most one request's files are open at a time. fix_zone, when not
  * NULL, is called on each batch read, to fill in its zone id from its
  * zone name; when it returns -1 (with e set) the file is moved aside as
- * one that must not be sent. Appends each request and its outcome to out
- * and *outcomes (grown as needed, one outcome per request of out), and
- * each file that cannot be read now to out->problems.
+ * one that must not be sent. A request the sender did not attempt at all
+ * (sending had stopped: a signal, the deadline, refused credentials, or a
+ * stop for its zone or kind) leaves its files exactly as they were, not
+ * merged, rewritten or renamed, and reports them kept in its
+ * spool_files. Appends each request and its outcome to out and *outcomes
+ * (grown as needed, one outcome per request of out), and each file that
+ * cannot be read now to out->problems.
  */
 void journal_resend(struct spool *s, const struct spool_rules *rules,
 		    const struct strvec *skip, struct sender *sender,

@@ -223,6 +223,34 @@ zone_id = $ZONE2" &&
 	test "$(spool_files)" = 1 && grep -F "$ZONE2" "$SPOOL"/*.json
 '
 
+# --- A stop leaves the backlog as it is ------------------------------------
+# backlog_stat: the name, inode and modification time (to the nanosecond)
+# of each of the four backlog files the next case writes.
+backlog_stat() {
+	stat -c '%n %i %y' "$SPOOL"/000[1-4].json
+}
+
+printf '[{"status": 401, "code": 10000, "message": "Invalid API Token"}]\n' >"$TRASH/script.json"
+fresh "$FAST" --script "$TRASH/script.json"
+expect 'after a 401 stops the run, the backlog it did not attempt is left as it was (same inode and mtime, no merge), is reported kept, and goes out with the next retry' '
+	mkdir -p "$SPOOL" &&
+	for n in 1 2 3; do printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/backlog$n.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 1, \"last_error\": \"x\"}" >"$SPOOL/000$n.json"; done &&
+	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"tags\": [\"backlog\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 1, \"last_error\": \"x\"}" >"$SPOOL/0004.json" &&
+	backlog_stat >"$TRASH/backlog.before" && sleep 0.02 &&
+	code cfph --json range "$RANGE" >"$TRASH/stop.out" 2>"$TRASH/stop.err" &&
+	cat "$TRASH/stop.err" && test "$CODE" = 1 &&
+	backlog_stat >"$TRASH/backlog.after" &&
+	diff "$TRASH/backlog.before" "$TRASH/backlog.after" &&
+	check log "$TRASH/stub.log" "len(P) == 1 and P[0][\"status\"] == 401" &&
+	check json "$TRASH/stop.out" "j[\"earlier_runs\"][\"kept\"] == 4 and j[\"earlier_runs\"][\"attempts\"] == 0 and [r[\"outcome\"][\"status\"] for r in j[\"spooled_earlier\"]] == [\"spooled\"] * 2 and sorted(f for r in j[\"spooled_earlier\"] for f in r[\"outcome\"][\"spool_files\"]) == [d + \"/000%d.json\" % n for n in (1, 2, 3, 4)]" d="$SPOOL" &&
+	grep -F "cf-purge-hook: not purged yet: 69 items kept in" "$TRASH/stop.err" &&
+	start_stub && write_config "$CONFIG" "[cloudflare]
+$FAST" &&
+	cfph retry 2>"$TRASH/stop-retry.err" &&
+	test "$(spool_files)" = 0 &&
+	check log "$TRASH/stub.log" "sorted(i for e in P if e[\"status\"] == 200 for k in (\"files\", \"tags\") for i in e[\"body\"].get(k, [])) == sorted([\"backlog\"] + [\"https://example.com/backlog%d.html\" % n for n in (1, 2, 3)] + [\"https://example.com/g%02d.html\" % n for n in range(1, 66)])"
+'
+
 fresh "$FAST"
 expect '1,100 spool files under ulimit -n 200: retry merges them into 37 requests, every URL once, the spool ends empty' '
 	mkdir -p "$SPOOL" &&

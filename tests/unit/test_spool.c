@@ -1,7 +1,8 @@
 /*
  * The spool read defensively (spool_parse, spool_take) and the journal
- * settling a request after it was sent (journal_settle), on a spool in a
- * folder made with mkdtemp.
+ * settling a request after it was sent (journal_settle) or resending
+ * earlier runs' files (journal_resend), on a spool in a folder made with
+ * mkdtemp.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -492,6 +493,72 @@ static void test_settle(struct spool *s)
 	batch_release(&sent);
 }
 
+/*
+ * A resend after sending stopped (here a sender with no client and a stop
+ * reason, as after a 401 or a spent deadline): the files it does not
+ * attempt stay exactly as they were, the same inode and modification
+ * time, not merged into a new file, and the outcomes report each of them
+ * kept.
+ */
+static void test_resend_stopped(struct spool *s)
+{
+	struct spool_rules r = rules_for_test();
+	struct spool_claim claim = SPOOL_CLAIM_INIT;
+	struct send_outcome *outcomes = NULL;
+	struct sender sender;
+	struct config c;
+	struct batch b;
+	struct stat before[3], after;
+	char *paths[3] = { NULL, NULL, NULL };
+	struct err e;
+	size_t i, kept = 0, named = 0;
+
+	r.max_files = r.max_items = 100;
+	config_init(&c);
+	sender_init(&sender, NULL, &c, mono_now() + 60, "stopped for the test");
+	make_batch(&b, PURGE_FILES, 2);
+	CHECK_INT(spool_write(s, &b, &paths[0], &e), 0);
+	CHECK_INT(spool_write(s, &b, &paths[1], &e), 0);
+	batch_release(&b);
+	make_batch(&b, PURGE_TAGS, 1);
+	CHECK_INT(spool_write(s, &b, &paths[2], &e), 0);
+	batch_release(&b);
+	for (i = 0; i < 3; i++)
+		CHECK(paths[i] && stat(paths[i], &before[i]) == 0);
+
+	journal_resend(s, &r, NULL, &sender, NULL, NULL, &claim, &outcomes);
+	/* One request for the two files of URLs, one for the tag. */
+	CHECK_INT(claim.n, 2);
+	for (i = 0; i < claim.n; i++) {
+		CHECK_INT(outcomes[i].attempts, 0);
+		CHECK_INT(outcomes[i].n_lost, 0);
+		kept += outcomes[i].n_spooled;
+		named += outcomes[i].spool_files.n;
+	}
+	CHECK_INT(kept, 3);
+	CHECK_INT(named, 3);
+	CHECK_INT(count_files(s), 3);
+	for (i = 0; i < 3; i++) {
+		if (!CHECK(paths[i] && stat(paths[i], &after) == 0))
+			continue;
+		CHECK(after.st_ino == before[i].st_ino);
+		CHECK(after.st_mtim.tv_sec == before[i].st_mtim.tv_sec &&
+		      after.st_mtim.tv_nsec == before[i].st_mtim.tv_nsec);
+	}
+
+	for (i = 0; i < claim.n; i++)
+		send_outcome_release(&outcomes[i]);
+	free(outcomes);
+	spool_claim_release(&claim);
+	sender_release(&sender);
+	config_release(&c);
+	for (i = 0; i < 3; i++) {
+		if (paths[i])
+			unlink(paths[i]);
+		free(paths[i]);
+	}
+}
+
 /* Writes len bytes of text to dir/name; returns the path (caller frees). */
 static char *put_file(const char *dir, const char *name, const char *text,
 		      size_t len)
@@ -597,6 +664,7 @@ void test_spool(void)
 		return;
 	if (CHECK_INT(spool_open(&s, tmpl, &modes, &e), 0)) {
 		test_settle(&s);
+		test_resend_stopped(&s);
 		test_take(&s);
 		spool_close(&s);
 	}
