@@ -14,12 +14,6 @@
 #include <stdio.h>
 
 #include "run.h"
-/*
- * NEEDSWORK: main.c still finds report_json() through this header; it
- * should include report_json.h itself (main.c was being edited elsewhere
- * when the JSON writer moved out).
- */
-#include "report_json.h"
 
 /*
  * Writes "cf-purge-hook: " and msg as one line, with each control
