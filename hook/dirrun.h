@@ -33,8 +33,11 @@ int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
  * ([state] manifest_url, hook/manifest.h). Without either: with [state]
  * on_missing = everything (the default) the range purges everything and
  * a note says why; with fail, -1 and e say why. The stat cache kept
- * beside the record spares reading unchanged files. Returns 0, or -1
- * with e set (RUN_USAGE).
+ * beside the record spares reading unchanged files. A run that is not a
+ * dry run first takes the state folder's lock (hook/dirstate.h), waiting
+ * up to [hook] lock_timeout, and holds it until dirrun_record() or
+ * dirrun_free(). Returns 0, or -1 with e set (RUN_USAGE; also when the
+ * lock wait runs out: nothing was read or recorded then).
  */
 int dirrun_since(struct run *r, const char *dir, struct err *e);
 
@@ -42,7 +45,9 @@ int dirrun_since(struct run *r, const char *dir, struct err *e);
  * After run_send(): records the folder's new tree as the state, and
  * writes [state] manifest into the folder, when each of this run's
  * requests was confirmed or is in the spool; a dry run, `dir OLD NEW`
- * and a run with a lost request record nothing. Returns 1 when it
+ * and a run with a lost request record nothing. After a record, it
+ * prunes the state's store when that is due (hook/dirprune.h; a failure
+ * there is only a note), then lets go of the lock. Returns 1 when it
  * recorded, 0 when it had not to, -1 with e set on failure.
  */
 int dirrun_record(struct run *r, struct err *e);
