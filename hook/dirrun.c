@@ -165,8 +165,10 @@ int dirrun_since(struct run *r, const char *dir, struct err *e)
 	if (d->has_state && !r->opts.dry_run &&
 	    (d->lock_fd = dirstate_lock(&d->state, &r->modes,
 					r->config.lock_timeout,
-					r->opts.quiet ? NULL : stderr, e)) < 0)
+					r->opts.quiet ? NULL : stderr, e)) < 0) {
+		rc = DIRRUN_BUSY;
 		goto out;
+	}
 	if (d->has_state && dirtree_open(&d->trees, d->state.objects, e) < 0)
 		goto out;
 	if (!d->has_state && dirtree_open(&d->trees, NULL, e) < 0)

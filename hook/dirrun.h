@@ -36,9 +36,11 @@ int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
  * beside the record spares reading unchanged files. A run that is not a
  * dry run first takes the state folder's lock (hook/dirstate.h), waiting
  * up to [hook] lock_timeout, and holds it until dirrun_record() or
- * dirrun_free(). Returns 0, or -1 with e set (RUN_USAGE; also when the
- * lock wait runs out: nothing was read or recorded then).
+ * dirrun_free(). Returns 0; -1 with e set (RUN_USAGE); or DIRRUN_BUSY
+ * with e set when the lock could not be had (RUN_FAILED: nothing was
+ * read or recorded, and the next run purges the change).
  */
+#define DIRRUN_BUSY (-2)
 int dirrun_since(struct run *r, const char *dir, struct err *e);
 
 /*

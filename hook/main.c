@@ -754,7 +754,7 @@ static int run_command(struct run *r, const char *command, int argc,
 	if (rc < 0) {
 		keep_release(&keep);
 		print_error(e.msg);
-		return RUN_USAGE;
+		return rc == DIRRUN_BUSY ? RUN_FAILED : RUN_USAGE;
 	}
 	if (!is_hook)
 		rc = plan_and_send(r, &lv);

@@ -163,7 +163,7 @@ expect 'lock: held past [hook] lock_timeout, the run fails with a clear message,
 	end=$(date +%s) &&
 	kill $holder && { wait $holder || true; } &&
 	cat "$TRASH/err" &&
-	test "$CODE" != 0 &&
+	test "$CODE" = 1 &&
 	test $((end - start)) -lt 10 &&
 	grep -q "cf-purge-hook: another run still holds the lock .*state/lock. after 1 s; nothing was purged and the state is unchanged" "$TRASH/err" &&
 	test -z "$(requests)" &&
