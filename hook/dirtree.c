@@ -54,6 +54,7 @@ struct slot {
 	struct frame *f;
 	size_t k;		/* its entry in f */
 	int state;
+	int hashed;		/* its contents were read */
 	int same;		/* the old cache vouched for it, and its record
 				   ends at old_end and is number old_next - 1 */
 	size_t old_end, old_next;
@@ -82,7 +83,7 @@ struct walk {
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
 	pthread_t tid[8];
-	int started, threads_tried, stop;
+	int started, stop;
 	/* The next stat cache; see retire(). */
 	struct statcache_writer cache;
 	int cache_started;
@@ -291,8 +292,7 @@ static void frame_free(struct walk *w, struct frame *f)
 }
 
 static struct entry *add_entry(struct frame *f, size_t *alloc,
-			       const char *name, unsigned mode,
-			       const struct stat *st)
+			       const char *name, unsigned mode)
 {
 	struct entry *en;
 
@@ -304,8 +304,38 @@ static struct entry *add_entry(struct frame *f, size_t *alloc,
 	memset(en, 0, sizeof(*en));
 	en->name = xstrdup(name);
 	en->mode = mode;
-	statcache_stat_from(&en->st, st);
 	return en;
+}
+
+/*
+ * The kind of a folder's entry, from readdir() when the file system says
+ * (as most do), else from its stat: S_IFREG, S_IFDIR and so on, or 0 with
+ * errno set when it cannot be read.
+ */
+static mode_t entry_kind(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	switch (de->d_type) {
+	case DT_REG:
+		return S_IFREG;
+	case DT_DIR:
+		return S_IFDIR;
+	case DT_LNK:
+		return S_IFLNK;
+	case DT_FIFO:
+		return S_IFIFO;
+	case DT_SOCK:
+		return S_IFSOCK;
+	case DT_CHR:
+		return S_IFCHR;
+	case DT_BLK:
+		return S_IFBLK;
+	default:
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return 0;
+		return st.st_mode & S_IFMT;
+	}
 }
 
 /* A link is named by its target's text, which the store keeps. */
@@ -357,31 +387,33 @@ static int read_folder(struct walk *w, struct frame *f, struct err *e)
 	}
 	dfd = dirfd(dir);
 	errno = 0;
+	/*
+	 * Only the names and kinds: the threads that hash the files take
+	 * their stat too, so that both cores share the stat calls.
+	 */
 	while ((de = readdir(dir))) {
-		struct stat st;
+		mode_t kind;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    (skip && !strcmp(de->d_name, skip)))
 			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (!(kind = entry_kind(dfd, de))) {
 			err_set(e, "cannot read '%s%s': %s", path, de->d_name,
 				strerror(errno));
 			closedir(dir);
 			free(path);
 			return -1;
 		}
-		if (S_ISREG(st.st_mode))
-			add_entry(f, &alloc, de->d_name, (st.st_mode & S_IXUSR)
-				  ? MODE_EXEC : MODE_FILE, &st);
-		else if (S_ISLNK(st.st_mode))
-			add_entry(f, &alloc, de->d_name, MODE_LINK, &st);
-		else if (S_ISDIR(st.st_mode))
-			add_entry(f, &alloc, de->d_name, MODE_TREE, &st);
+		if (S_ISREG(kind))
+			add_entry(f, &alloc, de->d_name, MODE_FILE);
+		else if (S_ISLNK(kind))
+			add_entry(f, &alloc, de->d_name, MODE_LINK);
+		else if (S_ISDIR(kind))
+			add_entry(f, &alloc, de->d_name, MODE_TREE);
 		else {
 			strvec_pushf(&w->d->notes, "skipped '%s': it is %s, "
 				     "not a file a web server serves",
-				     rel_path(w, f, de->d_name),
-				     odd_kind(st.st_mode));
+				     rel_path(w, f, de->d_name), odd_kind(kind));
 			w->d->skipped++;
 		}
 		errno = 0;
@@ -488,6 +520,8 @@ static void retire(struct walk *w, struct slot *s)
 	const char *rel = rel_path(w, s->f, en->name);
 	struct err e;
 
+	if (s->hashed)
+		w->d->hashed++;
 	if (en->error) {
 		unique_id(&en->id, rel);
 		strvec_pushf(&w->d->notes, "cannot read '%s': %s; purging it "
@@ -546,47 +580,68 @@ static int same_stat(const struct statcache_stat *a,
 }
 
 /*
- * Hashes a file's contents. A file whose stat changes while it is read
- * (libgit2 fails on one cut short) is read again, so that the id and the
- * stat the cache records belong together; one that never holds still is
- * purged.
+ * Takes a file's stat and its id: from the old cache when it vouches for
+ * the stat, else by hashing the contents. A file whose stat changes while
+ * it is read (libgit2 fails on one cut short) is read again, so that the
+ * id and the stat the cache records belong together; one that never holds
+ * still is purged, and so is one that stopped being a file (a link made
+ * meanwhile is never followed). Runs on any thread: it touches only the
+ * slot and its entry.
  */
-static void hash_file(const struct walk *w, struct slot *s)
+static void process_file(const struct walk *w, struct slot *s)
 {
 	struct entry *en = &s->f->entries[s->k];
 	char *path = full_path(w, s->f, en->name);
+	const char *rel = path + strlen(w->top) + 1;
+	const unsigned char *known;
 	struct statcache_stat now;
 	struct stat st;
 	int tries, hashed;
 
-	for (tries = 0; tries < 3; tries++) {
+	if (lstat(path, &st) < 0) {
+		en->error = xstrdup(strerror(errno));
+		goto out;
+	}
+	for (tries = 0;; tries++) {
+		if (!S_ISREG(st.st_mode)) {
+			en->error = xstrdup("it is no longer a file");
+			break;
+		}
+		statcache_stat_from(&en->st, &st);
+		en->mode = (st.st_mode & S_IXUSR) ? MODE_EXEC : MODE_FILE;
+		if (!tries && w->d->cache_old &&
+		    (known = statcache_lookup(w->d->cache_old, rel, &en->st,
+					      &s->old_end, &s->old_next))) {
+			git_oid_fromraw(&en->id, known);
+			s->same = 1;
+			break;
+		}
+		if (tries == 3) {
+			en->error = xstrdup("it kept changing while it was "
+					    "read");
+			break;
+		}
+		s->hashed = 1;
 		hashed = git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) == 0;
 		if (lstat(path, &st) < 0) {
 			en->error = xstrdup(strerror(errno));
 			break;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			/* Never hash what a link, made meanwhile, leads to. */
-			en->error = xstrdup("it is no longer a file");
-			break;
-		}
 		statcache_stat_from(&now, &st);
-		if (same_stat(&now, &en->st)) {
-			if (!hashed) {
-				/* libgit2 words EACCES as "is locked". */
-				int fd = open(path, O_RDONLY | O_NOFOLLOW);
+		if (!S_ISREG(st.st_mode) || !same_stat(&now, &en->st))
+			continue;
+		if (!hashed) {
+			/* libgit2 words EACCES as "is locked": ask again. */
+			int fd = open(path, O_RDONLY | O_NOFOLLOW);
 
-				en->error = xstrdup(fd < 0 ? strerror(errno) :
-						    git_message());
-				if (fd >= 0)
-					close(fd);
-			}
-			break;
+			en->error = xstrdup(fd < 0 ? strerror(errno) :
+					    git_message());
+			if (fd >= 0)
+				close(fd);
 		}
-		en->st = now;
+		break;
 	}
-	if (tries == 3)
-		en->error = xstrdup("it kept changing while it was read");
+out:
 	free(path);
 }
 
@@ -599,7 +654,7 @@ static void *hash_worker(void *arg)
 	for (;;) {
 		if ((s = take_job(w))) {
 			pthread_mutex_unlock(&w->lock);
-			hash_file(w, s);
+			process_file(w, s);
 			pthread_mutex_lock(&w->lock);
 			s->state = SLOT_DONE;
 			pthread_cond_signal(&w->done);
@@ -634,7 +689,7 @@ static void make_room(struct walk *w)
 		w->head += n;
 	} else if ((s = take_job(w))) {
 		pthread_mutex_unlock(&w->lock);
-		hash_file(w, s);
+		process_file(w, s);
 		pthread_mutex_lock(&w->lock);
 		s->state = SLOT_DONE;
 	} else {
@@ -648,44 +703,26 @@ static void start_threads(struct walk *w)
 	int n = w->d->threads < 1 ? 1 : w->d->threads > 8 ? 8 :
 		w->d->threads;
 
-	w->threads_tried = 1;
 	while (w->started < n - 1 && pthread_create(&w->tid[w->started], NULL,
 						    hash_worker, w) == 0)
 		w->started++;
 }
 
-/* Puts file k of f in the window, with its id when the cache has it. */
+/* Puts file k of f in the window, for a thread to take its stat and id. */
 static void dispatch(struct walk *w, struct frame *f, size_t k)
 {
-	struct entry *en = &f->entries[k];
-	const unsigned char *known = NULL;
 	struct slot *s;
-	size_t end = 0, next = 0;
 
-	if (w->d->cache_old)
-		known = statcache_lookup(w->d->cache_old,
-					 rel_path(w, f, en->name), &en->st,
-					 &end, &next);
-	if (known)
-		git_oid_fromraw(&en->id, known);
-	else
-		w->d->hashed++;
 	pthread_mutex_lock(&w->lock);
 	while (w->tail - w->head == WINDOW)
 		make_room(w);
 	s = &w->window[w->tail % WINDOW];
+	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->k = k;
-	s->state = known ? SLOT_DONE : SLOT_TODO;
-	s->same = known != NULL;
-	s->old_end = end;
-	s->old_next = next;
+	s->state = SLOT_TODO;
 	w->tail++;
-	if (!known) {
-		if (!w->threads_tried)
-			start_threads(w);
-		pthread_cond_signal(&w->work);
-	}
+	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	f->pending++;
 }
@@ -755,7 +792,7 @@ static void drain(struct walk *w)
 /* The stat cache after a whole walk: left alone, or written in full. */
 static void finish_cache(struct walk *w)
 {
-	struct statcache *old = w->d->cache_old;
+	const struct statcache *old = w->d->cache_old;
 	struct err e;
 	size_t len = 0;
 	const char *records;
@@ -803,6 +840,7 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
 	top = frame_new(w, NULL, 0, xstrdup(""));
+	start_threads(w);
 	rc = walk_folders(w, top, e);
 	/* The threads may hold files of the frames: let them finish. */
 	drain(w);

@@ -43,9 +43,9 @@ struct dirtree {
 	enum dirtree_sink sink;	/* DIRTREE_MEMORY unless set before build */
 	/*
 	 * Borrowed, may be NULL (hook/statcache.h): a file whose stat
-	 * cache_old still vouches for is not read again. Its cursor moves.
+	 * cache_old still vouches for is not read again.
 	 */
-	struct statcache *cache_old;
+	const struct statcache *cache_old;
 	/* Borrowed, may be NULL: where the walk writes the next cache. */
 	const char *cache_path;
 	int cache_same;		/* cache_old vouched for every file and held

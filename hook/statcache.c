@@ -48,11 +48,16 @@ static size_t record_size(const char *p, size_t left)
 	return sizeof(de) + de.path_len + 1;
 }
 
+static const char *record_path(const struct statcache *c, size_t i)
+{
+	return c->buf + c->offsets[i] + sizeof(struct disk_entry);
+}
+
 void statcache_read(struct statcache *c, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW);
 	struct stat st;
-	size_t have = 0, k;
+	size_t have = 0, k, alloc = 0;
 	ssize_t got;
 
 	if (fd < 0)
@@ -64,43 +69,54 @@ void statcache_read(struct statcache *c, const char *path)
 	while (have < (size_t)st.st_size &&
 	       (got = read(fd, c->buf + have, (size_t)st.st_size - have)) > 0)
 		have += (size_t)got;
-	if (have != (size_t)st.st_size || memcmp(c->buf, MAGIC, MAGIC_LEN)) {
-		free(c->buf);
-		c->buf = NULL;
-		goto out;
-	}
+	if (have != (size_t)st.st_size || memcmp(c->buf, MAGIC, MAGIC_LEN))
+		goto drop;
 	c->written = st.st_mtim;
-	c->pos = c->len = MAGIC_LEN;
+	c->len = MAGIC_LEN;
 	while ((k = record_size(c->buf + c->len, have - c->len))) {
+		if (c->n == alloc) {
+			alloc = alloc ? 2 * alloc : 1024;
+			c->offsets = xrealloc(c->offsets,
+					      alloc * sizeof(*c->offsets));
+		}
+		c->offsets[c->n++] = c->len;
 		c->len += k;
-		c->n++;
+		/* Out of order: not this program's; the lookups need it. */
+		if (c->n > 1 && strcmp(record_path(c, c->n - 2),
+				       record_path(c, c->n - 1)) >= 0)
+			goto drop;
 	}
+	goto out;
+drop:
+	statcache_release(c);
 out:
 	close(fd);
 }
 
-const unsigned char *statcache_lookup(struct statcache *c, const char *path,
+const unsigned char *statcache_lookup(const struct statcache *c,
+				      const char *path,
 				      const struct statcache_stat *now,
 				      size_t *end, size_t *next)
 {
 	struct disk_entry de;
+	size_t lo = 0, hi = c->n, i;
 	const char *p;
-	int cmp = 1;
+	int cmp;
 
-	while (c->pos < c->len) {
-		p = c->buf + c->pos;
-		cmp = strcmp(p + sizeof(de), path);
-		if (cmp >= 0)
+	for (;;) {
+		if (lo >= hi)
+			return NULL;
+		i = lo + (hi - lo) / 2;
+		cmp = strcmp(record_path(c, i), path);
+		if (!cmp)
 			break;
-		c->pos += record_size(p, c->len - c->pos);
-		c->index++;
+		if (cmp < 0)
+			lo = i + 1;
+		else
+			hi = i;
 	}
-	if (cmp != 0)
-		return NULL;
-	p = c->buf + c->pos;
+	p = c->buf + c->offsets[i];
 	memcpy(&de, p, sizeof(de));
-	c->pos += sizeof(de) + de.path_len + 1;
-	c->index++;
 	if (now->size != de.size || now->ino != de.ino ||
 	    now->dev != de.dev || now->mtime_s != de.mtime_s ||
 	    now->mtime_ns != de.mtime_ns || now->ctime_s != de.ctime_s ||
@@ -111,8 +127,8 @@ const unsigned char *statcache_lookup(struct statcache *c, const char *path,
 	    (now->mtime_s == c->written.tv_sec &&
 	     now->mtime_ns >= c->written.tv_nsec))
 		return NULL;
-	*end = c->pos;
-	*next = c->index;
+	*end = c->offsets[i] + sizeof(de) + de.path_len + 1;
+	*next = i + 1;
 	return (const unsigned char *)p + offsetof(struct disk_entry, id);
 }
 
@@ -126,6 +142,7 @@ const char *statcache_records(const struct statcache *c, size_t *len,
 void statcache_release(struct statcache *c)
 {
 	free(c->buf);
+	free(c->offsets);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -6,10 +6,9 @@
  * read, or is not this program's, is an empty cache.
  *
  * The file lists the files in the order of their paths (strcmp), which is
- * the order a walk of git trees visits them (hook/dirtree.c): a run reads
- * it once, front to back, beside its walk, and writes the next one as it
- * walks, so that neither holds more than a few records at once beyond the
- * file's own bytes.
+ * the order a walk of git trees visits them (hook/dirtree.c): a run
+ * writes the next one as it walks, and leaves it alone when every record
+ * still holds.
  *
  * git's racy-timestamp rule applies: a file whose mtime is not older
  * than the cache file's own mtime may have changed within the same
@@ -37,33 +36,34 @@ struct statcache_stat {
 
 void statcache_stat_from(struct statcache_stat *out, const struct stat *st);
 
-/* The cache of the last run, and a cursor into it. */
+/* The cache of the last run. */
 struct statcache {
 	char *buf;		/* owned; the whole file */
 	size_t len;		/* the bytes of buf up to its last whole record */
+	size_t *offsets;	/* owned; where each record starts in buf */
 	size_t n;		/* its records */
-	size_t pos, index;	/* the cursor: a byte offset and record number */
 	struct timespec written;	/* the cache file's mtime */
 };
 
-#define STATCACHE_INIT { NULL, 0, 0, 0, 0, { 0, 0 } }
+#define STATCACHE_INIT { NULL, 0, NULL, 0, { 0, 0 } }
 
 /*
- * Reads the cache at path; a missing or foreign file leaves c empty, and
- * a file cut short keeps its whole records.
+ * Reads the cache at path; a missing or foreign file, or one whose paths
+ * are not in order, leaves c empty, and a file cut short keeps its whole
+ * records.
  */
 void statcache_read(struct statcache *c, const char *path);
 
 /*
  * The blob id recorded for path when st still matches it and the record
- * is not racy; NULL when the file must be hashed. Calls must name paths
- * in increasing strcmp order: each moves the cursor past the records
- * before path, and past path's own. On a match *end is the byte offset
- * just after path's record and *next its number plus one, so that a
- * writer can copy the records up to there (statcache_writer_copy()). The
- * id points into c and stays valid until statcache_release().
+ * is not racy; NULL when the file must be hashed. On a match *end is the
+ * byte offset just after path's record and *next its number plus one, so
+ * that a writer can copy the records up to there
+ * (statcache_writer_copy()). The id points into c and stays valid until
+ * statcache_release(). Safe to call from several threads.
  */
-const unsigned char *statcache_lookup(struct statcache *c, const char *path,
+const unsigned char *statcache_lookup(const struct statcache *c,
+				      const char *path,
 				      const struct statcache_stat *st,
 				      size_t *end, size_t *next);
 
