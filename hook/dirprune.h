@@ -10,8 +10,9 @@
  * of each tree it finds in the store, as git_odb_write does, so a young
  * tree's subtrees are young too; but a run of another version, or a
  * store copied without its times, need not keep that promise); and
- * anything that is not a loose object (packs, temporary files). When a record cannot be read, or a tree a record reaches
- * cannot be, nothing is removed: what it reaches is unknown.
+ * anything that is not a loose object (packs, temporary files). When a
+ * record cannot be read, or a tree a record reaches cannot be, nothing
+ * is removed: what it reaches is unknown.
  */
 #ifndef CFPH_DIRPRUNE_H
 #define CFPH_DIRPRUNE_H

@@ -13,8 +13,8 @@
 /*
  * Keeps the len bytes of post-receive lines of this push in k, with a
  * first line when its push option asks for purge=everything; nothing
- * when it asks for purge=skip or purge=dry-run, or when len is 0. Returns 0, or -1 with e
- * set when the file cannot be written.
+ * when it asks for purge=skip or purge=dry-run, or when len is 0.
+ * Returns 0, or -1 with e set when the file cannot be written.
  */
 int kept_write_push(struct keep *k, const char *lines, size_t len,
 		    struct err *e);

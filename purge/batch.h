@@ -77,7 +77,8 @@ int batch_from_body(struct batch *b, const cJSON *body, struct err *e);
 void batch_describe(struct strbuf *sb, const struct batch *b);
 
 void batch_release(struct batch *b);
-void batch_list_push(struct batch_list *l, struct batch *b); /* takes b's data */
+/* Appends b, taking its data: b is left empty. */
+void batch_list_push(struct batch_list *l, struct batch *b);
 void batch_list_clear(struct batch_list *l);
 
 #endif
