@@ -339,23 +339,33 @@ int run_send(struct run *r, struct err *e)
 		}
 	}
 	if (r->spool.dir) {
-		struct strvec mine = STRVEC_INIT;
+		struct strvec mine = STRVEC_INIT, covered = STRVEC_INIT;
 		size_t k;
 
 		for (i = 0; i < r->batches.n; i++)
 			for (k = 0; k < r->outcomes[i].spool_files.n; k++)
 				strvec_push(&mine,
 					    r->outcomes[i].spool_files.v[k]);
+		/*
+		 * What this run's own batches confirmed or keep is not sent
+		 * again from the backlog (purge/journal.h).
+		 */
+		for (i = 0; i < r->batches.n; i++)
+			if (!r->outcomes[i].n_lost && !r->outcomes[i].n_refused)
+				journal_cover(&covered, &r->batches.v[i]);
+		strvec_sort_unique(&covered);
 		known_zones(r, &ids);
 		memset(&rules, 0, sizeof(rules));
 		rules.zone_ids = &ids;
 		rules.max_files = CONFIG_MAX_FILES_PER_REQUEST;
 		rules.max_items = CONFIG_MAX_ITEMS_PER_REQUEST;
 		rules.zones_incomplete = r->config.zone_name && !r->zone_id;
-		journal_resend(&r->spool, &rules, &mine, &s, fix_zone, r,
+		journal_resend(&r->spool, &rules, &mine, &covered,
+			       &r->spool_covered, &s, fix_zone, r,
 			       &r->spooled, &r->spool_outcomes);
 		strvec_clear(&ids);
 		strvec_clear(&mine);
+		strvec_clear(&covered);
 	}
 	sender_release(&s);
 	r->client = NULL;

@@ -71,6 +71,8 @@ struct run {
 	struct send_outcome *outcomes;	/* one per batch once sent */
 	struct spool_claim spooled;	/* earlier runs' batches, resent first */
 	struct send_outcome *spool_outcomes;	/* one per spooled batch */
+	size_t spool_covered;	/* backlog items left out: this run sent or
+				   keeps them itself (journal_cover) */
 	char *spool_dir;		/* owned; absolute */
 	struct spool spool;		/* the journal; dir NULL when unusable */
 	struct file_modes modes;	/* for the spool (shared repositories) */

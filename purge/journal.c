@@ -131,6 +131,66 @@ static char *group_key(const struct batch *b)
 			 objects ? " objects" : "");
 }
 
+/* The key journal_cover() gives an item of b. */
+static char *cover_key(const struct batch *b, const cJSON *item)
+{
+	char *text = need(cJSON_PrintUnformatted(item));
+	char *key = xasprintf("%s %d %s", b->zone_id, (int)b->kind, text);
+
+	cJSON_free(text);
+	return key;
+}
+
+void journal_cover(struct strvec *covered, const struct batch *b)
+{
+	const cJSON *it;
+
+	if (!b->zone_id || b->kind == PURGE_EVERYTHING)
+		return;
+	cJSON_ArrayForEach(it, b->items)
+		strvec_push_owned(covered, cover_key(b, it));
+}
+
+static int is_covered(const struct strvec *covered, const struct batch *b,
+		      const cJSON *item)
+{
+	char *key = cover_key(b, item);
+	size_t lo = 0, hi = covered->n, mid;
+	int cmp = 1;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = strcmp(covered->v[mid], key);
+		if (!cmp)
+			break;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	free(key);
+	return !cmp;
+}
+
+/* Takes the covered items out of b; returns how many. */
+static size_t uncover(struct batch *b, const struct strvec *covered)
+{
+	cJSON *it, *next;
+	size_t n = 0;
+
+	if (!covered || !covered->n || !b->zone_id ||
+	    b->kind == PURGE_EVERYTHING || !b->items)
+		return 0;
+	for (it = b->items->child; it; it = next) {
+		next = it->next;
+		if (is_covered(covered, b, it)) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(b->items, it));
+			n++;
+		}
+	}
+	return n;
+}
+
 static size_t limit_of(const struct batch *b, const struct config *c)
 {
 	if (b->kind == PURGE_EVERYTHING)
@@ -193,8 +253,13 @@ static void keep_untried(char **paths, size_t n, struct send_outcome *o)
 		strvec_push(&o->spool_files, paths[i]);
 }
 
-/* Sends the files of one request, held in v, and settles them. */
+/*
+ * Sends the files of one request, held in v, and settles them; first the
+ * items covered (journal_cover()) are taken out, and files that held
+ * nothing else are deleted unsent.
+ */
 static void send_group(struct spool *s, struct sender *sender,
+		       const struct strvec *covered, size_t *n_covered,
 		       struct spool_entry *v, size_t n, struct spool_claim *out,
 		       struct send_outcome **outcomes)
 {
@@ -211,6 +276,19 @@ static void send_group(struct spool *s, struct sender *sender,
 	merged.path = xstrdup(v[0].path);
 	for (i = 0; i < n; i++)
 		paths[i] = v[i].path;
+	*n_covered += uncover(&merged.batch, covered);
+	if (merged.batch.kind != PURGE_EVERYTHING && !batch_size(&merged.batch)) {
+		/* All of it went out (or is kept) with this run's own. */
+		journal_settle(s, paths, n, &merged.batch, &o);
+		for (i = 0; i < o.failures.n; i++)
+			strvec_push(&out->problems, o.failures.v[i]);
+		free(paths);
+		for (i = 0; i < n; i++)
+			spool_entry_release(&v[i]);
+		spool_entry_release(&merged);
+		send_outcome_release(&o);
+		return;
+	}
 	sender_send(sender, &merged.batch, &o);
 	/*
 	 * No attempt means nothing was confirmed or refused: all of it is
@@ -241,7 +319,8 @@ static int skipped(const struct strvec *skip, const struct spool *s,
 }
 
 void journal_resend(struct spool *s, const struct spool_rules *rules,
-		    const struct strvec *skip, struct sender *sender,
+		    const struct strvec *skip, const struct strvec *covered,
+		    size_t *n_covered, struct sender *sender,
 		    int (*fix_zone)(void *ctx, struct batch *b, struct err *e),
 		    void *ctx,
 		    struct spool_claim *out, struct send_outcome **outcomes)
@@ -334,7 +413,8 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 			held[nheld++] = en;
 		}
 		if (nheld)
-			send_group(s, sender, held, nheld, out, outcomes);
+			send_group(s, sender, covered, n_covered, held, nheld,
+				   out, outcomes);
 	}
 	for (i = 0; i < n; i++) {
 		free(p[i].name);

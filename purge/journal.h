@@ -34,6 +34,16 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 		    const struct batch *sent, struct send_outcome *o);
 
 /*
+ * Adds to covered the items of b, a batch of this run that Cloudflare
+ * confirmed or that this run's own journal files keep, each as a key of
+ * its zone, kind and item. The backlog (journal_resend) does not send
+ * such an item again: a kill between writing a push's journal and letting
+ * go of its kept copy (hook/keep.h) leaves both, and the next run plans
+ * the push again. Sort covered (strvec_sort_unique) before journal_resend.
+ */
+void journal_cover(struct strvec *covered, const struct batch *b);
+
+/*
  * Resends what earlier runs kept in s (skip names the paths this run
  * wrote itself, which are not sent twice): files are checked and read
  * (spool_take), those that must not be used are moved aside, and the rest
@@ -46,12 +56,16 @@ void journal_settle(struct spool *s, char **paths, size_t n,
  * (sending had stopped: a signal, the deadline, refused credentials, or a
  * stop for its zone or kind) leaves its files exactly as they were, not
  * merged, rewritten or renamed, and reports them kept in its
- * spool_files. Appends each request and its outcome to out and *outcomes
- * (grown as needed, one outcome per request of out), and each file that
- * cannot be read now to out->problems.
+ * spool_files. Items in covered (sorted, may be NULL; journal_cover())
+ * are left out of the requests; files that held nothing else are
+ * deleted, and *n_covered counts the items left out. Appends each
+ * request and its outcome to out and *outcomes (grown as needed, one
+ * outcome per request of out), and each file that cannot be read now to
+ * out->problems.
  */
 void journal_resend(struct spool *s, const struct spool_rules *rules,
-		    const struct strvec *skip, struct sender *sender,
+		    const struct strvec *skip, const struct strvec *covered,
+		    size_t *n_covered, struct sender *sender,
 		    int (*fix_zone)(void *ctx, struct batch *b, struct err *e),
 		    void *ctx,
 		    struct spool_claim *out, struct send_outcome **outcomes);

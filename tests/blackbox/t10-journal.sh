@@ -87,6 +87,30 @@ expect 'after SIGTERM, retry delivers every URL exactly once' '
 	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
 '
 
+# The moment between a push's journal and letting go of its kept copy, made
+# by hand: the spool holds the push's batches (a run with the API down)
+# and the push is kept again. retry plans the push anew and sends it; the
+# backlog's copies of the same URLs are not sent a second time, and their
+# files go.
+expect 'a push both kept and in the spool (killed between the two): retry sends each URL once and empties both' '
+	rm -rf "$SPOOL" "$REPO/.git/cf-purge-hook-pushes" &&
+	stop_stub &&
+	API_URL=http://127.0.0.1:9/client/v4 write_config "$CONFIG" "[cloudflare]
+retries = 0" &&
+	code sh -c "echo \"$C0 $C1 refs/heads/main\" | GIT_DIR=\"$REPO/.git\" $CFPH_WRAP \"$CFPH\" hook" 2>/dev/null &&
+	test "$(spool_files)" = 3 &&
+	test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" &&
+	echo "$C0 $C1 refs/heads/main" >"$REPO/.git/cf-purge-hook-pushes/1700000000.000000000-1-1.push" &&
+	plan "$RANGE" &&
+	start_stub &&
+	write_config "$CONFIG" "[cloudflare]
+$FAST" &&
+	cfph retry 2>"$TRASH/retry.err" &&
+	test "$(spool_files)" = 0 &&
+	test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" &&
+	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once
+'
+
 # Kills at every stage of a hook run (the program as git runs it, with the
 # push on standard input): before the journal, while it is written, while
 # requests are in flight (the stand-in answers after 60 ms), between them,
@@ -113,10 +137,10 @@ $FAST" &&
 		start_stub &&
 		write_config "$CONFIG" "[cloudflare]
 $FAST" &&
-		cfph retry >/dev/null 2>"$TRASH/retry-$ms.err" &&
-		test "$(spool_files)" = 0 &&
-		test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" &&
-		check log "$TRASH/stub.log" "len([u for e in P for u in e[\"body\"][\"files\"]]) == len(set(u for e in P for u in e[\"body\"][\"files\"]))" >/dev/null &&
+		{ cfph retry >/dev/null 2>"$TRASH/retry-$ms.err" || { echo "retry failed after a kill at $ms ms"; cat "$TRASH/retry-$ms.err"; return 1; }; } &&
+		{ test "$(spool_files)" = 0 || { echo "spool not empty after a kill at $ms ms"; ls -la "$SPOOL"; cat "$TRASH/retry-$ms.err"; return 1; }; } &&
+		{ test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" || { echo "a push still kept after a kill at $ms ms"; ls -la "$REPO/.git/cf-purge-hook-pushes"; cat "$TRASH/retry-$ms.err"; return 1; }; } &&
+		{ check log "$TRASH/stub.log" "len([u for e in P for u in e[\"body\"][\"files\"]]) == len(set(u for e in P for u in e[\"body\"][\"files\"]))" >/dev/null || { echo "a URL sent twice by the retry after a kill at $ms ms"; cat "$TRASH/stub.log"; return 1; }; } &&
 		if [ "$kept" = 0 ] && [ ! -s "$TRASH/kill-$ms.log" ]; then
 			early=$((early + 1))
 		else
