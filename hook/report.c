@@ -487,6 +487,11 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 				before.attempts == 1 ? "attempt" : "attempts");
 		fputc('\n', err);
 	}
+	if (r->spool_covered && !r->opts.quiet)
+		fprintf(err, PREFIX "%zu %s spooled by earlier runs went out "
+			"with this run's own requests (or are kept with them), "
+			"and left the spool\n", r->spool_covered,
+			r->spool_covered == 1 ? "item" : "items");
 	if (r->send_error) {
 		fputs(PREFIX, err);
 		put_safe(err, r->send_error);
