@@ -163,6 +163,31 @@ EOC
 	fi
 }
 
+# dir_ini FILE [SITE_LINE [TAIL]]: a config for the dir command in FILE:
+# the stand-in API at $API_URL (else nothing listening), $SPOOL, no
+# retries, a deadline of $DIR_DEADLINE seconds (5), [state] dir = $STATE;
+# SITE_LINE goes into [site], TAIL (lines, or sections) at the end.
+dir_ini() {
+	cat >"$1" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
+spool_dir = $SPOOL
+retries = 0
+deadline = ${DIR_DEADLINE:-5}
+
+[site]
+base_url = https://example.com
+${2:-}
+
+[state]
+dir = $STATE
+EOC
+	if [ -n "${3:-}" ]; then
+		printf '%s\n' "$3" >>"$1"
+	fi
+}
+
 # make_bare DIR: a bare deploy repository whose post-receive is this
 # program (a symbolic link, as the README says), with its config.
 make_bare() {

@@ -17,24 +17,7 @@ SPOOL=$TRASH/spool
 cd "$TRASH" || exit 1
 
 dir_config() {
-	cat >"$CONFIG" <<EOC
-[cloudflare]
-zone_id = $ZONE
-api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
-spool_dir = $SPOOL
-retries = 0
-deadline = 5
-
-[site]
-base_url = https://example.com
-root = public
-
-[state]
-dir = $STATE
-EOC
-	if [ $# -gt 0 ]; then
-		printf '%s\n' "$1" >>"$CONFIG"
-	fi
+	dir_ini "$CONFIG" "root = public" "${1:-}"
 }
 
 # want_urls OLD NEW OUT: the URLs of the files that differ between the

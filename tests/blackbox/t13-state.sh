@@ -16,24 +16,11 @@ SPOOL=$TRASH/spool
 WWW=$TRASH/www
 cd "$TRASH" || exit 1
 
+DIR_DEADLINE=20
 dir_config() {
-	cat >"$CONFIG" <<EOC
-[cloudflare]
-zone_id = $ZONE
-api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
-spool_dir = $SPOOL
-retries = 0
-deadline = 20
-
-[site]
-base_url = https://example.com
-
-[state]
-dir = $STATE
-
+	dir_ini "$CONFIG" "" "
 [hook]
-lock_timeout = ${LOCK_TIMEOUT:-20}
-EOC
+lock_timeout = ${LOCK_TIMEOUT:-20}"
 }
 
 # A repository only to read the state's objects with git itself.

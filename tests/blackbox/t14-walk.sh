@@ -15,20 +15,7 @@ W=$TRASH/www
 cd "$TRASH" || exit 1
 
 walk_config() {
-	cat >"$CONFIG" <<EOC
-[cloudflare]
-zone_id = $ZONE
-api_url = ${API_URL:-http://127.0.0.1:9/client/v4}
-spool_dir = $SPOOL
-retries = 0
-deadline = 5
-
-[site]
-base_url = https://example.com
-
-[state]
-dir = $STATE
-EOC
+	dir_ini "$CONFIG"
 }
 
 # git's tree for folder $1.
