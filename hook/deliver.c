@@ -347,11 +347,15 @@ int run_send(struct run *r, struct err *e)
 				strvec_push(&mine,
 					    r->outcomes[i].spool_files.v[k]);
 		/*
-		 * What this run's own batches confirmed or keep is not sent
-		 * again from the backlog (purge/journal.h).
+		 * What Cloudflare confirmed for this run's own batches is not
+		 * sent again from the backlog (purge/journal.h). Only what it
+		 * confirmed: what this run merely keeps is in files another
+		 * run may be resending, and might cover in turn.
 		 */
 		for (i = 0; i < r->batches.n; i++)
-			if (!r->outcomes[i].n_lost && !r->outcomes[i].n_refused)
+			if (r->outcomes[i].n_sent &&
+			    r->outcomes[i].n_sent ==
+			    batch_size(&r->batches.v[i]))
 				journal_cover(&covered, &r->batches.v[i]);
 		strvec_sort_unique(&covered);
 		known_zones(r, &ids);

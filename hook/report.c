@@ -488,10 +488,11 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 		fputc('\n', err);
 	}
 	if (r->spool_covered && !r->opts.quiet)
-		fprintf(err, PREFIX "%zu %s spooled by earlier runs went out "
-			"with this run's own requests (or are kept with them), "
-			"and left the spool\n", r->spool_covered,
-			r->spool_covered == 1 ? "item" : "items");
+		fprintf(err, PREFIX "%zu %s spooled by earlier runs %s "
+			"purged by this run's own requests, and left the "
+			"spool\n", r->spool_covered,
+			r->spool_covered == 1 ? "item" : "items",
+			r->spool_covered == 1 ? "was" : "were");
 	if (r->send_error) {
 		fputs(PREFIX, err);
 		put_safe(err, r->send_error);

@@ -266,7 +266,7 @@ static void send_group(struct spool *s, struct sender *sender,
 	struct spool_entry merged;
 	struct send_outcome o = SEND_OUTCOME_INIT;
 	char **paths = xcalloc(n, sizeof(*paths));
-	size_t i;
+	size_t i, left_out;
 
 	memset(&merged, 0, sizeof(merged));
 	merged.fd = -1;
@@ -276,12 +276,13 @@ static void send_group(struct spool *s, struct sender *sender,
 	merged.path = xstrdup(v[0].path);
 	for (i = 0; i < n; i++)
 		paths[i] = v[i].path;
-	*n_covered += uncover(&merged.batch, covered);
+	left_out = uncover(&merged.batch, covered);
 	if (merged.batch.kind != PURGE_EVERYTHING && !batch_size(&merged.batch)) {
 		/* All of it went out (or is kept) with this run's own. */
 		journal_settle(s, paths, n, &merged.batch, &o);
 		for (i = 0; i < o.failures.n; i++)
 			strvec_push(&out->problems, o.failures.v[i]);
+		*n_covered += left_out;
 		free(paths);
 		for (i = 0; i < n; i++)
 			spool_entry_release(&v[i]);
@@ -294,10 +295,13 @@ static void send_group(struct spool *s, struct sender *sender,
 	 * No attempt means nothing was confirmed or refused: all of it is
 	 * in o.left, and still in the files.
 	 */
-	if (!o.attempts && !o.n_sent && !o.n_refused)
+	if (!o.attempts && !o.n_sent && !o.n_refused) {
+		/* The files stay as they were, covered items and all. */
 		keep_untried(paths, n, &o);
-	else
+	} else {
 		journal_settle(s, paths, n, &merged.batch, &o);
+		*n_covered += left_out;
+	}
 	free(paths);
 	for (i = 0; i < n; i++)
 		spool_entry_release(&v[i]);

@@ -35,11 +35,13 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 
 /*
  * Adds to covered the items of b, a batch of this run that Cloudflare
- * confirmed or that this run's own journal files keep, each as a key of
- * its zone, kind and item. The backlog (journal_resend) does not send
- * such an item again: a kill between writing a push's journal and letting
- * go of its kept copy (hook/keep.h) leaves both, and the next run plans
- * the push again. Sort covered (strvec_sort_unique) before journal_resend.
+ * has confirmed in full, each as a key of its zone, kind and item. The
+ * backlog (journal_resend) does not send such an item again: a kill
+ * between writing a push's journal and letting go of its kept copy
+ * (hook/keep.h) leaves both, and the next run plans the push again. Never
+ * pass a batch that is only kept: its file is backlog to another run,
+ * which could cover it in turn, and both files would go unsent. Sort
+ * covered (strvec_sort_unique) before journal_resend.
  */
 void journal_cover(struct strvec *covered, const struct batch *b);
 

@@ -109,7 +109,7 @@ $FAST" &&
 	test "$(spool_files)" = 0 &&
 	test -z "$(ls "$REPO/.git/cf-purge-hook-pushes" | grep push || true)" &&
 	check received "$TRASH/stub.log" --plan "$TRASH/plan.json" --once &&
-	grep -F "cf-purge-hook: 65 items spooled by earlier runs went out with this run'"'"'s own requests" "$TRASH/retry.err"
+	grep -F "cf-purge-hook: 65 items spooled by earlier runs were purged by this run'"'"'s own requests" "$TRASH/retry.err"
 '
 
 # Kills at every stage of a hook run (the program as git runs it, with the

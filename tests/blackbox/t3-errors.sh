@@ -191,7 +191,7 @@ expect 'api_token_env names another variable; the spooled batch of the same URL 
 api_token_env = MY_CF_TOKEN" &&
 	MY_CF_TOKEN=$CF_API_TOKEN CF_API_TOKEN= cfph -c "$TRASH/env.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
 	test "$(requests)" = "200 $ZONE files https://example.com/a.html" &&
-	grep -F "cf-purge-hook: 1 item spooled by earlier runs went out with this run" "$TRASH/err" &&
+	grep -F "cf-purge-hook: 1 item spooled by earlier runs was purged by this run'"'"'s own requests" "$TRASH/err" &&
 	test -z "$(ls "$SPOOL")"
 '
 
