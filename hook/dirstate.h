@@ -21,7 +21,8 @@
  * prune racing it keeps them for DIRPRUNE_GRACE (hook/dirprune.h); one
  * that takes longer than that between building its tree and recording
  * it could record a tree whose old subtree the prune removed. Its next
- * run then finds the tree incomplete and purges everything.
+ * run then finds the tree incomplete and purges everything, as when
+ * the state is missing (hook/run.c, dir_state_broken()).
  */
 
 #include <stdio.h>

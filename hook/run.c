@@ -293,6 +293,39 @@ out:
 	return rc;
 }
 
+/*
+ * After rg's diff failed in `dir DIR`: its old tree is the state's, and a
+ * tree below it is missing or unreadable (a store damaged by hand, or a
+ * run of an older version racing a prune). Treated as a missing state:
+ * with on_missing = everything the range purges everything and says why
+ * (returns 0); otherwise, and outside `dir DIR`, returns -1 with e kept
+ * or completed.
+ */
+static int dir_state_broken(struct run *r, struct range *rg, struct err *e)
+{
+	char *why;
+
+	if (!r->dir || !dirrun_state_dir(r->dir))
+		return -1;
+	change_list_truncate(&r->changes, rg->first_change);
+	rg->n_changes = 0;
+	why = xasprintf("the state's tree for this folder cannot be read "
+			"whole (%s)", e->msg);
+	if (r->config.state_missing_fail) {
+		err_set(e, "%s; nothing was purged ([state] on_missing = "
+			"fail): purge by hand, or set on_missing = everything "
+			"for one run", why);
+		free(why);
+		return -1;
+	}
+	strvec_pushf(&r->plan.notes, "purging everything: %s ([state] "
+		     "on_missing = everything)", why);
+	free(why);
+	rg->action = RANGE_EVERYTHING;
+	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
+	return 0;
+}
+
 /* Pushed config files larger than this are refused. */
 #define MAX_TREE_CONFIG (64 * 1024)
 
@@ -583,8 +616,10 @@ int run_plan(struct run *r, struct err *e)
 			plan_add(&r->plan, PURGE_EVERYTHING, NULL);
 		if (rg->action != RANGE_PURGE)
 			continue;
-		if (diff_range(r, rg, e) < 0)
+		if (diff_range(r, rg, e) < 0 && dir_state_broken(r, rg, e) < 0)
 			return -1;
+		if (rg->action != RANGE_PURGE)
+			continue;
 		one.v = r->changes.v + rg->first_change;
 		one.n = rg->n_changes;
 		if (!one.n || load_range_configs(r, rg, &rc) < 0)

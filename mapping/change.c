@@ -35,6 +35,15 @@ void change_list_clear(struct change_list *l)
 	l->n = l->alloc = 0;
 }
 
+void change_list_truncate(struct change_list *l, size_t n)
+{
+	while (l->n > n) {
+		l->n--;
+		free(l->v[l->n].path);
+		free(l->v[l->n].old_path);
+	}
+}
+
 const char *change_status_name(enum change_status s)
 {
 	switch (s) {

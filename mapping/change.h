@@ -43,6 +43,8 @@ void change_list_add(struct change_list *l, enum change_status status,
 		     const char *path, const char *old_path, unsigned old_mode,
 		     unsigned new_mode, int mode_only);
 void change_list_clear(struct change_list *l);
+/* Drops the changes from index n on, freeing them. */
+void change_list_truncate(struct change_list *l, size_t n);
 
 /* "added", "modified", "deleted", "renamed" or "typechange". */
 const char *change_status_name(enum change_status s);

@@ -146,5 +146,21 @@ expect 'a file written to during the run is purged, and once it holds still the 
 	test "$(recorded)" = "$(git_tree "$W")"
 '
 
+expect 'a recorded tree missing a subtree (a damaged store): the run purges everything and says why, and the next one is exact again' '
+	sleep 1 && cfph -q -c "$CONFIG" dir "$W" &&
+	sub=$(GIT_DIR="$TRASH/g" git rev-parse "$(recorded):s3") &&
+	rm -f "$STATE/objects/$(echo "$sub" | cut -c1-2)/$(echo "$sub" | cut -c3-)" &&
+	printf "z\n" >"$W/s3/f003/p0.html" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "purging everything: the state.s tree for this folder cannot be read whole" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	test "$(recorded)" = "$(git_tree "$W")" &&
+	printf "zz\n" >"$W/s3/f003/p0.html" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$W" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/s3/f003/p0.html"
+'
+
 stop_stub
 finish
