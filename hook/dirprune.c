@@ -308,6 +308,11 @@ int dirprune_run(struct dirprune_stats *out, const char *state_dir,
 fail:
 	err_set(e, "cannot prune '%s': %s; nothing was removed", objects,
 		why.msg);
+	/*
+	 * Stamped all the same: marking reads every tree, and a record that
+	 * cannot be read would otherwise make every run pay for it again.
+	 */
+	stamp(state_dir, out, &why);
 out:
 	free(v);
 	oidset_free(&set);

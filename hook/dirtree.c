@@ -397,7 +397,12 @@ static int read_folder(struct walk *w, struct frame *f, struct err *e)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    (skip && !strcmp(de->d_name, skip)))
 			continue;
-		if (!(kind = entry_kind(dfd, de))) {
+		if (!(kind = entry_kind(dfd, de)) && errno == ENOENT) {
+			/* Gone since readdir(): as if it had not been there. */
+			errno = 0;
+			continue;
+		}
+		if (!kind) {
 			err_set(e, "cannot read '%s%s': %s", path, de->d_name,
 				strerror(errno));
 			closedir(dir);

@@ -4,9 +4,9 @@
  * commits (hook/diff.h). Each file is named by its blob id as `git
  * hash-object` computes it (no filters), a symbolic link by the id of
  * its target's text; links are never followed. The trees, and the blobs
- * of link targets, are written to an object store of their own (in
- * memory), never to the user's repository; file contents are hashed and
- * never stored.
+ * of link targets, go to an object store of their own (in memory, or the
+ * state's store; see enum dirtree_sink), never to the user's repository;
+ * file contents are hashed and never stored.
  */
 #ifndef CFPH_DIRTREE_H
 #define CFPH_DIRTREE_H

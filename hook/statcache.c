@@ -41,7 +41,7 @@ static size_t record_size(const char *p, size_t left)
 	if (left < sizeof(de))
 		return 0;
 	memcpy(&de, p, sizeof(de));
-	if (left - sizeof(de) < (size_t)de.path_len + 1 ||
+	if (de.path_len >= left - sizeof(de) ||
 	    p[sizeof(de) + de.path_len] != '\0' ||
 	    memchr(p + sizeof(de), '\0', de.path_len))
 		return 0;
@@ -149,13 +149,22 @@ void statcache_release(struct statcache *c)
 int statcache_writer_open(struct statcache_writer *w, const char *path,
 			  struct err *e)
 {
+	int fd;
+
 	w->path = xstrdup(path);
 	w->tmp = xasprintf("%s.%ld", path, (long)getpid());
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
+	/* A name that exists (a link planted there, say) is not followed. */
+	unlink(w->tmp);
+	fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0666);
+	if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
+		err_set(e, "cannot write '%s': %s", w->tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		w->failed = 1;
-		return err_set(e, "cannot write '%s': %s", w->tmp,
-			       strerror(errno));
+		free(w->tmp);
+		w->tmp = NULL;
+		return -1;
 	}
 	fputs(MAGIC, w->f);
 	return 0;
