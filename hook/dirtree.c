@@ -653,11 +653,12 @@ out:
 static void *hash_worker(void *arg)
 {
 	struct walk *w = arg;
-	struct slot *s;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		if ((s = take_job(w))) {
+		struct slot *s = take_job(w);
+
+		if (s) {
 			pthread_mutex_unlock(&w->lock);
 			process_file(w, s);
 			pthread_mutex_lock(&w->lock);
@@ -681,12 +682,14 @@ static void *hash_worker(void *arg)
 static void make_room(struct walk *w)
 {
 	struct slot *s;
-	size_t n = 0, i;
+	size_t n = 0;
 
 	while (w->head + n < w->tail &&
 	       w->window[(w->head + n) % WINDOW].state == SLOT_DONE)
 		n++;
 	if (n) {
+		size_t i;
+
 		pthread_mutex_unlock(&w->lock);
 		for (i = 0; i < n; i++)
 			retire(w, &w->window[(w->head + i) % WINDOW]);
@@ -799,14 +802,15 @@ static void finish_cache(struct walk *w)
 {
 	const struct statcache *old = w->d->cache_old;
 	struct err e;
-	size_t len = 0;
-	const char *records;
 
 	w->d->cache_same = w->same && old && w->retired == old->n;
 	if (!w->d->cache_path || w->d->cache_same)
 		return;
 	if (!w->cache_started || w->same) {
-		records = old ? statcache_records(old, &len, w->same_end) : "";
+		size_t len = 0;
+		const char *records = old ? statcache_records(old, &len,
+							      w->same_end) : "";
+
 		if (statcache_writer_open(&w->cache, w->d->cache_path, &e) < 0) {
 			strvec_pushf(&w->d->notes, "%s; the next run reads "
 				     "every file again", e.msg);

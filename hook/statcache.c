@@ -101,9 +101,10 @@ const unsigned char *statcache_lookup(const struct statcache *c,
 	struct disk_entry de;
 	size_t lo = 0, hi = c->n, i;
 	const char *p;
-	int cmp;
 
 	for (;;) {
+		int cmp;
+
 		if (lo >= hi)
 			return NULL;
 		i = lo + (hi - lo) / 2;

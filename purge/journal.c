@@ -147,19 +147,21 @@ void journal_cover(struct strvec *covered, const struct batch *b)
 
 	if (!b->zone_id || b->kind == PURGE_EVERYTHING)
 		return;
-	cJSON_ArrayForEach(it, b->items)
+	cJSON_ArrayForEach(it, b->items) {
 		strvec_push_owned(covered, cover_key(b, it));
+	}
 }
 
 static int is_covered(const struct strvec *covered, const struct batch *b,
 		      const cJSON *item)
 {
 	char *key = cover_key(b, item);
-	size_t lo = 0, hi = covered->n, mid;
+	size_t lo = 0, hi = covered->n;
 	int cmp = 1;
 
 	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - lo) / 2;
+
 		cmp = strcmp(covered->v[mid], key);
 		if (!cmp)
 			break;
