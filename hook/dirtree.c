@@ -592,6 +592,13 @@ static int same_stat(const struct statcache_stat *a,
  * still is purged, and so is one that stopped being a file (a link made
  * meanwhile is never followed). Runs on any thread: it touches only the
  * slot and its entry.
+ *
+ * NEEDSWORK: git_odb_hashfile() opens the path again. A file swapped for
+ * a FIFO between the lstat() and that open blocks the thread until
+ * something writes to the FIFO (only someone who can write the folder
+ * can do that; the run then ends at a kill, and the state is not
+ * advanced). libgit2 1.5 hashes no open descriptor; hashing from our own
+ * O_NONBLOCK|O_NOFOLLOW descriptor would need the file read whole first.
  */
 static void process_file(const struct walk *w, struct slot *s)
 {
