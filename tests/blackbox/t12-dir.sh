@@ -305,7 +305,8 @@ expect 'state: a run killed while it sends does not advance the state; the next 
 	cp "$STATE/sites/$record" "$TRASH/record.before" &&
 	printf "killed\n" >"$TRASH/www/blog/index.html" &&
 	{ cfph -q -c "$CONFIG" dir "$TRASH/www" & pid=$!; } &&
-	sleep 1 && kill -9 $pid && { wait $pid || true; } &&
+	i=0 && while ! ls "$SPOOL" 2>/dev/null | grep -q "\.json$" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done &&
+	sleep 0.5 && kill -9 $pid && { wait $pid || true; } &&
 	cmp "$STATE/sites/$record" "$TRASH/record.before" &&
 	ls "$SPOOL" | grep -q . &&
 	stop_stub && start_stub && dir_config &&
