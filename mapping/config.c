@@ -961,6 +961,20 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 		template_free(t);
 		return;
 	}
+	if (is_url && strncmp(text, "{base}", 6)) {
+		const char *h = strstr(text, "://") + 3;
+
+		/*
+		 * "https:///x" names no host, and "https://{dir}/x" none
+		 * for a file at the top: nothing Cloudflare could purge.
+		 */
+		if (!*h || strchr("/:?#{", *h)) {
+			add_error(r, r->line, "url '%s' in [%s] must name a "
+				  "host after its scheme", text, r->section);
+			template_free(t);
+			return;
+		}
+	}
 	if (!is_url && strncmp(text, "{base}", 6)) {
 		const char *h = strstr(text, "://");
 

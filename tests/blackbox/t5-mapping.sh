@@ -531,6 +531,14 @@ url = /x/{path}" &&
 	reports 9 "url ./x/{path}. in \[map \"x/\*\*\"\] must start with {base}, https:// or http://"
 '
 
+expect 'check: url template with no host after its scheme, or a variable for one' '
+	bad_config "[map \"x/**\"]
+url = https:///cdn.example.org/{name}
+url = https://{dir}/{name}" &&
+	reports 9 "url .https:///cdn.example.org/{name}. in \[map \"x/\*\*\"\] must name a host after its scheme" \
+		10 "url .https://{dir}/{name}. in \[map \"x/\*\*\"\] must name a host after its scheme"
+'
+
 expect 'check: url template with {base} not at its start' '
 	bad_config "[map \"x/**\"]
 url = x{base}/y" &&
