@@ -512,6 +512,32 @@ static void close_frames(struct walk *w, struct frame *f)
 }
 
 /*
+ * Starts the next stat cache once a file differs from the old one: the
+ * old records that matched so far are copied as they are. A cache that
+ * cannot be written is only a note.
+ */
+static void start_cache(struct walk *w)
+{
+	const struct statcache *old = w->d->cache_old;
+	struct err e;
+
+	w->same = 0;
+	w->cache_started = 1;
+	if (statcache_writer_open(&w->cache, w->d->cache_path, &e) < 0) {
+		strvec_pushf(&w->d->notes, "%s; the next run reads every file "
+			     "again", e.msg);
+		return;
+	}
+	if (old && w->same_end) {
+		size_t len = 0;
+		const char *records = statcache_records(old, &len,
+							w->same_end);
+
+		statcache_writer_copy(&w->cache, records, len);
+	}
+}
+
+/*
  * Retires a file whose id is known, in walk order: reports it when it
  * could not be read, records it in the next stat cache, and closes its
  * folder when it was the last thing the folder waited for. As long as
@@ -522,12 +548,12 @@ static void close_frames(struct walk *w, struct frame *f)
 static void retire(struct walk *w, struct slot *s)
 {
 	struct entry *en = &s->f->entries[s->k];
-	const char *rel = rel_path(w, s->f, en->name);
-	struct err e;
 
 	if (s->hashed)
 		w->d->hashed++;
 	if (en->error) {
+		const char *rel = rel_path(w, s->f, en->name);
+
 		unique_id(&en->id, rel);
 		strvec_pushf(&w->d->notes, "cannot read '%s': %s; purging it "
 			     "as changed", rel, en->error);
@@ -536,23 +562,12 @@ static void retire(struct walk *w, struct slot *s)
 	if (w->same && s->same && s->old_next == w->retired + 1) {
 		w->same_end = s->old_end;
 	} else if (w->d->cache_path) {
-		if (w->same || !w->cache_started) {
-			size_t len = 0;
-			const char *old = w->d->cache_old ?
-				statcache_records(w->d->cache_old, &len,
-						  w->same_end) : "";
-
-			w->same = 0;
-			w->cache_started = 1;
-			if (statcache_writer_open(&w->cache, w->d->cache_path,
-						  &e) < 0)
-				strvec_pushf(&w->d->notes, "%s; the next run "
-					     "reads every file again", e.msg);
-			else if (w->same_end)
-				statcache_writer_copy(&w->cache, old, len);
-		}
+		if (w->same || !w->cache_started)
+			start_cache(w);
 		if (!en->error)
-			statcache_writer_add(&w->cache, rel, &en->st, &en->id);
+			statcache_writer_add(&w->cache,
+					     rel_path(w, s->f, en->name),
+					     &en->st, &en->id);
 	} else {
 		w->same = 0;
 	}
@@ -810,22 +825,11 @@ static void finish_cache(struct walk *w)
 	const struct statcache *old = w->d->cache_old;
 	struct err e;
 
-	w->d->cache_same = w->same && old && w->retired == old->n;
-	if (!w->d->cache_path || w->d->cache_same)
+	/* Every file vouched for, and no other record: left as it was. */
+	if (!w->d->cache_path || (w->same && old && w->retired == old->n))
 		return;
-	if (!w->cache_started || w->same) {
-		size_t len = 0;
-		const char *records = old ? statcache_records(old, &len,
-							      w->same_end) : "";
-
-		if (statcache_writer_open(&w->cache, w->d->cache_path, &e) < 0) {
-			strvec_pushf(&w->d->notes, "%s; the next run reads "
-				     "every file again", e.msg);
-			return;
-		}
-		if (old && w->same_end)
-			statcache_writer_copy(&w->cache, records, len);
-	}
+	if (!w->cache_started || w->same)
+		start_cache(w);
 	if (statcache_writer_commit(&w->cache, &e) < 0)
 		strvec_pushf(&w->d->notes, "%s; the next run reads every file "
 			     "again", e.msg);

@@ -46,17 +46,19 @@ struct dirtree {
 	 * cache_old still vouches for is not read again.
 	 */
 	const struct statcache *cache_old;
-	/* Borrowed, may be NULL: where the walk writes the next cache. */
+	/*
+	 * Borrowed, may be NULL: where the walk writes the next cache. When
+	 * cache_old vouched for every file and held no other, the file is
+	 * left as it was.
+	 */
 	const char *cache_path;
-	int cache_same;		/* cache_old vouched for every file and held
-				   no other: the cache was left as it was */
 	/* Borrowed, may be NULL: a path below the folder left out of its
 	 * tree (the manifest this program writes there). */
 	const char *skip;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
-		       DIRTREE_MEMORY, NULL, NULL, 0, NULL }
+		       DIRTREE_MEMORY, NULL, NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

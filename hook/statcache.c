@@ -162,7 +162,6 @@ int statcache_writer_open(struct statcache_writer *w, const char *path,
 		err_set(e, "cannot write '%s': %s", w->tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		w->failed = 1;
 		free(w->tmp);
 		w->tmp = NULL;
 		return -1;

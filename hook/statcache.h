@@ -77,10 +77,9 @@ void statcache_release(struct statcache *c);
 struct statcache_writer {
 	FILE *f;		/* owned; NULL until opened, or after a failure */
 	char *path, *tmp;	/* owned */
-	int failed;
 };
 
-#define STATCACHE_WRITER_INIT { NULL, NULL, NULL, 0 }
+#define STATCACHE_WRITER_INIT { NULL, NULL, NULL }
 
 /*
  * Starts a cache to replace path, in a temporary file beside it. Returns
