@@ -31,7 +31,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 	2>/dev/null) $(LIBS_DL) -lm
 
-MAPPING = mapping/util.o mapping/urlenc.o mapping/pattern.o mapping/template.o \
+UTIL = util/util.o util/git.o
+MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o \
 	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o \
 	mapping/links.o
@@ -43,7 +44,7 @@ HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/kept.o hook/shared.o hook/dirtree.o hook/dirstate.o \
 	hook/dirprune.o hook/dirrun.o hook/statcache.o hook/manifest.o \
 	hook/live.o
-OBJS = $(MAPPING) $(PURGE) $(HOOK)
+OBJS = $(UTIL) $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct run;
 

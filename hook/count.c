@@ -1,4 +1,5 @@
 #include "count.h"
+#include "../util/git.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,6 @@ struct counter {
 	struct memo *memo;
 	size_t memo_cap, memo_n;
 };
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown libgit2 error";
-}
 
 static size_t memo_slot(const struct counter *ct, const git_oid *id)
 {

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 enum push_purge {
 	PUSH_PURGE_DEFAULT,

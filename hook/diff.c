@@ -1,4 +1,5 @@
 #include "diff.h"
+#include "../util/git.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,8 @@ static const char *where(const struct walk *w)
 
 static int git_fail(struct walk *w)
 {
-	const git_error *ge = git_error_last();
-
 	return err_set(w->e, "cannot read tree '%s': %s", where(w),
-		       ge ? ge->message : "unknown libgit2 error");
+		       git_message());
 }
 
 /*

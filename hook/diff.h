@@ -11,7 +11,7 @@
 #include <git2.h>
 
 #include "../mapping/change.h"
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * Appends to out every path that differs between the trees old_tree and

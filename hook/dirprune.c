@@ -1,5 +1,6 @@
 #include "dirprune.h"
 #include "dirstate.h"
+#include "../util/git.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,13 +81,6 @@ static int is_hex(const char *s, size_t n)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[n] == '\0';
-}
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown error";
 }
 
 /*

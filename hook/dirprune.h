@@ -19,7 +19,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * Seconds: a loose object younger than this is kept, as git gc's prune

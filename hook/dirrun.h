@@ -14,7 +14,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct run;
 struct dirrun;

@@ -29,7 +29,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct dirstate {
 	char *dir;		/* owned; the state folder */

@@ -1,5 +1,6 @@
 #include "dirtree.h"
 #include "statcache.h"
+#include "../util/git.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -91,13 +92,6 @@ struct walk {
 	size_t retired, same_end;
 	struct strbuf rel, tree;	/* scratch */
 };
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown libgit2 error";
-}
 
 static int mkdirs(const char *path)
 {

@@ -13,7 +13,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct statcache;
 

@@ -6,7 +6,7 @@
 #ifndef CFPH_INSTALL_H
 #define CFPH_INSTALL_H
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /* The first line after "#!/bin/sh" of every hook this program writes. */
 #define INSTALL_MARKER "# Written by cf-purge-hook install."

@@ -17,7 +17,7 @@
 
 #include <time.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct keep {
 	char *dir;		/* owned; NULL until keep_open */

@@ -1,5 +1,6 @@
 #include "manifest.h"
 #include "../purge/libcurl.h"
+#include "../util/git.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,13 +13,6 @@
 #define MAX_MANIFEST (64u * 1024 * 1024)
 #define MODE_TREE 040000u
 #define MODE_LINK 0120000u
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown libgit2 error";
-}
 
 static void put_escaped(struct strbuf *sb, const char *s, size_t n)
 {

@@ -21,7 +21,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * Writes the manifest of the tree id (read from odb, link targets

@@ -1,5 +1,5 @@
 #include "refline.h"
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,7 @@
 #include "symlinks.h"
 #include "../mapping/links.h"
 #include "../mapping/map.h"
+#include "../util/git.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown libgit2 error";
-}
 
 void run_init(struct run *r, const struct run_opts *opts)
 {

@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
+#include "../util/git.h"
 
 static void set_modes(struct file_modes *out, mode_t file)
 {
@@ -31,8 +32,7 @@ int shared_modes_read(struct file_modes *out, git_repository *repo,
 	*out = private_modes;
 	if (git_repository_config_snapshot(&cfg, repo) < 0)
 		return err_set(e, "cannot read the repository's config: %s",
-			       git_error_last() ? git_error_last()->message :
-			       "unknown error");
+			       git_message());
 	if (git_config_get_string(&v, cfg, "core.sharedrepository") < 0)
 		goto out;	/* Unset: private. */
 	if (!strcasecmp(v, "umask") || !strcasecmp(v, "false"))

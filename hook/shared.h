@@ -9,7 +9,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * Fills out from the repository's core.sharedRepository (all config

@@ -24,7 +24,7 @@
 
 #include <git2.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /* The fields of struct stat the cache compares, in less than half its
  * size: a walk keeps one for every file it holds. */

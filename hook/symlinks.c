@@ -1,5 +1,6 @@
 #include "symlinks.h"
 #include "diff.h"
+#include "../util/git.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,13 +13,6 @@
 #define CACHE_NAME "cf-purge-hook-links"
 #define CACHE_MAGIC "cf-purge-hook links 1 "
 #define CACHE_MAX (16 * 1024 * 1024)
-
-static const char *git_message(void)
-{
-	const git_error *ge = git_error_last();
-
-	return ge && ge->message ? ge->message : "unknown libgit2 error";
-}
 
 static int below(const char *path, const char *root)
 {

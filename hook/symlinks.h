@@ -14,7 +14,7 @@
 
 #include "../mapping/change.h"
 #include "../mapping/links.h"
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * Adds to old_links and new_links the links that a web server serving

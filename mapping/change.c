@@ -1,5 +1,5 @@
 #include "change.h"
-#include "util.h"
+#include "../util/util.h"
 
 #include <stdlib.h>
 

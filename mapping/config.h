@@ -12,7 +12,7 @@
 
 #include "pattern.h"
 #include "template.h"
-#include "util.h"
+#include "../util/util.h"
 
 #define CONFIG_DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
 #define CONFIG_DEFAULT_TOKEN_ENV "CF_API_TOKEN"

@@ -29,7 +29,7 @@
 
 #include "config.h"
 #include "plan.h"
-#include "util.h"
+#include "../util/util.h"
 
 /*
  * A folder with fewer changed files than this stays URLs: they take a few

@@ -1,5 +1,5 @@
 #include "links.h"
-#include "util.h"
+#include "../util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

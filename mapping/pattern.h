@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 /* One compiled pattern; opaque. */
 struct pattern;

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 enum purge_kind {
 	PURGE_FILES,

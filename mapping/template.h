@@ -12,7 +12,7 @@
 #ifndef CFPH_TEMPLATE_H
 #define CFPH_TEMPLATE_H
 
-#include "util.h"
+#include "../util/util.h"
 
 struct template;
 

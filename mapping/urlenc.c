@@ -1,5 +1,5 @@
 #include "urlenc.h"
-#include "util.h"
+#include "../util/util.h"
 
 /*
  * 1 for the bytes kept as they are: ALPHA DIGIT - . _ ~ / and

@@ -8,7 +8,7 @@
 #ifndef CFPH_CLIENT_H
 #define CFPH_CLIENT_H
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 #include "reply.h"
 
 struct cf_client;

@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 #include <time.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 /*
  * The shared library opened: the run-time name of libcurl 4. When it is

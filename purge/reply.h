@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "../mapping/util.h"
+#include "../util/util.h"
 
 struct cf_message {
 	long code;

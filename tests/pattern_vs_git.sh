@@ -73,7 +73,7 @@ if [ -z "$driver" ]; then
 	driver="$tmp/driver"
 	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$ROOT/mapping" \
 		-o "$driver" "$tmp/driver.c" "$ROOT/mapping/pattern.c" \
-		"$ROOT/mapping/util.c"
+		"$ROOT/util/util.c"
 fi
 
 repo="$tmp/repo"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../hook/refline.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -34,7 +34,7 @@
 
 #include "../../mapping/template.h"
 #include "../../mapping/urlenc.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 
 #include "../../mapping/map.h"
 #include "../../mapping/urlenc.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

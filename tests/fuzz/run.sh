@@ -33,17 +33,17 @@ TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_t
 # another change leaves half-edited elsewhere does not stop the fuzzing.
 sources() {
 	case $1 in
-	fuzz_refline) echo hook/refline.c mapping/util.c ;;
-	fuzz_config) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
+	fuzz_refline) echo hook/refline.c util/util.c ;;
+	fuzz_config) echo util/util.c mapping/urlenc.c mapping/pattern.c \
 		mapping/template.c mapping/config.c mapping/change.c \
 		mapping/plan.c mapping/map.c purge/batch.c ;;
-	fuzz_pattern) echo mapping/util.c mapping/pattern.c ;;
-	fuzz_urlenc) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
+	fuzz_pattern) echo util/util.c mapping/pattern.c ;;
+	fuzz_urlenc) echo util/util.c mapping/urlenc.c mapping/pattern.c \
 		mapping/template.c mapping/config.c mapping/plan.c \
 		mapping/map.c ;;
-	fuzz_template) echo mapping/util.c mapping/urlenc.c mapping/template.c ;;
-	fuzz_reply) echo mapping/util.c purge/reply.c ;;
-	fuzz_spool) echo mapping/util.c mapping/urlenc.c mapping/pattern.c \
+	fuzz_template) echo util/util.c mapping/urlenc.c mapping/template.c ;;
+	fuzz_reply) echo util/util.c purge/reply.c ;;
+	fuzz_spool) echo util/util.c mapping/urlenc.c mapping/pattern.c \
 		mapping/template.c mapping/config.c mapping/plan.c \
 		purge/batch.c purge/spool.c ;;
 	*) return 1 ;;

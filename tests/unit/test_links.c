@@ -4,7 +4,7 @@
 #include "check.h"
 #include "tests.h"
 #include "../../mapping/links.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 /* links_resolve(path, text, root) is want (NULL: not followed). */
 static void check_resolve(const char *path, const char *text,

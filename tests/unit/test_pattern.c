@@ -10,7 +10,7 @@
 #include "check.h"
 #include "tests.h"
 #include "../../mapping/pattern.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 void test_pattern(void);
 

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "tests.h"
 #include "../../hook/refline.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 #define A "1111111111111111111111111111111111111111"
 #define B "2222222222222222222222222222222222222222"

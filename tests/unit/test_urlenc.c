@@ -5,7 +5,7 @@
 #include "check.h"
 #include "tests.h"
 #include "../../mapping/urlenc.h"
-#include "../../mapping/util.h"
+#include "../../util/util.h"
 
 static void check_enc(const char *in, const char *want)
 {
