@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_plan.h"
 
 #define ZEROS "0000000000000000000000000000000000000000"
 

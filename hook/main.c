@@ -24,6 +24,7 @@
 #include "keep.h"
 #include "kept.h"
 #include "report.h"
+#include "report_plan.h"
 #include "report_json.h"
 #include "run.h"
 #include "shared.h"

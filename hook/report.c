@@ -198,28 +198,6 @@ void report_ranges(FILE *err, const struct run *r)
 	buf_close(&b);
 }
 
-static void add_count(struct strbuf *sb, size_t n, const char *one,
-		      const char *many)
-{
-	if (!n)
-		return;
-	if (sb->len)
-		strbuf_addstr(sb, ", ");
-	strbuf_addf(sb, "%zu %s", n, n == 1 ? one : many);
-}
-
-void report_plan_counts(struct strbuf *sb, const struct plan *p)
-{
-	if (p->everything) {
-		strbuf_addstr(sb, "everything");
-		return;
-	}
-	add_count(sb, p->files.n, "URL", "URLs");
-	add_count(sb, p->prefixes.n, "prefix", "prefixes");
-	add_count(sb, p->tags.n, "tag", "tags");
-	add_count(sb, p->hosts.n, "host", "hosts");
-}
-
 static void report_items(FILE *err, const struct run *r)
 {
 	size_t i;

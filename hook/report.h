@@ -69,8 +69,4 @@ size_t report_tally_items(const struct report_tally *t);
 /* Writes s with each control character written as '?'. */
 void report_put_safe(FILE *f, const char *s);
 
-
-/* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
-void report_plan_counts(struct strbuf *sb, const struct plan *p);
-
 #endif

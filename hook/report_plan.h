@@ -1,7 +1,7 @@
 /*
  * What the planner's folder prefixes cost (mapping/fold.h), for the
  * summary, -v, --dry-run and --json. Kept apart from report.c, which
- * calls these.
+ * calls these; nothing here calls report.c.
  */
 #ifndef CFPH_REPORT_PLAN_H
 #define CFPH_REPORT_PLAN_H
@@ -11,6 +11,9 @@
 #include <cjson/cJSON.h>
 
 #include "run.h"
+
+/* Appends "3 URLs, 1 tag" (or "everything") for a plan. */
+void report_plan_counts(struct strbuf *sb, const struct plan *p);
 
 /*
  * Appends what the plan purges, as report_plan_counts() does, with the
