@@ -33,7 +33,9 @@ LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 
 UTIL = util/util.o util/git.o
 MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
-	mapping/config.o \
+	mapping/config.o mapping/config_parse.o mapping/config_cloudflare.o \
+	mapping/config_site.o mapping/config_hook.o mapping/config_state.o \
+	mapping/config_map.o mapping/config_tree.o \
 	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o \
 	mapping/links.o
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \

@@ -27,7 +27,7 @@ enum purge_mode {
 	MODE_INVALIDATE		/* POST /zones/{id}/invalidate_cache */
 };
 
-/* Cloudflare's plans, which set the purge limits (see config.c). */
+/* Cloudflare's plans, which set the purge limits (see config_cloudflare.c). */
 enum cf_plan {
 	CF_PLAN_UNSET,
 	CF_PLAN_FREE,

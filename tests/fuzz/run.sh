@@ -29,22 +29,27 @@ PKGS="libgit2 libcurl libcjson inih"
 BUILD=tests/fuzz/build
 TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool}
 
+# The INI loader: its entry point and the files of its sections.
+CONFIG="mapping/config.c mapping/config_parse.c mapping/config_cloudflare.c
+	mapping/config_site.c mapping/config_hook.c mapping/config_state.c
+	mapping/config_map.c mapping/config_tree.c"
+
 # The library sources each target needs: only these, so that a file that
 # another change leaves half-edited elsewhere does not stop the fuzzing.
 sources() {
 	case $1 in
 	fuzz_refline) echo hook/refline.c util/util.c ;;
 	fuzz_config) echo util/util.c mapping/urlenc.c mapping/pattern.c \
-		mapping/template.c mapping/config.c mapping/change.c \
+		mapping/template.c $CONFIG mapping/change.c \
 		mapping/plan.c mapping/map.c purge/batch.c ;;
 	fuzz_pattern) echo util/util.c mapping/pattern.c ;;
 	fuzz_urlenc) echo util/util.c mapping/urlenc.c mapping/pattern.c \
-		mapping/template.c mapping/config.c mapping/plan.c \
+		mapping/template.c $CONFIG mapping/plan.c \
 		mapping/map.c ;;
 	fuzz_template) echo util/util.c mapping/urlenc.c mapping/template.c ;;
 	fuzz_reply) echo util/util.c purge/reply.c ;;
 	fuzz_spool) echo util/util.c mapping/urlenc.c mapping/pattern.c \
-		mapping/template.c mapping/config.c mapping/plan.c \
+		mapping/template.c $CONFIG mapping/plan.c \
 		purge/batch.c purge/spool.c ;;
 	*) return 1 ;;
 	esac
