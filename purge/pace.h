@@ -1,7 +1,8 @@
 /*
  * Pacing to Cloudflare's purge budget: two token buckets, one counting
  * URLs (files) per second and one counting requests of the other kinds,
- * as Cloudflare meters them (see the table in mapping/config.c).
+ * as Cloudflare meters them (see the table in
+ * mapping/config_cloudflare.c).
  */
 #ifndef CFPH_PACE_H
 #define CFPH_PACE_H

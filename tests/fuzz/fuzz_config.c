@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for mapping/config.c: the strict INI loader, driven
+ * libFuzzer target for mapping/config*.c: the strict INI loader, driven
  * through inih by its own line reader, with the compilers of the [map]
  * and [ignore] patterns and of the url and prefixes templates.
  *
