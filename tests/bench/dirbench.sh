@@ -14,37 +14,11 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-CFPH=${CFPH:-$ROOT/cf-purge-hook}
-case $CFPH in
-/*) ;;
-*) CFPH=$(pwd)/$CFPH ;;
-esac
+BENCH_NAME=dirbench
+. "$HERE/common.sh"
 
-die() {
-	echo "dirbench: $*" >&2
-	exit 2
-}
-
-[ -x "$CFPH" ] || die "no program at '$CFPH'; run 'make' first, or set CFPH"
-for tool in git python3; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		die "'$tool' is missing; it is needed to run the benchmark"
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cfph-dirbench.XXXXXX") ||
-	die "cannot create a temporary folder"
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A copy, so that a rebuild while the benchmark runs changes nothing, and
-# a private git setup, as in bench.sh.
-cp "$CFPH" "$TMP/cf-purge-hook" || die "cannot copy '$CFPH'"
-export HOME="$TMP/home"
-mkdir -p "$HOME"
-export GIT_CONFIG_NOSYSTEM=1
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE CF_PURGE_HOOK_CONFIG CF_API_TOKEN
+bench_need git python3
+bench_start
 
 echo "cf-purge-hook dir benchmark"
 echo "  program:   $CFPH"
