@@ -1106,6 +1106,26 @@ def print_table(rows):
         print("  %-52s %10s  %-18s %s" % (goal, shown, limit, word))
 
 
+def options(prog, argv, needed):
+    """The "--NAME VALUE" pairs of argv as a dict keyed by NAME: the command
+    line that bench.sh gives bench.py run, plan.py and dirbench.py. Returns
+    None, after a message naming prog on stderr, when an option has no
+    value or one of needed is missing."""
+    opts = {}
+    it = iter(argv)
+    for key in it:
+        value = next(it, None)
+        if value is None:
+            sys.stderr.write("%s: %s needs a value\n" % (prog, key))
+            return None
+        opts[key.lstrip("-")] = value
+    for key in needed:
+        if key not in opts:
+            sys.stderr.write("%s: missing --%s\n" % (prog, key))
+            return None
+    return opts
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "count":
         print(json.dumps(count_json(argv[1])))
@@ -1113,14 +1133,9 @@ def main(argv):
     if not argv or argv[0] != "run":
         sys.stderr.write(__doc__)
         return 2
-    opts = {}
-    it = iter(argv[1:])
-    for key in it:
-        opts[key.lstrip("-")] = next(it)
-    for key in ("tmp", "cfph", "root", "empty"):
-        if key not in opts:
-            sys.stderr.write("bench.py: missing --%s\n" % key)
-            return 2
+    opts = options("bench.py", argv[1:], ("tmp", "cfph", "root", "empty"))
+    if opts is None:
+        return 2
     return run(opts)
 
 

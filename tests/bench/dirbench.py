@@ -58,7 +58,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (Bench, Result, ms, ratio, x, print_table)
+# Bench, Result, ms, options, ratio, x, print_table:
+import bench  # noqa: E402
 
 FOLDERS, SUBFOLDERS = 50, 40
 GIT = shutil.which("git") or "git"      # posix_spawn does not search PATH
@@ -325,10 +326,9 @@ def memory(label, prog, git, prog_floor, git_floor, rows, goal_label,
 
 
 def main(argv):
-    opts = {}
-    it = iter(argv)
-    for key in it:
-        opts[key.lstrip("-")] = next(it)
+    opts = bench.options("dirbench.py", argv, ("tmp", "cfph"))
+    if opts is None:
+        return 2
     tmp, cfph = opts["tmp"], opts["cfph"]
     n = int(os.environ.get("DIR_BENCH_FILES", "100000"))
     size = int(os.environ.get("DIR_BENCH_SIZE", "10000"))

@@ -32,7 +32,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (Bench, ratio, x)
+import bench  # noqa: E402  (Bench, options, ratio, x)
 
 CONFIG = """[cloudflare]
 zone_id = %s
@@ -62,10 +62,9 @@ def everything_of(doc):
 
 
 def main(argv):
-    opts = {}
-    it = iter(argv)
-    for key in it:
-        opts[key.lstrip("-")] = next(it)
+    opts = bench.options("plan.py", argv, ("tmp", "cfph"))
+    if opts is None:
+        return 2
     tmp, cfph = opts["tmp"], opts["cfph"]
     repo = os.path.join(tmp, "docs.git")
     with open(os.path.join(tmp, "docs-stats.json"), encoding="utf-8") as f:
