@@ -287,9 +287,10 @@ static void check_expansion(const struct strbuf *out, const char *text,
 
 	/*
 	 * The "//" of an http(s) URL is left by no variable, so it stays.
-	 * Only these two schemes are checked: config.c allows no other for
-	 * url templates and base_url, and template.c takes only a "://" in
-	 * the first 16 bytes for a scheme's, so a longer scheme loses one.
+	 * Only these two schemes are checked: the loader allows no other for
+	 * url templates (config_map.c) and base_url (config_site.c), and
+	 * template.c takes only a "://" in the first 16 bytes for a scheme's,
+	 * so a longer scheme loses one.
 	 */
 	for (i = 0; i < 2; i++) {
 		const char *scheme = i ? "https://" : "http://";
