@@ -175,18 +175,47 @@ static int scan(struct strvec *found, struct cursor *c, uint32_t version,
 		}
 		if (mode == MODE_LINK &&
 		    below((const char *)name, name_len, under, ulen)) {
+			char hex[GIT_OID_HEXSZ + 1];
 			git_oid id;
 
 			git_oid_fromraw(&id, e + 40);
+			git_oid_tostr(hex, sizeof(hex), &id);
 			strvec_push_owned(found, xstrndup((const char *)name,
 							  name_len));
-			strvec_push(found, git_oid_tostr_s(&id));
+			strvec_push(found, hex);
 		}
 	}
 	rc = 0;
 out:
 	strbuf_release(&path);
 	return rc;
+}
+
+int indexlinks_parse(struct strvec *found, const unsigned char *buf,
+		     size_t len, const git_oid *tree_id, const char *under)
+{
+	struct cursor c;
+	git_oid top;
+	uint32_t version, n;
+	size_t first = found->n;
+
+	if (len < HEADER_SIZE + CHECKSUM_SIZE)
+		return 0;
+	c.p = buf;
+	c.end = buf + len - CHECKSUM_SIZE;
+	version = be32(c.p + 4);
+	n = be32(c.p + 8);
+	if (memcmp(c.p, "DIRC", 4) || version < 2 || version > 4)
+		return 0;
+	c.p += HEADER_SIZE;
+	/* The entries are trusted only once the cache names the tree. */
+	if (scan(found, &c, version, n, under) < 0 ||
+	    top_tree(&top, c) < 0 || !git_oid_equal(&top, tree_id)) {
+		while (found->n > first)
+			free(found->v[--found->n]);
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -197,11 +226,8 @@ static int read_index(struct strvec *found, const char *path,
 		      const git_oid *tree_id, const char *under)
 {
 	struct stat st;
-	struct cursor c;
-	git_oid top;
 	void *map;
-	uint32_t version, n;
-	int fd, ok = 0;
+	int fd, ok;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -218,20 +244,7 @@ static int read_index(struct strvec *found, const char *path,
 	close(fd);
 	if (map == MAP_FAILED)
 		return 0;
-	c.p = map;
-	c.end = c.p + st.st_size - CHECKSUM_SIZE;
-	version = be32(c.p + 4);
-	n = be32(c.p + 8);
-	if (memcmp(c.p, "DIRC", 4) || version < 2 || version > 4)
-		goto out;
-	c.p += HEADER_SIZE;
-	if (scan(found, &c, version, n, under) < 0)
-		goto out;
-	/* The entries are trusted only once the cache names the tree. */
-	if (top_tree(&top, c) < 0 || !git_oid_equal(&top, tree_id))
-		goto out;
-	ok = 1;
-out:
+	ok = indexlinks_parse(found, map, (size_t)st.st_size, tree_id, under);
 	munmap(map, (size_t)st.st_size);
 	return ok;
 }

@@ -33,4 +33,14 @@ int indexlinks_read(struct strvec *out, git_repository *repo,
 		    const git_oid *tree_id, const char *under,
 		    struct err *e);
 
+/*
+ * The parser behind indexlinks_read(), for tests: reads the index file's
+ * len bytes at buf (untrusted: any bytes are safe) and, when it is one
+ * this reader trusts and its cached top tree is tree_id, appends to found
+ * pairs of each link's path below under and its blob id in hex, and
+ * returns 1. Otherwise returns 0 and appends nothing. Reads nothing else.
+ */
+int indexlinks_parse(struct strvec *found, const unsigned char *buf,
+		     size_t len, const git_oid *tree_id, const char *under);
+
 #endif
