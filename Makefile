@@ -40,7 +40,7 @@ MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/links.o
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o purge/journal.o
-HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
+HOOK = hook/refline.o hook/diff.o hook/indexlinks.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
 	hook/kept.o hook/shared.o hook/dirtree.o hook/dirstate.o \

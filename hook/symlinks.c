@@ -1,5 +1,6 @@
 #include "symlinks.h"
 #include "diff.h"
+#include "indexlinks.h"
 #include "../util/git.h"
 
 #include <fcntl.h>
@@ -206,8 +207,8 @@ static void resolve(struct link_list *links, git_tree *tree,
 
 /*
  * The links of the new side: from the cache when it holds the new root
- * or the old one (then updated by the changes), else by reading the whole
- * root folder. *from_old is set when old_raw was filled from the cache.
+ * or the old one (then updated by the changes), else from git's index
+ * when it holds the new tree, else by reading the whole root folder. *from_old is set when old_raw was filled from the cache.
  */
 static int new_side(struct strvec *new_raw, struct strvec *old_raw,
 		    int *from_old, git_repository *repo, git_tree *old_tree,
@@ -227,8 +228,15 @@ static int new_side(struct strvec *new_raw, struct strvec *old_raw,
 		if (derive(new_raw, repo, new_tree, root, changes, old_raw, 1,
 			   e) < 0)
 			return -1;
-	} else if (diff_links(new_raw, repo, new_tree, root, e) < 0) {
-		return -1;
+	} else {
+		/* A clone checked out at the new commit (a CI job) lists
+		 * them in its index; else every folder below root is read. */
+		int rc = indexlinks_read(new_raw, repo, git_tree_id(new_tree),
+					 root, e);
+
+		if (rc < 0 || (!rc && diff_links(new_raw, repo, new_tree, root,
+						 e) < 0))
+			return -1;
 	}
 	cache_write(repo, &new_id, root, new_raw);
 	return 0;

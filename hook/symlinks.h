@@ -1,11 +1,13 @@
 /*
  * The symbolic links below [site] root of a range's two commits, read
- * from git for the mapping stage (mapping/links.h). Finding them means
- * reading every folder below the root, a cost that follows the size of
- * the site rather than the size of the change; so the links of the last
- * root folder read are kept in the git directory, in the file
+ * from git for the mapping stage (mapping/links.h). Finding them in the
+ * trees means reading every folder below the root, a cost that follows
+ * the size of the site rather than the size of the change. So the links
+ * of the last root folder read are kept in the git directory, in the file
  * cf-purge-hook-links, and the next push starts from them and reads only
- * the links its changes touch.
+ * the links its changes touch; and a clone checked out at the new commit
+ * with no such file yet (every CI job) takes them from git's index
+ * (hook/indexlinks.h), in one pass over one file.
  */
 #ifndef CFPH_SYMLINKS_H
 #define CFPH_SYMLINKS_H

@@ -705,6 +705,78 @@ expect 'the whole history, from a cache of another commit, gives the same' '
 		>"$TRASH/warm.json" &&
 	cmp "$TRASH/cold.json" "$TRASH/warm.json"'
 
+expect 'a fresh clone checked out at the new commit, with no links cache, purges the same links as a warm run' '
+	rm -rf "$TRASH/lclone" &&
+	git clone -q "$LINKS" "$TRASH/lclone" &&
+	git -C "$TRASH/lclone" checkout -q HEAD~2 &&
+	test ! -e "$TRASH/lclone/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$TRASH/lclone" range HEAD~1..HEAD --dry-run \
+		--json >"$TRASH/lclone.cold.json" &&
+	test -s "$TRASH/lclone/.git/cf-purge-hook-links" &&
+	cfph -c "$CONFIG" -C "$TRASH/lclone" range HEAD~1..HEAD --dry-run \
+		--json >"$TRASH/lclone.warm.json" &&
+	cmp "$TRASH/lclone.cold.json" "$TRASH/lclone.warm.json" &&
+	link_files HEAD~3..HEAD~2 chain.html current/ current/a.html \
+		current/index.html latest.html v3.html v3/ v3/a.html \
+		v3/index.html &&
+	python3 - "$TRASH/lclone.cold.json" "$TRASH/links.json" <<'"'PY'"'
+import json, sys
+a, b = (json.load(open(f, encoding="utf-8"))["requests"] for f in sys.argv[1:])
+if a != b:
+    sys.exit("clone %r\nwarm  %r" % (a, b))
+PY'
+
+# A repository whose unchanged folder cannot be read: a run that found the
+# links by reading every folder would fail, one that takes them from the
+# index (checked out at the new commit, no cache) reads only the change.
+IDX=$TRASH/idx
+git init -q "$IDX"
+(cd "$IDX" && mkdir -p public/big/deep public/v3 &&
+ for i in 1 2 3; do echo "$i" >"public/big/deep/f$i.html"; done &&
+ echo v3 >public/v3.html && ln -s v3.html public/latest.html &&
+ git add -A && git commit -q -m one &&
+ echo 'v3, edited' >public/v3.html && git add -A && git commit -q -m two)
+BIG_TREE=$(git -C "$IDX" rev-parse HEAD:public/big)
+
+expect 'with the index at the new commit, no folder that did not change is read' '
+	rm -f "$IDX/.git/cf-purge-hook-links" &&
+	obj="$IDX/.git/objects/$(echo "$BIG_TREE" | cut -c1-2)/$(echo "$BIG_TREE" | cut -c3-)" &&
+	test -f "$obj" && mv "$obj" "$TRASH/big-tree.obj" &&
+	code cfph -c "$CONFIG" -C "$IDX" range HEAD~1..HEAD --dry-run --json \
+		>"$TRASH/idx.json" 2>"$TRASH/idx.err" &&
+	mv "$TRASH/big-tree.obj" "$obj" && cat "$TRASH/idx.err" &&
+	test "$CODE" = 0 &&
+	python3 - "$TRASH/idx.json" <<'"'PY'"'
+import json, sys
+files = sorted(f for r in json.load(open(sys.argv[1], encoding="utf-8"))["requests"]
+               for f in r["body"].get("files", []))
+want = ["https://example.com/latest.html", "https://example.com/v3.html"]
+if files != want:
+    sys.exit("got %r" % files)
+PY'
+
+expect 'an index in version 4 (paths compressed) is read the same way' '
+	rm -f "$IDX/.git/cf-purge-hook-links" &&
+	git -C "$IDX" update-index --index-version 4 &&
+	obj="$IDX/.git/objects/$(echo "$BIG_TREE" | cut -c1-2)/$(echo "$BIG_TREE" | cut -c3-)" &&
+	mv "$obj" "$TRASH/big-tree.obj" &&
+	code cfph -c "$CONFIG" -C "$IDX" range HEAD~1..HEAD --dry-run --json \
+		>"$TRASH/idx4.json" 2>"$TRASH/idx4.err" &&
+	mv "$TRASH/big-tree.obj" "$obj" &&
+	git -C "$IDX" update-index --index-version 2 &&
+	cat "$TRASH/idx4.err" && test "$CODE" = 0 &&
+	cmp "$TRASH/idx.json" "$TRASH/idx4.json"'
+
+expect 'an index that no longer matches the tree is not used: the folders are read' '
+	rm -f "$IDX/.git/cf-purge-hook-links" &&
+	blob=$(echo v3.html | git -C "$IDX" hash-object -w --stdin) &&
+	git -C "$IDX" update-index --add --cacheinfo "120000,$blob,public/fake.html" &&
+	cfph -c "$CONFIG" -C "$IDX" range HEAD~1..HEAD --dry-run --json \
+		>"$TRASH/idx2.json" &&
+	git -C "$IDX" reset -q &&
+	! grep -q fake "$TRASH/idx2.json" &&
+	grep -q "https://example.com/latest.html" "$TRASH/idx2.json"'
+
 expect 'explain in a repository shows the paths a symbolic link in HEAD serves a file at, and what they purge' '
 	rm -rf "$TRASH/lnk" && git init -q "$TRASH/lnk" &&
 	(cd "$TRASH/lnk" && mkdir -p public/v3 && echo a >public/v3.html &&
