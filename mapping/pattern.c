@@ -573,14 +573,14 @@ int pattern_compile(struct pattern **out, const char *text, struct err *e)
  * all zero between steps, so a step only visits the live span: a literal
  * pattern costs the same per byte whatever its length.
  */
-struct run {
+struct nfa {
 	unsigned char *cur, *next;
 	size_t lo, end;
 	unsigned char *heap;
 	unsigned char local[2 * 128];
 };
 
-static void run_init(struct run *r, const struct pattern *p)
+static void nfa_init(struct nfa *r, const struct pattern *p)
 {
 	size_t n = p->ntok + 1;
 
@@ -594,7 +594,7 @@ static void run_init(struct run *r, const struct pattern *p)
 	r->lo = r->end = 0;
 }
 
-static void run_release(struct run *r)
+static void nfa_release(struct nfa *r)
 {
 	free(r->heap);
 }
@@ -634,7 +634,7 @@ static void closure(const struct pattern *p, unsigned char *set, size_t lo,
 	}
 }
 
-static void run_start(const struct pattern *p, struct run *r)
+static void nfa_start(const struct pattern *p, struct nfa *r)
 {
 	memset(r->cur + r->lo, 0, r->end - r->lo);
 	r->cur[0] = 1;
@@ -644,7 +644,7 @@ static void run_start(const struct pattern *p, struct run *r)
 }
 
 /* Reads byte c; returns 0 when no state is left, so nothing can match. */
-static int run_step(const struct pattern *p, struct run *r, unsigned char c)
+static int nfa_step(const struct pattern *p, struct nfa *r, unsigned char c)
 {
 	unsigned char *t;
 	size_t i, lo = SIZE_MAX, end = 0;
@@ -699,7 +699,7 @@ static int run_step(const struct pattern *p, struct run *r, unsigned char c)
 	return end > lo;
 }
 
-static int run_accepts(const struct pattern *p, const struct run *r)
+static int nfa_accepts(const struct pattern *p, const struct nfa *r)
 {
 	return r->cur[p->ntok];
 }
@@ -714,17 +714,17 @@ static int run_accepts(const struct pattern *p, const struct run *r)
 static int match_levels_nfa(const struct pattern *p, const char *path,
 			    size_t len, int is_dir, unsigned char *hit)
 {
-	struct run r;
+	struct nfa r;
 	size_t i, level = 0;
 	int found = 0, alive = 1;
 
-	run_init(&r, p);
-	run_start(p, &r);
+	nfa_init(&r, p);
+	nfa_start(p, &r);
 	for (i = 0;; i++) {
 		int end = i == len;
 
 		if (end || path[i] == '/') {
-			if (alive && run_accepts(p, &r) &&
+			if (alive && nfa_accepts(p, &r) &&
 			    (!end || is_dir || !p->must_be_dir)) {
 				found = 1;
 				if (!hit)
@@ -736,17 +736,17 @@ static int match_levels_nfa(const struct pattern *p, const char *path,
 			level++;
 			if (p->basename_only) {
 				/* Each name is matched alone, without its slash. */
-				run_start(p, &r);
+				nfa_start(p, &r);
 				alive = 1;
 				continue;
 			}
 		}
 		if (alive)
-			alive = run_step(p, &r, (unsigned char)path[i]);
+			alive = nfa_step(p, &r, (unsigned char)path[i]);
 		else if (!p->basename_only)
 			break;
 	}
-	run_release(&r);
+	nfa_release(&r);
 	return found;
 }
 
