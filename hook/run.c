@@ -562,35 +562,41 @@ struct range_configs {
 };
 
 /*
- * Loads the tree config layers of rg's old and new commits. Returns 0, or
- * -1 after noting that the run purges everything because a layer is
- * broken (what the changes map to is then unknown; never purge less).
+ * Loads the tree config layers of rg's old and new commits. A broken
+ * layer is left out, never widened into a purge of everything: a pushed
+ * file is written by whoever may push, and must not be able to empty
+ * every zone's cache on every push. A broken pushed file is reported (the
+ * run fails, so that the pusher sees why), and the new side maps with the
+ * server's own rules; a broken old file was reported when it was pushed,
+ * so the old side maps as the new side does, and only a note says so.
  */
-static int load_range_configs(struct run *r, const struct range *rg,
-			      struct range_configs *rc)
+static void load_range_configs(struct run *r, const struct range *rg,
+			       struct range_configs *rc)
 {
 	git_oid new_id, old_id;
+	size_t mark;
 
 	rc->old_layer = rc->new_layer = 1;
 	if (!r->config.tree_config)
-		return 0;
+		return;
 	rc->new_layer = load_tree_config(r, rg->new_hex, rg->ref,
 					 &rc->new_tc, &new_id, NULL, 1);
-	if (rc->new_layer >= 0)
-		rc->old_layer = load_tree_config(r, rg->old_hex, rg->ref,
-						 &rc->old_tc, &old_id,
-						 rc->new_layer == 0 ?
-						 &new_id : NULL, 0);
-	if (rc->new_layer >= 0 && rc->old_layer >= 0)
-		return 0;
-	plan_add(&r->plan, PURGE_EVERYTHING, NULL);
-	strvec_pushf(&r->plan.notes, "purging everything: the %s '%s' is "
-		     "broken, so what the changes map to is unknown",
-		     rc->new_layer < 0 ? "pushed" : "old commit's",
-		     r->config.tree_config);
-	if (rc->new_layer == 0)
-		config_release(&rc->new_tc);
-	return -1;
+	if (rc->new_layer < 0)
+		strvec_pushf(&r->plan.notes, "the pushed '%s' is broken: its "
+			     "rules were left out, and the changes map with "
+			     "the server's own", r->config.tree_config);
+	mark = r->tree_errors.n;
+	rc->old_layer = load_tree_config(r, rg->old_hex, rg->ref, &rc->old_tc,
+					 &old_id, rc->new_layer == 0 ?
+					 &new_id : NULL, 0);
+	if (rc->old_layer < 0) {
+		while (r->tree_errors.n > mark)
+			free(r->tree_errors.v[--r->tree_errors.n]);
+		strvec_pushf(&r->plan.notes, "the old commit's '%s' is broken: "
+			     "what it served maps as the pushed commit's does",
+			     r->config.tree_config);
+		rc->old_layer = 2;
+	}
 }
 
 int run_plan(struct run *r, struct err *e)
@@ -616,8 +622,9 @@ int run_plan(struct run *r, struct err *e)
 			continue;
 		one.v = r->changes.v + rg->first_change;
 		one.n = rg->n_changes;
-		if (!one.n || load_range_configs(r, rg, &rc) < 0)
+		if (!one.n)
 			continue;
+		load_range_configs(r, rg, &rc);
 		r->tree_rules |= rc.new_layer == 0 || rc.old_layer == 0;
 		new_c = rc.new_layer == 0 ? &rc.new_tc : &r->config;
 		old_c = rc.old_layer == 0 ? &rc.old_tc :

@@ -162,10 +162,12 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
  * (added paths, the new side of a modification) maps with the pushed
  * commit's config layer and the old side (deleted paths, the old side of
  * a modification) with the old commit's; a commit without the file maps
- * with the server's config alone. A broken tree config, on either side,
- * is noted in r->tree_errors and makes the run purge everything, since
- * what the changes map to is then unknown; a key the tree may not set is
- * noted there too, and only that key is left out.
+ * with the server's config alone. A broken pushed tree config is noted
+ * in r->tree_errors and left out: the new side maps with the server's
+ * config (never with a purge of everything, which a pusher could
+ * otherwise set off in every zone at will); a broken old one is only a
+ * note, and the old side maps as the new side does. A key the tree may
+ * not set is noted in r->tree_errors too, and only that key is left out.
  * Returns 0, or -1 with e set (RUN_FAILED).
  */
 int run_plan(struct run *r, struct err *e);

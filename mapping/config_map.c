@@ -7,8 +7,10 @@
  */
 #include "config_map.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_parse.h"
 #include "config_tree.h"
@@ -56,8 +58,8 @@ void config_map_start(struct reader *r)
 	r->map = m;
 }
 
-static void add_template(struct reader *r, struct template ***v, size_t *n,
-			 const char *text, int is_url)
+static void add_template_text(struct reader *r, struct template ***v,
+			      size_t *n, const char *text, int is_url)
 {
 	struct template *t;
 	struct err e;
@@ -111,6 +113,30 @@ static void add_template(struct reader *r, struct template ***v, size_t *n,
 	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = t;
+}
+
+/*
+ * Adds a url or prefix template. A scheme is read without regard to case
+ * (HTTPS:// is https://) and kept in lowercase, as a browser sends it.
+ */
+static void add_template(struct reader *r, struct template ***v, size_t *n,
+			 const char *text, int is_url)
+{
+	size_t colon = strcspn(text, ":/{");
+	char *lower = NULL;
+
+	if (!strncmp(text + colon, "://", 3) &&
+	    ((colon == 5 && !strncasecmp(text, "https", 5)) ||
+	     (colon == 4 && !strncasecmp(text, "http", 4)))) {
+		size_t i;
+
+		lower = xstrdup(text);
+		for (i = 0; i < colon; i++)
+			lower[i] = (char)tolower((unsigned char)lower[i]);
+		text = lower;
+	}
+	add_template_text(r, v, n, text, is_url);
+	free(lower);
 }
 
 void config_map_key(struct reader *r, const char *key, const char *v)

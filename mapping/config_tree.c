@@ -10,7 +10,9 @@
 #include "config_tree.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_parse.h"
 
@@ -160,11 +162,55 @@ static int agrees_with_base(const char *s, size_t n, const char *base,
 	return !whole || n >= blen;
 }
 
+/*
+ * 1 when the path of s (a URL or a prefix, after its scheme and host) has
+ * a "." or ".." segment, or an encoded '.', '/' or '\\', or a '\\': what a
+ * server or Cloudflare may resolve to a place outside the folder the text
+ * seems to name (https://example.com/blog/../shop/). A pushed tree's
+ * items with such a path are not compared with base_url but refused.
+ */
+static int dot_segments(const char *s)
+{
+	const char *p = skip_scheme(s), *seg;
+	size_t n;
+
+	p += strcspn(p, "/?#");
+	n = strcspn(p, "?#");
+	for (seg = p; seg < p + n; seg++) {
+		if (*seg == '\\')
+			return 1;
+		if (*seg == '%' && seg + 2 < p + n &&
+		    (!strncasecmp(seg, "%2e", 3) ||
+		     !strncasecmp(seg, "%2f", 3) ||
+		     !strncasecmp(seg, "%5c", 3)))
+			return 1;
+	}
+	while (n) {
+		size_t len;
+
+		if (*p == '/') {
+			p++;
+			n--;
+			continue;
+		}
+		len = strcspn(p, "/");
+		len = len < n ? len : n;
+		if ((len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += len;
+		n -= len;
+	}
+	return 0;
+}
+
 int config_within_site(const struct config *c, const char *value)
 {
 	const char *s = skip_scheme(value);
 	size_t i;
 
+	if (dot_segments(value))
+		return 0;
 	for (i = 0; i < c->base_urls.n; i++)
 		if (agrees_with_base(s, strlen(s),
 				     skip_scheme(c->base_urls.v[i]), 1))
@@ -191,8 +237,38 @@ static int may_stay_within_site(const struct config *c, const char *text)
 	return 0;
 }
 
+/* text with each {placeholder} written as "x", for dot_segments(). */
+static char *placeholders_as_x(const char *text)
+{
+	char *out = xmalloc(strlen(text) + 1), *o = out;
+
+	while (*text) {
+		const char *end = *text == '{' ? strchr(text, '}') : NULL;
+
+		if (end) {
+			*o++ = 'x';
+			text = end + 1;
+		} else {
+			*o++ = *text++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 int config_tree_within_site(struct reader *r, const char *text, int is_url)
 {
+	char *flat = placeholders_as_x(text);
+	int dots = dot_segments(flat);
+
+	free(flat);
+	if (dots) {
+		add_refused(r, r->line, "%s '%s' in [%s] has a '.' or '..' "
+			    "segment, or an encoded '.', '/' or '\\', and the "
+			    "pushed tree may purge only its own site",
+			    is_url ? "url" : "prefix", text, r->section);
+		return 0;
+	}
 	if (may_stay_within_site(r->c, text))
 		return 1;
 	add_refused(r, r->line, "%s '%s' in [%s] is outside the server's "

@@ -415,14 +415,78 @@ EOT
 	server_config "$TREE_CFG"
 '
 
-expect 'push: a broken tree file (an unknown key) still purges everything' '
+# A pushed file is written by whoever may push: broken, it must not be
+# able to empty the caches (every zone's, on every push).
+TWO_ZONES="$TREE_CFG
+tree_may_purge = urls
+[zone \"static.example.net\"]
+zone_id = $Z2"
+
+expect 'push: a broken tree file (an unknown key) purges what the server maps, never everything, in no zone' '
+	server_config "$TWO_ZONES" &&
 	printf "%s\n" "[map \"content/**\"]" "tgas = content" >.cf-purge-hook.ini &&
-	echo c9 >content/a.md &&
+	echo c9 >content/a.md && echo p9 >public/p.html &&
 	commit_all "typo" && push &&
 	short=$(git rev-parse --short=7 HEAD) &&
+	cat "$TRASH/push.err" &&
 	grep "^remote: cf-purge-hook: cannot read .$short:.cf-purge-hook.ini.: line 2: unknown key .tgas." "$TRASH/push.err" &&
-	grep "^remote: cf-purge-hook: purging everything: the pushed .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
-	test "$(requests)" = "200 $ZONE purge_everything true"
+	grep "^remote: cf-purge-hook: the pushed .\.cf-purge-hook\.ini. is broken: its rules were left out" "$TRASH/push.err" &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/p.html"
+'
+
+expect 'push: after a broken tree file, the next push maps by its own file, and the old broken one is not held against it' '
+	printf "%s\n" "[map \"content/**\"]" "url = {base}/c/{stem}/" >.cf-purge-hook.ini &&
+	echo c10 >content/a.md &&
+	commit_all "fixed" && push &&
+	cat "$TRASH/push.err" &&
+	! grep "cannot read" "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: the old commit.s .\.cf-purge-hook\.ini. is broken" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/c/a/"
+'
+
+expect 'push: a tree file with a line over 198 characters says so; the new side maps with the server, the old with the old file' '
+	printf "%s\n" "[map \"content/**\"]" "url = {base}/$(printf "%0250d" 0)/" >.cf-purge-hook.ini &&
+	echo c11 >content/a.md && echo p11 >public/p.html &&
+	commit_all "long line" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: cannot read .$short:.cf-purge-hook.ini.: line 2: line longer than 198 characters" "$TRASH/push.err" &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/c/a/ https://example.com/p.html"
+'
+
+expect 'push: dot segments and encoded dots or slashes in the tree file are refused with their lines; HTTPS:// is a scheme' '
+	cat >"$DEPLOY/cf-purge-hook.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+[site]
+base_url = https://example.com/blog
+root = public
+[hook]
+tree_config = .cf-purge-hook.ini
+tree_may_purge = urls, prefixes
+EOT
+	cat >.cf-purge-hook.ini <<EOT &&
+[map "content/**"]
+url = {base}/../shop/x
+url = https://example.com/blog/../shop/cart
+prefixes = example.com/blog/%2e%2e/shop/
+prefixes = example.com/blog/..%2fshop/
+url = https://example.com/blog/.\\./x
+url = HTTPS://Example.com/blog/ok/{stem}
+EOT
+	echo c12 >content/a.md &&
+	commit_all "dots" && push &&
+	short=$(git rev-parse --short=7 HEAD) &&
+	cat "$TRASH/push.err" &&
+	for l in 2 3 4 5 6; do
+		grep "^remote: cf-purge-hook: .$short:.cf-purge-hook.ini.: line $l: .* has a .\.. or .\.\.. segment, or an encoded" "$TRASH/push.err" || exit 1
+	done &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://Example.com/blog/ok/a" &&
+	server_config "$TREE_CFG"
 '
 git push -q origin main 2>/dev/null
 
