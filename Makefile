@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 	2>/dev/null) $(LIBS_DL) -lm
 
-UTIL = util/util.o util/git.o
+UTIL = util/util.o util/git.o util/lock.o
 MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o \
 	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o \

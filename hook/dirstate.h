@@ -65,8 +65,8 @@ int dirstate_write(const struct dirstate *s, const git_oid *tree,
 		   struct err *e);
 
 /*
- * Takes the state folder's lock (the file lock in it) with deploy_lock()
- * (hook/deploy.h): files made with modes, waiting at most timeout seconds
+ * Takes the state folder's lock (the file lock in it) with lock_take()
+ * (util/lock.h): files made with modes, waiting at most timeout seconds
  * for another run that holds it, saying so first to notice (unless
  * NULL). Returns the descriptor that holds the lock (the caller closes it
  * to let go), or -1 with e set: another run held it longer than timeout,

@@ -28,6 +28,7 @@
 #include "report_json.h"
 #include "run.h"
 #include "shared.h"
+#include "../util/lock.h"
 #include "../purge/libcurl.h"
 
 #ifndef CFPH_VERSION
@@ -503,10 +504,10 @@ static int hook_command(struct run *r, struct keep *k)
 	if (!r->opts.dry_run) {
 		path = xasprintf("%scf-purge-hook.lock",
 				 git_repository_path(r->repo));
-		fd = deploy_lock(path, &r->modes, r->config.lock_timeout,
+		fd = lock_take(path, &r->modes, r->config.lock_timeout,
 				 r->opts.quiet ? NULL : stderr, &e);
 		free(path);
-		if (fd == DEPLOY_LOCK_TIMEOUT) {
+		if (fd == LOCK_TAKE_TIMEOUT) {
 			/* The push itself is kept: nothing is lost. */
 			print_error(e.msg);
 			say_kept(k);
@@ -734,11 +735,11 @@ static int run_command(struct run *r, const char *command, int argc,
 			char *path = xasprintf("%scf-purge-hook.lock",
 					       git_repository_path(r->repo));
 
-			lock_fd = deploy_lock(path, &r->modes,
+			lock_fd = lock_take(path, &r->modes,
 					      r->config.lock_timeout,
 					      r->opts.quiet ? NULL : stderr, &e);
 			free(path);
-			if (lock_fd == DEPLOY_LOCK_TIMEOUT) {
+			if (lock_fd == LOCK_TAKE_TIMEOUT) {
 				print_error(e.msg);
 				strbuf_release(&input);
 				keep_release(&keep);
