@@ -1,10 +1,10 @@
 #include "dirrun.h"
-#include "dirprune.h"
-#include "dirstate.h"
-#include "dirtree.h"
-#include "manifest.h"
+#include "../built/prune.h"
+#include "../built/state.h"
+#include "../built/tree.h"
+#include "../built/manifest.h"
 #include "run.h"
-#include "statcache.h"
+#include "../built/statcache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +229,7 @@ out:
 
 /*
  * Removes the objects no record reaches any more, at most once an hour
- * (hook/dirprune.h). The purge is done: a failure is only a warning.
+ * (built/prune.h). The purge is done: a failure is only a warning.
  */
 static void prune(struct run *r, struct dirrun *d)
 {

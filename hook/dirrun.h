@@ -2,7 +2,7 @@
  * The dir command: purge what differs between two folders of built files
  * (`dir OLD NEW`), or what changed in one folder since the last
  * successful run for it (`dir DIR`). Each folder becomes git trees
- * (hook/dirtree.h) and the run goes on as a range between two trees:
+ * (built/tree.h) and the run goes on as a range between two trees:
  * the same tree walk, mapping, planner, batches and spool as `range`.
  *
  * The folder is the site as served: its top is [site] base_url, so
@@ -30,11 +30,11 @@ int dirrun_compare(struct run *r, const char *old_dir, const char *new_dir,
 /*
  * Builds the tree of dir and adds the range from the tree recorded by the
  * last successful run for dir ([state] dir), else from the live manifest
- * ([state] manifest_url, hook/manifest.h). Without either: with [state]
+ * ([state] manifest_url, built/manifest.h). Without either: with [state]
  * on_missing = everything (the default) the range purges everything and
  * a note says why; with fail, -1 and e say why. The stat cache kept
  * beside the record spares reading unchanged files. A run that is not a
- * dry run first takes the state folder's lock (hook/dirstate.h), waiting
+ * dry run first takes the state folder's lock (built/state.h), waiting
  * up to [hook] lock_timeout, and holds it until dirrun_record() or
  * dirrun_free(). Returns 0; -1 with e set (RUN_USAGE); or DIRRUN_BUSY
  * with e set when the lock could not be had (RUN_FAILED: nothing was
@@ -48,7 +48,7 @@ int dirrun_since(struct run *r, const char *dir, struct err *e);
  * writes [state] manifest into the folder, when each of this run's
  * requests was confirmed or is in the spool; a dry run, `dir OLD NEW`
  * and a run with a lost request record nothing. After a record, it
- * prunes the state's store when that is due (hook/dirprune.h; a failure
+ * prunes the state's store when that is due (built/prune.h; a failure
  * there is only a note), then lets go of the lock. Returns 1 when it
  * recorded, 0 when it had not to, -1 with e set on failure.
  */

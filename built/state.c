@@ -1,4 +1,4 @@
-#include "dirstate.h"
+#include "state.h"
 #include "../util/lock.h"
 
 #include <errno.h>
