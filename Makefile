@@ -41,9 +41,9 @@ PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
-	hook/kept.o hook/shared.o hook/dirrun.o hook/live.o
-BUILT = built/tree.o built/state.o built/prune.o built/statcache.o \
-	built/manifest.o
+	hook/kept.o hook/shared.o hook/live.o
+BUILT = built/built.o built/tree.o built/statcache.o built/state.o \
+	built/prune.o built/manifest.o
 OBJS = $(UTIL) $(MAPPING) $(PURGE) $(BUILT) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \

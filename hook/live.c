@@ -1,6 +1,5 @@
 #include "live.h"
 #include "deploy.h"
-#include "dirrun.h"
 #include "kept.h"
 #include "report.h"
 
@@ -121,7 +120,7 @@ static int use_served(struct run *r, FILE *err)
 		r->ranges[kept++] = r->ranges[i];
 	}
 	r->n_ranges = kept;
-	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
+	if (run_dir_since(r, r->config.served_dir, &e) < 0) {
 		report_error(err, e.msg);
 		return LIVE_UNREADABLE;
 	}

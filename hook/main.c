@@ -18,7 +18,6 @@
 
 #include "ci.h"
 #include "deploy.h"
-#include "dirrun.h"
 #include "install.h"
 #include "live.h"
 #include "keep.h"
@@ -319,7 +318,7 @@ static int plan_and_send(struct run *r, const struct live *lv)
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;
 	/* dir DIR, served_dir: the folder's tree is the state once safe. */
-	if (r->dir && dirrun_record(r, &e) < 0) {
+	if (r->dir && run_dir_record(r, &e) < 0) {
 		print_error(e.msg);
 		rc = RUN_FAILED;
 	}
@@ -724,8 +723,8 @@ static int run_command(struct run *r, const char *command, int argc,
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
 	} else if (is_dir) {
-		rc = argc == 2 ? dirrun_compare(r, argv[0], argv[1], &e) :
-		     dirrun_since(r, argv[0], &e);
+		rc = argc == 2 ? run_dir_compare(r, argv[0], argv[1], &e) :
+		     run_dir_since(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		/*
 		 * The hook's lock, so that a retry (from cron, say) does not
@@ -756,7 +755,7 @@ static int run_command(struct run *r, const char *command, int argc,
 	if (rc < 0) {
 		keep_release(&keep);
 		print_error(e.msg);
-		return rc == DIRRUN_BUSY ? RUN_FAILED : RUN_USAGE;
+		return rc == BUILT_BUSY ? RUN_FAILED : RUN_USAGE;
 	}
 	if (!is_hook)
 		rc = plan_and_send(r, &lv);

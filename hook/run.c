@@ -1,7 +1,6 @@
 #include "run.h"
 #include "count.h"
 #include "diff.h"
-#include "dirrun.h"
 #include "refline.h"
 #include "symlinks.h"
 #include "../mapping/links.h"
@@ -56,7 +55,7 @@ void run_release(struct run *r)
 	strvec_clear(&r->tree_errors);
 	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
-	dirrun_free(r->dir);
+	built_free(r->dir);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -239,10 +238,71 @@ void run_add_tree_range(struct run *r, const git_oid *old,
 	rg->action = old ? RANGE_PURGE : RANGE_EVERYTHING;
 }
 
+/* The folder is what is served at base_url; see run.h. */
+static struct built *start_built(struct run *r)
+{
+	struct built_opts o = BUILT_OPTS_INIT;
+
+	o.dry_run = r->opts.dry_run;
+	o.verbose = r->opts.verbose;
+	o.notice = r->opts.quiet ? NULL : stderr;
+	free(r->config.root);
+	r->config.root = xstrdup("");
+	free(r->config.tree_config);
+	r->config.tree_config = NULL;
+	r->dir = built_new(&o);
+	return r->dir;
+}
+
+static void add_built_range(struct run *r, const struct built_range *br)
+{
+	run_add_tree_range(r, br->has_old ? &br->old_tree : NULL,
+			   &br->new_tree);
+}
+
+int run_dir_compare(struct run *r, const char *old_dir, const char *new_dir,
+		    struct err *e)
+{
+	struct built *b = start_built(r);
+	struct built_range br;
+
+	if (built_compare(&br, b, &r->config, old_dir, new_dir,
+			  &r->plan.notes, e) < 0)
+		return -1;
+	add_built_range(r, &br);
+	return 0;
+}
+
+int run_dir_since(struct run *r, const char *dir, struct err *e)
+{
+	struct built *b = start_built(r);
+	struct built_range br;
+	int rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
+			     &r->plan.notes, e);
+
+	if (rc < 0)
+		return rc;
+	add_built_range(r, &br);
+	return 0;
+}
+
+int run_dir_record(struct run *r, struct err *e)
+{
+	int confirmed = !r->opts.dry_run && r->sent;
+	size_t i;
+
+	if (!r->dir)
+		return 0;
+	for (i = 0; confirmed && i < r->batches.n; i++)
+		if (r->outcomes[i].n_lost)
+			confirmed = 0;
+	return built_record(r->dir, confirmed, &r->plan.notes, e);
+}
+
 /* Where the ranges' trees are read: the dir command's own store. */
 static git_repository *trees_repo(const struct run *r)
 {
-	return r->dir ? dirrun_repo(r->dir) : r->repo;
+	return r->dir ? built_repo(r->dir) : r->repo;
 }
 
 /* Looks up the tree of the commit (or the tree) with id hex. */
@@ -299,7 +359,7 @@ static int dir_state_broken(struct run *r, struct range *rg, struct err *e)
 {
 	char *why;
 
-	if (!r->dir || !dirrun_state_dir(r->dir))
+	if (!r->dir || !built_state_dir(r->dir))
 		return -1;
 	change_list_truncate(&r->changes, rg->first_change);
 	rg->n_changes = 0;
