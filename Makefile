@@ -41,7 +41,7 @@ PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
-	hook/kept.o hook/shared.o hook/live.o
+	hook/kept.o hook/shared.o hook/live.o hook/dir.o
 BUILT = built/built.o built/tree.o built/statcache.o built/state.o \
 	built/prune.o built/manifest.o
 OBJS = $(UTIL) $(MAPPING) $(PURGE) $(BUILT) $(HOOK)

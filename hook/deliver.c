@@ -6,6 +6,7 @@
  */
 #include "run.h"
 #include "zone.h"
+#include "../built/built.h"
 #include "../purge/client.h"
 
 #include <errno.h>

@@ -18,6 +18,7 @@
 
 #include "ci.h"
 #include "deploy.h"
+#include "dir.h"
 #include "install.h"
 #include "live.h"
 #include "keep.h"
@@ -318,7 +319,7 @@ static int plan_and_send(struct run *r, const struct live *lv)
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;
 	/* dir DIR, served_dir: the folder's tree is the state once safe. */
-	if (r->dir && run_dir_record(r, &e) < 0) {
+	if (r->dir && dir_record(r, &e) < 0) {
 		print_error(e.msg);
 		rc = RUN_FAILED;
 	}
@@ -723,8 +724,8 @@ static int run_command(struct run *r, const char *command, int argc,
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
 	} else if (is_dir) {
-		rc = argc == 2 ? run_dir_compare(r, argv[0], argv[1], &e) :
-		     run_dir_since(r, argv[0], &e);
+		rc = argc == 2 ? dir_compare(r, argv[0], argv[1], &e) :
+		     dir_since(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		/*
 		 * The hook's lock, so that a retry (from cron, say) does not

@@ -9,7 +9,6 @@
 
 #include <git2.h>
 
-#include "../built/built.h"
 #include "../mapping/change.h"
 #include "../mapping/config.h"
 #include "../mapping/fold.h"
@@ -51,14 +50,15 @@ struct range {
 	size_t n_changes;
 };
 
+struct built;
+
 struct run {
 	struct run_opts opts;
 	git_repository *repo;
 	/*
-	 * The dir command and [site] served_dir (run_dir_compare,
-	 * run_dir_since): the built-output engine (built/built.h), whose
-	 * repository holds the trees that the ranges' ids name instead of
-	 * commits; NULL otherwise.
+	 * The dir command and [site] served_dir (hook/dir.h): the
+	 * built-output engine (built/built.h), whose repository holds the
+	 * trees that the ranges' ids name instead of commits; NULL otherwise.
 	 */
 	struct built *dir;
 	struct config config;
@@ -148,45 +148,11 @@ int run_check_base(struct run *r, struct range *rg, struct err *e);
 
 /*
  * Adds a range between two trees of the repository that r->dir holds
- * (built/built.h). With old NULL, the range purges everything.
+ * (hook/dir.h, built/built.h). With old NULL, the range purges
+ * everything.
  */
 void run_add_tree_range(struct run *r, const git_oid *old,
 			const git_oid *new_tree);
-
-/*
- * The dir command: purge what differs between two folders of built files
- * (`dir OLD NEW`), or what changed in one folder since the last
- * successful run for it (`dir DIR`, and a hook's [site] served_dir). The
- * built-output engine (built/built.h) builds the trees, with r's config,
- * repository, file modes and flags, and r->dir holds it until
- * run_release(); its notes go to r->plan.notes; the range between its
- * trees is added to r. The folder is the site as served, so r's [site]
- * root and [hook] tree_config are cleared first.
- *
- * run_dir_compare builds the trees of old_dir and new_dir and records
- * nothing. Returns 0, or -1 with e set (RUN_USAGE: a folder missing, not
- * a folder, or with a folder below it that cannot be read).
- *
- * run_dir_since compares dir with its state, as built_since() says; the
- * state's lock, unless a dry run, is held until run_dir_record() or
- * run_release(). Returns 0; -1 with e set (RUN_USAGE); or BUILT_BUSY
- * with e set when the lock could not be had (RUN_FAILED: nothing was read
- * or recorded, and the next run purges the change).
- */
-int run_dir_compare(struct run *r, const char *old_dir, const char *new_dir,
-		    struct err *e);
-int run_dir_since(struct run *r, const char *dir, struct err *e);
-
-/*
- * After run_send(): records the folder's new tree as the state, and
- * writes [state] manifest into the folder (built_record()), when each of
- * this run's requests was confirmed or is in the spool; a dry run, `dir
- * OLD NEW`, a run that did not send and a run with a lost request record
- * nothing. Lets go of the state's lock either way. Returns 1 when it
- * recorded, 0 when it had not to (or r->dir is NULL), -1 with e set on
- * failure (RUN_FAILED).
- */
-int run_dir_record(struct run *r, struct err *e);
 
 /* Adds the range old..new, both revisions libgit2 parses (RUN_USAGE). */
 int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
