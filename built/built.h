@@ -123,7 +123,8 @@ int built_record(struct built *b, int confirmed, struct strvec *notes,
 
 /*
  * The repository holding the trees of the range, which has no git
- * directory; valid until built_free(), NULL before a build.
+ * directory; valid until built_free(). NULL when built_compare() or
+ * built_since() failed before it could be made.
  */
 git_repository *built_repo(const struct built *b);
 
