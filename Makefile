@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 	2>/dev/null) $(LIBS_DL) -lm
 
-UTIL = util/util.o util/git.o
+UTIL = util/util.o util/git.o util/lock.o
 MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o mapping/config_parse.o mapping/config_cloudflare.o \
 	mapping/config_site.o mapping/config_hook.o mapping/config_state.o \
@@ -43,10 +43,10 @@ PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 HOOK = hook/refline.o hook/diff.o hook/indexlinks.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
-	hook/kept.o hook/shared.o hook/dirtree.o hook/dirstate.o \
-	hook/dirprune.o hook/dirrun.o hook/statcache.o hook/manifest.o \
-	hook/live.o
-OBJS = $(UTIL) $(MAPPING) $(PURGE) $(HOOK)
+	hook/kept.o hook/shared.o hook/live.o hook/dir.o
+BUILT = built/built.o built/tree.o built/statcache.o built/state.o \
+	built/prune.o built/manifest.o
+OBJS = $(UTIL) $(MAPPING) $(PURGE) $(BUILT) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \

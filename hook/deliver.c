@@ -5,8 +5,8 @@
  * backlog, and settles each. run.c plans; this file sends.
  */
 #include "run.h"
-#include "dirrun.h"
 #include "zone.h"
+#include "../built/built.h"
 #include "../purge/client.h"
 
 #include <errno.h>
@@ -34,8 +34,8 @@ static int spool_dir(struct run *r, struct err *e)
 		return 0;
 	if (dir && dir[0] == '/')
 		r->spool_dir = xstrdup(dir);
-	else if (!r->repo && !dir && r->dir && dirrun_state_dir(r->dir))
-		r->spool_dir = xasprintf("%s/spool", dirrun_state_dir(r->dir));
+	else if (!r->repo && !dir && r->dir && built_state_dir(r->dir))
+		r->spool_dir = xasprintf("%s/spool", built_state_dir(r->dir));
 	else if (!r->repo)
 		return err_set(e, "no spool: set [cloudflare] spool_dir to an "
 			       "absolute path or run inside the repository");

@@ -1,7 +1,8 @@
 /*
  * What the hook does around a deploy: push options from the person
- * pushing, a lock that serialises pushes close together, waiting until the
- * new version is live before purging, and detaching from the push.
+ * pushing, waiting until the new version is live before purging, and
+ * detaching from the push. The lock that serialises pushes close together
+ * is util/lock.h.
  */
 #ifndef CFPH_DEPLOY_H
 #define CFPH_DEPLOY_H
@@ -24,23 +25,6 @@ enum push_purge {
  * was left out: a typo in a push option must not cost the purge.
  */
 int deploy_push_option(enum push_purge *out, struct err *warning);
-
-/* What deploy_lock returns when another run held the lock too long. */
-#define DEPLOY_LOCK_TIMEOUT (-2)
-
-/*
- * Takes an exclusive lock on path, created when missing with modes->file
- * (see hook/shared.h), waiting at most timeout seconds for another run
- * that holds it; when it has to wait, it first writes one line saying so
- * to notice (unless NULL), since a push that hangs silently looks broken.
- * Returns the descriptor that holds the lock (closed at exit);
- * DEPLOY_LOCK_TIMEOUT with e set when the other run held it longer than
- * timeout, or a signal (cfph_interrupted) came while waiting (the caller
- * should keep its purge for later); or -1 with e set. A symbolic link or
- * anything but a regular file at path is refused.
- */
-int deploy_lock(const char *path, const struct file_modes *modes,
-		double timeout, FILE *notice, struct err *e);
 
 /*
  * Polls url until its body contains commit (40 hex digits) in full or

@@ -1,6 +1,6 @@
 #include "live.h"
 #include "deploy.h"
-#include "dirrun.h"
+#include "dir.h"
 #include "kept.h"
 #include "report.h"
 
@@ -121,7 +121,7 @@ static int use_served(struct run *r, FILE *err)
 		r->ranges[kept++] = r->ranges[i];
 	}
 	r->n_ranges = kept;
-	if (dirrun_since(r, r->config.served_dir, &e) < 0) {
+	if (dir_since(r, r->config.served_dir, &e) < 0) {
 		report_error(err, e.msg);
 		return LIVE_UNREADABLE;
 	}

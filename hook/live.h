@@ -41,7 +41,7 @@ enum {
  * Before planning. A hook with [site] served_dir and a range that purges
  * (its own or a kept push's) waits as live_wait does, then replaces the
  * ranges that purge with what changed in the served folder since the
- * last run (dirrun_since, hook/dirrun.h), which r->dir then holds.
+ * last run (dir_since, hook/dir.h), which r->dir then holds.
  *
  * retry (LIVE_KEPT) with a range that purges waits what is left of [hook]
  * delay since the newest kept push was written, then checks wait_url for

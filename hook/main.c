@@ -18,7 +18,7 @@
 
 #include "ci.h"
 #include "deploy.h"
-#include "dirrun.h"
+#include "dir.h"
 #include "install.h"
 #include "live.h"
 #include "keep.h"
@@ -28,6 +28,7 @@
 #include "report_json.h"
 #include "run.h"
 #include "shared.h"
+#include "../util/lock.h"
 #include "../purge/libcurl.h"
 
 #ifndef CFPH_VERSION
@@ -318,7 +319,7 @@ static int plan_and_send(struct run *r, const struct live *lv)
 	if (run_send(r, &e) < 0)
 		rc = RUN_FAILED;
 	/* dir DIR, served_dir: the folder's tree is the state once safe. */
-	if (r->dir && dirrun_record(r, &e) < 0) {
+	if (r->dir && dir_record(r, &e) < 0) {
 		print_error(e.msg);
 		rc = RUN_FAILED;
 	}
@@ -503,10 +504,10 @@ static int hook_command(struct run *r, struct keep *k)
 	if (!r->opts.dry_run) {
 		path = xasprintf("%scf-purge-hook.lock",
 				 git_repository_path(r->repo));
-		fd = deploy_lock(path, &r->modes, r->config.lock_timeout,
+		fd = lock_take(path, &r->modes, r->config.lock_timeout,
 				 r->opts.quiet ? NULL : stderr, &e);
 		free(path);
-		if (fd == DEPLOY_LOCK_TIMEOUT) {
+		if (fd == LOCK_TAKE_TIMEOUT) {
 			/* The push itself is kept: nothing is lost. */
 			print_error(e.msg);
 			say_kept(k);
@@ -723,8 +724,8 @@ static int run_command(struct run *r, const char *command, int argc,
 	} else if (!strcmp(command, "range")) {
 		rc = add_range_arg(r, argc, argv, &e);
 	} else if (is_dir) {
-		rc = argc == 2 ? dirrun_compare(r, argv[0], argv[1], &e) :
-		     dirrun_since(r, argv[0], &e);
+		rc = argc == 2 ? dir_compare(r, argv[0], argv[1], &e) :
+		     dir_since(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		/*
 		 * The hook's lock, so that a retry (from cron, say) does not
@@ -734,11 +735,11 @@ static int run_command(struct run *r, const char *command, int argc,
 			char *path = xasprintf("%scf-purge-hook.lock",
 					       git_repository_path(r->repo));
 
-			lock_fd = deploy_lock(path, &r->modes,
+			lock_fd = lock_take(path, &r->modes,
 					      r->config.lock_timeout,
 					      r->opts.quiet ? NULL : stderr, &e);
 			free(path);
-			if (lock_fd == DEPLOY_LOCK_TIMEOUT) {
+			if (lock_fd == LOCK_TAKE_TIMEOUT) {
 				print_error(e.msg);
 				strbuf_release(&input);
 				keep_release(&keep);
@@ -755,7 +756,7 @@ static int run_command(struct run *r, const char *command, int argc,
 	if (rc < 0) {
 		keep_release(&keep);
 		print_error(e.msg);
-		return rc == DIRRUN_BUSY ? RUN_FAILED : RUN_USAGE;
+		return rc == BUILT_BUSY ? RUN_FAILED : RUN_USAGE;
 	}
 	if (!is_hook)
 		rc = plan_and_send(r, &lv);

@@ -1,9 +1,9 @@
 #include "run.h"
 #include "count.h"
 #include "diff.h"
-#include "dirrun.h"
 #include "refline.h"
 #include "symlinks.h"
+#include "../built/built.h"
 #include "../mapping/links.h"
 #include "../mapping/map.h"
 #include "../util/git.h"
@@ -56,7 +56,7 @@ void run_release(struct run *r)
 	strvec_clear(&r->tree_errors);
 	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
-	dirrun_free(r->dir);
+	built_free(r->dir);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -242,7 +242,7 @@ void run_add_tree_range(struct run *r, const git_oid *old,
 /* Where the ranges' trees are read: the dir command's own store. */
 static git_repository *trees_repo(const struct run *r)
 {
-	return r->dir ? dirrun_repo(r->dir) : r->repo;
+	return r->dir ? built_repo(r->dir) : r->repo;
 }
 
 /* Looks up the tree of the commit (or the tree) with id hex. */
@@ -299,7 +299,7 @@ static int dir_state_broken(struct run *r, struct range *rg, struct err *e)
 {
 	char *why;
 
-	if (!r->dir || !dirrun_state_dir(r->dir))
+	if (!r->dir || !built_state_dir(r->dir))
 		return -1;
 	change_list_truncate(&r->changes, rg->first_change);
 	rg->n_changes = 0;

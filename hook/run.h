@@ -50,16 +50,17 @@ struct range {
 	size_t n_changes;
 };
 
-struct dirrun;
+struct built;
 
 struct run {
 	struct run_opts opts;
 	git_repository *repo;
 	/*
-	 * The dir command (hook/dirrun.h): the trees built from folders,
-	 * which the ranges' ids name instead of commits; NULL otherwise.
+	 * The dir command and [site] served_dir (hook/dir.h): the
+	 * built-output engine (built/built.h), whose repository holds the
+	 * trees that the ranges' ids name instead of commits; NULL otherwise.
 	 */
-	struct dirrun *dir;
+	struct built *dir;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;
@@ -147,7 +148,8 @@ int run_check_base(struct run *r, struct range *rg, struct err *e);
 
 /*
  * Adds a range between two trees of the repository that r->dir holds
- * (hook/dirrun.h). With old NULL, the range purges everything.
+ * (hook/dir.h, built/built.h). With old NULL, the range purges
+ * everything.
  */
 void run_add_tree_range(struct run *r, const git_oid *old,
 			const git_oid *new_tree);

@@ -77,23 +77,3 @@ out:
 	git_config_free(cfg);
 	return rc;
 }
-
-int shared_fix_mode(int fd, const char *path, const struct file_modes *modes,
-		    struct err *e)
-{
-	struct stat st;
-	mode_t want;
-
-	if (fstat(fd, &st) < 0)
-		return err_set(e, "cannot read the mode of '%s': %s", path,
-			       strerror(errno));
-	if (st.st_uid != geteuid())
-		return 0;
-	want = S_ISDIR(st.st_mode) ? modes->dir : modes->file;
-	if ((st.st_mode & 07777) == want)
-		return 0;
-	if (fchmod(fd, want) < 0)
-		return err_set(e, "cannot change the mode of '%s' to %04o: %s",
-			       path, (unsigned)want, strerror(errno));
-	return 0;
-}

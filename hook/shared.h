@@ -24,19 +24,10 @@
  * Returns 0, or -1 with e set (and out private) for a value git refuses
  * too: an octal mode that does not give the owner rw, or a word that is
  * none of the above. The caller should apply the modes with fchmod() or
- * chmod() after creating a file or folder, since the umask narrows the
- * mode given to open() and mkdir().
+ * chmod() (file_modes_fix(), util/util.h) after creating a file or
+ * folder, since the umask narrows the mode given to open() and mkdir().
  */
 int shared_modes_read(struct file_modes *out, git_repository *repo,
 		      struct err *e);
-
-/*
- * Gives the descriptor fd (a file or folder this process just opened or
- * created) the mode from modes, when it is this user's own and its mode
- * differs; someone else's file is left alone, as git leaves it. Returns
- * 0, or -1 with e set naming path.
- */
-int shared_fix_mode(int fd, const char *path, const struct file_modes *modes,
-		    struct err *e);
 
 #endif

@@ -42,7 +42,7 @@ static int root_id(git_oid *out, git_tree *tree, const char *root)
 }
 
 /* NULL for a repository without a git directory: the trees that
- * hook/dirtree.h builds from a folder live in memory only. */
+ * built/tree.h builds from a folder live in memory only. */
 static char *cache_path(git_repository *repo)
 {
 	if (!git_repository_path(repo))

@@ -141,10 +141,10 @@ struct config {
 	int detach;		/* hand the work to a detached process */
 	char *log_file;		/* where a detached run writes */
 
-	/* [state]: what `dir DIR` compares with (hook/dirstate.h) */
+	/* [state]: what `dir DIR` compares with (built/state.h) */
 	char *state_dir;	/* NULL: <git dir>/cf-purge-hook-state */
 	int state_missing_fail;	/* on_missing = fail; default everything */
-	char *manifest;		/* written into the folder: hook/manifest.h */
+	char *manifest;		/* written into the folder: built/manifest.h */
 	char *manifest_url;	/* the live manifest, the old side in CI */
 
 	/* [plan] */

@@ -140,4 +140,13 @@ struct file_modes {
 
 #define FILE_MODES_PRIVATE { 0600, 0700 }
 
+/*
+ * Gives the descriptor fd (a file or folder this process just opened or
+ * created) the mode from modes, when it is this user's own and its mode
+ * differs; someone else's file is left alone, as git leaves it. Returns
+ * 0, or -1 with e set naming path.
+ */
+int file_modes_fix(int fd, const char *path, const struct file_modes *modes,
+		   struct err *e);
+
 #endif

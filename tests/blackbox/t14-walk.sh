@@ -1,6 +1,6 @@
 #!/bin/sh
 # t14-walk.sh: the walk of `dir` on a folder larger than its window of
-# files being hashed (hook/dirtree.c), with names whose order is easy to
+# files being hashed (built/tree.c), with names whose order is easy to
 # get wrong. Each run's tree must be the one `git add -A; git write-tree`
 # makes of the same folder, whether the trees are kept in memory (dir OLD
 # NEW), written straight to the state's store (a first run) or only hashed

@@ -9,16 +9,16 @@
  * it) from before it reads the record until after it writes the new one,
  * so that runs on one state folder, for one folder or several, never
  * interleave; a dry run, which writes nothing, goes without. Under that
- * lock, after a record is written, hook/dirprune.h removes the objects
+ * lock, after a record is written, built/prune.h removes the objects
  * no record reaches any more (the file pruned says when it last did).
  */
-#ifndef CFPH_DIRSTATE_H
-#define CFPH_DIRSTATE_H
+#ifndef CFPH_BUILT_STATE_H
+#define CFPH_BUILT_STATE_H
 
 /*
  * NEEDSWORK: a version of this program from before the lock does not
  * take it. Its run refreshes the times of the trees it builds, so a
- * prune racing it keeps them for DIRPRUNE_GRACE (hook/dirprune.h); one
+ * prune racing it keeps them for DIRPRUNE_GRACE (built/prune.h); one
  * that takes longer than that between building its tree and recording
  * it could record a tree whose old subtree the prune removed. Its next
  * run then finds the tree incomplete and purges everything, as when
@@ -65,8 +65,8 @@ int dirstate_write(const struct dirstate *s, const git_oid *tree,
 		   struct err *e);
 
 /*
- * Takes the state folder's lock (the file lock in it) with deploy_lock()
- * (hook/deploy.h): files made with modes, waiting at most timeout seconds
+ * Takes the state folder's lock (the file lock in it) with lock_take()
+ * (util/lock.h): files made with modes, waiting at most timeout seconds
  * for another run that holds it, saying so first to notice (unless
  * NULL). Returns the descriptor that holds the lock (the caller closes it
  * to let go), or -1 with e set: another run held it longer than timeout,
@@ -78,7 +78,7 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 
 /*
  * Reads the tree named by the record file path, whichever folder it is
- * for (hook/dirprune.h reads every record). Returns 1 with *out set; 0
+ * for (built/prune.h reads every record). Returns 1 with *out set; 0
  * when there is no such file; -1 with e set when it cannot be read or is
  * not this program's format.
  */

@@ -1,5 +1,5 @@
-#include "dirprune.h"
-#include "dirstate.h"
+#include "prune.h"
+#include "state.h"
 #include "../util/git.h"
 
 #include <dirent.h>

@@ -1,5 +1,5 @@
-#include "dirstate.h"
-#include "deploy.h"
+#include "state.h"
+#include "../util/lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,9 +44,9 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 		  double timeout, FILE *notice, struct err *e)
 {
 	char *path = xasprintf("%s/lock", s->dir);
-	int fd = deploy_lock(path, modes, timeout, notice, e);
+	int fd = lock_take(path, modes, timeout, notice, e);
 
-	if (fd == DEPLOY_LOCK_TIMEOUT) {
+	if (fd == LOCK_TAKE_TIMEOUT) {
 		char *why = xstrdup(e->msg);
 
 		/*

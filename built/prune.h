@@ -1,5 +1,5 @@
 /*
- * Pruning of a state folder's object store (hook/dirstate.h): the trees
+ * Pruning of a state folder's object store (built/state.h): the trees
  * and link blobs of earlier runs that no record in sites/ reaches any
  * more are removed, as `git prune` removes unreachable loose objects.
  * The caller holds the state folder's lock (dirstate_lock()).
@@ -14,8 +14,8 @@
  * record cannot be read, or a tree a record reaches cannot be, nothing
  * is removed: what it reaches is unknown.
  */
-#ifndef CFPH_DIRPRUNE_H
-#define CFPH_DIRPRUNE_H
+#ifndef CFPH_BUILT_PRUNE_H
+#define CFPH_BUILT_PRUNE_H
 
 #include <git2.h>
 

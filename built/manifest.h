@@ -16,8 +16,8 @@
  * of the three, every link's target must hash to its id, and the trees
  * built from the list must give the id of the first line.
  */
-#ifndef CFPH_MANIFEST_H
-#define CFPH_MANIFEST_H
+#ifndef CFPH_BUILT_MANIFEST_H
+#define CFPH_BUILT_MANIFEST_H
 
 #include <git2.h>
 

@@ -1,4 +1,4 @@
-#include "dirtree.h"
+#include "tree.h"
 #include "statcache.h"
 #include "../util/git.h"
 

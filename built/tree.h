@@ -8,8 +8,8 @@
  * state's store; see enum dirtree_sink), never to the user's repository;
  * file contents are hashed and never stored.
  */
-#ifndef CFPH_DIRTREE_H
-#define CFPH_DIRTREE_H
+#ifndef CFPH_BUILT_TREE_H
+#define CFPH_BUILT_TREE_H
 
 #include <git2.h>
 
@@ -42,7 +42,7 @@ struct dirtree {
 	int threads;		/* hashing threads; 2 unless set before build */
 	enum dirtree_sink sink;	/* DIRTREE_MEMORY unless set before build */
 	/*
-	 * Borrowed, may be NULL (hook/statcache.h): a file whose stat
+	 * Borrowed, may be NULL (built/statcache.h): a file whose stat
 	 * cache_old still vouches for is not read again.
 	 */
 	const struct statcache *cache_old;

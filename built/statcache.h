@@ -6,7 +6,7 @@
  * read, or is not this program's, is an empty cache.
  *
  * The file lists the files in the order of their paths (strcmp), which is
- * the order a walk of git trees visits them (hook/dirtree.c): a run
+ * the order a walk of git trees visits them (built/tree.c): a run
  * writes the next one as it walks, and leaves it alone when every record
  * still holds.
  *
@@ -14,8 +14,8 @@
  * than the cache file's own mtime may have changed within the same
  * timestamp after it was hashed, so it is hashed again.
  */
-#ifndef CFPH_STATCACHE_H
-#define CFPH_STATCACHE_H
+#ifndef CFPH_BUILT_STATCACHE_H
+#define CFPH_BUILT_STATCACHE_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,0 +1,65 @@
+#include "dir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The folder is what is served at base_url; see dir.h. */
+static struct built *start_built(struct run *r)
+{
+	struct built_opts o = BUILT_OPTS_INIT;
+
+	o.dry_run = r->opts.dry_run;
+	o.verbose = r->opts.verbose;
+	o.notice = r->opts.quiet ? NULL : stderr;
+	free(r->config.root);
+	r->config.root = xstrdup("");
+	free(r->config.tree_config);
+	r->config.tree_config = NULL;
+	r->dir = built_new(&o);
+	return r->dir;
+}
+
+static void add_built_range(struct run *r, const struct built_range *br)
+{
+	run_add_tree_range(r, br->has_old ? &br->old_tree : NULL,
+			   &br->new_tree);
+}
+
+int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
+		struct err *e)
+{
+	struct built *b = start_built(r);
+	struct built_range br;
+
+	if (built_compare(&br, b, &r->config, old_dir, new_dir,
+			  &r->plan.notes, e) < 0)
+		return -1;
+	add_built_range(r, &br);
+	return 0;
+}
+
+int dir_since(struct run *r, const char *dir, struct err *e)
+{
+	struct built *b = start_built(r);
+	struct built_range br;
+	int rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
+			     &r->plan.notes, e);
+
+	if (rc < 0)
+		return rc;
+	add_built_range(r, &br);
+	return 0;
+}
+
+int dir_record(struct run *r, struct err *e)
+{
+	int confirmed = !r->opts.dry_run && r->sent;
+	size_t i;
+
+	if (!r->dir)
+		return 0;
+	for (i = 0; confirmed && i < r->batches.n; i++)
+		if (r->outcomes[i].n_lost)
+			confirmed = 0;
+	return built_record(r->dir, confirmed, &r->plan.notes, e);
+}
