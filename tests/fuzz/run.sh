@@ -116,8 +116,8 @@ failed=0
 why() {
 	s=$(grep -m 1 '^SUMMARY: ' "$1" | sed 's/^SUMMARY: //')
 	[ -n "$s" ] || s=$(grep -m 1 -E 'ERROR: |runtime error:' "$1")
-	f=$(grep -E '^ *#[0-9]+ 0x[0-9a-f]+ in [^ ]+ [^ ]*/(tests/fuzz|mapping|purge|hook)/[^ /]+\.c:[0-9]' "$1" |
-		head -n 1 | sed -E 's,.* in ([^ ]+) [^ ]*/((tests/fuzz|mapping|purge|hook)/[^ /]+\.c:[0-9:]+).*,\1 (\2),')
+	f=$(grep -E '^ *#[0-9]+ 0x[0-9a-f]+ in [^ ]+ [^ ]*/(tests/fuzz|util|mapping|purge|built|hook)/[^ /]+\.c:[0-9]' "$1" |
+		head -n 1 | sed -E 's,.* in ([^ ]+) [^ ]*/((tests/fuzz|util|mapping|purge|built|hook)/[^ /]+\.c:[0-9:]+).*,\1 (\2),')
 	echo "${s:-crash}${f:+ at $f}" | cut -c 1-200
 }
 
