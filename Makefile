@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS)) \
 	2>/dev/null) $(LIBS_DL) -lm
 
-UTIL = util/util.o util/git.o util/lock.o
+UTIL = util/util.o util/git.o util/progress.o util/lock.o
 MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o mapping/config_parse.o mapping/config_cloudflare.o \
 	mapping/config_site.o mapping/config_hook.o mapping/config_state.o \

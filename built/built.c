@@ -32,6 +32,7 @@ struct built *built_new(const struct built_opts *opts)
 
 	b->opts = *opts;
 	b->trees = init;
+	b->trees.progress = opts->progress;
 	b->state = sinit;
 	b->cache_old = cinit;
 	b->lock_fd = -1;

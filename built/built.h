@@ -53,9 +53,11 @@ struct built_opts {
 			   a prune removed */
 	FILE *notice;	/* where a wait for the state's lock is said first
 			   (stderr, or NULL for --quiet); borrowed */
+	FILE *progress;	/* where a long walk says how far it has come
+			   (util/progress.h), or NULL; borrowed */
 };
 
-#define BUILT_OPTS_INIT { 0, 0, NULL }
+#define BUILT_OPTS_INIT { 0, 0, NULL, NULL }
 
 /* What built_compare() and built_since() give back. */
 struct built_range {

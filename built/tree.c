@@ -1,6 +1,7 @@
 #include "tree.h"
 #include "statcache.h"
 #include "../util/git.h"
+#include "../util/progress.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -71,6 +72,7 @@ struct walk {
 	struct dirtree *d;
 	const char *top;
 	struct err *e;
+	struct progress progress;	/* files retired, for the person */
 	struct frame *live;	/* every frame not yet freed */
 	git_oid top_id;
 	int error;		/* a tree could not be made; e says why */
@@ -566,6 +568,7 @@ static void retire(struct walk *w, struct slot *s)
 		w->same = 0;
 	}
 	w->retired++;
+	progress_add(&w->progress, 1);
 	s->f->pending--;
 	close_frames(w, s->f);
 }
@@ -835,6 +838,7 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	struct walk *w;
 	struct frame *top;
 	struct stat st;
+	char *what;
 	int rc;
 
 	if (stat(dir, &st) < 0)
@@ -854,10 +858,14 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
 	top = frame_new(w, NULL, 0, xstrdup(""));
+	what = xasprintf("reading '%s'", dir);
+	progress_start(&w->progress, d->progress, what, "files", 0);
 	start_threads(w);
 	rc = walk_folders(w, top, e);
 	/* The threads may hold files of the frames: let them finish. */
 	drain(w);
+	progress_end(&w->progress);
+	free(what);
 	if (rc == 0 && !w->error) {
 		finish_cache(w);
 		git_oid_cpy(out, &w->top_id);

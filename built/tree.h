@@ -11,6 +11,8 @@
 #ifndef CFPH_BUILT_TREE_H
 #define CFPH_BUILT_TREE_H
 
+#include <stdio.h>
+
 #include <git2.h>
 
 #include "../util/util.h"
@@ -55,10 +57,13 @@ struct dirtree {
 	/* Borrowed, may be NULL: a path below the folder left out of its
 	 * tree (the manifest this program writes there). */
 	const char *skip;
+	/* Borrowed, may be NULL: where the walk says how far it has come,
+	 * when it takes more than a second (util/progress.h). */
+	FILE *progress;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
-		       DIRTREE_MEMORY, NULL, NULL, NULL }
+		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

@@ -8,6 +8,7 @@
 #include "zone.h"
 #include "../built/built.h"
 #include "../purge/client.h"
+#include "../util/progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -263,6 +264,7 @@ int run_send(struct run *r, struct err *e)
 {
 	struct cf_client *client = NULL;
 	struct sender s;
+	struct progress pg;
 	struct strvec ids = STRVEC_INIT;
 	struct spool_rules rules;
 	struct err ce;
@@ -314,6 +316,8 @@ int run_send(struct run *r, struct err *e)
 	s.notice_ctx = r;
 
 	/* This run's own batches first: an old entry must not starve them. */
+	progress_start(&pg, run_progress(r), "sending", "requests",
+		       r->batches.n);
 	for (i = 0; i < r->batches.n; i++) {
 		struct batch *b = &r->batches.v[i];
 
@@ -322,7 +326,9 @@ int run_send(struct run *r, struct err *e)
 		journal_settle(&r->spool, paths[i] ? &paths[i] : NULL,
 			       paths[i] ? 1 : 0, b, &r->outcomes[i]);
 		free(paths[i]);
+		progress_add(&pg, 1);
 	}
+	progress_end(&pg);
 	free(paths);
 	/*
 	 * Sent without a journal and nothing lost: what kept the push goes

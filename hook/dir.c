@@ -11,6 +11,7 @@ static struct built *start_built(struct run *r)
 	o.dry_run = r->opts.dry_run;
 	o.verbose = r->opts.verbose;
 	o.notice = r->opts.quiet ? NULL : stderr;
+	o.progress = run_progress(r);
 	free(r->config.root);
 	r->config.root = xstrdup("");
 	free(r->config.tree_config);

@@ -18,6 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+FILE *run_progress(const struct run *r)
+{
+	if (r->opts.json || r->opts.quiet)
+		return NULL;
+	return r->deploy || isatty(STDERR_FILENO) ? stderr : NULL;
+}
+
 void run_init(struct run *r, const struct run_opts *opts)
 {
 	memset(r, 0, sizeof(*r));

@@ -7,6 +7,8 @@
 #ifndef CFPH_RUN_H
 #define CFPH_RUN_H
 
+#include <stdio.h>
+
 #include <git2.h>
 
 #include "../mapping/change.h"
@@ -193,6 +195,13 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
  * are in r->outcomes and r->spool_outcomes).
  */
 int run_send(struct run *r, struct err *e);
+
+/*
+ * Where a long step says how far it has come (util/progress.h): standard
+ * error when it is a terminal, or in a hook or ci run (whose output a
+ * person reads as it comes); NULL under --json or --quiet.
+ */
+FILE *run_progress(const struct run *r);
 
 /* Totals over every outcome of the run. */
 struct run_totals {

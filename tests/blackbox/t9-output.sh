@@ -350,4 +350,31 @@ expect 'a retried request: "in 1 request (2 attempts)", not "in 2 requests"' '
 	grep -q "^cf-purge-hook: purged 4 URLs in 1 request (2 attempts), " "$TRASH/retried.err"
 '
 
+# --- 9. Progress on long runs -----------------------------------------------
+# Eight one-URL requests at a quarter of a second each: two seconds, past
+# the first second in which nothing is said. script(1) gives the run a
+# terminal, where the line is rewritten in place.
+fresh "$FAST
+files_per_request = 1" --latency-ms 250
+expect 'a slow send on a terminal says how far it has come, rewriting one line, then "done"' '
+	(cd "$REPO" && script -qec "$CFPH_WRAP $CFPH range $C2..$C3" /dev/null) \
+		>"$TRASH/tty.out" 2>&1 &&
+	tr "\\r" "\\n" <"$TRASH/tty.out" >"$TRASH/tty.lines" &&
+	cat "$TRASH/tty.lines" &&
+	grep -q "^cf-purge-hook: sending: [1-7] of 8 requests *\$" "$TRASH/tty.lines" &&
+	grep -q "^cf-purge-hook: sending: 8 of 8 requests, done\$" "$TRASH/tty.lines" &&
+	grep -q "^cf-purge-hook: purged 8 URLs in 8 requests" "$TRASH/tty.lines"
+'
+
+expect 'under --json, or --quiet, or without a terminal, a slow send says nothing of its progress' '
+	(cd "$REPO" && script -qec "$CFPH_WRAP $CFPH --json range $C2..$C3" /dev/null) \
+		>"$TRASH/ttyj.out" 2>&1 &&
+	! grep -q "sending:" "$TRASH/ttyj.out" &&
+	(cd "$REPO" && script -qec "$CFPH_WRAP $CFPH --quiet range $C2..$C3" /dev/null) \
+		>"$TRASH/ttyq.out" 2>&1 &&
+	! grep -q "sending:" "$TRASH/ttyq.out" &&
+	run notty range "$C2..$C3" && exited notty 0 &&
+	! grep -q "sending:" "$TRASH/notty.err"
+'
+
 finish
