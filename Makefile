@@ -114,8 +114,14 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS) $(EXAMPLES))
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
 
+# cf-purge-hook_$(VERSION)_<arch>.deb from `make install PREFIX=/usr`
+# (packaging/build-deb.sh says how; it needs dpkg-deb).
+deb:
+	@sh packaging/build-deb.sh $(VERSION)
+
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
 	rm -rf tests/fuzz/build
+	rm -f cf-purge-hook_*.deb
 
-.PHONY: all deps test fuzz bench demo install uninstall clean FORCE
+.PHONY: all deps test fuzz bench demo install uninstall deb clean FORCE
