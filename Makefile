@@ -117,7 +117,7 @@ uninstall:
 # cf-purge-hook_$(VERSION)_<arch>.deb from `make install PREFIX=/usr`
 # (packaging/build-deb.sh says how; it needs dpkg-deb).
 deb:
-	@sh packaging/build-deb.sh $(VERSION)
+	@MAKE='$(MAKE)' sh packaging/build-deb.sh $(VERSION)
 
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
