@@ -38,7 +38,7 @@ DEB=cf-purge-hook_${VERSION}_$ARCH.deb
 # The source as the developer sees it: tracked and new files, without
 # what .gitignore leaves out (objects, the program, earlier packages).
 mkdir -p "$SRC"
-git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
+git -C "$ROOT" -c safe.directory="$ROOT" ls-files -z --cached --others --exclude-standard |
 	(cd "$ROOT" && tar --null -T - -cf -) | tar -C "$SRC" -xf -
 
 expect "make deb builds $DEB" '
