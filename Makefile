@@ -5,6 +5,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/cf-purge-hook
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libgit2 libcurl libcjson inih
@@ -91,19 +92,36 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
+# The docs keep the repository's layout, so that README's links work.
+DOCS = README.md cf-purge-hook.ini.example
+EXAMPLES = examples/servers.md $(wildcard examples/*.ini examples/*.yml)
+
+# The man page is installed compressed, as Debian's packages have it, so
+# that `make install` and `make deb` install the same files.
 install: cf-purge-hook
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	cp cf-purge-hook $(DESTDIR)$(BINDIR)/cf-purge-hook
-	chmod 755 $(DESTDIR)$(BINDIR)/cf-purge-hook
-	cp cf-purge-hook.1 $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
-	chmod 644 $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)/examples
+	install -m 755 cf-purge-hook $(DESTDIR)$(BINDIR)/
+	gzip -n9c cf-purge-hook.1 >$(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1.gz
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1.gz
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cf-purge-hook
-	rm -f $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1
+	rm -f $(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1 \
+		$(DESTDIR)$(MANDIR)/man1/cf-purge-hook.1.gz
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS) $(EXAMPLES))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
+
+# cf-purge-hook_$(VERSION)_<arch>.deb from `make install PREFIX=/usr`
+# (packaging/build-deb.sh says how; it needs dpkg-deb).
+deb:
+	@MAKE='$(MAKE)' sh packaging/build-deb.sh $(VERSION)
 
 clean:
 	rm -f cf-purge-hook tests/unit/unit */*.o tests/unit/*.o .build-flags
 	rm -rf tests/fuzz/build
+	rm -f cf-purge-hook_*.deb
 
-.PHONY: all deps test fuzz bench demo install uninstall clean FORCE
+.PHONY: all deps test fuzz bench demo install uninstall deb clean FORCE
