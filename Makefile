@@ -44,6 +44,7 @@ HOOK = hook/refline.o hook/diff.o hook/symlinks.o hook/count.o hook/run.o \
 	hook/kept.o hook/shared.o hook/dirtree.o hook/dirstate.o \
 	hook/dirprune.o hook/dirrun.o hook/statcache.o hook/manifest.o \
 	hook/live.o
+HOOK += hook/marker.o hook/ci_base.o hook/ci_output.o
 OBJS = $(UTIL) $(MAPPING) $(PURGE) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \

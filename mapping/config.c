@@ -1231,6 +1231,26 @@ static int is_zone_section(const char *s)
 	       (s[4] == ' ' || s[4] == '\t' || s[4] == '"');
 }
 
+static void ci_key(struct reader *r, const char *key, const char *v)
+{
+	struct config *c = r->c;
+	int on;
+
+	if (strcmp(key, "marker") && strcmp(key, "fail_job")) {
+		add_error(r, r->line, "unknown key '%s' in [ci]", key);
+		return;
+	}
+	if (parse_bool(v, &on) < 0) {
+		add_error(r, r->line, "'%s' in [ci] must be true or false, "
+			  "not '%s'", key, v);
+		return;
+	}
+	if (!strcmp(key, "marker"))
+		c->ci_marker_off = !on;
+	else
+		c->ci_fail_job_off = !on;
+}
+
 /* Called by the reader for each section header, keys or not. */
 static void begin_section(struct reader *r)
 {
@@ -1245,7 +1265,7 @@ static void begin_section(struct reader *r)
 			start_map(r);
 	} else if (r->tree && (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
 			       !strcmp(s, "plan") || !strcmp(s, "state") ||
-			       is_zone_section(s))) {
+			       !strcmp(s, "ci") || is_zone_section(s))) {
 		/* Its keys are skipped: r->known stays 0. */
 		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
 			    "(only [map], [ignore] and [site] pretty_urls can); "
@@ -1254,7 +1274,8 @@ static void begin_section(struct reader *r)
 		add_error(r, r->line, "unknown section [%s]", s);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
-		   !strcmp(s, "plan") || !strcmp(s, "state")) {
+		   !strcmp(s, "plan") || !strcmp(s, "state") ||
+		   !strcmp(s, "ci")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
@@ -1304,6 +1325,9 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "state")) {
 		if (first_setting(r, section, key))
 			state_key(r, key, val);
+	} else if (!strcmp(section, "ci")) {
+		if (first_setting(r, section, key))
+			ci_key(r, key, val);
 	} else if (r->zone) {
 		if (first_setting(r, section, key))
 			zone_key(r, key, val);

@@ -43,8 +43,12 @@ expect 'the GitHub Actions example purges what the push changed' '
 		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
 		GITHUB_STEP_SUMMARY="$TRASH/summary.md"; eval "$cmd") &&
 	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
-	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md"
+	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md" &&
+	test "$(git -C "$TRASH/origin" rev-parse refs/cf-purge-hook/heads/main)" = "$AFTER"
 '
+# The same push again in the GitLab example: without this, the purge
+# marker that the GitHub job left says it was purged already.
+git -C "$TRASH/origin" update-ref -d refs/cf-purge-hook/heads/main
 
 expect 'the GitLab CI example purges what the push changed' '
 	cmd=$(step_command "$ROOT/examples/gitlab-ci.yml") &&
