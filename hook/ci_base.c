@@ -132,11 +132,15 @@ int ci_base_prepare(struct ci_state *st, struct run *r,
 			    "the marker cannot be read"));
 	} else {
 		memcpy(st->base, ev->before, sizeof(st->base));
+		if (fetch_base(st, r, ev, e) < 0)
+			return -1;
 		/*
 		 * The branch's first run records its base before sending,
 		 * so that what it fails to purge is owed to the next run.
+		 * (git push needs the commit here, hence after the fetch.)
 		 */
 		if (st->marker_ok && *st->base &&
+		    marker_have_commit(r->repo, st->base) &&
 		    marker_write(&st->marker, st->base, &me) < 0)
 			unusable(st, &me);
 	}

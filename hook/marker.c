@@ -146,12 +146,28 @@ int marker_is_at_or_past(git_repository *repo, const char *hex,
 			 const char *ancestor)
 {
 	git_oid a, b;
+	int rc;
 
 	if (!strcmp(hex, ancestor))
 		return 1;
 	if (git_oid_fromstr(&a, hex) < 0 || git_oid_fromstr(&b, ancestor) < 0)
 		return 0;
-	return git_graph_descendant_of(repo, &a, &b) == 1;
+	rc = git_graph_descendant_of(repo, &a, &b);
+	if (rc >= 0)
+		return rc == 1;
+	/*
+	 * libgit2 before 1.7 knows no shallow clones: its walk fails at
+	 * the first parent the clone lacks. git itself stops there.
+	 */
+	{
+		const char *argv[] = { "git", "merge-base", "--is-ancestor",
+				       ancestor, hex, NULL };
+		struct strbuf out = STRBUF_INIT;
+
+		rc = run_git(repo, argv, &out);
+		strbuf_release(&out);
+	}
+	return rc == 0;
 }
 
 int marker_fetch_commit(git_repository *repo, const char *remote,
