@@ -246,6 +246,22 @@ static void prune(struct run *r, struct dirrun *d)
 			     st.loose);
 }
 
+/*
+ * A CI job: its spool goes with it. With the manifest as the only record,
+ * a manifest written over spooled items would hide them from every later
+ * job once the build is deployed.
+ */
+static int in_ci(const struct run *r)
+{
+	const char *v;
+
+	if (r->spool_dies)
+		return 1;
+	return ((v = getenv("CI")) && !strcmp(v, "true")) ||
+	       ((v = getenv("GITHUB_ACTIONS")) && !strcmp(v, "true")) ||
+	       ((v = getenv("GITLAB_CI")) && !strcmp(v, "true"));
+}
+
 static int record(struct run *r, struct dirrun *d, struct err *e)
 {
 	char *path;
@@ -255,7 +271,9 @@ static int record(struct run *r, struct dirrun *d, struct err *e)
 	if (!d->since || r->opts.dry_run || !r->sent)
 		return 0;
 	for (i = 0; i < r->batches.n; i++)
-		if (r->outcomes[i].n_lost)
+		if (r->outcomes[i].n_lost ||
+		    (!d->has_state && in_ci(r) &&
+		     r->outcomes[i].n_sent != r->outcomes[i].n_items))
 			return 0;
 	if (d->has_state &&
 	    (dirtree_keep(&d->trees, &d->new_tree, e) < 0 ||

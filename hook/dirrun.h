@@ -47,7 +47,10 @@ int dirrun_since(struct run *r, const char *dir, struct err *e);
  * After run_send(): records the folder's new tree as the state, and
  * writes [state] manifest into the folder, when each of this run's
  * requests was confirmed or is in the spool; a dry run, `dir OLD NEW`
- * and a run with a lost request record nothing. After a record, it
+ * and a run with a lost request record nothing. In a CI job (CI,
+ * GITHUB_ACTIONS or GITLAB_CI is "true"), whose spool goes with it, a
+ * run without [state] dir writes the manifest only when every request
+ * was confirmed. After a record, it
  * prunes the state's store when that is due (hook/dirprune.h; a failure
  * there is only a note), then lets go of the lock. Returns 1 when it
  * recorded, 0 when it had not to, -1 with e set on failure.

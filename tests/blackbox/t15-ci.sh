@@ -478,6 +478,40 @@ expect 'a refusal (base gone from the remote) writes ::error::, the summary, sta
 	"$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j[\"status\"] == \"refused\" and \"fetch\" in j[\"error\"]))" "$TRASH/b1.out"
 '
 
+# dir with only a manifest: the site folder, a live manifest that cannot
+# be had (so the run purges everything), and no state folder.
+mkdir -p "$TRASH/site" && echo x >"$TRASH/site/index.html"
+man_ini() {
+	cat >"$1" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = $2
+spool_dir = $TRASH/dir-spool
+retries = 0
+deadline = 2
+[site]
+base_url = https://example.com
+[state]
+manifest = .cf-purge-hook.manifest
+manifest_url = http://127.0.0.1:9/.cf-purge-hook.manifest
+EOC
+}
+expect 'dir with only a manifest in a CI job: a failed purge writes no manifest; a confirmed one does' '
+	man_ini "$TRASH/man-down.ini" http://127.0.0.1:9/client/v4 &&
+	man_ini "$TRASH/man-up.ini" "$API_URL" &&
+	cd "$TRASH" &&
+	code env GITHUB_ACTIONS=true CI=true $CFPH_WRAP "$CFPH" -c "$TRASH/man-down.ini" dir "$TRASH/site" &&
+	test "$CODE" = 1 &&
+	test ! -e "$TRASH/site/.cf-purge-hook.manifest" &&
+	code env GITLAB_CI=true CI=true $CFPH_WRAP "$CFPH" -c "$TRASH/man-down.ini" dir "$TRASH/site" &&
+	test "$CODE" = 1 &&
+	test ! -e "$TRASH/site/.cf-purge-hook.manifest" &&
+	rm -rf "$TRASH/dir-spool" && clear_log &&
+	env GITHUB_ACTIONS=true CI=true $CFPH_WRAP "$CFPH" -c "$TRASH/man-up.ini" dir "$TRASH/site" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	test -s "$TRASH/site/.cf-purge-hook.manifest"
+'
+
 expect 'an unknown [ci] key is an error with its line number' '
 	write_config "$TRASH/badkey.ini" "[ci]
 markr = false" &&
