@@ -409,13 +409,19 @@ static void github_summary(const struct run *r, int status)
 
 		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
 		put_md(f, rg->ref ? rg->ref : "");
-		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
+		if (rg->action == RANGE_EVERYTHING)
+			fputs("`: purges everything.\n\n", f);
+		else
+			fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
 	}
 	for (i = 0; i < r->plan.notes.n; i++) {
 		fputs("- ", f);
 		put_md(f, r->plan.notes.v[i]);
 		fputc('\n', f);
 	}
+	/* A paragraph after a list needs a blank line, or it joins the list. */
+	if (r->plan.notes.n)
+		fputc('\n', f);
 	if (r->plan_error) {
 		fputs("**Not purged:** ", f);
 		put_md(f, r->plan_error);

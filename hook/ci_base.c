@@ -144,12 +144,14 @@ int ci_base_prepare(struct ci_state *st, struct run *r,
 		    marker_write(&st->marker, st->base, &me) < 0)
 			unusable(st, &me);
 	}
-	if (st->marker_ok) {
+	/*
+	 * Only a marker that exists owes anything: a new branch's first run
+	 * records none, and what it fails to send is lost with the job.
+	 */
+	if (st->marker_ok && *st->marker.hex) {
 		st->owed = xasprintf("the purge marker stays at %.12s, so the "
 				     "next run of this job (a re-run, or the "
-				     "next push) purges them",
-				     *st->marker.hex ? st->marker.hex :
-				     "(none: the branch's first run)");
+				     "next push) purges them", st->marker.hex);
 		r->owed_by = st->owed;
 	}
 	if (fetch_base(st, r, ev, e) < 0)

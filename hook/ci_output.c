@@ -121,21 +121,25 @@ void ci_output_early(FILE *out, int github, int json, enum ci_status status,
 	}
 }
 
-void ci_output_warnings(FILE *out, int github, const struct strvec *w)
+void ci_output_warnings(FILE *out, int github, const struct strvec *w,
+			int where)
 {
 	size_t i;
 
 	for (i = 0; i < w->n; i++) {
-		char *line = xasprintf("warning: %s", w->v[i]);
+		if (where & CI_WARN_LOG) {
+			char *line = xasprintf("warning: %s", w->v[i]);
 
-		report_error(stderr, line);
-		free(line);
-		if (!github)
-			continue;
-		fputs("::warning::cf-purge-hook: ", out);
-		ci_put_gh(out, w->v[i]);
-		fputc('\n', out);
-		summary("**Warning:** ", w->v[i]);
+			report_error(stderr, line);
+			free(line);
+		}
+		if (github && (where & CI_WARN_LOG)) {
+			fputs("::warning::cf-purge-hook: ", out);
+			ci_put_gh(out, w->v[i]);
+			fputc('\n', out);
+		}
+		if (github && (where & CI_WARN_SUMMARY))
+			summary("**Warning:** ", w->v[i]);
 	}
 	fflush(out);
 }

@@ -34,11 +34,15 @@ void ci_output_early(FILE *out, int github, int json, enum ci_status status,
 		     const char *reason, const char *marker, int quiet);
 
 /*
- * Warnings of a run (the marker's problems): each on err with the usual
- * prefix, and on GitHub Actions as a "::warning::" line on out and in
- * the step summary.
+ * Warnings of a run (the marker's problems). CI_WARN_LOG: each on
+ * standard error with the usual prefix and, on GitHub Actions, as a
+ * "::warning::" line on out. CI_WARN_SUMMARY: on GitHub Actions, in the
+ * step summary (after the run's own part, so a warning found early is
+ * logged at once and summarised at the end).
  */
-void ci_output_warnings(FILE *out, int github, const struct strvec *w);
+enum { CI_WARN_LOG = 1, CI_WARN_SUMMARY = 2 };
+void ci_output_warnings(FILE *out, int github, const struct strvec *w,
+			int where);
 
 /* On GitHub Actions, a line on the marker for the step summary. */
 void ci_output_marker_line(int github, const struct ci_state *st);

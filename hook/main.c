@@ -535,7 +535,7 @@ static int ci_command(struct run *r)
 	struct live lv = { LIVE_PUSH, 0, 0 };
 	struct ci_event ci;
 	struct ci_state st = CI_STATE_INIT;
-	struct strvec warnings = STRVEC_INIT;
+	struct strvec early = STRVEC_INIT, late = STRVEC_INIT;
 	/*
 	 * Under --json, standard output holds the JSON document and nothing
 	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
@@ -544,7 +544,6 @@ static int ci_command(struct run *r)
 	FILE *out = r->opts.json ? stderr : stdout;
 	const char *gh = getenv("GITHUB_ACTIONS");
 	int github = gh && !strcmp(gh, "true");
-	enum ci_status status = CI_STATUS_REFUSED;
 	struct err e;
 	int rc, printed = 0;
 
@@ -573,53 +572,56 @@ static int ci_command(struct run *r)
 	r->ci = ci.kind == CI_GITHUB ? RUN_CI_GITHUB : RUN_CI_GITLAB;
 	r->deploy = 1;
 	rc = ci_base_prepare(&st, r, &ci, &e);
+	/* Said once, at once; in the summary, after the run's own part. */
 	if (st.marker_problem)
-		strvec_pushf(&warnings, "cannot use the purge marker: %s; this "
+		strvec_pushf(&early, "cannot use the purge marker: %s; this "
 			     "run purges the event's range only, and what it "
 			     "cannot purge is lost with the job; to fix it, %s",
 			     st.marker_problem, ci_marker_fix(&ci));
-	ci_output_warnings(out, github, &warnings);
-	strvec_clear(&warnings);
+	ci_output_warnings(out, github, &early, CI_WARN_LOG);
 	if (rc < 0)
 		goto refuse;
 	if (rc == CI_DONE) {
 		ci_output_early(out, github, r->opts.json, st.status, st.reason,
 				st.marker.hex, r->opts.quiet);
+		ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
 		ci_output_write(st.status, NULL, st.marker_ok ?
 				st.marker.hex : "");
-		ci_state_release(&st);
-		ci_event_release(&ci);
-		return RUN_OK;
+		rc = RUN_OK;
+		goto out;
 	}
 	if (run_add_hook_input(r, st.line, strlen(st.line), &e) < 0 ||
 	    run_check_base(r, &r->ranges[0], &e) < 0)
 		goto refuse;
 	lv.n_own = r->n_ranges;
 	rc = plan_and_send(r, &lv);
-	ci_base_finish(&st, r, &ci, rc, &warnings);
-	ci_report(out, r, rc);
-	ci_output_warnings(out, github, &warnings);
-	ci_output_marker_line(github, &st);
+	ci_base_finish(&st, r, &ci, rc, &late);
 	if (rc == RUN_FAILED && r->config.ci_fail_job_off) {
-		strvec_clear(&warnings);
-		strvec_push(&warnings, "not everything was purged (see above); "
+		strvec_push(&late, "not everything was purged (see above); "
 			    "the job stays green because [ci] fail_job = "
 			    "false");
-		ci_output_warnings(out, github, &warnings);
 		rc = RUN_OK;
 	}
+	ci_report(out, r, rc == RUN_OK && st.status == CI_STATUS_FAILED ?
+		  RUN_FAILED : rc);
+	ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
+	ci_output_warnings(out, github, &late, CI_WARN_LOG | CI_WARN_SUMMARY);
+	ci_output_marker_line(github, &st);
 	ci_output_write(st.status, r, st.marker_ok ? st.marker.hex : "");
-	strvec_clear(&warnings);
+	goto out;
+
+refuse:
+	ci_output_early(out, github, r->opts.json, CI_STATUS_REFUSED, e.msg, "",
+			printed);
+	ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
+	ci_output_write(CI_STATUS_REFUSED, NULL, "");
+	rc = RUN_USAGE;
+out:
+	strvec_clear(&early);
+	strvec_clear(&late);
 	ci_state_release(&st);
 	ci_event_release(&ci);
 	return rc;
-
-refuse:
-	ci_output_early(out, github, r->opts.json, status, e.msg, "", printed);
-	ci_output_write(status, NULL, "");
-	ci_state_release(&st);
-	ci_event_release(&ci);
-	return RUN_USAGE;
 }
 
 static int run_command(struct run *r, const char *command, int argc,

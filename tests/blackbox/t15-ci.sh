@@ -427,6 +427,8 @@ expect 'a read-only remote: the event range is purged, with one warning naming t
 	test "$(grep -c "cannot use the purge marker" "$TRASH/r1.err")" = 1 &&
 	grep "permissions: contents: write" "$TRASH/r1.err" &&
 	grep "^::warning::.*permissions: contents: write" "$TRASH/r1.out" &&
+	test "$(head -n 1 "$TRASH/r1.summary")" = "### cf-purge-hook" &&
+	grep -q "^\*\*Warning:\*\* cannot use the purge marker" "$TRASH/r1.summary" &&
 	test "$(marker)" = none && test -z "$(out r1 marker)"
 '
 
