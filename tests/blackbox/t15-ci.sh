@@ -264,6 +264,20 @@ expect 'two jobs at once never move the marker backwards' '
 	test "$(marker)" = "$C7" &&
 	test "$(out j6 marker)" = "$C7"
 '
+CK=$(edit b)
+expect 'a job killed while it sends (the runner cancelling it for good: SIGKILL) leaves the marker where it was' '
+	clone_gh "$TRASH/k.clone" "$CK" main &&
+	gh_push "$TRASH/k.json" refs/heads/main "$C7" "$CK" &&
+	(cd "$TRASH/k.clone" && exec env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_EVENT_PATH="$TRASH/k.json" "$CFPH" -c "$OK_INI" ci \
+		>"$TRASH/k.out" 2>"$TRASH/k.err") &
+	k_pid=$! &&
+	sleep 0.6 && kill -KILL "$k_pid" &&
+	code wait "$k_pid" &&
+	cat "$TRASH/k.err" &&
+	test "$CODE" != 0 &&
+	test "$(marker)" = "$C7"
+'
 stop_stub
 start_stub || exit 1
 write_config "$OK_INI" "[hook]
@@ -278,16 +292,16 @@ fail_job = false"
 # --- Every trigger, on both runners ---------------------------------------
 
 C8=$(edit h)
-expect 'GitLab push, depth 20: purges from the marker (the two jobs above) exactly' '
+expect 'GitLab push, depth 20: purges from the marker what the killed job owed, and its own' '
 	clear_log &&
-	gl_job l8 "$C8" "$C7" "$OK_INI" &&
-	exits l8 0 && test "$(requests)" = "$(urls h)" &&
+	gl_job l8 "$C8" "$CK" "$OK_INI" &&
+	exits l8 0 && test "$(requests)" = "$(urls b h)" &&
 	test "$(marker)" = "$C8"
 '
 
 expect 'full clone, GitHub: a re-run purges nothing (marker at the commit)' '
 	clear_log &&
-	gh_job j8 "$C8" "$C7" "$OK_INI" 0 &&
+	gh_job j8 "$C8" "$CK" "$OK_INI" 0 &&
 	exits j8 0 && test -z "$(requests)" &&
 	grep "was purged already" "$TRASH/j8.err"
 '
