@@ -215,7 +215,6 @@ static int gitlab(struct ci_event *ev, struct err *e)
 	const char *mr_base = getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA");
 	const char *mr_branch = getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
 	char *ref;
-	int rc;
 
 	ev->kind = CI_GITLAB;
 	ev->source = xstrdup(source && *source ? source : "push");
@@ -252,7 +251,8 @@ static int gitlab(struct ci_event *ev, struct err *e)
 			       "'cf-purge-hook range OLD..NEW'");
 	ref = xasprintf("refs/heads/%s", branch);
 	if (gitlab_manual(source)) {
-		rc = set_manual(ev, sha, ref, "CI_COMMIT_SHA", e);
+		int rc = set_manual(ev, sha, ref, "CI_COMMIT_SHA", e);
+
 		free(ref);
 		return rc;
 	}

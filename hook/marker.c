@@ -50,8 +50,15 @@ static int run_git(git_repository *repo, const char *const *argv,
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
 		close(fds[1]);
-		/* A missing credential fails; nobody is there to type one. */
+		/*
+		 * A missing credential fails; nobody is there to type one.
+		 * An HTTP remote that stalls for a minute fails too.
+		 * NEEDSWORK: an SSH remote that stalls holds the job until
+		 * the CI's own time-out.
+		 */
 		setenv("GIT_TERMINAL_PROMPT", "0", 1);
+		setenv("GIT_HTTP_LOW_SPEED_LIMIT", "1", 0);
+		setenv("GIT_HTTP_LOW_SPEED_TIME", "60", 0);
 		if (chdir(dir) < 0)
 			_exit(127);
 		execvp("git", (char *const *)argv);
@@ -301,12 +308,14 @@ static int swap(struct marker *m, const char *hex, struct err *e)
 
 int marker_write(struct marker *m, const char *hex, struct err *e)
 {
-	int tries, rc;
+	int tries;
 
 	if (!m->remote)
 		return err_set(e, "cannot write the purge marker: the clone "
 			       "has no remote 'origin'");
 	for (tries = 0; tries < 3; tries++) {
+		int rc;
+
 		if (*m->hex && marker_have_commit(m->repo, m->hex) &&
 		    marker_is_at_or_past(m->repo, m->hex, hex))
 			return strcmp(m->hex, hex) ? 1 : 0;
