@@ -299,6 +299,14 @@ expect 'GitLab push, depth 20: purges from the marker what the killed job owed, 
 	test "$(marker)" = "$C8"
 '
 
+expect 'GitLab: a retried pipeline (the same variables, a fresh clone) purges nothing' '
+	clear_log &&
+	gl_job l8b "$C8" "$CK" "$OK_INI" &&
+	exits l8b 0 && test -z "$(requests)" &&
+	grep "was purged already" "$TRASH/l8b.err" &&
+	test "$(marker)" = "$C8"
+'
+
 expect 'full clone, GitHub: a re-run purges nothing (marker at the commit)' '
 	clear_log &&
 	gh_job j8 "$C8" "$CK" "$OK_INI" 0 &&
