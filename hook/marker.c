@@ -124,6 +124,11 @@ void marker_init(struct marker *m, git_repository *repo, const char *branch)
 		m->remote = xstrdup(buf.ptr);
 	else if (git_remote_lookup(&remote, repo, "origin") == 0)
 		m->remote = xstrdup("origin");
+	/* Never an option to git, whatever the config says. */
+	if (m->remote && m->remote[0] == '-') {
+		free(m->remote);
+		m->remote = NULL;
+	}
 	git_remote_free(remote);
 	git_buf_dispose(&buf);
 	git_config_free(cfg);
