@@ -427,6 +427,15 @@ static void github_summary(const struct run *r, int status)
 		put_md(f, r->plan_error);
 		fputs("\n\n", f);
 	}
+	/*
+	 * A run can fail with every request confirmed (a wait_url time-out):
+	 * the heading then says what the rows say.
+	 */
+	for (i = 0; status != 0 && r->outcomes && i < r->batches.n; i++)
+		if (r->outcomes[i].n_sent != r->outcomes[i].n_items)
+			break;
+	if (status != 0 && r->outcomes && i == r->batches.n)
+		status = 0;
 	if (!r->batches.n && !r->plan_error) {
 		fputs("Nothing to purge.\n", f);
 	} else if (r->batches.n) {
