@@ -536,6 +536,20 @@ expect 'dir with only a manifest in a CI job: a failed purge writes no manifest;
 	test -s "$TRASH/site/.cf-purge-hook.manifest"
 '
 
+CW=$(edit e)
+write_config "$TRASH/waitfail.ini" "[hook]
+wait_url = http://127.0.0.1:9/version.txt
+wait_timeout = 1"
+expect 'a wait_url time-out: exit 1, the summary says Purged as its rows do, the marker stays' '
+	m_before=$(marker) &&
+	gh_job wf "$CW" "$F2" "$TRASH/waitfail.ini" &&
+	exits wf 1 &&
+	grep -q "^Purged: " "$TRASH/wf.summary" &&
+	! grep -q "Not everything" "$TRASH/wf.summary" &&
+	test "$(out wf status)" = failed &&
+	test "$(marker)" = "$m_before"
+'
+
 expect 'an unknown [ci] key is an error with its line number' '
 	write_config "$TRASH/badkey.ini" "[ci]
 markr = false" &&
