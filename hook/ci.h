@@ -1,8 +1,11 @@
 /*
- * The ci command: where the range to purge comes from on a CI runner, and
- * what the job shows besides the summary. GitHub Actions describes a push
- * in the JSON file at GITHUB_EVENT_PATH; GitLab CI in
- * CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA and CI_COMMIT_BRANCH.
+ * The ci command: what started the job on a CI runner, and what the job
+ * shows besides the summary. GitHub Actions names the event in
+ * GITHUB_EVENT_NAME and describes it in the JSON file at
+ * GITHUB_EVENT_PATH; GitLab CI in CI_PIPELINE_SOURCE, CI_COMMIT_BEFORE_SHA,
+ * CI_COMMIT_SHA, CI_COMMIT_BRANCH, CI_COMMIT_TAG and the
+ * CI_MERGE_REQUEST_* variables. Where the range starts (the purge marker)
+ * is hook/ci_base.h's.
  */
 #ifndef CFPH_CI_H
 #define CFPH_CI_H

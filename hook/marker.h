@@ -72,9 +72,10 @@ int marker_fetch_commit(git_repository *repo, const char *remote,
 int marker_have_commit(git_repository *repo, const char *hex);
 
 /*
- * 1 when the commit hex is descendant (or equal to) the commit ancestor,
- * both in repo; 0 when it is not or when the answer is unknown (a
- * shallow clone whose history stops before).
+ * 1 when the commit hex is a descendant of (or equal to) the commit
+ * ancestor, both in repo; 0 when it is not, or when the clone's shallow
+ * history stops before the answer. libgit2 answers; when it fails (before
+ * 1.7 it cannot walk a shallow clone), `git merge-base --is-ancestor`.
  */
 int marker_is_at_or_past(git_repository *repo, const char *hex,
 			 const char *ancestor);
