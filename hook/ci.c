@@ -45,27 +45,123 @@ static int read_file(struct strbuf *sb, const char *path, struct err *e)
 	return 0;
 }
 
+/* The branch a ref names, or NULL when it names none. */
+static const char *branch_of(const char *ref)
+{
+	return !strncmp(ref, "refs/heads/", 11) && ref[11] ? ref + 11 :
+	       NULL;
+}
+
+/* Sets ev->line, ev->branch and the trigger from a ref and two ids. */
+static void set_push(struct ci_event *ev, const char *old, const char *new,
+		     const char *ref)
+{
+	const char *branch = branch_of(ref);
+
+	ev->line = xasprintf("%s %s %s", old, new, ref);
+	ev->branch = xstrdup(branch ? branch : "");
+	if (strcmp(old, ZEROS))
+		memcpy(ev->before, old, 41);
+	if (strcmp(new, ZEROS))
+		memcpy(ev->sha, new, 41);
+	if (!branch)
+		ev->trigger = CI_TRIGGER_TAG;
+	else if (!strcmp(new, ZEROS))
+		ev->trigger = CI_TRIGGER_DELETED;
+	else if (!strcmp(old, ZEROS))
+		ev->trigger = CI_TRIGGER_CREATED;
+	else
+		ev->trigger = CI_TRIGGER_PUSH;
+}
+
+/* A manual or scheduled job: the commit checked out, on its branch. */
+static int set_manual(struct ci_event *ev, const char *sha, const char *ref,
+		      const char *sha_name, struct err *e)
+{
+	if (!is_hex40(sha))
+		return err_set(e, "%s is not a 40-digit commit id", sha_name);
+	ev->trigger = branch_of(ref) ? CI_TRIGGER_MANUAL : CI_TRIGGER_TAG;
+	ev->branch = xstrdup(branch_of(ref) ? branch_of(ref) : "");
+	memcpy(ev->sha, sha, 41);
+	ev->line = xasprintf("%s %s %s", ZEROS, sha, ref);
+	return 0;
+}
+
+static const char *json_string(const cJSON *obj, const char *a, const char *b)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, a);
+
+	if (b)
+		j = cJSON_GetObjectItemCaseSensitive(j, b);
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
 static int github(struct ci_event *ev, struct err *e)
 {
 	const char *name = getenv("GITHUB_EVENT_NAME");
 	const char *path = getenv("GITHUB_EVENT_PATH");
 	const char *ref_env = getenv("GITHUB_REF");
+	const char *sha_env = getenv("GITHUB_SHA");
 	struct strbuf sb = STRBUF_INIT;
 	cJSON *root = NULL;
 	const cJSON *before, *after, *ref, *created, *deleted, *forced;
 	int rc = -1;
 
 	ev->kind = CI_GITHUB;
-	if (!name || strcmp(name, "push"))
-		return err_set(e, "the GitHub event is '%s', not a push; "
-			       "'ci' purges after pushes; for anything else "
-			       "use 'cf-purge-hook range OLD..NEW'",
-			       name ? name : "(unset)");
+	ev->source = xstrdup(name ? name : "(unset)");
+	if (name && (!strcmp(name, "workflow_dispatch") ||
+		     !strcmp(name, "schedule") ||
+		     !strcmp(name, "repository_dispatch")))
+		return set_manual(ev, sha_env, ref_env ? ref_env : "",
+				  "GITHUB_SHA", e);
+	if (!name || (strcmp(name, "push") && strcmp(name, "pull_request") &&
+		      strcmp(name, "pull_request_target")))
+		return err_set(e, "the GitHub event is '%s', which 'ci' does "
+			       "not know (it knows push, pull_request, "
+			       "workflow_dispatch, schedule and "
+			       "repository_dispatch); use 'cf-purge-hook "
+			       "range OLD..NEW'", name ? name : "(unset)");
 	if (!path || !*path)
 		return err_set(e, "GITHUB_EVENT_PATH is not set");
 	if (read_file(&sb, path, e) < 0)
 		goto out;
 	root = cJSON_ParseWithLength(sb.buf, sb.len);
+	if (strcmp(name, "push")) {
+		/*
+		 * A pull request: the plan of merging it into its base
+		 * branch. GITHUB_SHA is the merge commit actions/checkout
+		 * checks out; the head commit stands in without it.
+		 */
+		const char *base_sha, *base_ref, *head_sha;
+
+		base_sha = json_string(cJSON_GetObjectItemCaseSensitive(root,
+				       "pull_request"), "base", "sha");
+		base_ref = json_string(cJSON_GetObjectItemCaseSensitive(root,
+				       "pull_request"), "base", "ref");
+		head_sha = json_string(cJSON_GetObjectItemCaseSensitive(root,
+				       "pull_request"), "head", "sha");
+		if (!is_hex40(base_sha) || !base_ref) {
+			err_set(e, "the GitHub event file '%s' has no "
+				"pull_request.base.sha and .ref", path);
+			goto out;
+		}
+		if (!is_hex40(sha_env))
+			sha_env = head_sha;
+		if (!is_hex40(sha_env)) {
+			err_set(e, "neither GITHUB_SHA nor the event file "
+				"names the pull request's commit");
+			goto out;
+		}
+		ev->trigger = CI_TRIGGER_REVIEW;
+		ev->dry_run_only = 1;
+		ev->branch = xstrdup(base_ref);
+		ev->line = xasprintf("%s %s refs/heads/%s", base_sha, sha_env,
+				     base_ref);
+		memcpy(ev->before, base_sha, 41);
+		memcpy(ev->sha, sha_env, 41);
+		rc = 0;
+		goto out;
+	}
 	before = cJSON_GetObjectItemCaseSensitive(root, "before");
 	after = cJSON_GetObjectItemCaseSensitive(root, "after");
 	ref = cJSON_GetObjectItemCaseSensitive(root, "ref");
@@ -84,12 +180,9 @@ static int github(struct ci_event *ev, struct err *e)
 		goto out;
 	}
 	ev->forced = cJSON_IsTrue(forced);
-	ev->line = xasprintf("%s %s %s",
-			     cJSON_IsTrue(created) ? ZEROS : before->valuestring,
-			     cJSON_IsTrue(deleted) ? ZEROS : after->valuestring,
-			     cJSON_IsString(ref) ? ref->valuestring : ref_env);
-	if (!cJSON_IsTrue(created) && strcmp(before->valuestring, ZEROS))
-		memcpy(ev->before, before->valuestring, 41);
+	set_push(ev, cJSON_IsTrue(created) ? ZEROS : before->valuestring,
+		 cJSON_IsTrue(deleted) ? ZEROS : after->valuestring,
+		 cJSON_IsString(ref) ? ref->valuestring : ref_env);
 	rc = 0;
 out:
 	cJSON_Delete(root);
@@ -97,18 +190,37 @@ out:
 	return rc;
 }
 
+/* GitLab's pipeline sources that run without a push. */
+static int gitlab_manual(const char *source)
+{
+	static const char *const manual[] = { "web", "schedule", "api",
+					       "trigger", "pipeline", "chat",
+					       "parent_pipeline", NULL };
+	size_t i;
+
+	for (i = 0; source && manual[i]; i++)
+		if (!strcmp(source, manual[i]))
+			return 1;
+	return 0;
+}
+
 static int gitlab(struct ci_event *ev, struct err *e)
 {
 	const char *before = getenv("CI_COMMIT_BEFORE_SHA");
 	const char *sha = getenv("CI_COMMIT_SHA");
 	const char *branch = getenv("CI_COMMIT_BRANCH");
+	const char *tag = getenv("CI_COMMIT_TAG");
+	const char *source = getenv("CI_PIPELINE_SOURCE");
+	const char *mr_iid = getenv("CI_MERGE_REQUEST_IID");
 	const char *mr_base = getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA");
 	const char *mr_branch = getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+	char *ref;
 
 	ev->kind = CI_GITLAB;
+	ev->source = xstrdup(source && *source ? source : "push");
 	if (!is_hex40(sha))
 		return err_set(e, "CI_COMMIT_SHA is not a 40-digit commit id");
-	if (mr_base && *mr_base) {
+	if ((mr_base && *mr_base) || (mr_iid && *mr_iid)) {
 		/*
 		 * A merge-request pipeline runs before anything is deployed:
 		 * it may show the plan, never purge. The plan is that of the
@@ -117,26 +229,42 @@ static int gitlab(struct ci_event *ev, struct err *e)
 		if (!is_hex40(mr_base))
 			return err_set(e, "CI_MERGE_REQUEST_DIFF_BASE_SHA is not "
 				       "a 40-digit commit id");
+		ev->trigger = CI_TRIGGER_REVIEW;
 		ev->dry_run_only = 1;
-		ev->line = xasprintf("%s %s refs/heads/%s", mr_base, sha,
-				     mr_branch && *mr_branch ? mr_branch :
+		ev->branch = xstrdup(mr_branch && *mr_branch ? mr_branch :
 				     "merge-request");
+		ev->line = xasprintf("%s %s refs/heads/%s", mr_base, sha,
+				     ev->branch);
 		memcpy(ev->before, mr_base, 41);
+		memcpy(ev->sha, sha, 41);
+		return 0;
+	}
+	if (tag && *tag) {
+		ref = xasprintf("refs/tags/%s", tag);
+		set_push(ev, ZEROS, sha, ref);
+		free(ref);
 		return 0;
 	}
 	if (!branch || !*branch)
-		return err_set(e, "CI_COMMIT_BRANCH is not set (a tag or "
-			       "merge-request pipeline); 'ci' purges after "
-			       "pushes to a branch; otherwise use "
+		return err_set(e, "CI_COMMIT_BRANCH is not set, and this is no "
+			       "tag or merge-request pipeline; use "
 			       "'cf-purge-hook range OLD..NEW'");
+	ref = xasprintf("refs/heads/%s", branch);
+	if (gitlab_manual(source)) {
+		int rc = set_manual(ev, sha, ref, "CI_COMMIT_SHA", e);
+
+		free(ref);
+		return rc;
+	}
 	if (!before || !*before)
 		before = ZEROS;
-	if (!is_hex40(before))
+	if (!is_hex40(before)) {
+		free(ref);
 		return err_set(e, "CI_COMMIT_BEFORE_SHA is not a 40-digit "
 			       "commit id");
-	ev->line = xasprintf("%s %s refs/heads/%s", before, sha, branch);
-	if (strcmp(before, ZEROS))
-		memcpy(ev->before, before, 41);
+	}
+	set_push(ev, before, sha, ref);
+	free(ref);
 	return 0;
 }
 
@@ -158,17 +286,22 @@ int ci_detect(struct ci_event *ev, struct err *e)
 void ci_event_release(struct ci_event *ev)
 {
 	free(ev->line);
+	free(ev->branch);
+	free(ev->source);
 	memset(ev, 0, sizeof(*ev));
 }
 
-const char *ci_fetch_advice(const struct ci_event *ev)
+const char *ci_trigger_name(enum ci_trigger t)
 {
-	if (ev->kind == CI_GITHUB)
-		return "fetch more history: set 'fetch-depth: 0' (or 2) on "
-		       "actions/checkout, or run 'git fetch --deepen=1' "
-		       "before this step";
-	return "fetch more history: set the variable 'GIT_DEPTH: 0' on the "
-	       "job, or run 'git fetch --deepen=1' before this step";
+	switch (t) {
+	case CI_TRIGGER_PUSH: return "push";
+	case CI_TRIGGER_CREATED: return "new branch";
+	case CI_TRIGGER_DELETED: return "branch deletion";
+	case CI_TRIGGER_TAG: return "tag";
+	case CI_TRIGGER_MANUAL: return "manual or scheduled";
+	case CI_TRIGGER_REVIEW: return "pull or merge request";
+	}
+	return "?";
 }
 
 /* --- What the job shows ------------------------------------------------ */
@@ -202,6 +335,16 @@ static void put_md(FILE *f, const char *s)
 	}
 }
 
+void ci_put_gh(FILE *f, const char *s)
+{
+	put_gh(f, s);
+}
+
+void ci_put_md(FILE *f, const char *s)
+{
+	put_md(f, s);
+}
+
 static void gh_errors(FILE *out, const char *lead, const struct strvec *sv)
 {
 	size_t i;
@@ -214,7 +357,7 @@ static void gh_errors(FILE *out, const char *lead, const struct strvec *sv)
 }
 
 static void md_row(FILE *f, size_t n, const struct batch *b,
-		   const struct send_outcome *o, int dry_run)
+		   const struct send_outcome *o, int dry_run, int spool_dies)
 {
 	struct strbuf what = STRBUF_INIT;
 
@@ -226,14 +369,17 @@ static void md_row(FILE *f, size_t n, const struct batch *b,
 	if (dry_run || !o) {
 		fputs("planned (dry run)", f);
 	} else {
+		const char *st = report_outcome_status(o, 0);
 		size_t i;
 
-		fputs(report_outcome_status(o, 0), f);
+		/* In a job, "spooled" would promise what the job cannot. */
+		fputs(spool_dies && !strcmp(st, "spooled") ? "not sent" : st,
+		      f);
 		for (i = 0; i < o->refusals.n; i++) {
 			fputs("; refused: ", f);
 			put_md(f, o->refusals.v[i]);
 		}
-		if (o->n_spooled)
+		if (o->n_spooled && !spool_dies)
 			fputs("; kept in the spool", f);
 	}
 	fputs(" |\n", f);
@@ -263,18 +409,33 @@ static void github_summary(const struct run *r, int status)
 
 		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
 		put_md(f, rg->ref ? rg->ref : "");
-		fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
+		if (rg->action == RANGE_EVERYTHING)
+			fputs("`: purges everything.\n\n", f);
+		else
+			fprintf(f, "`: %zu changed paths.\n\n", rg->n_changes);
 	}
 	for (i = 0; i < r->plan.notes.n; i++) {
 		fputs("- ", f);
 		put_md(f, r->plan.notes.v[i]);
 		fputc('\n', f);
 	}
+	/* A paragraph after a list needs a blank line, or it joins the list. */
+	if (r->plan.notes.n)
+		fputc('\n', f);
 	if (r->plan_error) {
 		fputs("**Not purged:** ", f);
 		put_md(f, r->plan_error);
 		fputs("\n\n", f);
 	}
+	/*
+	 * A run can fail with every request confirmed (a wait_url time-out):
+	 * the heading then says what the rows say.
+	 */
+	for (i = 0; status != 0 && r->outcomes && i < r->batches.n; i++)
+		if (r->outcomes[i].n_sent != r->outcomes[i].n_items)
+			break;
+	if (status != 0 && r->outcomes && i == r->batches.n)
+		status = 0;
 	if (!r->batches.n && !r->plan_error) {
 		fputs("Nothing to purge.\n", f);
 	} else if (r->batches.n) {
@@ -285,7 +446,7 @@ static void github_summary(const struct run *r, int status)
 		for (i = 0; i < r->batches.n; i++)
 			md_row(f, i + 1, &r->batches.v[i],
 			       r->outcomes ? &r->outcomes[i] : NULL,
-			       r->opts.dry_run);
+			       r->opts.dry_run, r->spool_dies);
 	}
 	fputc('\n', f);
 	fclose(f);

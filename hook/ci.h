@@ -1,8 +1,11 @@
 /*
- * The ci command: where the range to purge comes from on a CI runner, and
- * what the job shows besides the summary. GitHub Actions describes a push
- * in the JSON file at GITHUB_EVENT_PATH; GitLab CI in
- * CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA and CI_COMMIT_BRANCH.
+ * The ci command: what started the job on a CI runner, and what the job
+ * shows besides the summary. GitHub Actions names the event in
+ * GITHUB_EVENT_NAME and describes it in the JSON file at
+ * GITHUB_EVENT_PATH; GitLab CI in CI_PIPELINE_SOURCE, CI_COMMIT_BEFORE_SHA,
+ * CI_COMMIT_SHA, CI_COMMIT_BRANCH, CI_COMMIT_TAG and the
+ * CI_MERGE_REQUEST_* variables. Where the range starts (the purge marker)
+ * is hook/ci_base.h's.
  */
 #ifndef CFPH_CI_H
 #define CFPH_CI_H
@@ -18,13 +21,31 @@ enum ci_kind {
 	CI_GITLAB
 };
 
+/* What started the job; each is handled the same on both CIs. */
+enum ci_trigger {
+	CI_TRIGGER_PUSH,	/* a push to an existing branch */
+	CI_TRIGGER_CREATED,	/* a push that created the branch */
+	CI_TRIGGER_DELETED,	/* a push that deleted the branch */
+	CI_TRIGGER_TAG,		/* a tag: nothing is deployed, skipped */
+	CI_TRIGGER_MANUAL,	/* manual, scheduled, web, api, trigger */
+	CI_TRIGGER_REVIEW	/* pull or merge request: plan only */
+};
+
 struct ci_event {
 	enum ci_kind kind;
+	enum ci_trigger trigger;
 	char *line;		/* owned: "<old> <new> <ref>", as a hook reads */
-	char before[41];	/* "" when the branch was created */
+	char *branch;		/* owned; the branch deployed (for a review,
+				   the target); "" for a tag */
+	char *source;		/* owned; the CI's name for the event */
+	char before[41];	/* "" when the branch was created or unknown */
+	char sha[41];		/* the commit the job runs for; "" deleted */
 	int forced;		/* GitHub says the push was forced */
 	int dry_run_only;	/* a merge-request pipeline: plan, never purge */
 };
+
+/* A word for the trigger, as the summary and the outputs name it. */
+const char *ci_trigger_name(enum ci_trigger t);
 
 /*
  * Reads the environment of a GitHub Actions or GitLab CI job into *ev,
@@ -34,9 +55,6 @@ struct ci_event {
 int ci_detect(struct ci_event *ev, struct err *e);
 
 void ci_event_release(struct ci_event *ev);
-
-/* The advice for a base commit missing from the clone, for ev's CI. */
-const char *ci_fetch_advice(const struct ci_event *ev);
 
 /*
  * What a CI job shows besides the summary, for r->ci: on GitHub Actions,
@@ -48,5 +66,12 @@ const char *ci_fetch_advice(const struct ci_event *ev);
  * the JSON document alone.
  */
 void ci_report(FILE *out, const struct run *r, int status);
+
+/*
+ * Writes s as one GitHub workflow command's text (%, CR and LF escaped),
+ * or as one Markdown table cell or line (no '|', no line breaks).
+ */
+void ci_put_gh(FILE *f, const char *s);
+void ci_put_md(FILE *f, const char *s);
 
 #endif

@@ -38,7 +38,9 @@ int dir_since(struct run *r, const char *dir, struct err *e);
  * writes [state] manifest into the folder (built_record()), when each of
  * this run's requests was confirmed or is in the spool; a dry run, `dir
  * OLD NEW`, a run that did not send and a run with a lost request record
- * nothing. Lets go of the state's lock either way. Returns 1 when it
+ * nothing. In a CI job (CI, GITHUB_ACTIONS or GITLAB_CI is "true"), whose
+ * spool goes with it, a run without [state] dir writes the manifest only
+ * when every request was confirmed. Lets go of the state's lock either way. Returns 1 when it
  * recorded, 0 when it had not to (or r->dir is NULL), -1 with e set on
  * failure (RUN_FAILED).
  */

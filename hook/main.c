@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "ci.h"
+#include "ci_base.h"
+#include "ci_output.h"
 #include "deploy.h"
 #include "dir.h"
 #include "install.h"
@@ -533,17 +535,26 @@ static int ci_command(struct run *r)
 {
 	struct live lv = { LIVE_PUSH, 0, 0 };
 	struct ci_event ci;
+	struct ci_state st = CI_STATE_INIT;
+	struct strvec early = STRVEC_INIT, late = STRVEC_INIT;
+	/*
+	 * Under --json, standard output holds the JSON document and nothing
+	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
+	 * standard error, which both CIs show in the job's log too.
+	 */
+	FILE *out = r->opts.json ? stderr : stdout;
+	const char *gh = getenv("GITHUB_ACTIONS");
+	int github = gh && !strcmp(gh, "true");
 	struct err e;
-	int rc;
+	int rc, printed = 0;
 
-	if (ci_detect(&ci, &e) < 0) {
-		print_error(e.msg);
-		return RUN_USAGE;
-	}
+	if (ci_detect(&ci, &e) < 0)
+		goto refuse;
 	if (ci.dry_run_only && !r->opts.dry_run) {
 		if (!r->opts.quiet)
-			print_error("a merge-request pipeline: showing the plan "
-				    "only (nothing is deployed yet)");
+			print_error("a merge-request pipeline or pull request: "
+				    "showing the plan only (nothing is "
+				    "deployed yet)");
 		r->opts.dry_run = 1;
 	}
 	/*
@@ -552,41 +563,65 @@ static int ci_command(struct run *r)
 	 * libgit2 refuses since 1.5. The checkout is the job's own: trust it.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	if (run_open_repo(r, &e) < 0 || run_load_config(r, &e) < 0) {
-		ci_event_release(&ci);
-		if (r->config_loaded)
-			return print_config_errors(r, &e);
-		print_error(e.msg);
-		return RUN_USAGE;
-	}
-	if (run_add_hook_input(r, ci.line, strlen(ci.line), &e) < 0) {
-		ci_event_release(&ci);
-		print_error(e.msg);
-		return RUN_USAGE;
-	}
-	if (run_check_base(r, &r->ranges[0], &e) < 0) {
-		struct strbuf msg = STRBUF_INIT;
-
-		strbuf_addf(&msg, "%s%s; %s; or set [hook] on_missing_base = "
-			    "everything", e.msg, ci.forced ? " (the push was "
-			    "forced, so it may be gone)" : "",
-			    ci_fetch_advice(&ci));
-		print_error(msg.buf);
-		strbuf_release(&msg);
-		ci_event_release(&ci);
-		return RUN_USAGE;
+	if (run_open_repo(r, &e) < 0)
+		goto refuse;
+	if (run_load_config(r, &e) < 0) {
+		print_config_errors(r, &e);
+		printed = 1;
+		goto refuse;
 	}
 	r->ci = ci.kind == CI_GITHUB ? RUN_CI_GITHUB : RUN_CI_GITLAB;
 	r->deploy = 1;
+	rc = ci_base_prepare(&st, r, &ci, &e);
+	/* Said once, at once; in the summary, after the run's own part. */
+	if (st.marker_problem)
+		strvec_pushf(&early, "cannot use the purge marker: %s; this "
+			     "run purges the event's range only, and what it "
+			     "cannot purge is lost with the job; to fix it, %s",
+			     st.marker_problem, ci_marker_fix(&ci));
+	ci_output_warnings(out, github, &early, CI_WARN_LOG);
+	if (rc < 0)
+		goto refuse;
+	if (rc == CI_DONE) {
+		ci_output_early(out, github, r->opts.json, st.status, st.reason,
+				st.marker.hex, r->opts.quiet);
+		ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
+		ci_output_write(st.status, NULL, st.marker_ok ?
+				st.marker.hex : "");
+		rc = RUN_OK;
+		goto out;
+	}
+	if (run_add_hook_input(r, st.line, strlen(st.line), &e) < 0 ||
+	    run_check_base(r, &r->ranges[0], &e) < 0)
+		goto refuse;
 	lv.n_own = r->n_ranges;
-	ci_event_release(&ci);
 	rc = plan_and_send(r, &lv);
-	/*
-	 * Under --json, standard output holds the JSON document and nothing
-	 * else (ci --dry-run --json > plan.json); the CI's own lines go to
-	 * standard error, which both CIs show in the job's log too.
-	 */
-	ci_report(r->opts.json ? stderr : stdout, r, rc);
+	ci_base_finish(&st, r, &ci, rc, &late);
+	if (rc == RUN_FAILED && r->config.ci_fail_job_off) {
+		strvec_push(&late, "not everything was purged (see above); "
+			    "the job stays green because [ci] fail_job = "
+			    "false");
+		rc = RUN_OK;
+	}
+	ci_report(out, r, rc == RUN_OK && st.status == CI_STATUS_FAILED ?
+		  RUN_FAILED : rc);
+	ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
+	ci_output_warnings(out, github, &late, CI_WARN_LOG | CI_WARN_SUMMARY);
+	ci_output_marker_line(github, &st);
+	ci_output_write(st.status, r, st.marker_ok ? st.marker.hex : "");
+	goto out;
+
+refuse:
+	ci_output_early(out, github, r->opts.json, CI_STATUS_REFUSED, e.msg, "",
+			printed);
+	ci_output_warnings(out, github, &early, CI_WARN_SUMMARY);
+	ci_output_write(CI_STATUS_REFUSED, NULL, "");
+	rc = RUN_USAGE;
+out:
+	strvec_clear(&early);
+	strvec_clear(&late);
+	ci_state_release(&st);
+	ci_event_release(&ci);
 	return rc;
 }
 

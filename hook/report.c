@@ -497,9 +497,25 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 	 * file: what it holds is kept, not lost.
 	 */
 	kept = now.spooled + before.spooled + before.lost;
+	if (r->spool_dies) {
+		/* The job's spool goes with the job: say what happens. */
+		kept = before.spooled + before.lost;
+		now.lost += now.spooled;
+		now.spooled = 0;
+	}
 	if (kept)
 		put_retry_advice(err, r, kept);
-	if (now.lost && r->push_kept)
+	if (now.lost && r->spool_dies && r->owed_by)
+		fprintf(err, PREFIX "not purged: %zu %s; %s\n", now.lost,
+			now.lost == 1 ? "item" : "items", r->owed_by);
+	else if (now.lost && r->spool_dies)
+		fprintf(err, PREFIX "NOT PURGED: %zu %s, and this job's spool "
+			"goes with it; to purge them, re-run the job once "
+			"Cloudflare answers, or let the purge marker keep them "
+			"for the next run ([ci] marker = true, with write "
+			"access to the repository)\n", now.lost,
+			now.lost == 1 ? "item" : "items");
+	else if (now.lost && r->push_kept)
 		fprintf(err, PREFIX "not purged yet: %zu %s not sent and not "
 			"in the spool; the push itself is kept, and the next "
 			"push or 'cf-purge-hook retry' plans them again\n",

@@ -442,6 +442,15 @@ int report_json(FILE *f, const struct run *r)
 		put_member(&o, "spooled_earlier", spool_json(r));
 		put_member(&o, "attempts", need(cJSON_CreateNumber(
 						    (double)t.attempts)));
+		if (r->spool_dies && !r->owed_by) {
+			/* A CI job's spool goes with it: lost, not kept. */
+			now.lost += now.spooled;
+			now.spooled = 0;
+		} else if (r->spool_dies) {
+			/* Owed to the next run by the purge marker. */
+			now.spooled += now.lost;
+			now.lost = 0;
+		}
 		put_member(&o, "this_run", tally_json(&now, 0));
 		put_member(&o, "earlier_runs", tally_json(&before, 1));
 		put_member(&o, "seconds", need(cJSON_CreateNumber(r->seconds)));

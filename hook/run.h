@@ -94,6 +94,14 @@ struct run {
 	char *plan_error;		/* owned; why planning refused */
 	int deploy;			/* a hook or ci run: [hook] waits apply */
 	enum { RUN_CI_NONE, RUN_CI_GITHUB, RUN_CI_GITLAB } ci;
+	/*
+	 * ci: the spool goes with the job, so what this run could not send
+	 * is not kept there. owed_by says who purges it instead (the next
+	 * run, from the purge marker), borrowed for the run's lifetime; when
+	 * it is NULL, those items are lost and reported so.
+	 */
+	int spool_dies;
+	const char *owed_by;
 	int detached;			/* the hook handed the work to a
 					   detached process, which is this */
 	int sent;			/* run_send ran */

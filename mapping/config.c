@@ -8,6 +8,7 @@
  *   [hook]                              mapping/config_hook.c
  *   [hook] tree_*, the pushed tree      mapping/config_tree.c
  *   [state]                             mapping/config_state.c
+ *   [ci]                                mapping/config_ci.c
  *   [map "PATTERN"], [ignore], [plan]   mapping/config_map.c
  *
  * It owns what does not belong to one section: the defaults
@@ -29,6 +30,7 @@
 #include "config_parse.h"
 #include "config_site.h"
 #include "config_state.h"
+#include "config_ci.h"
 #include "config_tree.h"
 
 /*
@@ -116,7 +118,8 @@ static void begin_section(struct reader *r)
 			config_map_start(r);
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
-		   !strcmp(s, "plan") || !strcmp(s, "state")) {
+		   !strcmp(s, "plan") || !strcmp(s, "state") ||
+		   !strcmp(s, "ci")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
@@ -159,6 +162,9 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "state")) {
 		if (first_setting(r, section, key))
 			config_state_key(r, key, val);
+	} else if (!strcmp(section, "ci")) {
+		if (first_setting(r, section, key))
+			config_ci_key(r, key, val);
 	} else if (r->zone) {
 		if (first_setting(r, section, key))
 			config_zone_key(r, key, val);

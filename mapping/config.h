@@ -147,6 +147,10 @@ struct config {
 	char *manifest;		/* written into the folder: built/manifest.h */
 	char *manifest_url;	/* the live manifest, the old side in CI */
 
+	/* [ci]: the ci command (hook/marker.h); both on by default */
+	int ci_marker_off;	/* marker = false */
+	int ci_fail_job_off;	/* fail_job = false: a failed purge exits 0 */
+
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */
 	long collapse_waste;	/* percent of a prefix's files that may be

@@ -70,7 +70,8 @@ int config_tree_section(struct reader *r, const char *s)
 		return 1;
 	/* The keys of either are skipped: the caller reads none. */
 	if (!strcmp(s, "cloudflare") || !strcmp(s, "hook") ||
-	    !strcmp(s, "plan") || !strcmp(s, "state") || is_zone_section(s))
+	    !strcmp(s, "plan") || !strcmp(s, "state") || !strcmp(s, "ci") ||
+	    is_zone_section(s))
 		add_refused(r, r->line, "[%s] cannot come from the pushed tree "
 			    "(only [map], [ignore] and [site] pretty_urls can); "
 			    "set it in the server's configuration", s);

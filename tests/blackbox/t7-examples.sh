@@ -35,7 +35,8 @@ step_command() {
 expect 'the GitHub Actions example purges what the push changed' '
 	cmd=$(step_command "$ROOT/examples/github-actions.yml") &&
 	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
-	grep -q "fetch-depth: 0" "$ROOT/examples/github-actions.yml" &&
+	grep -q "contents: write" "$ROOT/examples/github-actions.yml" &&
+	grep -q "^concurrency:" "$ROOT/examples/github-actions.yml" &&
 	printf "{\"ref\":\"refs/heads/main\",\"before\":\"%s\",\"after\":\"%s\",\"created\":false,\"deleted\":false,\"forced\":false}" \
 		"$BEFORE" "$AFTER" >"$TRASH/event.json" &&
 	cd "$TRASH/clone" && clear_log &&
@@ -43,13 +44,18 @@ expect 'the GitHub Actions example purges what the push changed' '
 		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
 		GITHUB_STEP_SUMMARY="$TRASH/summary.md"; eval "$cmd") &&
 	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
-	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md"
+	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md" &&
+	test "$(git -C "$TRASH/origin" rev-parse refs/cf-purge-hook/heads/main)" = "$AFTER"
 '
+# The same push again in the GitLab example: without this, the purge
+# marker that the GitHub job left says it was purged already.
+git -C "$TRASH/origin" update-ref -d refs/cf-purge-hook/heads/main
 
 expect 'the GitLab CI example purges what the push changed' '
 	cmd=$(step_command "$ROOT/examples/gitlab-ci.yml") &&
 	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
-	grep -q "GIT_DEPTH: 0" "$ROOT/examples/gitlab-ci.yml" &&
+	grep -q "resource_group:" "$ROOT/examples/gitlab-ci.yml" &&
+	grep -q "write_repository" "$ROOT/examples/gitlab-ci.yml" &&
 	cd "$TRASH/clone" && clear_log &&
 	(export GITLAB_CI=true CI_COMMIT_BEFORE_SHA=$BEFORE \
 		CI_COMMIT_SHA=$AFTER CI_COMMIT_BRANCH=main; eval "$cmd") >"$TRASH/out" &&

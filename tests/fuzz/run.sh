@@ -31,7 +31,7 @@ TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_t
 
 # The INI loader: its entry point and the files of its sections.
 CONFIG="mapping/config.c mapping/config_parse.c mapping/config_cloudflare.c
-	mapping/config_site.c mapping/config_hook.c mapping/config_state.c
+	mapping/config_site.c mapping/config_hook.c mapping/config_state.c mapping/config_ci.c
 	mapping/config_map.c mapping/config_tree.c"
 
 # The library sources each target needs: only these, so that a file that
