@@ -1,5 +1,6 @@
 #include "kept.h"
 #include "deploy.h"
+#include "hookmark.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,14 @@
 /* The first line of a kept push whose pusher asked for purge=everything. */
 #define KEPT_EVERYTHING "# purge=everything\n"
 
-/* Deletes the kept pushes once run_send has journaled their purge. */
+/*
+ * Deletes the kept pushes once run_send has journaled their purge, and
+ * moves the branches' purge markers past them: nothing is owed now.
+ */
 static void kept_journaled(struct run *r)
 {
 	keep_done(r->kept);
+	hookmark_advance(r);
 }
 
 /* Whether the commit with id hex (or "" for none) is in the repository. */

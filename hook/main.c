@@ -21,6 +21,7 @@
 #include "ci_output.h"
 #include "deploy.h"
 #include "dir.h"
+#include "hookmark.h"
 #include "install.h"
 #include "live.h"
 #include "keep.h"
@@ -448,9 +449,11 @@ static int hook_command(struct run *r, struct keep *k)
 	r->deploy = 1;
 	if (deploy_push_option(&opt, &e) > 0)
 		say("warning: %s; purging as usual", e.msg);
+	/* What the pusher chose not to purge is owed to no later run. */
 	if (opt == PUSH_PURGE_SKIP) {
 		print_error("push option purge=skip: purging nothing");
 		keep_done(k);
+		hookmark_advance(r);
 		return RUN_OK;
 	}
 	if (opt == PUSH_PURGE_DRY_RUN) {
@@ -458,6 +461,7 @@ static int hook_command(struct run *r, struct keep *k)
 			    "purging nothing");
 		r->opts.dry_run = 1;
 		keep_done(k);
+		hookmark_advance(r);
 	}
 	if (opt == PUSH_PURGE_EVERYTHING) {
 		int any = 0;
@@ -518,6 +522,7 @@ static int hook_command(struct run *r, struct keep *k)
 		if (fd < 0)
 			print_error(e.msg);
 		add_kept_pushes(r, k);
+		hookmark_add_gaps(r, 0);
 	}
 	rc = plan_and_send(r, &lv);
 	if (fd >= 0)
@@ -784,6 +789,7 @@ static int run_command(struct run *r, const char *command, int argc,
 				print_error(e.msg);
 		}
 		add_kept_pushes(r, &keep);
+		hookmark_add_gaps(r, 1);
 		lv.kind = LIVE_KEPT;
 		lv.kept_at = keep_newest(&keep);
 	}

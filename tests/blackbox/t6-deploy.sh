@@ -414,6 +414,7 @@ wait_timeout = 5" &&
 	cfph -C "$WAIT" range "$OLD..$NEW" 2>"$TRASH/err" &&
 	T1=$(now) &&
 	git -C "$WAIT" update-ref refs/heads/main "$NEW" &&
+	git -C "$WAIT" update-ref refs/cf-purge-hook/heads/main "$NEW" &&
 	cat "$TRASH/err" &&
 	test "$(requests)" = "200 $ZONE files https://example.com/w4.html" &&
 	test ! -s "$PAGE/log" &&

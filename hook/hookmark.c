@@ -1,0 +1,231 @@
+#include "hookmark.h"
+#include "../util/git.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MARK_PREFIX "refs/cf-purge-hook/"
+
+/* Whether rg's branch takes part: a wanted branch under refs/heads/. */
+static int marked(const struct range *rg)
+{
+	return rg->ref && !strncmp(rg->ref, "refs/heads/", 11) &&
+	       rg->action != RANGE_SKIP_BRANCH &&
+	       rg->action != RANGE_SKIP_NOT_BRANCH;
+}
+
+/* refs/heads/main -> refs/cf-purge-hook/heads/main; the caller frees. */
+static char *mark_name(const char *ref)
+{
+	return xasprintf(MARK_PREFIX "%s", ref + 5);
+}
+
+/* The marker of ref into hex; 1 when there is one, else 0. */
+static int mark_get(char hex[GIT_OID_HEXSZ + 1], git_repository *repo,
+		    const char *ref)
+{
+	char *name = mark_name(ref);
+	git_oid id;
+	int rc = git_reference_name_to_id(&id, repo, name) == 0;
+
+	if (rc)
+		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
+	free(name);
+	return rc;
+}
+
+/* 1 when commit a is b or a descendant of it. */
+static int at_or_past(git_repository *repo, const char *a, const char *b)
+{
+	git_oid ia, ib;
+
+	if (!strcmp(a, b))
+		return 1;
+	if (git_oid_fromstr(&ia, a) < 0 || git_oid_fromstr(&ib, b) < 0)
+		return 0;
+	return git_graph_descendant_of(repo, &ia, &ib) == 1;
+}
+
+static int have_commit(git_repository *repo, const char *hex)
+{
+	git_oid id;
+	git_commit *c = NULL;
+
+	if (git_oid_fromstr(&id, hex) < 0 ||
+	    git_commit_lookup(&c, repo, &id) < 0)
+		return 0;
+	git_commit_free(c);
+	return 1;
+}
+
+/*
+ * Where the chain of ranges [0, n) of ref starts (an old commit that no
+ * other of them ends at) or ends (a new commit that no other starts
+ * from), into out; "" for a deletion's end. Returns 0 when ref has no
+ * range, or a start when it was created (nothing to infer then).
+ */
+static int chain(char out[GIT_OID_HEXSZ + 1], const struct run *r, size_t n,
+		 const char *ref, int end)
+{
+	size_t i, j;
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct range *a = &r->ranges[i];
+		const char *mine = end ? a->new_hex : a->old_hex;
+
+		if (!marked(a) || strcmp(a->ref, ref))
+			continue;
+		if (!end && !*mine)
+			return 0;
+		for (j = 0; j < n; j++) {
+			const struct range *b = &r->ranges[j];
+			const char *other = end ? b->old_hex : b->new_hex;
+
+			if (j != i && marked(b) && !strcmp(b->ref, ref) &&
+			    *mine && !strcmp(mine, other))
+				break;
+		}
+		if (j == n) {
+			memcpy(out, mine, GIT_OID_HEXSZ + 1);
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* Adds the range from the marker at mark to from, of ref. */
+static void add_gap(struct run *r, const char *ref, const char *mark,
+		    const char *from)
+{
+	struct range *rg;
+
+	r->ranges = xrealloc(r->ranges, (r->n_ranges + 1) * sizeof(*r->ranges));
+	rg = &r->ranges[r->n_ranges++];
+	memset(rg, 0, sizeof(*rg));
+	rg->ref = xstrdup(ref);
+	memcpy(rg->old_hex, mark, GIT_OID_HEXSZ + 1);
+	memcpy(rg->new_hex, from, GIT_OID_HEXSZ + 1);
+	rg->action = RANGE_PURGE;
+	strvec_pushf(&r->plan.notes, "purging %.7s..%.7s of %s too: the "
+		     "purge marker says no run purged or kept it (a run "
+		     "stopped before it could)", mark, from, ref + 11);
+}
+
+/* The gap of ref before the commit from, if any. */
+static size_t gap(struct run *r, const char *ref, const char *from)
+{
+	char mark[GIT_OID_HEXSZ + 1];
+
+	if (!mark_get(mark, r->repo, ref) || !strcmp(mark, from) ||
+	    at_or_past(r->repo, mark, from))
+		return 0;
+	if (!have_commit(r->repo, mark) || !have_commit(r->repo, from)) {
+		strvec_pushf(&r->plan.notes, "warning: the purge marker of %s "
+			     "names %.7s, which is not in the repository; "
+			     "nothing before %.7s is inferred", ref + 11, mark,
+			     from);
+		return 0;
+	}
+	add_gap(r, ref, mark, from);
+	return 1;
+}
+
+static int seen_before(const struct run *r, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (marked(&r->ranges[j]) &&
+		    !strcmp(r->ranges[j].ref, r->ranges[i].ref))
+			return 1;
+	return 0;
+}
+
+/* retry: every other marked branch, up to its tip. */
+static size_t gaps_to_tips(struct run *r, size_t n)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *mref;
+	size_t added = 0, i;
+
+	if (git_reference_iterator_glob_new(&it, r->repo,
+					    MARK_PREFIX "heads/*") < 0)
+		return 0;
+	while (git_reference_next(&mref, it) == 0) {
+		char *ref = xasprintf("refs/%s", git_reference_name(mref) +
+				      strlen(MARK_PREFIX));
+		char tip[GIT_OID_HEXSZ + 1];
+		git_oid id;
+
+		for (i = 0; i < n; i++)
+			if (marked(&r->ranges[i]) &&
+			    !strcmp(r->ranges[i].ref, ref))
+				break;
+		if (i == n && config_branch_wanted(&r->config, ref + 11) &&
+		    git_reference_name_to_id(&id, r->repo, ref) == 0) {
+			git_oid_tostr(tip, sizeof(tip), &id);
+			added += gap(r, ref, tip);
+		}
+		free(ref);
+		git_reference_free(mref);
+	}
+	git_reference_iterator_free(it);
+	return added;
+}
+
+size_t hookmark_add_gaps(struct run *r, int to_tips)
+{
+	size_t n = r->n_ranges, i, added = 0;
+	char start[GIT_OID_HEXSZ + 1];
+
+	if (!r->repo)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *ref = r->ranges[i].ref;
+
+		if (!marked(&r->ranges[i]) || seen_before(r, i) ||
+		    !chain(start, r, n, ref, 0))
+			continue;
+		added += gap(r, ref, start);
+	}
+	if (to_tips)
+		added += gaps_to_tips(r, n);
+	return added;
+}
+
+void hookmark_advance(struct run *r)
+{
+	size_t i;
+
+	if (!r->repo)
+		return;
+	for (i = 0; i < r->n_ranges; i++) {
+		const char *ref = r->ranges[i].ref;
+		char end[GIT_OID_HEXSZ + 1], mark[GIT_OID_HEXSZ + 1];
+		char *name;
+		git_reference *out = NULL;
+		git_oid id;
+
+		if (!marked(&r->ranges[i]) || seen_before(r, i) ||
+		    !chain(end, r, r->n_ranges, ref, 1))
+			continue;
+		name = mark_name(ref);
+		if (!*end) {
+			/* A deleted branch: its marker goes with it. */
+			if (git_reference_lookup(&out, r->repo, name) == 0)
+				git_reference_delete(out);
+		} else if (!(mark_get(mark, r->repo, ref) &&
+			     at_or_past(r->repo, mark, end)) &&
+			   (git_oid_fromstr(&id, end) < 0 ||
+			    git_reference_create(&out, r->repo, name, &id, 1,
+						 "cf-purge-hook: purged") < 0)) {
+			strvec_pushf(&r->plan.notes, "warning: cannot move the "
+				     "purge marker '%s': %s; the next run "
+				     "purges from where it is", name,
+				     git_message());
+		}
+		git_reference_free(out);
+		free(name);
+	}
+}

@@ -1,0 +1,170 @@
+#!/bin/sh
+# t18-marker.sh: the purge marker of a server's repository
+# (refs/cf-purge-hook/heads/<branch>, hook/hookmark.h). A push that no run
+# ever kept (its hook killed before it wrote anything, or never run) is
+# purged by the next push to the branch, or by `retry`; a marker ahead of
+# a late run makes no range backwards; a deleted branch takes its marker.
+# Last, kill -9 and SIGTERM at every millisecond of a hook's first 50: after
+# each, retry purges every URL of the push.
+. "$(dirname "$0")/lib.sh"
+
+start_stub || exit 1
+BARE=$TRASH/deploy.git
+make_bare "$BARE"
+git -C "$BARE" config receive.advertisePushOptions true
+# A run whose API is down gives up at once, and keeps what it could not send.
+FAST="[cloudflare]
+backoff = 0.01
+retries = 0
+deadline = 2"
+write_config "$BARE/cf-purge-hook.ini" "$FAST"
+git init -q "$TRASH/site"
+cd "$TRASH/site" || exit 1
+git remote add origin "$BARE"
+mkdir public
+echo home >public/index.html
+commit_all first
+git push -q origin main 2>/dev/null
+
+# marker: where the bare repository's marker of main is ("" for none).
+marker() {
+	git -C "$BARE" rev-parse -q --verify refs/cf-purge-hook/heads/main || true
+}
+
+# push_unhooked: pushes main with no post-receive, as if its hook had been
+# killed before it could keep anything.
+push_unhooked() {
+	mv "$BARE/hooks/post-receive" "$TRASH/post-receive" &&
+	git push -q origin main 2>/dev/null &&
+	mv "$TRASH/post-receive" "$BARE/hooks/post-receive"
+}
+
+# edit FILE: a change to public/FILE, committed.
+edit() {
+	echo "$1 $(date +%s%N)" >"public/$1" && commit_all "edit $1"
+}
+
+expect 'a purged push moves the marker to the pushed commit' '
+	edit a.html && clear_log &&
+	git push -q origin main 2>"$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html" &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
+expect 'a push whose hook never ran is purged by the next push, which says so' '
+	edit lost.html && push_unhooked &&
+	test "$(marker)" = "$(git rev-parse HEAD~1)" &&
+	edit next.html && clear_log &&
+	git push origin main 2>"$TRASH/push.err" &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: purging [0-9a-f]\{7\}\.\.[0-9a-f]\{7\} of main too: the purge marker says no run purged or kept it" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/lost.html https://example.com/next.html" &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
+expect 'with no push after it, retry purges it, and the next push only its own' '
+	edit lost2.html && push_unhooked && clear_log &&
+	cfph -C "$BARE" retry 2>"$TRASH/retry.err" &&
+	cat "$TRASH/retry.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/lost2.html" &&
+	test "$(marker)" = "$(git rev-parse HEAD)" &&
+	edit after.html && clear_log &&
+	git push -q origin main 2>/dev/null &&
+	test "$(requests)" = "200 $ZONE files https://example.com/after.html"
+'
+
+expect 'a hook that runs after a newer purge moved the marker past it makes no range backwards' '
+	OLD=$(git rev-parse HEAD) &&
+	edit late.html && push_unhooked && NEW=$(git rev-parse HEAD) &&
+	cfph -C "$BARE" retry 2>/dev/null && clear_log &&
+	echo "$OLD $NEW refs/heads/main" |
+		GIT_DIR="$BARE" $CFPH_WRAP "$CFPH" hook 2>"$TRASH/late.err" &&
+	cat "$TRASH/late.err" &&
+	! grep "purge marker says" "$TRASH/late.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/late.html" &&
+	test "$(marker)" = "$NEW"
+'
+
+expect 'a force push over a lost push purges from the marker, tree to tree' '
+	BASE=$(git rev-parse HEAD) &&
+	edit gone.html && push_unhooked &&
+	git reset -q --hard "$BASE" && edit forced.html && clear_log &&
+	git push -q -f origin main 2>"$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/forced.html https://example.com/gone.html" &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
+expect 'purge=skip moves the marker too: what the pusher chose not to purge is owed to nobody' '
+	edit skipped.html && clear_log &&
+	git push -q -o purge=skip origin main 2>/dev/null &&
+	test -z "$(requests)" &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
+expect 'a push whose purge fails is kept in the spool: the marker moves, and the next push sends the spool once' '
+	edit failed.html &&
+	API_URL=http://127.0.0.1:9/client/v4 write_config "$BARE/cf-purge-hook.ini" "$FAST" &&
+	git push -q origin main 2>/dev/null &&
+	test "$(marker)" = "$(git rev-parse HEAD)" &&
+	ls "$BARE/cf-purge-hook-spool" | grep -q "\.json\$" &&
+	write_config "$BARE/cf-purge-hook.ini" "$FAST" &&
+	edit fine.html &&
+	git push -q origin main 2>"$TRASH/push.err" &&
+	cat "$TRASH/push.err" &&
+	! grep "purge marker says" "$TRASH/push.err" &&
+	test "$(requests | tr " " "\n" | grep -c "failed.html")" = 1 &&
+	test "$(requests | tr " " "\n" | grep -c "fine.html")" = 1 &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
+expect 'deleting a branch deletes its marker' '
+	write_config "$BARE/cf-purge-hook.ini" "$FAST
+[hook]
+branches = main, side" &&
+	git push -q origin main:refs/heads/side 2>/dev/null &&
+	edit side.html && git push -q origin HEAD:refs/heads/side 2>/dev/null &&
+	git -C "$BARE" rev-parse -q --verify refs/cf-purge-hook/heads/side &&
+	git push -q origin :refs/heads/side 2>/dev/null &&
+	! git -C "$BARE" rev-parse -q --verify refs/cf-purge-hook/heads/side &&
+	write_config "$BARE/cf-purge-hook.ini" "$FAST"
+'
+
+# --- Kills in a hook's first 50 ms ------------------------------------------
+# The push moves main from $K0 to $K1 (three pages); the hook, as git runs
+# it, gets a kill -9 (or a SIGTERM) after MS milliseconds. Whatever the
+# moment, retry must then have purged all three pages (in the killed run or
+# in the retry), and the marker must be at $K1.
+edit k1.html && edit k2.html && edit k3.html
+K1=$(git rev-parse HEAD)
+K0=$(git rev-parse HEAD~3)
+git push -q origin main 2>/dev/null
+
+# kill_hook SIGNAL MS: one try; fails with a message.
+kill_hook() {
+	git -C "$BARE" update-ref refs/cf-purge-hook/heads/main "$K0" &&
+	rm -rf "$BARE/cf-purge-hook-pushes" "$BARE/cf-purge-hook-spool" &&
+	clear_log &&
+	{ echo "$K0 $K1 refs/heads/main" | GIT_DIR="$BARE" $CFPH_WRAP "$CFPH" hook >/dev/null 2>&1 & pid=$!; } &&
+	sleep "$(awk "BEGIN{print $2/1000}")" &&
+	{ kill "-$1" $pid 2>/dev/null || true; } && { wait $pid || true; } &&
+	{ cfph -C "$BARE" retry >/dev/null 2>"$TRASH/kretry.err" || { echo "retry failed after $1 at $2 ms"; cat "$TRASH/kretry.err"; return 1; }; } &&
+	got=$(requests | tr " " "\n" | grep -c "k[123].html" || true) &&
+	{ [ "$got" -ge 3 ] || { echo "lost after $1 at $2 ms: $(requests)"; cat "$TRASH/kretry.err"; return 1; }; } &&
+	{ test "$(marker)" = "$K1" || { echo "marker not at the push after $1 at $2 ms"; return 1; }; }
+}
+
+expect 'kill -9 at every millisecond of the hook'"'"'s first 50: retry purges the push every time' '
+	ms=0 &&
+	while [ $ms -le 50 ]; do
+		kill_hook 9 $ms || exit 1
+		ms=$((ms + 1))
+	done
+'
+
+expect 'SIGTERM at 0 to 20 ms: retry purges the push every time' '
+	for ms in 0 1 2 3 5 8 10 15 20; do
+		kill_hook TERM $ms || exit 1
+	done
+'
+
+finish
