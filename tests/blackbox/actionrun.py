@@ -159,6 +159,7 @@ def main(argv):
     ctx["secrets"] = False
 
     tmp = keep or tempfile.mkdtemp(prefix="actionrun.")
+    os.makedirs(tmp, exist_ok=True)
     env = dict(os.environ)
     env.update(step_env)
     env.setdefault("GITHUB_ACTION_PATH",
