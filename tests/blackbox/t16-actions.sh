@@ -44,8 +44,8 @@ npm_tool() {
 	if ! timeout 300 npm install --prefix "$npm_dir" --no-audit --no-fund \
 		--no-save --loglevel=error --cache "$NPM_DIR/.npm-cache" "$2" \
 		>"$npm_dir/install.log" 2>&1; then
-		echo "npm install $2 failed (registry unreachable?):"
-		tail -n 3 "$npm_dir/install.log"
+		echo "npm install $2 failed ($(grep -m 1 -E '^npm (error|ERR!) ' \
+			"$npm_dir/install.log" | sed -E 's/^npm (error|ERR!) //'))"
 		return 1
 	fi
 	echo "$2" >"$npm_dir/.spec"
