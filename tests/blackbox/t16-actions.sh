@@ -237,6 +237,33 @@ else
 	done
 fi
 
+# --- shellcheck -------------------------------------------------------------
+
+# The scripts as bash runs them: each run: step of action.yml, and the
+# GitLab job's script (bash on the shell executor; sh -e in some images,
+# so it is checked as sh too).
+if command -v shellcheck >/dev/null 2>&1; then
+	expect 'shellcheck: the action run: steps and the GitLab job script are clean' '
+		python3 - "$ROOT/action.yml" "$TRASH" <<PY &&
+import sys, yaml
+a = yaml.safe_load(open(sys.argv[1]))
+for n, s in enumerate(a["runs"]["steps"], 1):
+    if "run" in s:
+        open("%s/step%d.bash" % (sys.argv[2], n), "w").write(s["run"])
+PY
+		ls "$TRASH"/step*.bash &&
+		shellcheck --shell=bash "$TRASH"/step*.bash &&
+		python3 "$ROOT/tests/blackbox/gitlabjob.py" "$ROOT/examples/gitlab-ci.yml" \
+			cf-purge-hook >"$TRASH/gljob.bash" &&
+		shellcheck --shell=bash -e SC2086 "$TRASH/gljob.bash" &&
+		grep -v "^set -eo pipefail" "$TRASH/gljob.bash" >"$TRASH/gljob.sh" &&
+		shellcheck --shell=sh -e SC2086 "$TRASH/gljob.sh"
+	'
+else
+	skip 'shellcheck: the action run: steps and the GitLab job script are clean' \
+		"shellcheck is not installed (Debian: apt-get install shellcheck)"
+fi
+
 # --- The action's steps, run --------------------------------------------
 
 start_stub || exit 1
