@@ -41,6 +41,39 @@ expect 'the GitHub Actions example purges what the push changed, through the act
 	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md"
 '
 
+# The dir example: its step runs `dir public` through the action's
+# command input, with the config its comment shows (the stand-in's
+# api_url, and the state folder in the test's own).
+expect 'the GitHub Actions dir example purges everything once, then what the build changed' '
+	grep -q "command: dir public" "$ROOT/examples/github-actions-dir.yml" &&
+	cd "$TRASH/clone" &&
+	cat >cf-purge-hook-ci.ini <<EOF &&
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+spool_dir = $TRASH/dirstate/spool
+[site]
+base_url = https://example.com
+[state]
+dir = $TRASH/dirstate
+EOF
+	clear_log &&
+	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"
+	run_action "$TRASH/action" --workflow "$ROOT/examples/github-actions-dir.yml" \
+		--uses OWNER/cf-purge-hook@) 2>"$TRASH/err" &&
+	grep -q "purging everything: no state yet for" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	echo a3 >public/index.html && clear_log &&
+	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"
+	run_action "$TRASH/action" --workflow "$ROOT/examples/github-actions-dir.yml" \
+		--uses OWNER/cf-purge-hook@) &&
+	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/index.html"
+'
+
 # GitLab's shell executor runs the job's before_script and script in bash
 # with the job's variables; cf-purge-hook is on PATH, as in an image that
 # has it, so the job skips its build.
