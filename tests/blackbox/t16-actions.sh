@@ -224,7 +224,7 @@ EOF
 		for f in github-actions github-actions-dir; do
 			sed "s|uses: OWNER/cf-purge-hook@v1|uses: ./|" \
 				"$ROOT/examples/$f.yml" >"$TRASH/local-$f.yml"
-			grep -q "uses: ./$" "$TRASH/local-$f.yml"
+			grep -q "uses: ./$" "$TRASH/local-$f.yml" || exit 1
 		done &&
 		lint "$TRASH/local-github-actions.yml" "$TRASH/local-github-actions-dir.yml"
 	'
@@ -339,7 +339,7 @@ expect 'the action builds cf-purge-hook from its source, without sudo or apt-get
 	code on_push PATH="$TRASH/fakebin:$PATH" GITHUB_ACTION_PATH="$ACTION" python3 \
 		"$ROOT/tests/blackbox/actionrun.py" "$ACTION/action.yml" \
 		--with args=--dry-run --dir "$TRASH/build" \
-		>"$TRASH/out" 2>&1
+		>"$TRASH/out" 2>&1 || exit 1
 	cat "$TRASH/out"
 	cat "$TRASH/fake.log" 2>/dev/null || true
 	test "$CODE" = 0 &&
@@ -355,7 +355,7 @@ expect 'a second run uses the built binary: no make, no apt-get' '
 	cd "$SPACE" &&
 	code on_push PATH="$TRASH/fakebin:$PATH" GITHUB_ACTION_PATH="$ACTION" python3 \
 		"$ROOT/tests/blackbox/actionrun.py" "$ACTION/action.yml" \
-		--with args=--dry-run >"$TRASH/out" 2>&1
+		--with args=--dry-run >"$TRASH/out" 2>&1 || exit 1
 	cat "$TRASH/out"
 	test "$CODE" = 0 &&
 	grep -q "using the cached build" "$TRASH/out" &&
@@ -466,8 +466,9 @@ expect 'inputs with shell metacharacters run nothing' '
 # the job's script as written, its rules, its variables, GitLab's
 # section markers. cf-purge-hook is on PATH, as in an image that has it.
 glci_project() {
-	rm -rf "$TRASH/gl"
-	git clone -q "$TRASH/forge.git" "$TRASH/gl" &&
+	rm -rf "$TRASH/gl" "$TRASH/glforge.git"
+	git clone -q --bare "$TRASH/site" "$TRASH/glforge.git" &&
+	git clone -q "$TRASH/glforge.git" "$TRASH/gl" &&
 	cd "$TRASH/gl" &&
 	# gitlab-ci-local takes the project's name from this remote, when
 	# there is one; origin stays the forge.
@@ -530,9 +531,49 @@ print(j[\"stage\"], j[\"when\"])"
 		git checkout -q main &&
 		grep -q "^  resource_group: cf-purge-hook-\$CI_COMMIT_REF_SLUG$" "$ROOT/examples/gitlab-ci.yml"
 	'
+
+	# glci_dir: gitlab-ci-local runs the job cf-purge-hook here, which
+	# must pass.
+	glci_dir() {
+		PATH="$TRASH/glbin:$PATH" timeout 300 \
+			"$NPM_DIR/gitlab-ci-local/node_modules/.bin/gitlab-ci-local" \
+			--force-shell-executor --color=false \
+			--ignore-predefined-vars GITLAB_CI --variable GITLAB_CI=true \
+			--variable "CF_API_TOKEN=$TOKEN" cf-purge-hook >"$TRASH/out" 2>&1
+		cat "$TRASH/out"
+		grep -q "PASS .*cf-purge-hook" "$TRASH/out"
+	}
+
+	# gitlab-ci-dir.yml as a project uses it, its remote include made
+	# local (nothing here reaches the internet): the included job, changed
+	# to `dir public`, run twice in the project folder, whose state the
+	# first run leaves for the second.
+	expect 'gitlab-ci-local runs the dir example job: everything once, then what changed' '
+		glci_project &&
+		sed "s|^  - remote: https://raw.githubusercontent.com/OWNER/cf-purge-hook/v1/examples/gitlab-ci.yml\$|  - local: ci/cf-purge-hook.yml|" \
+			"$ROOT/examples/gitlab-ci-dir.yml" >.gitlab-ci.yml &&
+		grep -q "^  - local: ci/cf-purge-hook.yml$" .gitlab-ci.yml &&
+		cat >cf-purge-hook-ci.ini <<EOF &&
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+retries = 0
+[site]
+base_url = https://example.com
+[state]
+dir = ../.cf-purge-hook-state
+EOF
+		git add -A && git commit -q -m "dir example" &&
+		clear_log && glci_dir &&
+		grep -q "purging everything: no state yet" "$TRASH/out" &&
+		test "$(requests)" = "200 $ZONE purge_everything true" &&
+		echo a4 >public/index.html && clear_log && glci_dir &&
+		test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/index.html"
+	'
 else
 	skip 'gitlab-ci-local runs the included example job' "$glci_have"
 	skip 'gitlab-ci-local: the job runs in stage .post, on the default branch only' "$glci_have"
+	skip 'gitlab-ci-local runs the dir example job' "$glci_have"
 fi
 
 # Both ways: the marker needs a token that may push, which the job sets
