@@ -261,7 +261,7 @@ PY
 	'
 else
 	skip 'shellcheck: the action run: steps and the GitLab job script are clean' \
-		"shellcheck is not installed (Debian: apt-get install shellcheck)"
+		"shellcheck is not installed (make deps installs it)"
 fi
 
 # --- The action's steps, run --------------------------------------------
@@ -486,10 +486,9 @@ if ! command -v node >/dev/null 2>&1; then
 	glci_have="node is not installed"
 elif ! reason=$(npm_tool gitlab-ci-local "$GLCI_PKG" 2>&1); then
 	glci_have="no gitlab-ci-local: $reason"
-elif ! command -v rsync >/dev/null 2>&1 &&
-	! { [ "$(id -u)" = 0 ] && apt-get install -y -qq rsync >/dev/null 2>&1; }; then
+elif ! command -v rsync >/dev/null 2>&1; then
 	# gitlab-ci-local copies the project with rsync before a job.
-	glci_have="gitlab-ci-local needs rsync, which is not installed (as root, apt-get install rsync)"
+	glci_have="gitlab-ci-local needs rsync, which is not installed (make deps installs it)"
 fi
 
 if [ -z "$glci_have" ]; then
