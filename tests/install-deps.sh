@@ -21,6 +21,12 @@ need_pkg inih libinih-dev
 need_cmd git git
 need_cmd python3 python3
 need_cmd curl curl
+# t7 and t16 read the CI examples and action.yml with python3's yaml
+# module; t16 runs shellcheck on the action's scripts, and
+# gitlab-ci-local (from npm, when node is there) copies with rsync.
+python3 -c 'import yaml' 2>/dev/null || missing="$missing python3-yaml"
+need_cmd shellcheck shellcheck
+need_cmd rsync rsync
 
 [ -z "$missing" ] && exit 0
 

@@ -220,3 +220,29 @@ fi
 commit_all() {
 	git add -A && git commit -q -m "$1"
 }
+
+# program_in DIR: DIR/cf-purge-hook runs the program the way the tests
+# run it (under CFPH_WRAP too), for scripts that find it by name or path.
+program_in() {
+	mkdir -p "$1"
+	if [ -n "$CFPH_WRAP" ]; then
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$CFPH_WRAP" "$CFPH" \
+			>"$1/cf-purge-hook"
+		chmod +x "$1/cf-purge-hook"
+	else
+		ln -sf "$CFPH" "$1/cf-purge-hook"
+	fi
+}
+
+# run_action DIR ARGS...: runs the steps of this project's action.yml
+# (tests/blackbox/actionrun.py, ARGS for it) as GITHUB_ACTION_PATH=DIR,
+# a copy of the action whose cf-purge-hook is the program under test.
+run_action() {
+	run_action_dir=$1
+	shift
+	mkdir -p "$run_action_dir"
+	cp "$ROOT/action.yml" "$run_action_dir/action.yml"
+	program_in "$run_action_dir"
+	GITHUB_ACTION_PATH=$run_action_dir python3 \
+		"$ROOT/tests/blackbox/actionrun.py" "$run_action_dir/action.yml" "$@"
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
-# The examples run as written: the purge step of the GitHub Actions
-# workflow and of the GitLab CI job, with a real event file and variables
-# in a real clone; the plain-git setup of examples/servers.md. Also: on
+# The examples run as written: the GitHub Actions workflow's step that
+# uses this project's action (its steps run as the runner runs them), and
+# the GitLab CI job's script, with a real event file and variables in a
+# real clone; the plain-git setup of examples/servers.md. Also: on
 # this project's own history, 'changes' is exactly what git diff reports.
 . "$(dirname "$0")/lib.sh"
 
@@ -25,24 +26,17 @@ commit_all two
 AFTER=$(git rev-parse HEAD)
 git clone -q "$TRASH/origin" "$TRASH/clone"
 
-# The command of a step: the first line after "run:" (or "- ") that
-# starts with cf-purge-hook, with $CFPH in its place.
-step_command() {
-	grep -E '^[[:space:]]*(run:|-)[[:space:]]*cf-purge-hook ' "$1" |
-		head -n 1 | sed -E 's/^[[:space:]]*(run:|-)[[:space:]]*cf-purge-hook/cfph/'
-}
-
-expect 'the GitHub Actions example purges what the push changed' '
-	cmd=$(step_command "$ROOT/examples/github-actions.yml") &&
-	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
-	grep -q "contents: write" "$ROOT/examples/github-actions.yml" &&
-	grep -q "^concurrency:" "$ROOT/examples/github-actions.yml" &&
+expect 'the GitHub Actions example purges what the push changed, through the action' '
+	grep -q "uses: OWNER/cf-purge-hook@v1" "$ROOT/examples/github-actions.yml" &&
+	! grep -q "fetch-depth" "$ROOT/examples/github-actions.yml" &&
 	printf "{\"ref\":\"refs/heads/main\",\"before\":\"%s\",\"after\":\"%s\",\"created\":false,\"deleted\":false,\"forced\":false}" \
 		"$BEFORE" "$AFTER" >"$TRASH/event.json" &&
 	cd "$TRASH/clone" && clear_log &&
 	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
 		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
-		GITHUB_STEP_SUMMARY="$TRASH/summary.md"; eval "$cmd") &&
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"
+	run_action "$TRASH/action" --workflow "$ROOT/examples/github-actions.yml" \
+		--uses OWNER/cf-purge-hook@ --outputs "$TRASH/outputs") &&
 	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
 	grep "| 1 | $ZONE | 3 URLs | purged |" "$TRASH/summary.md" &&
 	test "$(git -C "$TRASH/origin" rev-parse refs/cf-purge-hook/heads/main)" = "$AFTER"
@@ -51,14 +45,52 @@ expect 'the GitHub Actions example purges what the push changed' '
 # marker that the GitHub job left says it was purged already.
 git -C "$TRASH/origin" update-ref -d refs/cf-purge-hook/heads/main
 
-expect 'the GitLab CI example purges what the push changed' '
-	cmd=$(step_command "$ROOT/examples/gitlab-ci.yml") &&
-	test "$cmd" = "cfph -c cf-purge-hook.ini ci" &&
-	grep -q "resource_group:" "$ROOT/examples/gitlab-ci.yml" &&
-	grep -q "write_repository" "$ROOT/examples/gitlab-ci.yml" &&
+# The dir example: its step runs `dir public` through the action's
+# command input, with the config its comment shows (the stand-in's
+# api_url, and the state folder in the test's own).
+expect 'the GitHub Actions dir example purges everything once, then what the build changed' '
+	grep -q "command: dir public" "$ROOT/examples/github-actions-dir.yml" &&
+	cd "$TRASH/clone" &&
+	cat >cf-purge-hook-ci.ini <<EOF &&
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+spool_dir = $TRASH/dirstate/spool
+[site]
+base_url = https://example.com
+[state]
+dir = $TRASH/dirstate
+EOF
+	clear_log &&
+	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"
+	run_action "$TRASH/action" --workflow "$ROOT/examples/github-actions-dir.yml" \
+		--uses OWNER/cf-purge-hook@) 2>"$TRASH/err" &&
+	grep -q "purging everything: no state yet for" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	echo a3 >public/index.html && clear_log &&
+	(export GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/event.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/summary.md"
+	run_action "$TRASH/action" --workflow "$ROOT/examples/github-actions-dir.yml" \
+		--uses OWNER/cf-purge-hook@) &&
+	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/index.html"
+'
+
+# GitLab's shell executor runs the job's before_script and script in bash
+# with the job's variables; cf-purge-hook is on PATH, as in an image that
+# has it, so the job skips its build.
+expect 'the GitLab CI example job purges what the push changed' '
+	python3 "$ROOT/tests/blackbox/gitlabjob.py" "$ROOT/examples/gitlab-ci.yml" \
+		cf-purge-hook >"$TRASH/job.sh" &&
+	grep -qx "export GIT_DEPTH=\"1\"" "$TRASH/job.sh" &&
+	program_in "$TRASH/bin" &&
 	cd "$TRASH/clone" && clear_log &&
-	(export GITLAB_CI=true CI_COMMIT_BEFORE_SHA=$BEFORE \
-		CI_COMMIT_SHA=$AFTER CI_COMMIT_BRANCH=main; eval "$cmd") >"$TRASH/out" &&
+	(export PATH="$TRASH/bin:$PATH" GITLAB_CI=true CI_PIPELINE_SOURCE=push \
+		CI_COMMIT_BEFORE_SHA=$BEFORE CI_COMMIT_SHA=$AFTER \
+		CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main
+	bash "$TRASH/job.sh") >"$TRASH/out" &&
 	test "$(requests)" = "200 $ZONE files https://example.com/ https://example.com/blog/post.html https://example.com/index.html" &&
 	grep "section_start:" "$TRASH/out"
 '
