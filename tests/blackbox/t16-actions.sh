@@ -304,7 +304,16 @@ for c in sudo apt-get; do
 done
 
 # on_push CMD...: CMD in the environment of a GitHub job for a push.
+# unmark: no purge marker on the forge or in the clone, so that the same
+# push event purges again (each case replays it; the program's marker
+# would otherwise say it was purged already, as a re-run should).
+unmark() {
+	git -C "$TRASH/forge.git" update-ref -d refs/cf-purge-hook/heads/main 2>/dev/null || true
+	git -C "$SPACE" update-ref -d refs/cf-purge-hook/heads/main 2>/dev/null || true
+}
+
 on_push() {
+	unmark
 	env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main \
 		GITHUB_EVENT_PATH="$TRASH/event.json" \
 		GITHUB_STEP_SUMMARY="$TRASH/summary.md" "$@"
@@ -315,6 +324,7 @@ on_push() {
 # checkout in paths with spaces; the action's outputs in $TRASH/outputs,
 # each step's GITHUB_OUTPUT in $TRASH/steps/N.output.
 gh() {
+	unmark
 	rm -rf "$TRASH/steps"
 	mkdir -p "$TRASH/steps" "$TRASH/home with spaces"
 	: >"$TRASH/summary.md"
@@ -329,7 +339,7 @@ gh() {
 # whose name has spaces, as the runner unpacks it.
 ACTION="$TRASH/actions/OWNER/cf purge hook/v1"
 mkdir -p "$ACTION"
-(cd "$ROOT" && tar cf - action.yml Makefile hook mapping purge util) |
+(cd "$ROOT" && tar cf - action.yml Makefile util hook mapping purge built) |
 	(cd "$ACTION" && tar xf -)
 find "$ACTION" -name '*.o' -exec rm -f {} +
 
