@@ -111,25 +111,31 @@ static int git_failed(struct err *e, const char *what,
 void marker_init(struct marker *m, git_repository *repo, const char *branch)
 {
 	git_config *cfg = NULL;
-	git_buf buf = GIT_BUF_INIT;
-	git_remote *remote = NULL;
+	git_buf buf = GIT_BUF_INIT, url = GIT_BUF_INIT;
 	char *key = xasprintf("branch.%s.remote", branch);
+	int have_cfg;
 
 	memset(m, 0, sizeof(*m));
 	m->repo = repo;
 	m->ref = xasprintf("refs/cf-purge-hook/heads/%s", branch);
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
-	    git_config_get_string_buf(&buf, cfg, key) == 0 && buf.size &&
-	    strcmp(buf.ptr, "."))
+	have_cfg = git_repository_config_snapshot(&cfg, repo) == 0;
+	/*
+	 * "origin" is found by its URL in the config: libgit2 1.5's
+	 * git_remote_lookup() leaks the regular expression data it matches
+	 * the config with.
+	 */
+	if (have_cfg && git_config_get_string_buf(&buf, cfg, key) == 0 &&
+	    buf.size && strcmp(buf.ptr, "."))
 		m->remote = xstrdup(buf.ptr);
-	else if (git_remote_lookup(&remote, repo, "origin") == 0)
+	else if (have_cfg && git_config_get_string_buf(&url, cfg,
+						      "remote.origin.url") == 0)
 		m->remote = xstrdup("origin");
 	/* Never an option to git, whatever the config says. */
 	if (m->remote && m->remote[0] == '-') {
 		free(m->remote);
 		m->remote = NULL;
 	}
-	git_remote_free(remote);
+	git_buf_dispose(&url);
 	git_buf_dispose(&buf);
 	git_config_free(cfg);
 	free(key);
@@ -164,13 +170,16 @@ int marker_is_at_or_past(git_repository *repo, const char *hex,
 		return 1;
 	if (git_oid_fromstr(&a, hex) < 0 || git_oid_fromstr(&b, ancestor) < 0)
 		return 0;
-	rc = git_graph_descendant_of(repo, &a, &b);
-	if (rc >= 0)
-		return rc == 1;
 	/*
 	 * libgit2 before 1.7 knows no shallow clones: its walk fails at
-	 * the first parent the clone lacks. git itself stops there.
+	 * the first parent the clone lacks (and 1.5 leaks on that path), so
+	 * a shallow clone asks git itself, which stops there.
 	 */
+	if (!git_repository_is_shallow(repo)) {
+		rc = git_graph_descendant_of(repo, &a, &b);
+		if (rc >= 0)
+			return rc == 1;
+	}
 	{
 		const char *argv[] = { "git", "merge-base", "--is-ancestor",
 				       ancestor, hex, NULL };
