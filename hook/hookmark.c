@@ -109,6 +109,7 @@ static void add_gap(struct run *r, const char *ref, const char *mark,
 	memcpy(rg->old_hex, mark, GIT_OID_HEXSZ + 1);
 	memcpy(rg->new_hex, from, GIT_OID_HEXSZ + 1);
 	rg->action = RANGE_PURGE;
+	rg->gap = 1;
 	strvec_pushf(&r->plan.notes, "purging %.7s..%.7s of %s too: the "
 		     "purge marker says no run purged or kept it (a run "
 		     "stopped before it could)", mark, from, ref + 11);
@@ -176,6 +177,24 @@ static size_t gaps_to_tips(struct run *r, size_t n)
 	return added;
 }
 
+/* Where each marked branch's chain of ranges ends, into r->mark_ends. */
+static void take_ends(struct run *r)
+{
+	size_t i;
+
+	strvec_clear(&r->mark_ends);
+	for (i = 0; i < r->n_ranges; i++) {
+		const char *ref = r->ranges[i].ref;
+		char end[GIT_OID_HEXSZ + 1];
+
+		if (!marked(&r->ranges[i]) || seen_before(r, i) ||
+		    !chain(end, r, r->n_ranges, ref, 1))
+			continue;
+		strvec_push(&r->mark_ends, ref);
+		strvec_push(&r->mark_ends, end);
+	}
+}
+
 size_t hookmark_add_gaps(struct run *r, int to_tips)
 {
 	size_t n = r->n_ranges, i, added = 0;
@@ -183,6 +202,14 @@ size_t hookmark_add_gaps(struct run *r, int to_tips)
 
 	if (!r->repo)
 		return 0;
+	/*
+	 * A served folder is compared with its own state, the record of
+	 * what was purged from it: a gap in the commits changes nothing.
+	 */
+	if (r->config.served_dir) {
+		take_ends(r);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		const char *ref = r->ranges[i].ref;
 
@@ -193,6 +220,7 @@ size_t hookmark_add_gaps(struct run *r, int to_tips)
 	}
 	if (to_tips)
 		added += gaps_to_tips(r, n);
+	take_ends(r);
 	return added;
 }
 
@@ -202,17 +230,15 @@ void hookmark_advance(struct run *r)
 
 	if (!r->repo)
 		return;
-	for (i = 0; i < r->n_ranges; i++) {
-		const char *ref = r->ranges[i].ref;
-		char end[GIT_OID_HEXSZ + 1], mark[GIT_OID_HEXSZ + 1];
-		char *name;
+	if (!r->mark_ends.n)
+		take_ends(r);
+	for (i = 0; i + 1 < r->mark_ends.n; i += 2) {
+		const char *ref = r->mark_ends.v[i], *end = r->mark_ends.v[i + 1];
+		char mark[GIT_OID_HEXSZ + 1];
+		char *name = mark_name(ref);
 		git_reference *out = NULL;
 		git_oid id;
 
-		if (!marked(&r->ranges[i]) || seen_before(r, i) ||
-		    !chain(end, r, r->n_ranges, ref, 1))
-			continue;
-		name = mark_name(ref);
 		if (!*end) {
 			/* A deleted branch: its marker goes with it. */
 			if (git_reference_lookup(&out, r->repo, name) == 0)

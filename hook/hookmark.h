@@ -29,8 +29,13 @@
  * commit (tree to tree, as a force push), with a note. With to_tips set
  * (retry), does the same for every other branch that has a marker, up to
  * the branch's tip. Ranges already in r (kept pushes) count: a kept push
- * that starts at the marker leaves no gap. Returns how many ranges were
- * added.
+ * that starts at the marker leaves no gap. Gap ranges are marked (gap
+ * set) so that waiting for the site looks at the pushed commits, not at
+ * where a gap ends. With [site] served_dir nothing is added: the served
+ * folder is compared with its own state, the record of what was purged
+ * from it. Either way it notes where each branch's marker is to move
+ * (r->mark_ends), before the served folder's range replaces the
+ * branches' own. Returns how many ranges were added.
  */
 size_t hookmark_add_gaps(struct run *r, int to_tips);
 

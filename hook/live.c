@@ -40,7 +40,9 @@ static const char *newest_commit(const struct run *r, const struct live *lv)
 	size_t i;
 
 	for (i = 0; i < r->n_ranges; i++) {
-		if (!purges(&r->ranges[i]) || !*r->ranges[i].new_hex)
+		/* A marker's gap ends where a push or a kept one starts. */
+		if (!purges(&r->ranges[i]) || !*r->ranges[i].new_hex ||
+		    r->ranges[i].gap)
 			continue;
 		any = r->ranges[i].new_hex;
 		if (i < lv->n_own)

@@ -61,6 +61,7 @@ void run_release(struct run *r)
 	free(r->zone_id);
 	free(r->send_error);
 	strvec_clear(&r->tree_errors);
+	strvec_clear(&r->mark_ends);
 	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
 	built_free(r->dir);

@@ -48,6 +48,7 @@ struct range {
 	char new_hex[GIT_OID_HEXSZ + 1];	/* "" when deleted */
 	enum range_action action;
 	int by_push_option;	/* RANGE_EVERYTHING from -o purge=everything */
+	int gap;		/* from the purge marker (hook/hookmark.h) */
 	size_t first_change;	/* this range's slice of run.changes */
 	size_t n_changes;
 };
@@ -90,6 +91,12 @@ struct run {
 	double send_deadline;		/* monotonic; during run_send */
 	char *send_error;		/* owned; why nothing could be sent */
 	struct strvec tree_errors;	/* problems in pushed tree configs */
+	/*
+	 * Pairs of a branch ref and the commit its purge marker moves to once
+	 * the run's purge is kept (hook/hookmark.h), taken before the served
+	 * folder's range may replace the branches' own; empty until then.
+	 */
+	struct strvec mark_ends;
 	int tree_rules;			/* a tree config layer mapped changes */
 	char *plan_error;		/* owned; why planning refused */
 	int deploy;			/* a hook or ci run: [hook] waits apply */
