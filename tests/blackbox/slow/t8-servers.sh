@@ -10,9 +10,8 @@
 #
 # Needs root (users, servers) and the Debian packages, which it installs
 # when missing; a server that cannot run is reported as a skipped case.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
-T8=$ROOT/tests/blackbox/t8
 DOC=$ROOT/examples/servers.md
 SRV=$TRASH/srv/git
 ETC=$TRASH/etc/cf-purge-hook
@@ -118,6 +117,14 @@ user() {
 user git /usr/bin/git-shell && user gitd /usr/sbin/nologin &&
 	user gitolite-t8 /bin/sh || { echo "cannot create users"; exit 1; }
 usermod -a -G cfph-push www-data
+
+# The servers' users run a copy of the program in the test's folder: the
+# clone may lie in a folder that only its owner may enter (/root).
+if ! copy_for_others; then
+	skip "all servers" "their users cannot reach $CFPH (is ${TMPDIR:-/tmp} closed to other users?)"
+	t8_finish
+	exit
+fi
 
 # The hook as the servers run it: a symbolic link, or under CFPH_WRAP a
 # script (as lib.sh's make_bare).
