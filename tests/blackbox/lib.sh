@@ -41,6 +41,25 @@ cfph() {
 	$CFPH_WRAP "$CFPH" "$@"
 }
 
+# lock_file FILE [SECONDS]: another run holding FILE's lock (flock), in
+# the background, for SECONDS (30) at most; returns once it is held.
+# unlock_file lets go of it at once, so that no case waits out a fixed
+# holder.
+lock_file() {
+	flock "$1" sleep "${2:-30}" &
+	LOCK_HOLDER=$!
+	lf_i=0
+	while flock -n "$1" true; do
+		lf_i=$((lf_i + 1))
+		[ "$lf_i" -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+unlock_file() {
+	pkill -P "$LOCK_HOLDER" 2>/dev/null || :
+	wait "$LOCK_HOLDER" 2>/dev/null || :
+}
+
 # copy_for_others: copies the program into $TRASH/bin (modes 755) and
 # points CFPH there, for the suites that run it as other users: a clone in
 # a folder only its owner may enter (/root is 700 on Debian) keeps them

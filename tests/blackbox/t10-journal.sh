@@ -285,10 +285,10 @@ $FAST
 [hook]
 lock_timeout = 1" &&
 	git push -q "$BARE3" "$C0:refs/heads/main" 2>/dev/null && clear_log &&
-	{ flock "$BARE3/cf-purge-hook.lock" sleep 3 & holder=$!; } && sleep 0.3 &&
+	lock_file "$BARE3/cf-purge-hook.lock" &&
 	git push -o purge=everything "$BARE3" "$C1:refs/heads/main" 2>"$TRASH/opt.err" &&
 	grep "remote: cf-purge-hook: the push is kept in" "$TRASH/opt.err" &&
-	wait $holder &&
+	unlock_file &&
 	cfph -C "$BARE3" retry 2>"$TRASH/opt-retry.err" &&
 	cat "$TRASH/opt-retry.err" &&
 	grep "purging a push kept by an earlier run .*: everything, as its push option asked" "$TRASH/opt-retry.err" &&
@@ -328,11 +328,11 @@ lock_timeout = 1"
 expect 'retry takes the hook lock: while a push holds it, retry sends nothing, says why and exits 1' '
 	mkdir -p "$SPOOL" &&
 	printf "{\"version\": 1, \"zone_id\": \"$ZONE\", \"body\": {\"files\": [\"https://example.com/held.html\"]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 0, \"last_error\": null}" >"$SPOOL/0001.json" &&
-	{ flock "$REPO/.git/cf-purge-hook.lock" sleep 3 & holder=$!; } && sleep 0.3 &&
+	lock_file "$REPO/.git/cf-purge-hook.lock" &&
 	code cfph retry 2>"$TRASH/held.err" && cat "$TRASH/held.err" && test "$CODE" = 1 &&
 	grep "another run still holds the lock" "$TRASH/held.err" &&
 	check log "$TRASH/stub.log" "len(P) == 0" &&
-	wait $holder &&
+	unlock_file &&
 	cfph retry 2>/dev/null &&
 	check log "$TRASH/stub.log" "len(P) == 1" && test "$(spool_files)" = 0
 '
@@ -423,8 +423,7 @@ log_file = $TRASH/prop.log" ;;
 		lock-held)
 			write_config "$PROP/cf-purge-hook.ini" "[hook]
 lock_timeout = 1" &&
-			{ flock "$PROP/cf-purge-hook.lock" sleep 3 & holder=$!; } &&
-			sleep 0.3 ;;
+			lock_file "$PROP/cf-purge-hook.lock" ;;
 		bad-push-option)
 			git -C "$PROP" config receive.advertisePushOptions true ;;
 		esac
@@ -440,7 +439,7 @@ lock_timeout = 1" &&
 			git push "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
 			cat "$TRASH/prop-push.err" &&
 			grep "remote: cf-purge-hook: the push is kept in" "$TRASH/prop-push.err" &&
-			wait $holder ;;
+			unlock_file ;;
 		bad-push-option)
 			git push -o purge=bogus "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
 			cat "$TRASH/prop-push.err" &&
