@@ -3,7 +3,7 @@
 # adds up the suites' own counts. A suite that ends without such a line
 # counts as one failure. `make test` runs the core, `make test-all` all:
 #
-#   tests/run.sh [-j JOBS] [core|all|slow]
+#   tests/run.sh [-j JOBS] [--blackbox] [--skip SUITE]... [core|all|slow]
 #
 # core: the unit tests, the stand-in API's self-test, the patterns against
 # git, and tests/blackbox/t*.sh (git, python3 and the stand-in only). slow:
@@ -11,19 +11,25 @@
 # all: both. Suites run JOBS at a time (default: the number of cores, or
 # $TEST_JOBS); each one's output is held back and printed whole when it
 # ends, so suites finish in any order. The line before the count says how
-# long the whole run took.
+# long the whole run took. --blackbox leaves out all but tests/blackbox/
+# (tests/valgrind.sh runs those under valgrind); --skip leaves out a suite
+# by the name it is shown with (slow/t8-servers.sh), with a line saying so.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
 jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 what=core
+blackbox_only=
+skip=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
+	--blackbox) blackbox_only=1; shift ;;
+	--skip) skip="$skip $2"; shift 2 ;;
 	core|all|slow) what=$1; shift ;;
-	*) echo "usage: tests/run.sh [-j JOBS] [core|all|slow]" >&2; exit 2 ;;
+	*) echo "usage: tests/run.sh [-j JOBS] [--blackbox] [--skip SUITE]... [core|all|slow]" >&2; exit 2 ;;
 	esac
 done
 case $jobs in
@@ -68,9 +74,20 @@ list() {
 		case " $long " in *" $(basename "$t") "*) continue ;; esac
 		echo "$(basename "$t") sh $t"
 	done
+	[ -n "$blackbox_only" ] && return
 	echo "patterns bash tests/pattern_vs_git.sh"
 	echo "stand-in bash tests/cfstub_selftest.sh"
 	echo "unit tests/unit/unit"
+}
+
+# The suites of list(), less those named by --skip.
+suites() {
+	list | while read -r name cmd; do
+		case " $skip " in
+		*" $name "*) echo "# skipped $name (--skip)" >>"$work/skipped" ;;
+		*) echo "$name $cmd" ;;
+		esac
+	done
 }
 
 # report NAME: prints what suite NAME printed, and adds its count.
@@ -115,6 +132,8 @@ reap() {
 	pids=$left
 }
 
+suites >"$work/list"
+[ -f "$work/skipped" ] && cat "$work/skipped"
 running=0
 while read -r name cmd; do
 	mkdir -p "$work/$(dirname "$name")"
@@ -136,9 +155,7 @@ while read -r name cmd; do
 		sleep 0.2
 		reap
 	done
-done <<EOF
-$(list)
-EOF
+done <"$work/list"
 while [ -n "$pids" ]; do
 	sleep 0.2
 	reap
