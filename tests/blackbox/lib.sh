@@ -20,9 +20,21 @@ failed=0
 
 cleanup() {
 	stop_stub
+	# A stand-in started inside a case (a subshell) outlives it: end
+	# each one still running from this test's folder.
+	if [ -f "$TRASH/stub.pids" ]; then
+		while read -r pid; do
+			tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
+				grep -qF -- "--port-file $TRASH/port " &&
+				kill "$pid" 2>/dev/null
+		done <"$TRASH/stub.pids"
+	fi
 	rm -rf "$TRASH"
 }
 trap cleanup EXIT
+# So that cleanup runs when the runner ends a suite.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # A private git setup, so that the machine's own does not matter.
 export HOME="$TRASH/home"
@@ -119,6 +131,7 @@ start_stub() {
 		--log "$TRASH/stub.log" --token "$TOKEN" --zone "$ZONE" "$@" \
 		2>"$TRASH/stub.err" &
 	STUB_PID=$!
+	echo "$STUB_PID" >>"$TRASH/stub.pids"
 	i=0
 	while [ ! -s "$TRASH/port" ]; do
 		i=$((i + 1))
