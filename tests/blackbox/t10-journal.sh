@@ -373,12 +373,31 @@ retries = 1" &&
 }
 
 # kill_holder DIR: kills (-9) every process that holds a file in DIR open,
-# as the run that keeps a push holds its file.
+# as the run that keeps a push holds its file. Waits for one to come (30 s
+# at most: a run under valgrind starts slowly), and fails if none does.
 kill_holder() {
-	for kh in /proc/[0-9]*; do
-		if ls -l "$kh/fd" 2>/dev/null | grep -qF "$1/"; then
-			kill -9 "${kh#/proc/}" 2>/dev/null || true
-		fi
+	kh_n=0
+	while :; do
+		kh_found=
+		for kh in /proc/[0-9]*; do
+			if ls -l "$kh/fd" 2>/dev/null | grep -qF "$1/"; then
+				kill -9 "${kh#/proc/}" 2>/dev/null && kh_found=1
+			fi
+		done
+		[ -n "$kh_found" ] && return 0
+		kh_n=$((kh_n + 1))
+		[ "$kh_n" -lt 300 ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_kept DIR: waits until a push is kept in DIR (30 s at most).
+wait_kept() {
+	wk_n=0
+	until ls "$1" 2>/dev/null | grep -q "\.push$"; do
+		wk_n=$((wk_n + 1))
+		[ "$wk_n" -lt 300 ] || return 1
+		sleep 0.1
 	done
 }
 
@@ -431,10 +450,11 @@ lock_timeout = 1" &&
 		killed-waiting)
 			git -C "$PROP" fetch -q "$REPO" "$C1" &&
 			{ echo "$C0 $C1 refs/heads/main" | GIT_DIR="$PROP" $CFPH_WRAP "$CFPH" hook >/dev/null 2>&1 & pid=$!; } &&
-			sleep 1 && kill -9 $pid && { wait $pid || true; } ;;
+			wait_kept "$PROP/cf-purge-hook-pushes" &&
+			kill -9 $pid && { wait $pid || true; } ;;
 		killed-detached)
 			git push -q "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
-			sleep 1 && kill_holder "$PROP/cf-purge-hook-pushes" ;;
+			kill_holder "$PROP/cf-purge-hook-pushes" ;;
 		lock-held)
 			git push "$PROP" "$C1:refs/heads/main" 2>"$TRASH/prop-push.err" &&
 			cat "$TRASH/prop-push.err" &&
