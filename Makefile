@@ -1,6 +1,6 @@
 # cf-purge-hook: purge from Cloudflare exactly what a git push changed.
 # Read README.md first. `make test` installs what is missing (as root, with
-# apt-get), builds and runs every test.
+# apt-get), builds and runs the core tests; `make test-all` runs every test.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -75,9 +75,17 @@ tests/unit/unit: $(OBJS) $(UNIT)
 deps:
 	@sh tests/install-deps.sh
 
+# test: the core suites (git, python3 and the stand-in API only), a few
+# minutes; test-all: those and tests/blackbox/slow/ (real servers, Hugo
+# and Jekyll, kill loops). TEST_JOBS suites run at a time.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	@$(MAKE) --no-print-directory all tests/unit/unit
-	@sh tests/run.sh
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) all tests/unit/unit
+	@bash tests/run.sh -j $(TEST_JOBS) core
+
+test-all: deps
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) all tests/unit/unit
+	@bash tests/run.sh -j $(TEST_JOBS) all
 
 # libFuzzer targets (needs clang); FUZZ_SECONDS per target, 0 replays the
 # seeds and the kept crashing inputs only.
@@ -125,4 +133,4 @@ clean:
 	rm -rf tests/fuzz/build
 	rm -f cf-purge-hook_*.deb
 
-.PHONY: all deps test fuzz bench demo install uninstall deb clean FORCE
+.PHONY: all deps test test-all fuzz bench demo install uninstall deb clean FORCE

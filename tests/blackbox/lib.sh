@@ -4,7 +4,10 @@
 # talks HTTP to the stand-in API (tests/cfstub.py) on 127.0.0.1.
 
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The clone's top folder: the suites are in tests/blackbox/ (the core) or
+# tests/blackbox/slow/ (make test-all).
+ROOT=$(cd "$(dirname "$0")" && while [ ! -f tests/blackbox/lib.sh ] &&
+	[ "$(pwd)" != / ]; do cd ..; done && pwd)
 CFPH=${CFPH:-$ROOT/cf-purge-hook}
 # CFPH_WRAP runs the program under a tool, such as valgrind.
 CFPH_WRAP=${CFPH_WRAP:-}
@@ -17,9 +20,21 @@ failed=0
 
 cleanup() {
 	stop_stub
+	# A stand-in started inside a case (a subshell) outlives it: end
+	# each one still running from this test's folder.
+	if [ -f "$TRASH/stub.pids" ]; then
+		while read -r pid; do
+			tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
+				grep -qF -- "--port-file $TRASH/port " &&
+				kill "$pid" 2>/dev/null
+		done <"$TRASH/stub.pids"
+	fi
 	rm -rf "$TRASH"
 }
 trap cleanup EXIT
+# So that cleanup runs when the runner ends a suite.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # A private git setup, so that the machine's own does not matter.
 export HOME="$TRASH/home"
@@ -36,6 +51,42 @@ export CF_API_TOKEN="$TOKEN"
 # The program, run the way the tests run it (maybe under CFPH_WRAP).
 cfph() {
 	$CFPH_WRAP "$CFPH" "$@"
+}
+
+# lock_file FILE [SECONDS]: another run holding FILE's lock (flock), in
+# the background, for SECONDS (30) at most; returns once it is held.
+# unlock_file lets go of it at once, so that no case waits out a fixed
+# holder.
+lock_file() {
+	flock "$1" sleep "${2:-30}" &
+	LOCK_HOLDER=$!
+	lf_i=0
+	while flock -n "$1" true; do
+		lf_i=$((lf_i + 1))
+		[ "$lf_i" -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+unlock_file() {
+	pkill -P "$LOCK_HOLDER" 2>/dev/null || :
+	wait "$LOCK_HOLDER" 2>/dev/null || :
+}
+
+# copy_for_others: copies the program into $TRASH/bin (modes 755) and
+# points CFPH there, for the suites that run it as other users: a clone in
+# a folder only its owner may enter (/root is 700 on Debian) keeps them
+# out of the built program. $TRASH becomes 755 too. Fails when another
+# user still could not reach the copy (TMPDIR itself closed).
+copy_for_others() {
+	chmod 755 "$TRASH" &&
+	mkdir -p "$TRASH/bin" && chmod 755 "$TRASH/bin" &&
+	cp "$CFPH" "$TRASH/bin/cf-purge-hook" &&
+	chmod 755 "$TRASH/bin/cf-purge-hook" || return 1
+	CFPH=$TRASH/bin/cf-purge-hook
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			test -x "$CFPH" 2>/dev/null
+	fi
 }
 
 # expect DESCRIPTION COMMANDS: runs COMMANDS with `set -e` in a subshell
@@ -86,6 +137,7 @@ start_stub() {
 		--log "$TRASH/stub.log" --token "$TOKEN" --zone "$ZONE" "$@" \
 		2>"$TRASH/stub.err" &
 	STUB_PID=$!
+	echo "$STUB_PID" >>"$TRASH/stub.pids"
 	i=0
 	while [ ! -s "$TRASH/port" ]; do
 		i=$((i + 1))
@@ -192,6 +244,54 @@ EOC
 	if [ -n "${3:-}" ]; then
 		printf '%s\n' "$3" >>"$1"
 	fi
+}
+
+# want_urls OLD NEW OUT (the dir suites): the URLs of the files that differ between the
+# folders OLD and NEW (content, kind, or on one side only), one a line,
+# sorted; an index.html adds its folder's URL.
+want_urls() {
+	python3 - "$1" "$2" >"$3" <<'PY'
+import hashlib, os, sys
+from urllib.parse import quote
+
+def scan(top):
+    out = {}
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            rel = os.path.relpath(p, top)
+            if os.path.islink(p):
+                out[rel] = "link:" + os.readlink(p)
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    out[rel] = hashlib.sha1(f.read()).hexdigest()
+    return out
+
+a, b = scan(sys.argv[1]), scan(sys.argv[2])
+urls = set()
+for p in set(a) | set(b):
+    if a.get(p) == b.get(p):
+        continue
+    urls.add("https://example.com/" + quote(p, safe="/"))
+    if os.path.basename(p) == "index.html":
+        d = os.path.dirname(p)
+        urls.add("https://example.com/" + (quote(d, safe="/") + "/" if d else ""))
+for u in sorted(urls):
+    print(u)
+PY
+}
+
+# got_urls OUT: the URLs that reached the stand-in, one a line, sorted.
+got_urls() {
+	requests | awk '$3 == "files" { for (i = 4; i <= NF; i++) print $i }' |
+		sort >"$1"
+}
+
+# same_urls WANT: what reached the stand-in is exactly WANT, and not empty.
+same_urls() {
+	got_urls "$TRASH/got" &&
+	test -s "$1" &&
+	if ! diff -u "$1" "$TRASH/got"; then return 1; fi
 }
 
 # make_bare DIR: a bare deploy repository whose post-receive is this

