@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MARK_PREFIX "refs/cf-purge-hook/"
 
@@ -224,14 +226,41 @@ size_t hookmark_add_gaps(struct run *r, int to_tips)
 	return added;
 }
 
+/*
+ * A "<ref>.lock" that a run killed while it moved the marker left behind
+ * would stop every later move. Runs that move markers hold the hook's
+ * lock, so while this one does, such a file is nobody's: it goes.
+ */
+static void drop_stale_lock(const struct run *r, const char *name)
+{
+	char *lock;
+
+	if (!r->holds_lock)
+		return;
+	lock = xasprintf("%s%s.lock", git_repository_path(r->repo), name);
+	unlink(lock);
+	free(lock);
+}
+
 void hookmark_advance(struct run *r)
 {
+	mode_t old_umask;
 	size_t i;
 
 	if (!r->repo)
 		return;
 	if (!r->mark_ends.n)
 		take_ends(r);
+	/*
+	 * In a shared repository the marker's folders and files must be
+	 * writable by the group, as git's own refs are: every pusher moves
+	 * it. libgit2 creates them with the umask's modes, so the umask lets
+	 * through what core.sharedRepository grants (and nothing is taken
+	 * away: a server reading the repository as another user, such as
+	 * git daemon, must still read the marker as it reads git's refs).
+	 */
+	old_umask = umask(0);
+	umask(old_umask & ~(r->modes.dir & 0777));
 	for (i = 0; i + 1 < r->mark_ends.n; i += 2) {
 		const char *ref = r->mark_ends.v[i], *end = r->mark_ends.v[i + 1];
 		char mark[GIT_OID_HEXSZ + 1];
@@ -239,6 +268,7 @@ void hookmark_advance(struct run *r)
 		git_reference *out = NULL;
 		git_oid id;
 
+		drop_stale_lock(r, name);
 		if (!*end) {
 			/* A deleted branch: its marker goes with it. */
 			if (git_reference_lookup(&out, r->repo, name) == 0)
@@ -256,4 +286,5 @@ void hookmark_advance(struct run *r)
 		git_reference_free(out);
 		free(name);
 	}
+	umask(old_umask);
 }

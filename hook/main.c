@@ -521,6 +521,7 @@ static int hook_command(struct run *r, struct keep *k)
 		}
 		if (fd < 0)
 			print_error(e.msg);
+		r->holds_lock = fd >= 0;
 		add_kept_pushes(r, k);
 		hookmark_add_gaps(r, 0);
 	}
@@ -787,6 +788,7 @@ static int run_command(struct run *r, const char *command, int argc,
 			}
 			if (lock_fd < 0)
 				print_error(e.msg);
+			r->holds_lock = lock_fd >= 0;
 		}
 		add_kept_pushes(r, &keep);
 		hookmark_add_gaps(r, 1);

@@ -118,6 +118,8 @@ struct run {
 	 */
 	void (*on_journaled)(struct run *r);
 	void *kept;			/* borrowed; main's kept pushes */
+	int holds_lock;			/* the hook's lock is this run's: no
+					   other run moves a purge marker */
 	int push_kept;			/* the spool failed: the kept push
 					   itself stays, to be planned again */
 	double seconds;			/* time spent sending */

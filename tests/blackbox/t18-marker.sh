@@ -116,6 +116,17 @@ expect 'a push whose purge fails is kept in the spool: the marker moves, and the
 	test "$(marker)" = "$(git rev-parse HEAD)"
 '
 
+expect 'a lock file left by a run killed while it moved the marker does not stop the next one' '
+	mkdir -p "$BARE/refs/cf-purge-hook/heads" &&
+	: >"$BARE/refs/cf-purge-hook/heads/main.lock" &&
+	edit stale.html && clear_log &&
+	git push -q origin main 2>"$TRASH/push.err" &&
+	cat "$TRASH/push.err" &&
+	! grep "cannot move the purge marker" "$TRASH/push.err" &&
+	test ! -e "$BARE/refs/cf-purge-hook/heads/main.lock" &&
+	test "$(marker)" = "$(git rev-parse HEAD)"
+'
+
 expect 'deleting a branch deletes its marker' '
 	write_config "$BARE/cf-purge-hook.ini" "$FAST
 [hook]
