@@ -3,6 +3,7 @@
 #include "../util/git.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,25 +89,71 @@ out:
 	return rc;
 }
 
+/*
+ * Creates a new temporary file beside path: never through a link or over
+ * a file that is there already, since whoever may write the served folder
+ * (the deploy user, the web server) could have planted either for the
+ * next pids. Returns the descriptor with *tmp set (owned by the caller),
+ * or -1 with errno set.
+ */
+static int manifest_create(char **tmp, const char *path)
+{
+	unsigned i;
+	int fd = -1;
+
+	for (i = 0; i < 100 && fd < 0; i++) {
+		*tmp = i ? xasprintf("%s.%ld.%u", path, (long)getpid(), i) :
+			   xasprintf("%s.%ld", path, (long)getpid());
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_CLOEXEC, 0666);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -1;
+		free(*tmp);
+		*tmp = NULL;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,
 		   struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT, prefix = STRBUF_INIT;
-	char *tmp = xasprintf("%s.%ld", path, (long)getpid());
-	FILE *f = NULL;
-	int rc = -1, ok;
+	char *tmp = NULL;
+	size_t done = 0;
+	int rc = -1, fd;
 
 	strbuf_addf(&sb, MAGIC "%s\n", git_oid_tostr_s(id));
 	if (list_tree(&sb, &prefix, odb, id, e) < 0)
 		goto out;
-	if (!(f = fopen(tmp, "wb"))) {
-		err_set(e, "cannot write the manifest '%s': %s", tmp,
+	if ((fd = manifest_create(&tmp, path)) < 0) {
+		err_set(e, "cannot write the manifest '%s': %s", path,
 			strerror(errno));
 		goto out;
 	}
-	fwrite(sb.buf, 1, sb.len, f);
-	ok = !ferror(f);
-	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+	while (done < sb.len) {
+		ssize_t w = write(fd, sb.buf + done, sb.len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	/*
+	 * rename() replaces a link at path itself, and never writes
+	 * through it.
+	 */
+	if (done < sb.len) {
+		err_set(e, "cannot write the manifest '%s': %s", tmp,
+			strerror(errno ? errno : EIO));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) < 0) {
 		err_set(e, "cannot write the manifest '%s': %s", path,
 			strerror(errno));
 		unlink(tmp);

@@ -25,8 +25,10 @@
 
 /*
  * Writes the manifest of the tree id (read from odb, link targets
- * included) to path, through a temporary file and a rename. Returns 0,
- * or -1 with e set.
+ * included) to path, through a new temporary file beside it (made with
+ * O_EXCL and O_NOFOLLOW: a link or a file planted there is never written
+ * through) and a rename, which replaces a link at path rather than
+ * following it. Returns 0, or -1 with e set.
  */
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,
 		   struct err *e);
