@@ -18,6 +18,8 @@ struct built {
 	char *cache;		/* owned; where the stat cache is, or NULL */
 	int has_state;		/* dir DIR with [state] dir */
 	int lock_fd;		/* the state folder's lock while held, or -1 */
+	int umask_set;		/* umask was widened for a shared state */
+	mode_t umask_old;
 	char *since;		/* owned; DIR of dir DIR */
 	char *manifest;		/* owned; [state] manifest, or NULL */
 	git_oid new_tree;
@@ -59,6 +61,8 @@ void built_free(struct built *b)
 	free(b->cache);
 	if (b->lock_fd >= 0)
 		close(b->lock_fd);
+	if (b->umask_set)
+		umask(b->umask_old);
 	free(b->since);
 	free(b->manifest);
 	free(b);
@@ -160,7 +164,18 @@ int built_since(struct built_range *out, struct built *b,
 	if (!(sdir = built_state_place(cfg, repo, e)) && !cfg->manifest_url)
 		return -1;
 	b->has_state = sdir != NULL;
-	if (b->has_state && dirstate_open(&b->state, sdir, dir, e) < 0)
+	/*
+	 * In a group-shared repository, what libgit2 and the stat cache
+	 * create in the state (object folders and files, the cache's
+	 * temporary file) must be the group's too, as git's own objects
+	 * are: the umask is set to what core.sharedRepository gives until
+	 * built_free().
+	 */
+	if (b->has_state && (modes->file & 0070)) {
+		b->umask_old = umask(0777 & ~(modes->dir & 0777));
+		b->umask_set = 1;
+	}
+	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0)
 		goto out;
 	/*
 	 * Held until the new record is written (built_record()), so that
@@ -206,6 +221,8 @@ int built_since(struct built_range *out, struct built *b,
 		b->trees.sink = b->has_state ? DIRTREE_STORE : DIRTREE_MEMORY;
 	if (b->has_state) {
 		b->cache = xasprintf("%s.stat", b->state.record);
+		if (dirstate_check(&b->state, b->cache, e) < 0)
+			goto out;
 		statcache_read(&b->cache_old, b->cache);
 		b->trees.cache_old = &b->cache_old;
 		/* A dry run writes no cache. */

@@ -14,6 +14,13 @@
 #define MAX_MANIFEST (64u * 1024 * 1024)
 #define MODE_TREE 040000u
 #define MODE_LINK 0120000u
+/*
+ * How many folders deep a manifest's path may go. build() recurses once a
+ * folder, so a hostile manifest (one path of 200,000 folders is only 400
+ * KB) would otherwise overflow the stack; a real site's paths are far
+ * shallower (PATH_MAX allows 2,048 folders).
+ */
+#define MAX_DEPTH 4096
 
 static void put_escaped(struct strbuf *sb, const char *s, size_t n)
 {
@@ -218,6 +225,17 @@ static int plain_path(const char *p)
 	}
 }
 
+/* 1 when the path p has more than max folders above its file. */
+static int depth_over(const char *p, size_t max)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		if (*p == '/' && ++n > max)
+			return 1;
+	return 0;
+}
+
 static int by_path(const void *a, const void *b)
 {
 	return strcmp(((const struct line *)a)->path,
@@ -373,6 +391,11 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 					 "path outside the site", n + 2);
 			goto out;
 		}
+		if (depth_over(path.buf, MAX_DEPTH)) {
+			*why = xasprintf("line %zu names a path more than %d "
+					 "folders deep", n + 2, MAX_DEPTH);
+			goto out;
+		}
 		if (tab) {
 			git_oid got;
 
@@ -445,10 +468,13 @@ int manifest_fetch(struct strbuf *out, char **why, const char *url,
 	lc->easy_setopt(curl, CURLOPT_URL, busted);
 	lc->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	/*
+	 * No redirect is followed: a redirect to another host would make
+	 * that host's text the old side of the site ([state] manifest_url
+	 * is https, or http on loopback, mapping/config_state.c).
+	 */
+	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 	lc->easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	lc->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
@@ -456,6 +482,10 @@ int manifest_fetch(struct strbuf *out, char **why, const char *url,
 	lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK)
 		*why = xasprintf("cannot fetch it: %s", lc->easy_strerror(rc));
+	else if (status >= 300 && status < 400)
+		*why = xasprintf("HTTP %ld: a redirect, which is not followed; "
+				 "set manifest_url to where the manifest is",
+				 status);
 	else if (status != 200)
 		*why = xasprintf("HTTP %ld", status);
 	lc->easy_cleanup(curl);

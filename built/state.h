@@ -26,6 +26,7 @@
  */
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include <git2.h>
 
@@ -36,17 +37,34 @@ struct dirstate {
 	char *objects;		/* owned; dir/objects */
 	char *record;		/* owned; the file naming the folder's tree */
 	char *site;		/* owned; the folder, absolute, links resolved */
+	struct file_modes modes;	/* what the state's files are made with */
+	struct stat top;	/* the state folder, as dirstate_open() found it */
 };
 
-#define DIRSTATE_INIT { NULL, NULL, NULL, NULL }
+#define DIRSTATE_INIT { NULL, NULL, NULL, NULL, { 0600, 0700 }, { 0 } }
 
 /*
- * Creates the state folder when missing and names the record of the
- * folder site (which must exist). Returns 0, or -1 with e set;
- * dirstate_release() is needed either way.
+ * Creates the state folder (and its sites/ and objects/) when missing,
+ * with modes (hook/shared.h: core.sharedRepository), and names the record
+ * of the folder site (which must exist). What is there already is checked
+ * as the spool is: the state folder, sites/, objects/ and the record must
+ * not be symbolic links nor writable by any user, and must be this user's
+ * (or, in a group-shared repository, the state folder's group's), since
+ * whoever can change a record can hide a change from the purge. Returns
+ * 0, or -1 with e set saying what to run; dirstate_release() is needed
+ * either way.
  */
 int dirstate_open(struct dirstate *s, const char *state_dir,
-		  const char *site, struct err *e);
+		  const char *site, const struct file_modes *modes,
+		  struct err *e);
+
+/*
+ * The checks of dirstate_open() for one more path in the state folder
+ * (the stat cache beside a record): 0 when it is missing or may be
+ * trusted, else -1 with e set.
+ */
+int dirstate_check(const struct dirstate *s, const char *path,
+		   struct err *e);
 
 /*
  * Reads the tree recorded for the folder into *out and checks that store

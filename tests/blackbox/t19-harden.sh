@@ -38,5 +38,186 @@ for p in range(os.getpid() + 1, os.getpid() + 400):
 	head -n 1 "$TRASH/w1/.m" | grep -q "^cf-purge-hook manifest 1 "
 '
 
+
+# --- A state folder another account may change is refused -----------------
+
+expect 'state: a state folder any user may write (777) is refused with the fix, and nothing is purged' '
+	dir_ini "$CONFIG" &&
+	rm -rf "$STATE" "$TRASH/w2" && site "$TRASH/w2" &&
+	mkdir "$STATE" && chmod 777 "$STATE" &&
+	clear_log &&
+	code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "may be written by any user (mode 777).*chmod -R o-w" "$TRASH/err" &&
+	test -z "$(requests)" &&
+	test ! -e "$STATE/sites"
+'
+
+if [ "$(id -u)" = 0 ]; then
+	expect 'state: a state folder, or a record, owned by nobody is refused with the fix' '
+		dir_ini "$CONFIG" &&
+		rm -rf "$STATE" && mkdir "$STATE" && chown nobody "$STATE" &&
+		clear_log &&
+		code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+		test "$CODE" != 0 &&
+		grep -q "belongs to another user (uid $(id -u nobody))" "$TRASH/err" &&
+		test -z "$(requests)" &&
+		rm -rf "$STATE" &&
+		cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+		rec=$(ls "$STATE"/sites/* | grep -v "\.stat\$") &&
+		chown nobody "$rec" &&
+		code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+		test "$CODE" != 0 &&
+		grep -q "belongs to another user" "$TRASH/err" &&
+		chown root "$rec" && chown nobody "$rec.stat" &&
+		code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+		test "$CODE" != 0 &&
+		grep -q "$rec.stat. belongs to another user" "$TRASH/err"
+	'
+else
+	skip 'state: a state folder owned by nobody' 'not run as root'
+fi
+
+expect 'state: a record that is a symbolic link is refused, never followed' '
+	dir_ini "$CONFIG" &&
+	rm -rf "$STATE" && cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+	rec=$(ls "$STATE"/sites/* | grep -v "\.stat\$") &&
+	mv "$rec" "$TRASH/elsewhere" && ln -s "$TRASH/elsewhere" "$rec" &&
+	code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "is a symbolic link" "$TRASH/err"
+'
+
+# --- In a group-shared repository, the state is the group's ---------------
+
+# shared_ini FILE: a config for dir with the state in the repository's
+# default place and the default spool.
+shared_ini() {
+	cat >"$1" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+retries = 0
+deadline = 5
+
+[site]
+base_url = https://example.com
+EOC
+}
+
+expect 'state: in a repository with core.sharedRepository = group, the state folder and its files are the group'"'"'s' '
+	rm -rf "$TRASH/sh.git" "$TRASH/w3" && site "$TRASH/w3" &&
+	git init -q --bare --shared=group "$TRASH/sh.git" &&
+	shared_ini "$TRASH/sh.ini" &&
+	(cd "$TRASH/sh.git" && umask 022 && cfph -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+	S=$TRASH/sh.git/cf-purge-hook-state &&
+	test "$(stat -c %a "$S")" = 2770 &&
+	test "$(stat -c %a "$S/sites")" = 2770 &&
+	test "$(stat -c %a "$S/objects")" = 2770 &&
+	for f in "$S"/sites/*; do test "$(stat -c %a "$f")" = 660 || exit 1; done &&
+	test "$(stat -c %a "$S/lock")" = 660 &&
+	find "$S/objects" -mindepth 1 -type d | while read -r d; do
+		test "$(stat -c %a "$d")" = 2770 || { echo "$d"; exit 1; }; done
+'
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -d "$TRASH/sh.git/cf-purge-hook-state" ]; then
+	expect 'state: a second user in the shared group records too, and its next run settles' '
+		chmod 711 "$TRASH" && chgrp -R users "$TRASH/sh.git" "$TRASH/w3" &&
+		chmod -R g+w "$TRASH/w3" && chmod 644 "$TRASH/sh.ini" &&
+		mkdir -p "$TRASH/peer" && git config --file "$TRASH/peer/.gitconfig" safe.directory "$TRASH/sh.git" &&
+		chmod -R a+rX "$TRASH/peer" &&
+		printf "v2\n" >"$TRASH/w3/index.html" &&
+		clear_log &&
+		(cd "$TRASH/sh.git" && umask 022 && HOME=$TRASH/peer setpriv --reuid=nobody --regid=users \
+			--groups=users "$CFPH" -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+		test "$(requests | wc -l)" = 1 &&
+		requests | grep -q "index.html" &&
+		clear_log &&
+		(cd "$TRASH/sh.git" && HOME=$TRASH/peer setpriv --reuid=nobody --regid=users \
+			--groups=users "$CFPH" -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+		test -z "$(requests)"
+	'
+fi
+
+
+# --- A live manifest that cannot be used is a missing state ----------------
+
+# serve DIR [REDIRECT]: a static web server on DIR (the live site), whose
+# /redirect answers 302 to REDIRECT; sets LIVE_URL and LIVE_PID.
+serve() {
+	rm -f "$TRASH/live-port"
+	python3 - "$1" "$TRASH/live-port" "${2:-}" 2>/dev/null <<'PY' &
+import functools, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", sys.argv[3])
+            self.end_headers()
+            return
+        super().do_GET()
+h = functools.partial(H, directory=sys.argv[1])
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+	LIVE_PID=$!
+	while [ ! -s "$TRASH/live-port" ]; do sleep 0.05; done
+	LIVE_URL=http://127.0.0.1:$(cat "$TRASH/live-port")
+}
+
+# ci_ini FILE URL: a config for dir with no state folder and the live
+# manifest at URL.
+ci_ini() {
+	dir_ini "$1" "" "manifest = .m
+manifest_url = $2" && sed -i "/^dir = /d" "$1"
+}
+
+mkdir -p "$TRASH/live"
+python3 -c "
+import sys
+sys.stdout.write('cf-purge-hook manifest 1 ' + '0' * 40 + '\n')
+sys.stdout.write('100644 ' + 'e' * 40 + ' ' + 'a/' * 200000 + 'x\n')" >"$TRASH/live/deep.m"
+rm -rf "$TRASH/good" && site "$TRASH/good"
+serve "$TRASH/good"
+GOOD_URL=$LIVE_URL
+GOOD_PID=$LIVE_PID
+serve "$TRASH/live" "$GOOD_URL/.m"
+
+expect 'manifest_url: a manifest with a path 200,000 folders deep is a missing state: everything is purged, nothing crashes' '
+	test "$(wc -c <"$TRASH/live/deep.m")" -gt 400000 &&
+	ci_ini "$TRASH/ci.ini" "$LIVE_URL/deep.m" &&
+	clear_log &&
+	code cfph -c "$TRASH/ci.ini" dir "$TRASH/w2" 2>"$TRASH/err" &&
+	test "$CODE" = 0 &&
+	grep -q "purging everything: cannot use the live manifest.*more than 4096 folders deep" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true"
+'
+
+expect 'manifest_url: a redirect is not followed, even to a good manifest: everything is purged' '
+	ci_ini "$TRASH/ci.ini" "$GOOD_URL/.m" &&
+	cfph -q -c "$TRASH/ci.ini" dir "$TRASH/good" &&
+	test -s "$TRASH/good/.m" &&
+	clear_log && cfph -c "$TRASH/ci.ini" dir "$TRASH/good" &&
+	test -z "$(requests)" &&
+	ci_ini "$TRASH/ci.ini" "$LIVE_URL/redirect" &&
+	clear_log && cfph -c "$TRASH/ci.ini" dir "$TRASH/good" 2>"$TRASH/err" &&
+	grep -q "HTTP 302: a redirect, which is not followed" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE purge_everything true"
+'
+kill "$LIVE_PID" "$GOOD_PID" 2>/dev/null
+wait "$LIVE_PID" "$GOOD_PID" 2>/dev/null
+
+expect 'manifest_url: plain http to a host other than loopback is refused by check' '
+	ci_ini "$TRASH/ci.ini" "http://example.com/.m" &&
+	code cfph -c "$TRASH/ci.ini" check 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "manifest_url.*uses http:// on a host other than loopback" "$TRASH/err" &&
+	ci_ini "$TRASH/ci.ini" "https://example.com/.m" &&
+	cfph -q -c "$TRASH/ci.ini" check
+'
+
 stop_stub
 finish
