@@ -123,6 +123,39 @@ static char *built_state_place(const struct config *cfg, git_repository *repo,
 }
 
 /*
+ * 1 when the state folder sdir (which may not exist yet) is dir or below
+ * it, links resolved: the walk would take the state's own files as site
+ * content, purge them and never settle.
+ */
+static int built_state_inside(const char *sdir, const char *dir)
+{
+	char *rdir = realpath(dir, NULL), *rs = realpath(sdir, NULL);
+	size_t n;
+	int inside = 0;
+
+	if (!rs) {
+		char *parent = xstrdup(sdir), *slash = strrchr(parent, '/');
+		char *rp;
+
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (slash && (rp = realpath(parent, NULL))) {
+			rs = xasprintf("%s/%s", rp, slash + 1);
+			free(rp);
+		}
+		free(parent);
+	}
+	if (rdir && rs) {
+		n = strlen(rdir);
+		inside = !strncmp(rs, rdir, n) &&
+			 (rs[n] == '/' || rs[n] == '\0' || !strcmp(rdir, "/"));
+	}
+	free(rdir);
+	free(rs);
+	return inside;
+}
+
+/*
  * The old side from the live manifest ([state] manifest_url). Returns 1
  * with *old set, or 0 with *why (replaced) saying why it cannot be used.
  */
@@ -164,6 +197,13 @@ int built_since(struct built_range *out, struct built *b,
 	if (!(sdir = built_state_place(cfg, repo, e)) && !cfg->manifest_url)
 		return -1;
 	b->has_state = sdir != NULL;
+	if (b->has_state && built_state_inside(sdir, dir)) {
+		err_set(e, "the state folder '%s' is inside the folder '%s', "
+			"which would serve it and purge its files on every run; "
+			"set [state] dir to a folder outside '%s'", sdir, dir,
+			dir);
+		goto out;
+	}
 	/*
 	 * In a group-shared repository, what libgit2 and the stat cache
 	 * create in the state (object folders and files, the cache's

@@ -94,16 +94,35 @@ int dirstate_check(const struct dirstate *s, const char *path,
 	return check_path(s, path, e);
 }
 
+char *dirstate_key(const char *site)
+{
+	char cwd[PATH_MAX];
+	char *key;
+	size_t n;
+
+	if (site[0] == '/')
+		key = xstrdup(site);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	else
+		key = xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "",
+				strncmp(site, "./", 2) ? site : site + 2);
+	n = strlen(key);
+	while (n > 1 && key[n - 1] == '/')
+		key[--n] = '\0';
+	return key;
+}
+
 int dirstate_open(struct dirstate *s, const char *state_dir,
 		  const char *site, const struct file_modes *modes,
 		  struct err *e)
 {
-	char *real = realpath(site, NULL);
-	char *sites;
+	char *real, *sites;
+	struct stat st;
 	git_oid key;
 	int rc = -1;
 
-	if (!real)
+	if (stat(site, &st) < 0 || !(real = dirstate_key(site)))
 		return err_set(e, "cannot read the folder '%s': %s", site,
 			       strerror(errno));
 	s->site = real;

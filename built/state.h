@@ -3,7 +3,9 @@
  * successful run for that folder. The state folder ([state] dir) holds a
  * bare git object folder of trees only (objects/, written by
  * dirtree_keep()) and, for each folder, a small file naming its last
- * tree (sites/<id>, where id hashes the folder's absolute path).
+ * tree (sites/<id>, where id hashes the folder's absolute path as given,
+ * symbolic links not resolved: a `current -> releases/N` folder keeps
+ * one state across releases).
  *
  * A run holds the state folder's lock (dirstate_lock(): the file lock in
  * it) from before it reads the record until after it writes the new one,
@@ -36,7 +38,8 @@ struct dirstate {
 	char *dir;		/* owned; the state folder */
 	char *objects;		/* owned; dir/objects */
 	char *record;		/* owned; the file naming the folder's tree */
-	char *site;		/* owned; the folder, absolute, links resolved */
+	char *site;		/* owned; the folder, absolute, as given
+				   (dirstate_key()) */
 	struct file_modes modes;	/* what the state's files are made with */
 	struct stat top;	/* the state folder, as dirstate_open() found it */
 };
@@ -57,6 +60,14 @@ struct dirstate {
 int dirstate_open(struct dirstate *s, const char *state_dir,
 		  const char *site, const struct file_modes *modes,
 		  struct err *e);
+
+/*
+ * The key of the folder site: its absolute path as given (relative to
+ * the working folder when relative), symbolic links not resolved, a
+ * leading "./" and trailing '/'s dropped. Returns it (owned by the
+ * caller), or NULL with errno set when the working folder is unknown.
+ */
+char *dirstate_key(const char *site);
 
 /*
  * The checks of dirstate_open() for one more path in the state folder

@@ -219,5 +219,43 @@ expect 'manifest_url: plain http to a host other than loopback is refused by che
 	cfph -q -c "$TRASH/ci.ini" check
 '
 
+
+# --- Where the state is --------------------------------------------------
+
+expect 'state: a symbolic link current -> releases/N finds its state across three releases' '
+	dir_ini "$CONFIG" && rm -rf "$STATE" "$TRASH/rel" && mkdir -p "$TRASH/rel/releases" &&
+	site "$TRASH/rel/releases/1" &&
+	ln -s releases/1 "$TRASH/rel/current" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/rel/current" &&
+	cp -a "$TRASH/rel/releases/1" "$TRASH/rel/releases/2" &&
+	printf "v2\n" >"$TRASH/rel/releases/2/index.html" &&
+	ln -sfn releases/2 "$TRASH/rel/current" &&
+	clear_log && cfph -q -c "$CONFIG" dir "$TRASH/rel/current" &&
+	test "$(requests | wc -l)" = 1 && requests | grep -q "https://example.com/" &&
+	! requests | grep -q purge_everything &&
+	cp -a "$TRASH/rel/releases/2" "$TRASH/rel/releases/3" &&
+	printf "v3\n" >"$TRASH/rel/releases/3/blog/index.html" &&
+	ln -sfn releases/3 "$TRASH/rel/current" &&
+	clear_log && (cd "$TRASH/rel" && cfph -q -c "$CONFIG" dir current/) &&
+	requests | grep -q "https://example.com/blog/" &&
+	! requests | grep -q purge_everything &&
+	test "$(ls "$STATE/sites" | grep -vc "\.")" = 1
+'
+
+expect 'state: a [state] dir inside DIR is refused with the fix, nothing purged or created' '
+	rm -rf "$TRASH/w5" && site "$TRASH/w5" &&
+	dir_ini "$CONFIG" && sed -i "s|^dir = .*|dir = $TRASH/w5/.state|" "$CONFIG" &&
+	clear_log &&
+	code cfph -c "$CONFIG" dir "$TRASH/w5" 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "is inside the folder .*set \[state\] dir to a folder outside" "$TRASH/err" &&
+	test ! -e "$TRASH/w5/.state" && test -z "$(requests)" &&
+	ln -s "$TRASH/w5" "$TRASH/w5link" &&
+	sed -i "s|^dir = .*|dir = $TRASH/w5link/sub/.state|" "$CONFIG" &&
+	mkdir "$TRASH/w5/sub" &&
+	code cfph -c "$CONFIG" dir "$TRASH/w5" 2>"$TRASH/err" &&
+	test "$CODE" != 0 && test ! -e "$TRASH/w5/sub/.state"
+'
+
 stop_stub
 finish
