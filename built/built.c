@@ -99,20 +99,30 @@ int built_compare(struct built_range *out, struct built *b,
 	return 0;
 }
 
-/* [state] dir, or <git dir>/cf-purge-hook-state; relative to the git dir. */
-static char *built_state_place(const struct config *cfg, git_repository *repo,
-			       struct err *e)
+/*
+ * [state] dir, or cf-purge-hook-state, in the opts' state_home, else in
+ * the git directory; relative to the same.
+ */
+static char *built_state_place(const struct built *b, const struct config *cfg,
+			       git_repository *repo, struct err *e)
 {
-	const char *dir = cfg->state_dir;
+	const char *dir = cfg->state_dir, *home = b->opts.state_home;
 	char *s;
 
 	if (dir && dir[0] == '/')
 		s = xstrdup(dir);
-	else if (!repo) {
+	else if (!dir && home && cfg->manifest_url) {
+		/* The live manifest is the record: CI keeps no state. */
+		err_set(e, "no [state] dir");
+		return NULL;
+	} else if (!home && !repo) {
 		err_set(e, "no state for 'dir': set [state] dir to an absolute "
 			"path or run inside a repository");
 		return NULL;
-	} else if (dir)
+	} else if (home)
+		s = xasprintf("%s/%s", home, dir ? dir :
+			      "cf-purge-hook-state");
+	else if (dir)
 		s = xasprintf("%s%s", git_repository_path(repo), dir);
 	else
 		s = xasprintf("%scf-purge-hook-state",
@@ -194,7 +204,7 @@ int built_since(struct built_range *out, struct built *b,
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dirtree_build(&out->old_tree, &b->trees, dir, e);
 	/* With a live manifest, CI needs no state of its own. */
-	if (!(sdir = built_state_place(cfg, repo, e)) && !cfg->manifest_url)
+	if (!(sdir = built_state_place(b, cfg, repo, e)) && !cfg->manifest_url)
 		return -1;
 	b->has_state = sdir != NULL;
 	if (b->has_state && built_state_inside(sdir, dir)) {

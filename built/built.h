@@ -55,9 +55,14 @@ struct built_opts {
 			   (stderr, or NULL for --quiet); borrowed */
 	FILE *progress;	/* where a long walk says how far it has come
 			   (util/progress.h), or NULL; borrowed */
+	const char *state_home;	/* where the default state is, and what a
+				   relative [state] dir is relative to,
+				   instead of the repository's git directory
+				   (the dir command: its config's folder);
+				   NULL for the git directory; borrowed */
 };
 
-#define BUILT_OPTS_INIT { 0, 0, NULL, NULL }
+#define BUILT_OPTS_INIT { 0, 0, NULL, NULL, NULL }
 
 /* What built_compare() and built_since() give back. */
 struct built_range {
@@ -89,8 +94,8 @@ int built_compare(struct built_range *out, struct built *b,
 /*
  * Builds the tree of dir into out->new_tree, and the old side from the
  * tree recorded by the last successful run for dir ([state] dir: cfg's
- * state_dir, absolute or relative to repo's git directory, by default
- * <git dir>/cf-purge-hook-state), else from the live manifest ([state]
+ * state_dir, absolute or relative to the opts' state_home, else to repo's
+ * git directory; by default cf-purge-hook-state there), else from the live manifest ([state]
  * manifest_url, built/manifest.h). Without either: with [state]
  * on_missing = everything (the default) has_old is 0 and a note says
  * why; with fail, -1 and e say why. The stat cache kept beside the record

@@ -63,6 +63,11 @@ struct run {
 	 * trees that the ranges' ids name instead of commits; NULL otherwise.
 	 */
 	struct built *dir;
+	/*
+	 * The folder of the config file run_load_config() read (owned), or
+	 * NULL: the dir command keeps its state beside its config.
+	 */
+	char *config_home;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;

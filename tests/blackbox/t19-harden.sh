@@ -108,8 +108,8 @@ EOC
 expect 'state: in a repository with core.sharedRepository = group, the state folder and its files are the group'"'"'s' '
 	rm -rf "$TRASH/sh.git" "$TRASH/w3" && site "$TRASH/w3" &&
 	git init -q --bare --shared=group "$TRASH/sh.git" &&
-	shared_ini "$TRASH/sh.ini" &&
-	(cd "$TRASH/sh.git" && umask 022 && cfph -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+	shared_ini "$TRASH/sh.git/cf-purge-hook.ini" &&
+	(cd "$TRASH/sh.git" && umask 022 && cfph -q dir "$TRASH/w3") &&
 	S=$TRASH/sh.git/cf-purge-hook-state &&
 	test "$(stat -c %a "$S")" = 2770 &&
 	test "$(stat -c %a "$S/sites")" = 2770 &&
@@ -123,18 +123,18 @@ expect 'state: in a repository with core.sharedRepository = group, the state fol
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -d "$TRASH/sh.git/cf-purge-hook-state" ]; then
 	expect 'state: a second user in the shared group records too, and its next run settles' '
 		chmod 711 "$TRASH" && chgrp -R users "$TRASH/sh.git" "$TRASH/w3" &&
-		chmod -R g+w "$TRASH/w3" && chmod 644 "$TRASH/sh.ini" &&
+		chmod -R g+w "$TRASH/w3" && chmod 644 "$TRASH/sh.git/cf-purge-hook.ini" &&
 		mkdir -p "$TRASH/peer" && git config --file "$TRASH/peer/.gitconfig" safe.directory "$TRASH/sh.git" &&
 		chmod -R a+rX "$TRASH/peer" &&
 		printf "v2\n" >"$TRASH/w3/index.html" &&
 		clear_log &&
 		(cd "$TRASH/sh.git" && umask 022 && HOME=$TRASH/peer setpriv --reuid=nobody --regid=users \
-			--groups=users "$CFPH" -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+			--groups=users "$CFPH" -q dir "$TRASH/w3") &&
 		test "$(requests | wc -l)" = 1 &&
 		requests | grep -q "index.html" &&
 		clear_log &&
 		(cd "$TRASH/sh.git" && HOME=$TRASH/peer setpriv --reuid=nobody --regid=users \
-			--groups=users "$CFPH" -q -c "$TRASH/sh.ini" dir "$TRASH/w3") &&
+			--groups=users "$CFPH" -q dir "$TRASH/w3") &&
 		test -z "$(requests)"
 	'
 fi
@@ -255,6 +255,20 @@ expect 'state: a [state] dir inside DIR is refused with the fix, nothing purged 
 	mkdir "$TRASH/w5/sub" &&
 	code cfph -c "$CONFIG" dir "$TRASH/w5" 2>"$TRASH/err" &&
 	test "$CODE" != 0 && test ! -e "$TRASH/w5/sub/.state"
+'
+
+
+expect 'state: dir without [state] dir keeps its state beside the config, never in the repository the shell is in' '
+	rm -rf "$TRASH/c13" "$TRASH/other" "$TRASH/w6" && mkdir "$TRASH/c13" && site "$TRASH/w6" &&
+	shared_ini "$TRASH/c13/site.ini" &&
+	sed -i "s|^retries = 0|&\nspool_dir = $SPOOL|" "$TRASH/c13/site.ini" &&
+	git init -q "$TRASH/other" &&
+	(cd "$TRASH/other" && cfph -q -c ../c13/site.ini dir "$TRASH/w6") &&
+	test -d "$TRASH/c13/cf-purge-hook-state/sites" &&
+	test ! -e "$TRASH/other/.git/cf-purge-hook-state" &&
+	clear_log &&
+	(cd / && cfph -q -c "$TRASH/c13/site.ini" dir "$TRASH/w6") &&
+	test -z "$(requests)"
 '
 
 stop_stub
