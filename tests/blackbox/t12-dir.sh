@@ -422,7 +422,7 @@ stop_stub
 start_stub
 expect 'hook: with [site] served_dir a push purges what changed in the served folder, not the commit diff' '
 	make_bare "$TRASH/deploy.git" &&
-	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $TRASH/served|" \
+	sed -i "s|^\\[site\\]|[hook]\\ndelay = 0\\n[site]\\nserved_dir = $TRASH/served|" \
 		"$TRASH/deploy.git/cf-purge-hook.ini" &&
 	grep -c "^served_dir" "$TRASH/deploy.git/cf-purge-hook.ini" | grep -qx 1 &&
 	cp -a "$SITE" "$TRASH/served" &&
@@ -460,7 +460,7 @@ served_repo() {
 	sr_git=$TRASH/$1.git
 	sr_www=$TRASH/$1-www
 	make_bare "$sr_git" &&
-	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $sr_www|" \
+	sed -i "s|^\\[site\\]|[hook]\\ndelay = 0\\n[site]\\nserved_dir = $sr_www|" \
 		"$sr_git/cf-purge-hook.ini" &&
 	printf "[cloudflare]\nretries = 0\n" >>"$sr_git/cf-purge-hook.ini" &&
 	cp "$sr_git/cf-purge-hook.ini" "$sr_git/good.ini" &&

@@ -173,7 +173,7 @@ expect 'lock: a dry run reads the state without waiting for the lock' '
 
 expect 'lock: a hook with [site] served_dir takes it too, and a push it cannot wait for leaves the state alone' '
 	make_bare "$TRASH/deploy.git" &&
-	sed -i "s|^\\[site\\]|[hook]\\nlock_timeout = 1\\n[site]\\nserved_dir = $TRASH/served|" \
+	sed -i "s|^\\[site\\]|[hook]\\nlock_timeout = 1\\ndelay = 0\\n[site]\\nserved_dir = $TRASH/served|" \
 		"$TRASH/deploy.git/cf-purge-hook.ini" &&
 	a_site "$TRASH/served" &&
 	git init -q "$TRASH/work" && cd "$TRASH/work" &&

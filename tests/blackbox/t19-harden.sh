@@ -271,5 +271,21 @@ expect 'state: dir without [state] dir keeps its state beside the config, never 
 	test -z "$(requests)"
 '
 
+
+# --- served_dir needs a wait ----------------------------------------------
+
+expect 'served_dir: without [hook] delay or wait_url, check refuses it with the fix; with delay = 0 or wait_url it passes' '
+	write_config "$TRASH/sd.ini" &&
+	sed -i "s|^\[site\]|[site]\nserved_dir = $TRASH/w2|" "$TRASH/sd.ini" &&
+	code cfph -c "$TRASH/sd.ini" check 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "served_dir. in \[site\] needs \[hook\] wait_url or delay.*set wait_url" "$TRASH/err" &&
+	cp "$TRASH/sd.ini" "$TRASH/sd2.ini" &&
+	printf "[hook]\ndelay = 0\n" >>"$TRASH/sd2.ini" &&
+	cfph -q -c "$TRASH/sd2.ini" check &&
+	printf "[hook]\nwait_url = https://example.com/version.txt\n" >>"$TRASH/sd.ini" &&
+	cfph -q -c "$TRASH/sd.ini" check
+'
+
 stop_stub
 finish
