@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct built {
@@ -240,6 +241,9 @@ int built_since(struct built_range *out, struct built *b,
 		rc = BUILT_BUSY;
 		goto out;
 	}
+	/* A killed run's temporary files go once no live run could own them. */
+	if (b->lock_fd >= 0)
+		dirstate_sweep(&b->state, time(NULL));
 	if (b->has_state && dirtree_open(&b->trees, b->state.objects, e) < 0)
 		goto out;
 	if (!b->has_state && dirtree_open(&b->trees, NULL, e) < 0)

@@ -1,6 +1,8 @@
 #include "state.h"
 #include "../util/lock.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -176,6 +178,53 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 	}
 	free(path);
 	return fd < 0 ? -1 : fd;
+}
+
+/*
+ * 1 when name is a temporary file of this program in sites/: a record's
+ * "<id>.<pid>" or a stat cache's "<id>.stat.<pid>" (built/statcache.c).
+ */
+static int temporary_name(const char *name)
+{
+	const char *p = name;
+	size_t i;
+
+	for (i = 0; i < GIT_OID_HEXSZ; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return 0;
+	p += GIT_OID_HEXSZ;
+	if (!strncmp(p, ".stat", 5))
+		p += 5;
+	if (*p++ != '.' || !isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0';
+}
+
+size_t dirstate_sweep(const struct dirstate *s, time_t now)
+{
+	char *sites = xasprintf("%s/sites", s->dir);
+	DIR *d = opendir(sites);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!temporary_name(de->d_name))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) &&
+		    st.st_mtime < now - DIRSTATE_STALE &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	free(sites);
+	return n;
 }
 
 void dirstate_release(struct dirstate *s)

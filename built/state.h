@@ -29,6 +29,7 @@
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <git2.h>
 
@@ -112,6 +113,21 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
  * not this program's format.
  */
 int dirstate_record_tree(git_oid *out, const char *path, struct err *e);
+
+/*
+ * How old, in seconds, a temporary file in the state may be before it is
+ * taken for a killed run's: a live run writes its record's at once, and
+ * its stat cache's as its walk goes.
+ */
+#define DIRSTATE_STALE 3600
+
+/*
+ * Removes from sites/ the temporary files of records and stat caches
+ * ("<id>.<pid>", "<id>.stat.<pid>") that have not changed for
+ * DIRSTATE_STALE seconds before now: those of a killed run. Call it with
+ * the lock held. Returns how many it removed.
+ */
+size_t dirstate_sweep(const struct dirstate *s, time_t now);
 
 void dirstate_release(struct dirstate *s);
 

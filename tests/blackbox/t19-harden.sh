@@ -287,5 +287,29 @@ expect 'served_dir: without [hook] delay or wait_url, check refuses it with the 
 	cfph -q -c "$TRASH/sd.ini" check
 '
 
+
+# --- A killed run's temporary files ---------------------------------------
+
+expect 'temporaries: a killed run'"'"'s record and stat-cache temporaries older than an hour go at the next run, younger ones stay' '
+	dir_ini "$CONFIG" && rm -rf "$STATE" && cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+	rec=$(ls "$STATE"/sites/* | grep -v "\.stat\$") &&
+	for t in "$rec.stat.99991" "$rec.99992"; do echo x >"$t"; touch -d "2 hours ago" "$t"; done &&
+	echo x >"$rec.stat.99993" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+	test ! -e "$rec.stat.99991" && test ! -e "$rec.99992" &&
+	test -e "$rec.stat.99993" && test -e "$rec" && test -e "$rec.stat"
+'
+
+expect 'temporaries: a killed run'"'"'s spool temporary older than an hour goes at the next run that sends, and at one with nothing to send' '
+	dir_ini "$CONFIG" && mkdir -p "$SPOOL" &&
+	echo x >"$SPOOL/old.json.tmp" && touch -d "2 hours ago" "$SPOOL/old.json.tmp" &&
+	printf "v9\n" >"$TRASH/w2/index.html" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+	test ! -e "$SPOOL/old.json.tmp" &&
+	echo x >"$SPOOL/old.json.tmp" && touch -d "2 hours ago" "$SPOOL/old.json.tmp" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w2" &&
+	test ! -e "$SPOOL/old.json.tmp"
+'
+
 stop_stub
 finish
