@@ -286,10 +286,13 @@ int built_since(struct built_range *out, struct built *b,
 	if (dirtree_build(&b->new_tree, &b->trees, dir, e) < 0)
 		goto out;
 	built_take_notes(notes, &b->trees);
-	if (b->opts.verbose)
+	if (b->opts.verbose && b->trees.hashed < b->trees.files)
 		strvec_pushf(notes, "read %zu of %zu files in '%s' "
 			     "(the rest unchanged since the last run)",
 			     b->trees.hashed, b->trees.files, dir);
+	else if (b->opts.verbose)
+		strvec_pushf(notes, "read all %zu files in '%s'",
+			     b->trees.files, dir);
 	if (!found)
 		strvec_pushf(notes, "purging everything: %s "
 			     "([state] on_missing = everything)", why);

@@ -414,8 +414,13 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 	if (build(out, why, odb, v, 0, n, 0) < 0)
 		goto out;
 	if (!git_oid_equal(out, &top)) {
+		char made[GIT_OID_HEXSZ + 1], named[GIT_OID_HEXSZ + 1];
+
+		/* git_oid_tostr_s() has one buffer: two calls would print one id. */
+		git_oid_tostr(made, sizeof(made), out);
+		git_oid_tostr(named, sizeof(named), &top);
 		*why = xasprintf("its files make tree %s, not the %s it names",
-				 git_oid_tostr_s(out), git_oid_tostr_s(&top));
+				 made, named);
 		goto out;
 	}
 	rc = 0;

@@ -26,10 +26,20 @@ static int make_folder(const char *path, const struct file_modes *modes,
 	int fd, rc;
 
 	if (mkdir(path, modes->dir & 0777) < 0) {
-		if (errno == EEXIST)
+		struct stat st;
+		int why = errno;
+
+		if (why == EEXIST)
 			return 0;
+		/* One that is there but out of reach is no creation problem. */
+		if (stat(path, &st) == 0 || errno != ENOENT)
+			return err_set(e, "cannot read the state folder '%s': "
+				       "%s; give this user access to it, or "
+				       "run this program as its owner", path,
+				       strerror(stat(path, &st) == 0 ? why :
+						errno));
 		return err_set(e, "cannot create the state folder '%s': %s",
-			       path, strerror(errno));
+			       path, strerror(why));
 	}
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		       O_CLOEXEC)) < 0)

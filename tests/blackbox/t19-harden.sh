@@ -311,5 +311,48 @@ expect 'temporaries: a killed run'"'"'s spool temporary older than an hour goes 
 	test ! -e "$SPOOL/old.json.tmp"
 '
 
+
+# --- Messages ---------------------------------------------------------------
+
+expect 'messages: a manifest naming another tree prints both ids; a first run under -v does not speak of a last run' '
+	rm -rf "$TRASH/w7" "$TRASH/live7" && site "$TRASH/w7" && mkdir "$TRASH/live7" &&
+	dir_ini "$CONFIG" "" "manifest = .m" && rm -rf "$STATE" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w7" &&
+	sed "1s/[0-9a-f]\{40\}\$/$(printf %040d 0)/" "$TRASH/w7/.m" >"$TRASH/live7/.m" &&
+	serve "$TRASH/live7" &&
+	ci_ini "$TRASH/ci.ini" "$LIVE_URL/.m" &&
+	cfph -c "$TRASH/ci.ini" dir "$TRASH/w7" --dry-run 2>"$TRASH/err";
+	kill "$LIVE_PID"; wait "$LIVE_PID" 2>/dev/null || true;
+	grep -q "its files make tree [0-9a-f]\{40\}, not the $(printf %040d 0) it names" "$TRASH/err" &&
+	! grep -q "make tree $(printf %040d 0)" "$TRASH/err" &&
+	rm -rf "$STATE" &&
+	cfph -v -c "$CONFIG" dir "$TRASH/w7" --dry-run 2>"$TRASH/err" &&
+	grep -q "read all 3 files" "$TRASH/err" &&
+	! grep -q "unchanged since the last run" "$TRASH/err"
+'
+
+expect 'messages: collapse_threshold and max_urls out of range say their limits' '
+	write_config "$TRASH/p.ini" "[plan]
+collapse_threshold = 10000000
+max_urls = 1000000000" &&
+	code cfph -c "$TRASH/p.ini" check 2>"$TRASH/err" &&
+	test "$CODE" != 0 &&
+	grep -q "collapse_threshold. in \[plan\] must be a number from 0 to 1000000 " "$TRASH/err" &&
+	grep -q "max_urls. in \[plan\] must be a number from 0 to 100000000 " "$TRASH/err"
+'
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	expect 'messages: a state folder this user cannot read is "cannot read", with what to do, not "cannot create"' '
+		rm -rf "$TRASH/st8" && mkdir "$TRASH/st8" && chown nobody "$TRASH/st8" && chmod 000 "$TRASH/st8" &&
+		dir_ini "$TRASH/n.ini" && sed -i "s|^dir = .*|dir = $TRASH/st8|" "$TRASH/n.ini" &&
+		chmod 644 "$TRASH/n.ini" && chmod 711 "$TRASH" && chmod -R a+rX "$TRASH/w7" &&
+		code env HOME=/ setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$CFPH" -c "$TRASH/n.ini" dir "$TRASH/w7" --dry-run 2>"$TRASH/err" &&
+		test "$CODE" != 0 &&
+		grep -q "cannot read the state folder .*give this user access" "$TRASH/err" &&
+		! grep -q "cannot create" "$TRASH/err"
+	'
+fi
+
 stop_stub
 finish
