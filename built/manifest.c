@@ -410,7 +410,8 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 		l->path = xstrdup(path.buf);
 		n++;
 	}
-	qsort(v, n, sizeof(*v), by_path);
+	if (n)
+		qsort(v, n, sizeof(*v), by_path);
 	if (build(out, why, odb, v, 0, n, 0) < 0)
 		goto out;
 	if (!git_oid_equal(out, &top)) {
