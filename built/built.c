@@ -23,6 +23,7 @@ struct built {
 	mode_t umask_old;
 	char *since;		/* owned; DIR of dir DIR */
 	char *manifest;		/* owned; [state] manifest, or NULL */
+	char *everything;	/* owned; why the range purges everything */
 	git_oid new_tree;
 };
 
@@ -47,6 +48,11 @@ git_repository *built_repo(const struct built *b)
 	return b->trees.repo;
 }
 
+const char *built_everything(const struct built *b)
+{
+	return b->everything;
+}
+
 const char *built_state_dir(const struct built *b)
 {
 	return b->has_state ? b->state.dir : NULL;
@@ -66,6 +72,7 @@ void built_free(struct built *b)
 		umask(b->umask_old);
 	free(b->since);
 	free(b->manifest);
+	free(b->everything);
 	free(b);
 }
 
@@ -293,9 +300,11 @@ int built_since(struct built_range *out, struct built *b,
 	else if (b->opts.verbose)
 		strvec_pushf(notes, "read all %zu files in '%s'",
 			     b->trees.files, dir);
-	if (!found)
-		strvec_pushf(notes, "purging everything: %s "
-			     "([state] on_missing = everything)", why);
+	if (!found) {
+		b->everything = xasprintf("%s ([state] on_missing = "
+					  "everything)", why);
+		strvec_pushf(notes, "purging everything: %s", b->everything);
+	}
 	out->has_old = found;
 	out->new_tree = b->new_tree;
 	rc = 0;

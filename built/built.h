@@ -135,6 +135,12 @@ int built_record(struct built *b, int confirmed, struct strvec *notes,
  */
 git_repository *built_repo(const struct built *b);
 
+/*
+ * Why built_since()'s range purges everything (has_old 0), or NULL; valid
+ * until built_free().
+ */
+const char *built_everything(const struct built *b);
+
 /* The state folder of built_since(), else NULL; valid until built_free(). */
 const char *built_state_dir(const struct built *b);
 

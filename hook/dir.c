@@ -34,6 +34,8 @@ int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 	struct built *b = start_built(r, NULL);
 	struct built_range br;
 
+	r->dir_old = old_dir;
+	r->dir_new = new_dir;
 	if (built_compare(&br, b, &r->config, old_dir, new_dir,
 			  &r->plan.notes, e) < 0)
 		return -1;
@@ -62,6 +64,7 @@ int dir_since(struct run *r, const char *dir, struct err *e)
 
 int dir_command(struct run *r, const char *dir, struct err *e)
 {
+	r->dir_new = dir;
 	return since(r, dir, r->config_home, e);
 }
 

@@ -1,6 +1,7 @@
 #include "report_json.h"
 #include "report.h"
 #include "report_plan.h"
+#include "../built/built.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -414,6 +415,33 @@ static cJSON *spool_json(const struct run *r)
 	return arr;
 }
 
+/*
+ * The dir command's folders: "folder" (DIR, or NEW), "old_folder" (OLD,
+ * or null), "state" (the state folder, or null) and "purge_everything"
+ * (why the range purges everything, or null).
+ */
+static cJSON *dir_json(const struct run *r)
+{
+	cJSON *j = need(cJSON_CreateObject());
+	const char *state = r->dir ? built_state_dir(r->dir) : NULL;
+	const char *why = r->dir ? built_everything(r->dir) : NULL;
+
+	need(cJSON_AddStringToObject(j, "folder", r->dir_new));
+	if (r->dir_old)
+		need(cJSON_AddStringToObject(j, "old_folder", r->dir_old));
+	else
+		need(cJSON_AddNullToObject(j, "old_folder"));
+	if (state)
+		need(cJSON_AddStringToObject(j, "state", state));
+	else
+		need(cJSON_AddNullToObject(j, "state"));
+	if (why)
+		need(cJSON_AddStringToObject(j, "purge_everything", why));
+	else
+		need(cJSON_AddNullToObject(j, "purge_everything"));
+	return j;
+}
+
 int report_json(FILE *f, const struct run *r)
 {
 	struct out o;
@@ -425,6 +453,8 @@ int report_json(FILE *f, const struct run *r)
 	strbuf_addch(&o.sb, ',');
 	put_changes(&o, r);
 	put_requests(&o, r);
+	if (r->dir_new)
+		put_member(&o, "dir", dir_json(r));
 	if (r->plan.notes.n)
 		put_member(&o, "notes", strings_json(&r->plan.notes));
 	if (r->tree_errors.n)

@@ -68,6 +68,11 @@ struct run {
 	 * NULL: the dir command keeps its state beside its config.
 	 */
 	char *config_home;
+	/*
+	 * The dir command's folders, for --json: DIR or NEW, and OLD or
+	 * NULL; borrowed from argv.
+	 */
+	const char *dir_new, *dir_old;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;

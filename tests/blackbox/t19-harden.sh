@@ -354,5 +354,25 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	'
 fi
 
+
+expect 'messages: dir --json names its folders, the state, and why everything is purged' '
+	dir_ini "$CONFIG" && rm -rf "$STATE" &&
+	cfph -c "$CONFIG" dir "$TRASH/w7" --dry-run --json >"$TRASH/out" 2>/dev/null &&
+	python3 - "$TRASH/out" "$TRASH/w7" "$STATE" <<PY &&
+import json, sys
+d = json.load(open(sys.argv[1]))["dir"]
+assert d["folder"] == sys.argv[2], d
+assert d["old_folder"] is None, d
+assert d["state"] == sys.argv[3], d
+assert "no state yet" in d["purge_everything"], d
+PY
+	cfph -c "$CONFIG" dir "$TRASH/w2" "$TRASH/w7" --dry-run --json >"$TRASH/out" 2>/dev/null &&
+	python3 - "$TRASH/out" "$TRASH/w2" "$TRASH/w7" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))["dir"]
+assert d == {"folder": sys.argv[3], "old_folder": sys.argv[2], "state": None, "purge_everything": None}, d
+PY
+'
+
 stop_stub
 finish
