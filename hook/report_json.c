@@ -44,43 +44,6 @@ static cJSON *ranges_json(const struct run *r)
 #define REPLACEMENT "\xef\xbf\xbd"
 
 /*
- * The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when s does
- * not start a valid one: a stray continuation byte, a sequence cut short,
- * an overlong form, a surrogate or a code point above U+10FFFF.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* The second byte's range rules out what the first cannot. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * The JSON output is built in a buffer and written in pieces of about
  * this size: a push of 100,000 files writes several megabytes, and stdio's
  * locked putc() per byte cost more than the rest of the writing.
@@ -125,7 +88,7 @@ static void add_utf8(struct strbuf *sb, const char *s)
 		for (;;) {
 			if (*p && *p < 0x80)
 				p++;
-			else if (*p && (n = utf8_len(p)))
+			else if (*p && (n = utf8_seq_len(p)))
 				p += n;
 			else
 				break;
@@ -172,7 +135,7 @@ static void add_json_string(struct strbuf *sb, const char *s)
 		for (;;) {
 			if (json_plain[*p])
 				p++;
-			else if (*p >= 0x80 && (n = utf8_len(p)))
+			else if (*p >= 0x80 && (n = utf8_seq_len(p)))
 				p += n;
 			else
 				break;

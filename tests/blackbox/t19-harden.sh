@@ -374,5 +374,16 @@ assert d == {"folder": sys.argv[3], "old_folder": sys.argv[2], "state": None, "p
 PY
 '
 
+
+expect 'messages: under -v a name that is not UTF-8 is shown as \xNN, never raw; valid UTF-8 stays as it is' '
+	rm -rf "$TRASH/w9" && cp -a "$TRASH/w2" "$TRASH/w9" &&
+	printf "x\n" >"$TRASH/w9/caf$(printf "\\351").html" &&
+	printf "x\n" >"$TRASH/w9/caf$(printf "\\303\\251")2.html" &&
+	cfph -v -c "$CONFIG" dir "$TRASH/w2" "$TRASH/w9" --dry-run 2>"$TRASH/err" &&
+	grep -q "added caf.xE9\.html" "$TRASH/err" &&
+	! grep -q "$(printf "caf\\351")" "$TRASH/err" &&
+	grep -q "$(printf "caf\\303\\251")2.html" "$TRASH/err"
+'
+
 stop_stub
 finish
