@@ -4,6 +4,7 @@
 #include "state.h"
 #include "statcache.h"
 #include "tree.h"
+#include "../util/lock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +246,9 @@ int built_since(struct built_range *out, struct built *b,
 	if (b->has_state && !b->opts.dry_run &&
 	    (b->lock_fd = dirstate_lock(&b->state, modes, cfg->lock_timeout,
 					b->opts.notice, e)) < 0) {
-		rc = BUILT_BUSY;
+		/* Only a wait that ran out is "busy"; a broken lock is an error. */
+		rc = b->lock_fd == LOCK_TAKE_TIMEOUT ? BUILT_BUSY : -1;
+		b->lock_fd = -1;
 		goto out;
 	}
 	/* A killed run's temporary files go once no live run could own them. */

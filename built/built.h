@@ -105,9 +105,10 @@ int built_compare(struct built_range *out, struct built *b,
  * Notes go to notes, in this order: the walk's, the count of files read
  * (verbose), why everything is purged. Returns 0; -1 with e set (dir
  * missing, not a folder or unreadable, no place for the state and no
- * manifest_url, or no old tree with on_missing = fail); or BUILT_BUSY
- * with e set when the lock could not be had (nothing was read or
- * recorded, and the next run purges the change).
+ * manifest_url, no old tree with on_missing = fail, a state or lock not
+ * to be trusted, or a lock that cannot be made); or BUILT_BUSY with e set
+ * when another run held the lock too long (nothing was read or recorded,
+ * and the next run purges the change).
  */
 #define BUILT_BUSY (-2)
 int built_since(struct built_range *out, struct built *b,

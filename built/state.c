@@ -172,7 +172,18 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 		  double timeout, FILE *notice, struct err *e)
 {
 	char *path = xasprintf("%s/lock", s->dir);
-	int fd = lock_take(path, modes, timeout, notice, e);
+	int fd;
+
+	/*
+	 * Another user's lock is named as the state's other files are,
+	 * rather than blamed on core.sharedRepository, which a state outside
+	 * any repository does not have.
+	 */
+	if (check_path(s, path, e) < 0) {
+		free(path);
+		return -1;
+	}
+	fd = lock_take(path, modes, timeout, notice, e);
 
 	if (fd == LOCK_TAKE_TIMEOUT) {
 		char *why = xstrdup(e->msg);
@@ -187,7 +198,7 @@ int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 		free(why);
 	}
 	free(path);
-	return fd < 0 ? -1 : fd;
+	return fd == LOCK_TAKE_TIMEOUT ? LOCK_TAKE_TIMEOUT : fd < 0 ? -1 : fd;
 }
 
 /*

@@ -99,9 +99,10 @@ int dirstate_write(const struct dirstate *s, const git_oid *tree,
  * (util/lock.h): files made with modes, waiting at most timeout seconds
  * for another run that holds it, saying so first to notice (unless
  * NULL). Returns the descriptor that holds the lock (the caller closes it
- * to let go), or -1 with e set: another run held it longer than timeout,
- * a signal came while waiting, or the lock cannot be made. The caller
- * must then neither read nor write the state.
+ * to let go); LOCK_TAKE_TIMEOUT with e set when another run held it
+ * longer than timeout or a signal came while waiting; or -1 with e set
+ * when the lock cannot be made or is not to be trusted (dirstate_open()'s
+ * checks). The caller must then neither read nor write the state.
  */
 int dirstate_lock(const struct dirstate *s, const struct file_modes *modes,
 		  double timeout, FILE *notice, struct err *e);

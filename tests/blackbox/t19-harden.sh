@@ -385,5 +385,18 @@ expect 'messages: under -v a name that is not UTF-8 is shown as \xNN, never raw;
 	grep -q "$(printf "caf\\303\\251")2.html" "$TRASH/err"
 '
 
+
+if [ "$(id -u)" = 0 ]; then
+	expect 'messages: another user'"'"'s state lock outside any repository is named as such, exit 2, not blamed on core.sharedRepository' '
+		dir_ini "$CONFIG" && rm -rf "$STATE" &&
+		(cd / && cfph -q -c "$CONFIG" dir "$TRASH/w2") &&
+		chown nobody "$STATE/lock" &&
+		code sh -c "cd / && \"$CFPH\" -c \"$CONFIG\" dir \"$TRASH/w2\"" 2>"$TRASH/err" &&
+		test "$CODE" = 2 &&
+		grep -q "the state .*/lock. belongs to another user" "$TRASH/err" &&
+		! grep -q "sharedRepository" "$TRASH/err"
+	'
+fi
+
 stop_stub
 finish
