@@ -449,7 +449,16 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 
 		for (i = 0; i < r->n_ranges; i++)
 			diffed |= r->ranges[i].action == RANGE_PURGE;
-		if (diffed && !r->opts.quiet)
+		/* A built folder is the site as served: no [site] root. */
+		if (diffed && !r->opts.quiet && r->dir && !r->changes.n)
+			fputs(PREFIX "nothing to purge: nothing changed in "
+			      "the folder\n", err);
+		else if (diffed && !r->opts.quiet && r->dir)
+			fprintf(err, PREFIX "nothing to purge: %zu "
+				"changed %s, each left out by [ignore] or "
+				"mapped to nothing by [map]\n", r->changes.n,
+				r->changes.n == 1 ? "path" : "paths");
+		else if (diffed && !r->opts.quiet)
 			fprintf(err, PREFIX "nothing to purge: %zu "
 				"changed %s, not served under [site] "
 				"root nor matched by [map]\n",

@@ -398,5 +398,18 @@ if [ "$(id -u)" = 0 ]; then
 	'
 fi
 
+
+expect 'messages: a dir run with nothing to purge does not blame [site] root, which dir does not use' '
+	dir_ini "$CONFIG" "" "[ignore]
+paths = index.html" && rm -rf "$STATE" "$TRASH/w10" && site "$TRASH/w10" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w10" &&
+	cfph -c "$CONFIG" dir "$TRASH/w10" 2>"$TRASH/err" &&
+	grep -q "nothing to purge: nothing changed in the folder" "$TRASH/err" &&
+	printf "v2\n" >"$TRASH/w10/index.html" &&
+	cfph -c "$CONFIG" dir "$TRASH/w10" 2>"$TRASH/err" &&
+	grep -q "nothing to purge: 1 changed path, each left out by \[ignore\]" "$TRASH/err" &&
+	! grep -q "site\] root" "$TRASH/err"
+'
+
 stop_stub
 finish
