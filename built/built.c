@@ -293,6 +293,12 @@ int built_since(struct built_range *out, struct built *b,
 		if (!b->opts.dry_run)
 			b->trees.cache_path = b->cache;
 	}
+	if (b->manifest && !b->opts.dry_run) {
+		char *m = xasprintf("%s/%s", dir, b->manifest);
+
+		manifest_sweep(m, time(NULL));
+		free(m);
+	}
 	if (dirtree_build(&b->new_tree, &b->trees, dir, e) < 0)
 		goto out;
 	built_take_notes(notes, &b->trees);

@@ -2,11 +2,13 @@
 #include "../purge/libcurl.h"
 #include "../util/git.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,6 +124,52 @@ static int manifest_create(char **tmp, const char *path)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+/* 1 when name is base followed by ".<pid>" or ".<pid>.<n>". */
+static int temporary_of(const char *name, const char *base)
+{
+	size_t n = strlen(base), dots = 0;
+	const char *p = name + n;
+
+	if (strncmp(name, base, n) || *p != '.')
+		return 0;
+	while (*p == '.' && dots < 2) {
+		p++;
+		dots++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+size_t manifest_sweep(const char *path, time_t now)
+{
+	char *folder = xstrdup(path), *slash = strrchr(folder, '/');
+	const char *base = slash ? slash + 1 : path;
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+
+	if (slash)
+		*slash = '\0';
+	d = opendir(slash ? (*folder ? folder : "/") : ".");
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (temporary_of(de->d_name, base) &&
+		    fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < now - 3600 &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	free(folder);
+	return removed;
 }
 
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,

@@ -19,6 +19,8 @@
 #ifndef CFPH_BUILT_MANIFEST_H
 #define CFPH_BUILT_MANIFEST_H
 
+#include <time.h>
+
 #include <git2.h>
 
 #include "../util/util.h"
@@ -32,6 +34,14 @@
  */
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,
 		   struct err *e);
+
+/*
+ * Removes the temporary files of manifest_write() for path ("<path>.<pid>"
+ * and "<path>.<pid>.<n>", regular files only) that have not changed for
+ * an hour before now: a killed run's, which the walk would otherwise take
+ * as site content. Returns how many it removed.
+ */
+size_t manifest_sweep(const char *path, time_t now);
 
 /*
  * Builds the trees the len bytes at buf list into odb and sets *out to

@@ -411,5 +411,16 @@ paths = index.html" && rm -rf "$STATE" "$TRASH/w10" && site "$TRASH/w10" &&
 	! grep -q "site\] root" "$TRASH/err"
 '
 
+
+expect 'temporaries: a killed run'"'"'s manifest temporary in DIR, older than an hour, goes before the walk and is never purged as site content' '
+	dir_ini "$CONFIG" "" "manifest = .m" && rm -rf "$STATE" "$TRASH/w11" && site "$TRASH/w11" &&
+	cfph -q -c "$CONFIG" dir "$TRASH/w11" &&
+	cp "$TRASH/w11/.m" "$TRASH/w11/.m.99994" && touch -d "2 hours ago" "$TRASH/w11/.m.99994" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$TRASH/w11" 2>"$TRASH/err" &&
+	test ! -e "$TRASH/w11/.m.99994" &&
+	test -z "$(requests)"
+'
+
 stop_stub
 finish
