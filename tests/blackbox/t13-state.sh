@@ -29,9 +29,10 @@ sgit() {
 	GIT_DIR="$TRASH/reader" GIT_OBJECT_DIRECTORY="$STATE/objects" git "$@"
 }
 
-# record_of DIR: the file in sites/ whose record names DIR.
+# record_of DIR: the file in sites/ whose record names DIR (as given:
+# links in its path are not resolved).
 record_of() {
-	grep -lx "$(cd "$1" && pwd -P)" "$STATE"/sites/* | grep -v "\.stat$"
+	grep -lx "$(cd "$1" && pwd -L)" "$STATE"/sites/* | grep -v "\.stat$"
 }
 
 # tree_of RECORD: the tree a record names (its second line).
