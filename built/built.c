@@ -353,6 +353,14 @@ static int built_write_record(struct built *b, struct err *e)
 		return -1;
 	if (!b->manifest)
 		return 1;
+	/*
+	 * The manifest is site content, for the web server to read: made
+	 * with the user's own umask, not the shared state's.
+	 */
+	if (b->umask_set) {
+		umask(b->umask_old);
+		b->umask_set = 0;
+	}
 	path = xasprintf("%s/%s", b->since, b->manifest);
 	rc = manifest_write(path, b->trees.odb, &b->new_tree, e);
 	free(path);

@@ -422,5 +422,16 @@ expect 'temporaries: a killed run'"'"'s manifest temporary in DIR, older than an
 	test -z "$(requests)"
 '
 
+
+expect 'state: in a group-shared repository the manifest written into DIR keeps the user'"'"'s umask, for the web server to read' '
+	rm -rf "$TRASH/sh2.git" "$TRASH/w12" && site "$TRASH/w12" &&
+	git init -q --bare --shared=group "$TRASH/sh2.git" &&
+	shared_ini "$TRASH/sh2.git/cf-purge-hook.ini" &&
+	printf "[state]\nmanifest = .m\n" >>"$TRASH/sh2.git/cf-purge-hook.ini" &&
+	(cd "$TRASH/sh2.git" && umask 022 && cfph -q dir "$TRASH/w12") &&
+	test "$(stat -c %a "$TRASH/w12/.m")" = 644 &&
+	test "$(stat -c %a "$TRASH/sh2.git/cf-purge-hook-state")" = 2770
+'
+
 stop_stub
 finish
