@@ -109,7 +109,7 @@ int dirstate_check(const struct dirstate *s, const char *path,
 char *dirstate_key(const char *site)
 {
 	char cwd[PATH_MAX];
-	char *key;
+	char *key, *r, *w;
 	size_t n;
 
 	if (site[0] == '/')
@@ -117,11 +117,22 @@ char *dirstate_key(const char *site)
 	else if (!getcwd(cwd, sizeof(cwd)))
 		return NULL;
 	else
-		key = xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "",
-				strncmp(site, "./", 2) ? site : site + 2);
+		key = xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", site);
+	/* "a//b", "a/./b" and "a/b/." are one folder, written one way. */
+	for (r = w = key; *r; ) {
+		if (r[0] == '/' && (r[1] == '/' ||
+				    (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
 	n = strlen(key);
 	while (n > 1 && key[n - 1] == '/')
 		key[--n] = '\0';
+	if (!n)
+		strcpy(key, "/");
 	return key;
 }
 

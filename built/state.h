@@ -64,8 +64,8 @@ int dirstate_open(struct dirstate *s, const char *state_dir,
 
 /*
  * The key of the folder site: its absolute path as given (relative to
- * the working folder when relative), symbolic links not resolved, a
- * leading "./" and trailing '/'s dropped. Returns it (owned by the
+ * the working folder when relative), symbolic links and ".." not
+ * resolved, "." segments, doubled and trailing '/'s dropped. Returns it (owned by the
  * caller), or NULL with errno set when the working folder is unknown.
  */
 char *dirstate_key(const char *site);

@@ -239,6 +239,8 @@ expect 'state: a symbolic link current -> releases/N finds its state across thre
 	clear_log && (cd "$TRASH/rel" && cfph -q -c "$CONFIG" dir current/) &&
 	requests | grep -q "https://example.com/blog/" &&
 	! requests | grep -q purge_everything &&
+	clear_log && (cd "$TRASH/rel" && cfph -q -c "$CONFIG" dir .//current/.) &&
+	test -z "$(requests)" &&
 	test "$(ls "$STATE/sites" | grep -vc "\.")" = 1
 '
 
