@@ -4,10 +4,12 @@
 #include "state.h"
 #include "statcache.h"
 #include "tree.h"
+#include "../util/lock.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct built {
@@ -18,8 +20,11 @@ struct built {
 	char *cache;		/* owned; where the stat cache is, or NULL */
 	int has_state;		/* dir DIR with [state] dir */
 	int lock_fd;		/* the state folder's lock while held, or -1 */
+	int umask_set;		/* umask was widened for a shared state */
+	mode_t umask_old;
 	char *since;		/* owned; DIR of dir DIR */
 	char *manifest;		/* owned; [state] manifest, or NULL */
+	char *everything;	/* owned; why the range purges everything */
 	git_oid new_tree;
 };
 
@@ -44,6 +49,11 @@ git_repository *built_repo(const struct built *b)
 	return b->trees.repo;
 }
 
+const char *built_everything(const struct built *b)
+{
+	return b->everything;
+}
+
 const char *built_state_dir(const struct built *b)
 {
 	return b->has_state ? b->state.dir : NULL;
@@ -59,8 +69,11 @@ void built_free(struct built *b)
 	free(b->cache);
 	if (b->lock_fd >= 0)
 		close(b->lock_fd);
+	if (b->umask_set)
+		umask(b->umask_old);
 	free(b->since);
 	free(b->manifest);
+	free(b->everything);
 	free(b);
 }
 
@@ -95,20 +108,30 @@ int built_compare(struct built_range *out, struct built *b,
 	return 0;
 }
 
-/* [state] dir, or <git dir>/cf-purge-hook-state; relative to the git dir. */
-static char *built_state_place(const struct config *cfg, git_repository *repo,
-			       struct err *e)
+/*
+ * [state] dir, or cf-purge-hook-state, in the opts' state_home, else in
+ * the git directory; relative to the same.
+ */
+static char *built_state_place(const struct built *b, const struct config *cfg,
+			       git_repository *repo, struct err *e)
 {
-	const char *dir = cfg->state_dir;
+	const char *dir = cfg->state_dir, *home = b->opts.state_home;
 	char *s;
 
 	if (dir && dir[0] == '/')
 		s = xstrdup(dir);
-	else if (!repo) {
+	else if (!dir && home && cfg->manifest_url) {
+		/* The live manifest is the record: CI keeps no state. */
+		err_set(e, "no [state] dir");
+		return NULL;
+	} else if (!home && !repo) {
 		err_set(e, "no state for 'dir': set [state] dir to an absolute "
 			"path or run inside a repository");
 		return NULL;
-	} else if (dir)
+	} else if (home)
+		s = xasprintf("%s/%s", home, dir ? dir :
+			      "cf-purge-hook-state");
+	else if (dir)
 		s = xasprintf("%s%s", git_repository_path(repo), dir);
 	else
 		s = xasprintf("%scf-purge-hook-state",
@@ -116,6 +139,39 @@ static char *built_state_place(const struct config *cfg, git_repository *repo,
 	while (strlen(s) > 1 && s[strlen(s) - 1] == '/')
 		s[strlen(s) - 1] = '\0';
 	return s;
+}
+
+/*
+ * 1 when the state folder sdir (which may not exist yet) is dir or below
+ * it, links resolved: the walk would take the state's own files as site
+ * content, purge them and never settle.
+ */
+static int built_state_inside(const char *sdir, const char *dir)
+{
+	char *rdir = realpath(dir, NULL), *rs = realpath(sdir, NULL);
+	size_t n;
+	int inside = 0;
+
+	if (!rs) {
+		char *parent = xstrdup(sdir), *slash = strrchr(parent, '/');
+		char *rp;
+
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (slash && (rp = realpath(parent, NULL))) {
+			rs = xasprintf("%s/%s", rp, slash + 1);
+			free(rp);
+		}
+		free(parent);
+	}
+	if (rdir && rs) {
+		n = strlen(rdir);
+		inside = !strncmp(rs, rdir, n) &&
+			 (rs[n] == '/' || rs[n] == '\0' || !strcmp(rdir, "/"));
+	}
+	free(rdir);
+	free(rs);
+	return inside;
 }
 
 /*
@@ -157,10 +213,28 @@ int built_since(struct built_range *out, struct built *b,
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dirtree_build(&out->old_tree, &b->trees, dir, e);
 	/* With a live manifest, CI needs no state of its own. */
-	if (!(sdir = built_state_place(cfg, repo, e)) && !cfg->manifest_url)
+	if (!(sdir = built_state_place(b, cfg, repo, e)) && !cfg->manifest_url)
 		return -1;
 	b->has_state = sdir != NULL;
-	if (b->has_state && dirstate_open(&b->state, sdir, dir, e) < 0)
+	if (b->has_state && built_state_inside(sdir, dir)) {
+		err_set(e, "the state folder '%s' is inside the folder '%s', "
+			"which would serve it and purge its files on every run; "
+			"set [state] dir to a folder outside '%s'", sdir, dir,
+			dir);
+		goto out;
+	}
+	/*
+	 * In a group-shared repository, what libgit2 and the stat cache
+	 * create in the state (object folders and files, the cache's
+	 * temporary file) must be the group's too, as git's own objects
+	 * are: the umask is set to what core.sharedRepository gives until
+	 * built_free().
+	 */
+	if (b->has_state && (modes->file & 0070)) {
+		b->umask_old = umask(0777 & ~(modes->dir & 0777));
+		b->umask_set = 1;
+	}
+	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0)
 		goto out;
 	/*
 	 * Held until the new record is written (built_record()), so that
@@ -172,9 +246,14 @@ int built_since(struct built_range *out, struct built *b,
 	if (b->has_state && !b->opts.dry_run &&
 	    (b->lock_fd = dirstate_lock(&b->state, modes, cfg->lock_timeout,
 					b->opts.notice, e)) < 0) {
-		rc = BUILT_BUSY;
+		/* Only a wait that ran out is "busy"; a broken lock is an error. */
+		rc = b->lock_fd == LOCK_TAKE_TIMEOUT ? BUILT_BUSY : -1;
+		b->lock_fd = -1;
 		goto out;
 	}
+	/* A killed run's temporary files go once no live run could own them. */
+	if (b->lock_fd >= 0)
+		dirstate_sweep(&b->state, time(NULL));
 	if (b->has_state && dirtree_open(&b->trees, b->state.objects, e) < 0)
 		goto out;
 	if (!b->has_state && dirtree_open(&b->trees, NULL, e) < 0)
@@ -206,22 +285,35 @@ int built_since(struct built_range *out, struct built *b,
 		b->trees.sink = b->has_state ? DIRTREE_STORE : DIRTREE_MEMORY;
 	if (b->has_state) {
 		b->cache = xasprintf("%s.stat", b->state.record);
+		if (dirstate_check(&b->state, b->cache, e) < 0)
+			goto out;
 		statcache_read(&b->cache_old, b->cache);
 		b->trees.cache_old = &b->cache_old;
 		/* A dry run writes no cache. */
 		if (!b->opts.dry_run)
 			b->trees.cache_path = b->cache;
 	}
+	if (b->manifest && !b->opts.dry_run) {
+		char *m = xasprintf("%s/%s", dir, b->manifest);
+
+		manifest_sweep(m, time(NULL));
+		free(m);
+	}
 	if (dirtree_build(&b->new_tree, &b->trees, dir, e) < 0)
 		goto out;
 	built_take_notes(notes, &b->trees);
-	if (b->opts.verbose)
+	if (b->opts.verbose && b->trees.hashed < b->trees.files)
 		strvec_pushf(notes, "read %zu of %zu files in '%s' "
 			     "(the rest unchanged since the last run)",
 			     b->trees.hashed, b->trees.files, dir);
-	if (!found)
-		strvec_pushf(notes, "purging everything: %s "
-			     "([state] on_missing = everything)", why);
+	else if (b->opts.verbose)
+		strvec_pushf(notes, "read all %zu files in '%s'",
+			     b->trees.files, dir);
+	if (!found) {
+		b->everything = xasprintf("%s ([state] on_missing = "
+					  "everything)", why);
+		strvec_pushf(notes, "purging everything: %s", b->everything);
+	}
 	out->has_old = found;
 	out->new_tree = b->new_tree;
 	rc = 0;
@@ -261,6 +353,14 @@ static int built_write_record(struct built *b, struct err *e)
 		return -1;
 	if (!b->manifest)
 		return 1;
+	/*
+	 * The manifest is site content, for the web server to read: made
+	 * with the user's own umask, not the shared state's.
+	 */
+	if (b->umask_set) {
+		umask(b->umask_old);
+		b->umask_set = 0;
+	}
 	path = xasprintf("%s/%s", b->since, b->manifest);
 	rc = manifest_write(path, b->trees.odb, &b->new_tree, e);
 	free(path);

@@ -55,9 +55,14 @@ struct built_opts {
 			   (stderr, or NULL for --quiet); borrowed */
 	FILE *progress;	/* where a long walk says how far it has come
 			   (util/progress.h), or NULL; borrowed */
+	const char *state_home;	/* where the default state is, and what a
+				   relative [state] dir is relative to,
+				   instead of the repository's git directory
+				   (the dir command: its config's folder);
+				   NULL for the git directory; borrowed */
 };
 
-#define BUILT_OPTS_INIT { 0, 0, NULL, NULL }
+#define BUILT_OPTS_INIT { 0, 0, NULL, NULL, NULL }
 
 /* What built_compare() and built_since() give back. */
 struct built_range {
@@ -89,8 +94,8 @@ int built_compare(struct built_range *out, struct built *b,
 /*
  * Builds the tree of dir into out->new_tree, and the old side from the
  * tree recorded by the last successful run for dir ([state] dir: cfg's
- * state_dir, absolute or relative to repo's git directory, by default
- * <git dir>/cf-purge-hook-state), else from the live manifest ([state]
+ * state_dir, absolute or relative to the opts' state_home, else to repo's
+ * git directory; by default cf-purge-hook-state there), else from the live manifest ([state]
  * manifest_url, built/manifest.h). Without either: with [state]
  * on_missing = everything (the default) has_old is 0 and a note says
  * why; with fail, -1 and e say why. The stat cache kept beside the record
@@ -100,9 +105,10 @@ int built_compare(struct built_range *out, struct built *b,
  * Notes go to notes, in this order: the walk's, the count of files read
  * (verbose), why everything is purged. Returns 0; -1 with e set (dir
  * missing, not a folder or unreadable, no place for the state and no
- * manifest_url, or no old tree with on_missing = fail); or BUILT_BUSY
- * with e set when the lock could not be had (nothing was read or
- * recorded, and the next run purges the change).
+ * manifest_url, no old tree with on_missing = fail, a state or lock not
+ * to be trusted, or a lock that cannot be made); or BUILT_BUSY with e set
+ * when another run held the lock too long (nothing was read or recorded,
+ * and the next run purges the change).
  */
 #define BUILT_BUSY (-2)
 int built_since(struct built_range *out, struct built *b,
@@ -129,6 +135,12 @@ int built_record(struct built *b, int confirmed, struct strvec *notes,
  * built_since() failed before it could be made.
  */
 git_repository *built_repo(const struct built *b);
+
+/*
+ * Why built_since()'s range purges everything (has_old 0), or NULL; valid
+ * until built_free().
+ */
+const char *built_everything(const struct built *b);
 
 /* The state folder of built_since(), else NULL; valid until built_free(). */
 const char *built_state_dir(const struct built *b);

@@ -2,10 +2,13 @@
 #include "../purge/libcurl.h"
 #include "../util/git.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +16,13 @@
 #define MAX_MANIFEST (64u * 1024 * 1024)
 #define MODE_TREE 040000u
 #define MODE_LINK 0120000u
+/*
+ * How many folders deep a manifest's path may go. build() recurses once a
+ * folder, so a hostile manifest (one path of 200,000 folders is only 400
+ * KB) would otherwise overflow the stack; a real site's paths are far
+ * shallower (PATH_MAX allows 2,048 folders).
+ */
+#define MAX_DEPTH 4096
 
 static void put_escaped(struct strbuf *sb, const char *s, size_t n)
 {
@@ -88,25 +98,117 @@ out:
 	return rc;
 }
 
+/*
+ * Creates a new temporary file beside path: never through a link or over
+ * a file that is there already, since whoever may write the served folder
+ * (the deploy user, the web server) could have planted either for the
+ * next pids. Returns the descriptor with *tmp set (owned by the caller),
+ * or -1 with errno set.
+ */
+static int manifest_create(char **tmp, const char *path)
+{
+	unsigned i;
+	int fd = -1;
+
+	for (i = 0; i < 100 && fd < 0; i++) {
+		*tmp = i ? xasprintf("%s.%ld.%u", path, (long)getpid(), i) :
+			   xasprintf("%s.%ld", path, (long)getpid());
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_CLOEXEC, 0666);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -1;
+		free(*tmp);
+		*tmp = NULL;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* 1 when name is base followed by ".<pid>" or ".<pid>.<n>". */
+static int temporary_of(const char *name, const char *base)
+{
+	size_t n = strlen(base), dots = 0;
+	const char *p = name + n;
+
+	if (strncmp(name, base, n) || *p != '.')
+		return 0;
+	while (*p == '.' && dots < 2) {
+		p++;
+		dots++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+size_t manifest_sweep(const char *path, time_t now)
+{
+	char *folder = xstrdup(path), *slash = strrchr(folder, '/');
+	const char *base = slash ? slash + 1 : path;
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+
+	if (slash)
+		*slash = '\0';
+	d = opendir(slash ? (*folder ? folder : "/") : ".");
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (temporary_of(de->d_name, base) &&
+		    fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < now - 3600 &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	free(folder);
+	return removed;
+}
+
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,
 		   struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT, prefix = STRBUF_INIT;
-	char *tmp = xasprintf("%s.%ld", path, (long)getpid());
-	FILE *f = NULL;
-	int rc = -1, ok;
+	char *tmp = NULL;
+	size_t done = 0;
+	int rc = -1, fd;
 
 	strbuf_addf(&sb, MAGIC "%s\n", git_oid_tostr_s(id));
 	if (list_tree(&sb, &prefix, odb, id, e) < 0)
 		goto out;
-	if (!(f = fopen(tmp, "wb"))) {
-		err_set(e, "cannot write the manifest '%s': %s", tmp,
+	if ((fd = manifest_create(&tmp, path)) < 0) {
+		err_set(e, "cannot write the manifest '%s': %s", path,
 			strerror(errno));
 		goto out;
 	}
-	fwrite(sb.buf, 1, sb.len, f);
-	ok = !ferror(f);
-	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+	while (done < sb.len) {
+		ssize_t w = write(fd, sb.buf + done, sb.len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	/*
+	 * rename() replaces a link at path itself, and never writes
+	 * through it.
+	 */
+	if (done < sb.len) {
+		err_set(e, "cannot write the manifest '%s': %s", tmp,
+			strerror(errno ? errno : EIO));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) < 0) {
 		err_set(e, "cannot write the manifest '%s': %s", path,
 			strerror(errno));
 		unlink(tmp);
@@ -169,6 +271,17 @@ static int plain_path(const char *p)
 			return 1;
 		seg = slash + 1;
 	}
+}
+
+/* 1 when the path p has more than max folders above its file. */
+static int depth_over(const char *p, size_t max)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		if (*p == '/' && ++n > max)
+			return 1;
+	return 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -326,6 +439,11 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 					 "path outside the site", n + 2);
 			goto out;
 		}
+		if (depth_over(path.buf, MAX_DEPTH)) {
+			*why = xasprintf("line %zu names a path more than %d "
+					 "folders deep", n + 2, MAX_DEPTH);
+			goto out;
+		}
 		if (tab) {
 			git_oid got;
 
@@ -340,12 +458,18 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 		l->path = xstrdup(path.buf);
 		n++;
 	}
-	qsort(v, n, sizeof(*v), by_path);
+	if (n)
+		qsort(v, n, sizeof(*v), by_path);
 	if (build(out, why, odb, v, 0, n, 0) < 0)
 		goto out;
 	if (!git_oid_equal(out, &top)) {
+		char made[GIT_OID_HEXSZ + 1], named[GIT_OID_HEXSZ + 1];
+
+		/* git_oid_tostr_s() has one buffer: two calls would print one id. */
+		git_oid_tostr(made, sizeof(made), out);
+		git_oid_tostr(named, sizeof(named), &top);
 		*why = xasprintf("its files make tree %s, not the %s it names",
-				 git_oid_tostr_s(out), git_oid_tostr_s(&top));
+				 made, named);
 		goto out;
 	}
 	rc = 0;
@@ -398,10 +522,13 @@ int manifest_fetch(struct strbuf *out, char **why, const char *url,
 	lc->easy_setopt(curl, CURLOPT_URL, busted);
 	lc->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	/*
+	 * No redirect is followed: a redirect to another host would make
+	 * that host's text the old side of the site ([state] manifest_url
+	 * is https, or http on loopback, mapping/config_state.c).
+	 */
+	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 	lc->easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	lc->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
@@ -409,6 +536,10 @@ int manifest_fetch(struct strbuf *out, char **why, const char *url,
 	lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK)
 		*why = xasprintf("cannot fetch it: %s", lc->easy_strerror(rc));
+	else if (status >= 300 && status < 400)
+		*why = xasprintf("HTTP %ld: a redirect, which is not followed; "
+				 "set manifest_url to where the manifest is",
+				 status);
 	else if (status != 200)
 		*why = xasprintf("HTTP %ld", status);
 	lc->easy_cleanup(curl);

@@ -19,17 +19,29 @@
 #ifndef CFPH_BUILT_MANIFEST_H
 #define CFPH_BUILT_MANIFEST_H
 
+#include <time.h>
+
 #include <git2.h>
 
 #include "../util/util.h"
 
 /*
  * Writes the manifest of the tree id (read from odb, link targets
- * included) to path, through a temporary file and a rename. Returns 0,
- * or -1 with e set.
+ * included) to path, through a new temporary file beside it (made with
+ * O_EXCL and O_NOFOLLOW: a link or a file planted there is never written
+ * through) and a rename, which replaces a link at path rather than
+ * following it. Returns 0, or -1 with e set.
  */
 int manifest_write(const char *path, git_odb *odb, const git_oid *id,
 		   struct err *e);
+
+/*
+ * Removes the temporary files of manifest_write() for path ("<path>.<pid>"
+ * and "<path>.<pid>.<n>", regular files only) that have not changed for
+ * an hour before now: a killed run's, which the walk would otherwise take
+ * as site content. Returns how many it removed.
+ */
+size_t manifest_sweep(const char *path, time_t now);
 
 /*
  * Builds the trees the len bytes at buf list into odb and sets *out to

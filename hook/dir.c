@@ -5,10 +5,11 @@
 #include <string.h>
 
 /* The folder is what is served at base_url; see dir.h. */
-static struct built *start_built(struct run *r)
+static struct built *start_built(struct run *r, const char *state_home)
 {
 	struct built_opts o = BUILT_OPTS_INIT;
 
+	o.state_home = state_home;
 	o.dry_run = r->opts.dry_run;
 	o.verbose = r->opts.verbose;
 	o.notice = r->opts.quiet ? NULL : stderr;
@@ -30,9 +31,11 @@ static void add_built_range(struct run *r, const struct built_range *br)
 int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 		struct err *e)
 {
-	struct built *b = start_built(r);
+	struct built *b = start_built(r, NULL);
 	struct built_range br;
 
+	r->dir_old = old_dir;
+	r->dir_new = new_dir;
 	if (built_compare(&br, b, &r->config, old_dir, new_dir,
 			  &r->plan.notes, e) < 0)
 		return -1;
@@ -40,9 +43,10 @@ int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 	return 0;
 }
 
-int dir_since(struct run *r, const char *dir, struct err *e)
+static int since(struct run *r, const char *dir, const char *state_home,
+		 struct err *e)
 {
-	struct built *b = start_built(r);
+	struct built *b = start_built(r, state_home);
 	struct built_range br;
 	int rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
 			     &r->plan.notes, e);
@@ -51,6 +55,17 @@ int dir_since(struct run *r, const char *dir, struct err *e)
 		return rc;
 	add_built_range(r, &br);
 	return 0;
+}
+
+int dir_since(struct run *r, const char *dir, struct err *e)
+{
+	return since(r, dir, NULL, e);
+}
+
+int dir_command(struct run *r, const char *dir, struct err *e)
+{
+	r->dir_new = dir;
+	return since(r, dir, r->config_home, e);
 }
 
 /*

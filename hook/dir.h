@@ -34,6 +34,15 @@ int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 int dir_since(struct run *r, const char *dir, struct err *e);
 
 /*
+ * dir_since() for the dir command: without an absolute [state] dir, the
+ * state is kept beside the config file (r->config_home), never in
+ * whichever repository the shell happens to be in; with the repository's
+ * own config (<git dir>/cf-purge-hook.ini) that is the git directory,
+ * as for the hook.
+ */
+int dir_command(struct run *r, const char *dir, struct err *e);
+
+/*
  * After run_send(): records the folder's new tree as the state, and
  * writes [state] manifest into the folder (built_record()), when each of
  * this run's requests was confirmed or is in the spool; a dry run, `dir

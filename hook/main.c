@@ -766,7 +766,7 @@ static int run_command(struct run *r, const char *command, int argc,
 		rc = add_range_arg(r, argc, argv, &e);
 	} else if (is_dir) {
 		rc = argc == 2 ? dir_compare(r, argv[0], argv[1], &e) :
-		     dir_since(r, argv[0], &e);
+		     dir_command(r, argv[0], &e);
 	} else if (!strcmp(command, "retry") && !r->opts.dry_run) {
 		/*
 		 * The hook's lock, so that a retry (from cron, say) does not

@@ -46,13 +46,29 @@ size_t report_tally_items(const struct report_tally *t)
 /*
  * Writes s with every control character replaced, so that a file name
  * with a newline or an escape sequence cannot forge a line on the pushing
- * user's terminal.
+ * user's terminal, and every byte that is not valid UTF-8 written as
+ * \xNN, so that a name in another encoding reaches no terminal raw.
  */
 static void put_safe(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p >= 0x80 ? utf8_seq_len(p) : 1;
+
+		/*
+		 * A byte that starts no UTF-8 sequence would reach the
+		 * terminal raw: it is shown as \xNN, its exact value.
+		 */
+		if (!n) {
+			fprintf(f, "\\x%02X", *p++);
+			continue;
+		}
+		if (n == 1)
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+		else
+			fwrite(p, 1, n, f);
+		p += n;
 	}
 }
 
@@ -433,7 +449,16 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 
 		for (i = 0; i < r->n_ranges; i++)
 			diffed |= r->ranges[i].action == RANGE_PURGE;
-		if (diffed && !r->opts.quiet)
+		/* A built folder is the site as served: no [site] root. */
+		if (diffed && !r->opts.quiet && r->dir && !r->changes.n)
+			fputs(PREFIX "nothing to purge: nothing changed in "
+			      "the folder\n", err);
+		else if (diffed && !r->opts.quiet && r->dir)
+			fprintf(err, PREFIX "nothing to purge: %zu "
+				"changed %s, each left out by [ignore] or "
+				"mapped to nothing by [map]\n", r->changes.n,
+				r->changes.n == 1 ? "path" : "paths");
+		else if (diffed && !r->opts.quiet)
 			fprintf(err, PREFIX "nothing to purge: %zu "
 				"changed %s, not served under [site] "
 				"root nor matched by [map]\n",

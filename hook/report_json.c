@@ -1,6 +1,7 @@
 #include "report_json.h"
 #include "report.h"
 #include "report_plan.h"
+#include "../built/built.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -41,43 +42,6 @@ static cJSON *ranges_json(const struct run *r)
 
 /* U+FFFD, the replacement character, in UTF-8. */
 #define REPLACEMENT "\xef\xbf\xbd"
-
-/*
- * The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when s does
- * not start a valid one: a stray continuation byte, a sequence cut short,
- * an overlong form, a surrogate or a code point above U+10FFFF.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* The second byte's range rules out what the first cannot. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 /*
  * The JSON output is built in a buffer and written in pieces of about
@@ -124,7 +88,7 @@ static void add_utf8(struct strbuf *sb, const char *s)
 		for (;;) {
 			if (*p && *p < 0x80)
 				p++;
-			else if (*p && (n = utf8_len(p)))
+			else if (*p && (n = utf8_seq_len(p)))
 				p += n;
 			else
 				break;
@@ -171,7 +135,7 @@ static void add_json_string(struct strbuf *sb, const char *s)
 		for (;;) {
 			if (json_plain[*p])
 				p++;
-			else if (*p >= 0x80 && (n = utf8_len(p)))
+			else if (*p >= 0x80 && (n = utf8_seq_len(p)))
 				p += n;
 			else
 				break;
@@ -414,6 +378,33 @@ static cJSON *spool_json(const struct run *r)
 	return arr;
 }
 
+/*
+ * The dir command's folders: "folder" (DIR, or NEW), "old_folder" (OLD,
+ * or null), "state" (the state folder, or null) and "purge_everything"
+ * (why the range purges everything, or null).
+ */
+static cJSON *dir_json(const struct run *r)
+{
+	cJSON *j = need(cJSON_CreateObject());
+	const char *state = r->dir ? built_state_dir(r->dir) : NULL;
+	const char *why = r->dir ? built_everything(r->dir) : NULL;
+
+	need(cJSON_AddStringToObject(j, "folder", r->dir_new));
+	if (r->dir_old)
+		need(cJSON_AddStringToObject(j, "old_folder", r->dir_old));
+	else
+		need(cJSON_AddNullToObject(j, "old_folder"));
+	if (state)
+		need(cJSON_AddStringToObject(j, "state", state));
+	else
+		need(cJSON_AddNullToObject(j, "state"));
+	if (why)
+		need(cJSON_AddStringToObject(j, "purge_everything", why));
+	else
+		need(cJSON_AddNullToObject(j, "purge_everything"));
+	return j;
+}
+
 int report_json(FILE *f, const struct run *r)
 {
 	struct out o;
@@ -425,6 +416,8 @@ int report_json(FILE *f, const struct run *r)
 	strbuf_addch(&o.sb, ',');
 	put_changes(&o, r);
 	put_requests(&o, r);
+	if (r->dir_new)
+		put_member(&o, "dir", dir_json(r));
 	if (r->plan.notes.n)
 		put_member(&o, "notes", strings_json(&r->plan.notes));
 	if (r->tree_errors.n)

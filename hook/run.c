@@ -65,6 +65,7 @@ void run_release(struct run *r)
 	strvec_clear(&r->zone_cache);
 	free(r->plan_error);
 	built_free(r->dir);
+	free(r->config_home);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -86,6 +87,22 @@ int run_open_repo(struct run *r, struct err *e)
 	return 0;
 }
 
+/* The absolute folder of the file path (owned by the caller). */
+static char *folder_of(const char *path)
+{
+	char *abs = realpath(path, NULL), *slash;
+
+	if (!abs)
+		abs = xstrdup(path);
+	slash = strrchr(abs, '/');
+	if (!slash) {
+		free(abs);
+		return xstrdup(".");
+	}
+	slash[slash == abs] = '\0';
+	return abs;
+}
+
 int run_load_config(struct run *r, struct err *e)
 {
 	const char *path = r->opts.config_path;
@@ -105,6 +122,8 @@ int run_load_config(struct run *r, struct err *e)
 	}
 	rc = config_load_file(&r->config, path);
 	r->config_loaded = 1;
+	free(r->config_home);
+	r->config_home = folder_of(path);
 	free(owned);
 	if (rc < 0)
 		return err_set(e, "%s", r->config.errors.n ?

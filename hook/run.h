@@ -64,6 +64,16 @@ struct run {
 	 * trees that the ranges' ids name instead of commits; NULL otherwise.
 	 */
 	struct built *dir;
+	/*
+	 * The folder of the config file run_load_config() read (owned), or
+	 * NULL: the dir command keeps its state beside its config.
+	 */
+	char *config_home;
+	/*
+	 * The dir command's folders, for --json: DIR or NEW, and OLD or
+	 * NULL; borrowed from argv.
+	 */
+	const char *dir_new, *dir_old;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;

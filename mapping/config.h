@@ -134,6 +134,7 @@ struct config {
 	char *wait_url;		/* poll until it names the pushed commit */
 	double wait_timeout;	/* seconds; default 300 */
 	double delay;		/* seconds to wait before purging */
+	int delay_set;		/* [hook] delay was given, 0 included */
 	double push_deadline;	/* seconds a hook holds the push sending */
 	double lock_timeout;	/* seconds a hook waits for another run */
 	long tree_max_items;	/* prefixes, tags, hosts a pushed tree's

@@ -128,12 +128,7 @@ static int is_ipv4_loopback(const char *s, size_t len)
 	return parts == 4;
 }
 
-/*
- * Checks an api_url beyond url_problem(): no user name or password, and
- * plain http only when the host itself is loopback (127.0.0.0/8,
- * localhost or [::1]), not merely a name that starts like one.
- */
-static const char *api_url_problem(const char *url)
+const char *secure_url_problem(const char *url)
 {
 	struct url_parts u;
 	const char *why = url_parse(&u, url);
@@ -141,9 +136,7 @@ static const char *api_url_problem(const char *url)
 	if (why)
 		return why;
 	if (u.userinfo)
-		return "has a user name or password before '@'; the "
-		       "credentials go in api_token_env, api_token_file or "
-		       "api_key_env";
+		return "has a user name or password before '@'";
 	if (u.https)
 		return NULL;
 	if (u.ipv6 ? u.host_len == 3 && !memcmp(u.host, "::1", 3) :
@@ -152,6 +145,18 @@ static const char *api_url_problem(const char *url)
 		return NULL;
 	return "uses http:// on a host other than loopback (127.0.0.0/8, "
 	       "localhost or [::1]); use https://";
+}
+
+/* secure_url_problem(), saying where an api_url's credentials go. */
+static const char *api_url_problem(const char *url)
+{
+	const char *why = secure_url_problem(url);
+
+	if (why && strstr(why, "before '@'"))
+		return "has a user name or password before '@'; the "
+		       "credentials go in api_token_env, api_token_file or "
+		       "api_key_env";
+	return why;
 }
 
 /*

@@ -53,6 +53,7 @@ void config_hook_key(struct reader *r, const char *key, const char *v)
 		if (parse_seconds(v, 0, 3600, &c->delay) < 0)
 			add_error(r, r->line, "'delay' in [hook] must be a "
 				  "number of seconds from 0 to 3600");
+		c->delay_set = 1;
 	} else if (!strcmp(key, "push_deadline")) {
 		if (parse_seconds(v, 1, 86400, &c->push_deadline) < 0)
 			add_error(r, r->line, "'push_deadline' in [hook] must "

@@ -213,7 +213,8 @@ void config_plan_key(struct reader *r, const char *key, const char *v)
 	if (!strcmp(key, "collapse_threshold")) {
 		if (parse_long(v, 0, 1000000, &c->collapse_threshold) < 0)
 			add_error(r, r->line, "'collapse_threshold' in [plan] "
-				  "must be a number (0 turns it off)");
+				  "must be a number from 0 to 1000000 (0 turns it "
+				  "off)");
 	} else if (!strcmp(key, "collapse_waste")) {
 		char *num = xstrdup(v);
 		size_t len = strlen(num);
@@ -227,7 +228,8 @@ void config_plan_key(struct reader *r, const char *key, const char *v)
 	} else if (!strcmp(key, "max_urls")) {
 		if (parse_long(v, 0, 100000000, &c->max_urls) < 0)
 			add_error(r, r->line, "'max_urls' in [plan] must be a "
-				  "number (0 turns the cap off)");
+				  "number from 0 to 100000000 (0 turns the cap "
+				  "off)");
 	} else if (!strcmp(key, "fallback")) {
 		if (!strcmp(v, "everything"))
 			c->fallback = FALLBACK_EVERYTHING;

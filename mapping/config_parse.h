@@ -92,6 +92,15 @@ int is_host_name(const char *s, size_t len);
  */
 const char *url_problem(const char *url);
 
+/*
+ * url_problem(), and also: no user name or password, and plain http only
+ * when the host itself is loopback (127.0.0.0/8, localhost or [::1]),
+ * not merely a name that starts like one. For what the program sends a
+ * token to (api_url) or trusts what it fetches from (manifest_url).
+ * Defined in config_cloudflare.c, beside its first user.
+ */
+const char *secure_url_problem(const char *url);
+
 /* A copy of v without its trailing '/'s; the caller frees it. */
 char *strip_trailing_slashes(const char *v);
 

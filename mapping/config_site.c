@@ -186,6 +186,21 @@ void config_site_finish(struct reader *r)
 
 	if (!c->base_urls.n)
 		add_error(r, 0, "'base_url' is missing from [site]");
+	/*
+	 * Without a wait the hook would read the folder before the build
+	 * writes it, record it as purged, and leave the build's change to
+	 * an unrelated later push. Refused rather than kept until the folder
+	 * shows the commit: nothing in a folder says which commit it was
+	 * built from, and wait_url is how a site says so.
+	 */
+	if (c->served_dir && !c->wait_url && !c->delay_set)
+		add_error(r, 0, "'served_dir' in [site] needs [hook] wait_url "
+			  "or delay: without either, the hook reads the folder "
+			  "before the build writes it, and the build's change "
+			  "waits for a later push; set wait_url to a page that "
+			  "shows the pushed commit, or delay to the build's "
+			  "time in seconds (0 when the folder is built before "
+			  "the hook runs)");
 	for (i = 0; i < c->n_zones; i++)
 		if (!c->zones[i].zone_id)
 			add_error(r, c->zones[i].line, "[zone \"%s\"] has no "

@@ -24,7 +24,7 @@ void config_state_key(struct reader *r, const char *key, const char *v)
 				  "leading '/' or '..'");
 		set_string(&c->manifest, v);
 	} else if (!strcmp(key, "manifest_url")) {
-		const char *why = url_problem(v);
+		const char *why = secure_url_problem(v);
 
 		if (why)
 			add_error(r, r->line, "'manifest_url' in [state]: %s",

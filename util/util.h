@@ -149,4 +149,12 @@ struct file_modes {
 int file_modes_fix(int fd, const char *path, const struct file_modes *modes,
 		   struct err *e);
 
+/*
+ * The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when s does
+ * not start a valid one: a stray continuation byte, a sequence cut short
+ * (a NUL ends it), an overlong form, a surrogate or a code point above
+ * U+10FFFF. Reads no further than the sequence's NUL or fourth byte.
+ */
+size_t utf8_seq_len(const unsigned char *s);
+
 #endif

@@ -262,7 +262,7 @@ stop_stub
 start_stub
 expect 'hook: with [site] served_dir a push purges what changed in the served folder, not the commit diff' '
 	make_bare "$TRASH/deploy.git" &&
-	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $TRASH/served|" \
+	sed -i "s|^\\[site\\]|[hook]\\ndelay = 0\\n[site]\\nserved_dir = $TRASH/served|" \
 		"$TRASH/deploy.git/cf-purge-hook.ini" &&
 	grep -c "^served_dir" "$TRASH/deploy.git/cf-purge-hook.ini" | grep -qx 1 &&
 	cp -a "$SITE" "$TRASH/served" &&
@@ -300,7 +300,7 @@ served_repo() {
 	sr_git=$TRASH/$1.git
 	sr_www=$TRASH/$1-www
 	make_bare "$sr_git" &&
-	sed -i "s|^\\[site\\]|[site]\\nserved_dir = $sr_www|" \
+	sed -i "s|^\\[site\\]|[hook]\\ndelay = 0\\n[site]\\nserved_dir = $sr_www|" \
 		"$sr_git/cf-purge-hook.ini" &&
 	printf "[cloudflare]\nretries = 0\n" >>"$sr_git/cf-purge-hook.ini" &&
 	cp "$sr_git/cf-purge-hook.ini" "$sr_git/good.ini" &&
@@ -474,10 +474,12 @@ colour = blue" &&
 	dir_config
 '
 
-expect 'bad input: without a repository, [state] dir is required' '
+expect 'without a repository and without [state] dir, the state is kept beside the config' '
 	grep -v "^dir = " "$CONFIG" >"$TRASH/nostate.ini" &&
-	code cfph -c "$TRASH/nostate.ini" dir "$TRASH/www" 2>"$TRASH/err" &&
-	test "$CODE" = 2 && grep -q "set \\[state\\] dir" "$TRASH/err"
+	rm -rf "$TRASH/cf-purge-hook-state" &&
+	(cd / && cfph -q -c "$TRASH/nostate.ini" dir "$TRASH/www" --dry-run) &&
+	test -d "$TRASH/cf-purge-hook-state/sites" &&
+	rm -rf "$TRASH/cf-purge-hook-state"
 '
 
 expect 'bad input: sockets and FIFOs are skipped with a note; a file name that is not UTF-8 is purged by its exact bytes' '

@@ -29,9 +29,10 @@ sgit() {
 	GIT_DIR="$TRASH/reader" GIT_OBJECT_DIRECTORY="$STATE/objects" git "$@"
 }
 
-# record_of DIR: the file in sites/ whose record names DIR.
+# record_of DIR: the file in sites/ whose record names DIR (as given:
+# links in its path are not resolved).
 record_of() {
-	grep -lx "$(cd "$1" && pwd -P)" "$STATE"/sites/* | grep -v "\.stat$"
+	grep -lx "$(cd "$1" && pwd -L)" "$STATE"/sites/* | grep -v "\.stat$"
 }
 
 # tree_of RECORD: the tree a record names (its second line).
@@ -185,7 +186,7 @@ expect 'lock: a dry run reads the state without waiting for the lock' '
 
 expect 'lock: a hook with [site] served_dir takes it too, and a push it cannot wait for leaves the state alone' '
 	make_bare "$TRASH/deploy.git" &&
-	sed -i "s|^\\[site\\]|[hook]\\nlock_timeout = 1\\n[site]\\nserved_dir = $TRASH/served|" \
+	sed -i "s|^\\[site\\]|[hook]\\nlock_timeout = 1\\ndelay = 0\\n[site]\\nserved_dir = $TRASH/served|" \
 		"$TRASH/deploy.git/cf-purge-hook.ini" &&
 	a_site "$TRASH/served" &&
 	git init -q "$TRASH/work" && cd "$TRASH/work" &&

@@ -28,7 +28,7 @@ TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_CC=${FUZZ_CC:-clang}
 PKGS="libgit2 libcurl libcjson inih"
 BUILD=tests/fuzz/build
-TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool fuzz_index}
+TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool fuzz_index fuzz_manifest}
 
 # The INI loader: its entry point and the files of its sections.
 CONFIG="mapping/config.c mapping/config_parse.c mapping/config_cloudflare.c
@@ -50,6 +50,8 @@ sources() {
 	fuzz_template) echo util/util.c mapping/urlenc.c mapping/template.c ;;
 	fuzz_reply) echo util/util.c purge/reply.c ;;
 	fuzz_index) echo util/util.c util/git.c hook/indexlinks.c ;;
+	fuzz_manifest) echo util/util.c util/git.c purge/libcurl.c \
+		built/manifest.c ;;
 	fuzz_spool) echo util/util.c mapping/urlenc.c mapping/pattern.c \
 		mapping/template.c $CONFIG mapping/plan.c \
 		purge/batch.c purge/spool.c ;;
