@@ -149,7 +149,6 @@ static char *built_state_place(const struct built *b, const struct config *cfg,
 static int built_state_inside(const char *sdir, const char *dir)
 {
 	char *rdir = realpath(dir, NULL), *rs = realpath(sdir, NULL);
-	size_t n;
 	int inside = 0;
 
 	if (!rs) {
@@ -165,7 +164,8 @@ static int built_state_inside(const char *sdir, const char *dir)
 		free(parent);
 	}
 	if (rdir && rs) {
-		n = strlen(rdir);
+		size_t n = strlen(rdir);
+
 		inside = !strncmp(rs, rdir, n) &&
 			 (rs[n] == '/' || rs[n] == '\0' || !strcmp(rdir, "/"));
 	}

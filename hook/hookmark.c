@@ -160,7 +160,6 @@ static size_t gaps_to_tips(struct run *r, size_t n)
 	while (git_reference_next(&mref, it) == 0) {
 		char *ref = xasprintf("refs/%s", git_reference_name(mref) +
 				      strlen(MARK_PREFIX));
-		char tip[GIT_OID_HEXSZ + 1];
 		git_oid id;
 
 		for (i = 0; i < n; i++)
@@ -169,6 +168,8 @@ static size_t gaps_to_tips(struct run *r, size_t n)
 				break;
 		if (i == n && config_branch_wanted(&r->config, ref + 11) &&
 		    git_reference_name_to_id(&id, r->repo, ref) == 0) {
+			char tip[GIT_OID_HEXSZ + 1];
+
 			git_oid_tostr(tip, sizeof(tip), &id);
 			added += gap(r, ref, tip);
 		}
