@@ -602,6 +602,73 @@ expect 'the GitLab job points origin at the push token when there is one, and on
 	test "$(git remote get-url origin)" = "https://cf-purge-hook:glpat-secret@gitlab.example.com/site/site.git"
 '
 
+# --- The job summary, rendered ----------------------------------------------
+# GitHub renders $GITHUB_STEP_SUMMARY as GitHub Flavored Markdown. Each
+# kind of run's summary goes through markdown-it (CommonMark, with GFM's
+# tables): a table must come out as a table, every line as the block it
+# was meant to be (no line swallowed into the list item above it, no
+# table row left as a paragraph of pipes).
+summary_of() {	# NAME EVENT-JSON [ENV...]: runs ci, keeps $TRASH/md/NAME.md
+	sm_name=$1 sm_event=$2
+	shift 2
+	mkdir -p "$TRASH/md" && : >"$TRASH/md/$sm_name.md" &&
+	printf "%s" "$sm_event" >"$TRASH/md/$sm_name.json" &&
+	unmark &&
+	(cd "$SPACE" && env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_REF=refs/heads/main GITHUB_EVENT_PATH="$TRASH/md/$sm_name.json" \
+		GITHUB_STEP_SUMMARY="$TRASH/md/$sm_name.md" "$@" \
+		"$CFPH" -c cf-purge-hook.ini ci >/dev/null 2>&1) || true
+	test -s "$TRASH/md/$sm_name.md"
+}
+
+if reason=$(npm_tool markdown-it markdown-it@14); then
+	expect 'job summaries render as intended (markdown-it, GFM tables): purged, failed, skipped, refused, everything' '
+		PUSH=$(cat "$TRASH/event.json") &&
+		summary_of purged "$PUSH" &&
+		summary_of failed "$PUSH" CF_API_TOKEN=not-the-token &&
+		summary_of tag "{\"ref\":\"refs/tags/v1\",\"before\":\"0000000000000000000000000000000000000000\",\"after\":\"$AFTER\",\"created\":true,\"deleted\":false,\"forced\":false}" GITHUB_REF=refs/tags/v1 &&
+		summary_of refused "$PUSH" CF_PURGE_HOOK_CONFIG=/nonexistent.ini &&
+		cp "$SPACE/cf-purge-hook.ini" "$TRASH/md/keep.ini" &&
+		printf "[hook]\non_create = everything\n" >>"$SPACE/cf-purge-hook.ini" &&
+		summary_of everything "{\"ref\":\"refs/heads/main\",\"before\":\"0000000000000000000000000000000000000000\",\"after\":\"$AFTER\",\"created\":true,\"deleted\":false,\"forced\":false}" ;
+		cp "$TRASH/md/keep.ini" "$SPACE/cf-purge-hook.ini" &&
+		NODE_PATH="$NPM_DIR/markdown-it/node_modules" node - "$TRASH/md" <<JS
+const fs = require("fs"), path = require("path");
+const md = require("markdown-it")();
+const dir = process.argv[2];
+let bad = 0;
+for (const f of fs.readdirSync(dir).filter(f => f.endsWith(".md")).sort()) {
+  const text = fs.readFileSync(path.join(dir, f), "utf8");
+  const tokens = md.parse(text, {});
+  const html = md.render(text);
+  const problems = [];
+  if (!/^<h3>cf-purge-hook<\/h3>/.test(html)) problems.push("no h3 heading first");
+  const rows = text.split("\n").filter(l => /^\|.*\|\s*$/.test(l)).length;
+  const cells = tokens.filter(t => t.type === "tr_open").length;
+  if (rows && cells !== rows - 1) problems.push(rows + " table lines but " + cells + " rendered rows");
+  // A paragraph that starts with a pipe is a table that did not render.
+  for (let i = 0; i + 1 < tokens.length; i++)
+    if (tokens[i].type === "paragraph_open" && /^\|/.test(tokens[i + 1].content))
+      problems.push("a table row rendered as a paragraph");
+  // Inside a list item, a line that begins a sentence of its own
+  // (Purged:, Not everything, Skipped, Refused) was swallowed.
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.type === "list_item_open") depth++;
+    if (t.type === "list_item_close") depth--;
+    if (depth && t.type === "inline" && /\n(Purged|Not everything|Skipped|Refused|Nothing)/.test(t.content))
+      problems.push("a line swallowed into a list item: " + JSON.stringify(t.content));
+  }
+  console.log((problems.length ? "BAD  " : "good ") + f + ": " + (problems.join("; ") || rows + " table lines"));
+  bad += problems.length;
+}
+process.exit(bad ? 1 : 0);
+JS
+	'
+else
+	skip 'job summaries render as intended (markdown-it, GFM tables): purged, failed, skipped, refused, everything' "no markdown-it: $reason"
+fi
+
 if [ "$skipped" -gt 0 ]; then
 	echo "$(basename "$0"): $skipped skipped (see 'skip -' above)"
 fi
