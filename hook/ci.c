@@ -1,6 +1,7 @@
 #include "ci.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@ static int read_file(struct strbuf *sb, const char *path, struct err *e)
 	FILE *f = fopen(path, "rb");
 
 	if (!f)
-		return err_set(e, "cannot read the GitHub event file '%s'",
-			       path);
+		return err_set(e, "cannot read the GitHub event file '%s': %s",
+			       path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (sb->len + n > MAX_EVENT_FILE) {
 			fclose(f);

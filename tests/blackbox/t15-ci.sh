@@ -558,4 +558,55 @@ markr = false" &&
 	grep "line [0-9]*: unknown key .markr. in \[ci\]" "$TRASH/bk.err"
 '
 
+# --- A refused token and a cancelled job owe their pages to the next job ---
+# After the wait_url case the marker is behind $CW; a first job purges
+# up to it, so that each case below starts from a marker at its before.
+CR0=$(edit r0)
+expect 'a job whose token Cloudflare refuses leaves the marker; the next job, with the right token, purges what it owed, once' '
+	clear_log && gh_job rt0 "$CR0" "$CW" "$OK_INI" && exits rt0 0 &&
+	test "$(marker)" = "$CR0" &&
+	CR1=$(edit r1) && clear_log &&
+	gh_job rt1 "$CR1" "$CR0" "$OK_INI" 1 CF_API_TOKEN=refused-token &&
+	exits rt1 1 && test "$(marker)" = "$CR0" &&
+	! grep -i "kept in\|next push sends" "$TRASH/rt1.err" &&
+	CR2=$(edit r2) && clear_log &&
+	gh_job rt2 "$CR2" "$CR1" "$OK_INI" && exits rt2 0 &&
+	test "$(requests)" = "$(urls r1 r2)" &&
+	test "$(marker)" = "$CR2"
+'
+
+# The runner cancels a job with SIGTERM (SIGINT first on GitHub): the run,
+# waiting to try again after a 502, stops at once, and the marker stays
+# where it was.
+CS0=$(git --git-dir="$FORGE" rev-parse main)
+CS1=$(edit s1)
+expect 'a job cancelled (SIGTERM) while it sends leaves the marker; the next job purges what it owed, once' '
+	printf "[{\"status\": 502, \"repeat\": 50}]\n" >"$TRASH/502.json" &&
+	stop_stub && start_stub --script "$TRASH/502.json" &&
+	write_config "$OK_INI" "[hook]
+branches = *
+[cloudflare]
+backoff = 3
+retries = 5" &&
+	test "$(marker)" = "$CS0" &&
+	clone_gh "$TRASH/st.clone" "$CS1" main &&
+	gh_push "$TRASH/st.json" refs/heads/main "$CS0" "$CS1"
+	(cd "$TRASH/st.clone" && exec env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_EVENT_PATH="$TRASH/st.json" "$CFPH" -c "$OK_INI" ci \
+		>"$TRASH/st.out" 2>"$TRASH/st.err") &
+	s_pid=$! &&
+	sleep 1 && kill -TERM "$s_pid" && code wait "$s_pid" &&
+	cat "$TRASH/st.err" && test "$CODE" != 0 &&
+	test "$(marker)" = "$CS0" &&
+	stop_stub && start_stub &&
+	write_config "$OK_INI" "[hook]
+branches = *" &&
+	CS2=$(edit s2) && clear_log &&
+	gh_job st2 "$CS2" "$CS1" "$OK_INI" && exits st2 0 &&
+	test "$(requests)" = "$(urls s1 s2)" &&
+	test "$(marker)" = "$CS2"
+'
+write_config "$OK_INI" "[hook]
+branches = *"
+
 finish
