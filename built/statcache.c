@@ -93,29 +93,31 @@ out:
 	close(fd);
 }
 
-const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path,
-				      const struct statcache_stat *now,
-				      size_t *end, size_t *next)
+size_t statcache_find(const struct statcache *c, size_t *cursor,
+		      const char *path)
+{
+	while (*cursor < c->n) {
+		int cmp = strcmp(record_path(c, *cursor), path);
+
+		if (cmp > 0)
+			return 0;
+		if (!cmp)
+			return ++*cursor;
+		++*cursor;
+	}
+	return 0;
+}
+
+const unsigned char *statcache_vouch(const struct statcache *c, size_t found,
+				     const struct statcache_stat *now,
+				     size_t *end, size_t *next)
 {
 	struct disk_entry de;
-	size_t lo = 0, hi = c->n, i;
+	size_t i = found - 1;
 	const char *p;
 
-	for (;;) {
-		int cmp;
-
-		if (lo >= hi)
-			return NULL;
-		i = lo + (hi - lo) / 2;
-		cmp = strcmp(record_path(c, i), path);
-		if (!cmp)
-			break;
-		if (cmp < 0)
-			lo = i + 1;
-		else
-			hi = i;
-	}
+	if (!found || found > c->n)
+		return NULL;
 	p = c->buf + c->offsets[i];
 	memcpy(&de, p, sizeof(de));
 	if (now->size != de.size || now->ino != de.ino ||
@@ -129,7 +131,7 @@ const unsigned char *statcache_lookup(const struct statcache *c,
 	     now->mtime_ns >= c->written.tv_nsec))
 		return NULL;
 	*end = c->offsets[i] + sizeof(de) + de.path_len + 1;
-	*next = i + 1;
+	*next = found;
 	return (const unsigned char *)p + offsetof(struct disk_entry, id);
 }
 

@@ -55,17 +55,26 @@ struct statcache {
 void statcache_read(struct statcache *c, const char *path);
 
 /*
- * The blob id recorded for path when st still matches it and the record
- * is not racy; NULL when the file must be hashed. On a match *end is the
- * byte offset just after path's record and *next its number plus one, so
- * that a writer can copy the records up to there
- * (statcache_writer_copy()). The id points into c and stays valid until
- * statcache_release(). Safe to call from several threads.
+ * The number (plus one) of the record for path, searched from *cursor
+ * on, or 0 when c holds none; *cursor moves past every record before
+ * path. Paths asked in increasing strcmp order, as a walk visits them,
+ * are found by one pass over the cache: no search, whatever the number
+ * of files in a folder. Start with *cursor = 0.
  */
-const unsigned char *statcache_lookup(const struct statcache *c,
-				      const char *path,
-				      const struct statcache_stat *st,
-				      size_t *end, size_t *next);
+size_t statcache_find(const struct statcache *c, size_t *cursor,
+		      const char *path);
+
+/*
+ * The blob id that record number found - 1 (statcache_find()) holds when
+ * st still matches it and the record is not racy; NULL when the file
+ * must be hashed. On a match *end is the byte offset just after the
+ * record and *next is found, so that a writer can copy the records up to
+ * there (statcache_writer_copy()). The id points into c and stays valid
+ * until statcache_release(). Safe to call from several threads.
+ */
+const unsigned char *statcache_vouch(const struct statcache *c, size_t found,
+				     const struct statcache_stat *st,
+				     size_t *end, size_t *next);
 
 /* The bytes of c's records before offset end, as a writer copies them. */
 const char *statcache_records(const struct statcache *c, size_t *len,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 /* One entry of a folder, in git's tree order within its folder. */
 struct entry {
 	char *name;		/* owned */
+	size_t len;		/* strlen(name) */
 	unsigned mode;
 	int empty;		/* a folder that holds no file at any depth */
 	git_oid id;
@@ -42,6 +44,15 @@ struct frame {
 	size_t in_parent;	/* its entry in the parent */
 	char *path;		/* owned; below the top, "" for the top */
 	struct entry *entries;	/* owned; sorted */
+	/*
+	 * Owned, or -1: the folder, open, so that its entries are reached
+	 * by openat() and fstatat() with no path to resolve (however deep
+	 * the folder lies). Closed once it is walked and none of its files
+	 * is in the window, and reopened from its parent if the walk had to
+	 * give it up (see shed_fds()).
+	 */
+	int dfd;
+	size_t files;		/* its files in the window */
 	size_t n, next;		/* its entries, and the next to walk */
 	size_t pending;		/* its files in the window, and folders
 				   below it whose trees are not made yet */
@@ -57,6 +68,7 @@ struct slot {
 	size_t k;		/* its entry in f */
 	int state;
 	int hashed;		/* its contents were read */
+	size_t old;		/* its record in the old cache plus one, or 0 */
 	int same;		/* the old cache vouched for it, and its record
 				   ends at old_end and is number old_next - 1 */
 	size_t old_end, old_next;
@@ -92,6 +104,9 @@ struct walk {
 	int cache_started;
 	int same;
 	size_t retired, same_end;
+	size_t cursor;		/* where the old cache is read (dispatch()) */
+	int fds, fd_budget;	/* the frames' open folders, and how many
+				   may be open at once */
 	struct strbuf rel, tree;	/* scratch */
 };
 
@@ -161,9 +176,10 @@ void dirtree_release(struct dirtree *d)
 }
 
 /* git's order: a folder's name compares as if it ended in '/'. */
-static int git_order(const char *a, int a_tree, const char *b, int b_tree)
+static int git_order(const char *a, size_t la, int a_tree, const char *b,
+		     size_t lb, int b_tree)
 {
-	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+	size_t n = la < lb ? la : lb;
 	int c = memcmp(a, b, n);
 	unsigned ca, cb;
 
@@ -211,8 +227,8 @@ static int entry_cmp(const void *x, const void *y)
 {
 	const struct entry *a = x, *b = y;
 
-	return git_order(a->name, a->mode == MODE_TREE, b->name,
-			 b->mode == MODE_TREE);
+	return git_order(a->name, a->len, a->mode == MODE_TREE, b->name,
+			 b->len, b->mode == MODE_TREE);
 }
 
 /* Stores (or only hashes) an object where the walk's sink says. */
@@ -261,6 +277,7 @@ static struct frame *frame_new(struct walk *w, struct frame *parent,
 	f->parent = parent;
 	f->in_parent = in_parent;
 	f->path = path;
+	f->dfd = -1;
 	f->next_live = w->live;
 	if (w->live)
 		w->live->prev_live = f;
@@ -268,10 +285,20 @@ static struct frame *frame_new(struct walk *w, struct frame *parent,
 	return f;
 }
 
+static void frame_close(struct walk *w, struct frame *f)
+{
+	if (f->dfd >= 0) {
+		close(f->dfd);
+		f->dfd = -1;
+		w->fds--;
+	}
+}
+
 static void frame_free(struct walk *w, struct frame *f)
 {
 	size_t i;
 
+	frame_close(w, f);
 	if (f->prev_live)
 		f->prev_live->next_live = f->next_live;
 	else
@@ -298,7 +325,8 @@ static struct entry *add_entry(struct frame *f, size_t *alloc,
 	}
 	en = &f->entries[f->n++];
 	memset(en, 0, sizeof(*en));
-	en->name = xstrdup(name);
+	en->len = strlen(name);
+	en->name = xstrndup(name, en->len);
 	en->mode = mode;
 	return en;
 }
@@ -364,28 +392,75 @@ static const char *skipped_name(const struct walk *w, const struct frame *f)
 	return NULL;
 }
 
+/* Opens folder name in the folder at dfd; never follows a link. */
+static int open_folder(int dfd, const char *name)
+{
+	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		      O_CLOEXEC);
+}
+
+/*
+ * f's folder, open: reopened from its nearest open ancestor when the walk
+ * gave it up, one folder at a time (no path is ever longer than a name),
+ * keeping none of the folders between open. Returns the descriptor, or -1
+ * with errno set. Only the walking thread calls it.
+ */
+static int frame_fd(struct walk *w, struct frame *f)
+{
+	struct frame *g = f, *c;
+
+	while (g && g->dfd < 0)
+		g = g->parent;
+	if (!g) {
+		errno = EBADF;
+		return -1;
+	}
+	while (g != f) {
+		for (c = f; c->parent != g; c = c->parent)
+			;
+		c->dfd = open_folder(g->dfd, g->entries[c->in_parent].name);
+		if (c->dfd < 0)
+			return -1;
+		w->fds++;
+		if (g->parent && !g->files)
+			frame_close(w, g);
+		g = c;
+	}
+	return f->dfd;
+}
+
 /* Reads folder f's entries, sorted in git's order, and its links. */
 static int read_folder(struct walk *w, struct frame *f, struct err *e)
 {
 	char *path = full_path(w, f, "");
-	DIR *dir = opendir(path);
+	DIR *dir = NULL;
 	const char *skip = skipped_name(w, f);
 	struct dirent *de;
 	size_t alloc = 0, k;
-	int dfd;
+	int dfd = -1, pfd;
 
-	/* full_path() ends in '/' for the folder itself. */
-	if (!dir) {
+	/*
+	 * Two descriptors of the folder: readdir() reads through one and
+	 * closes it, the walk keeps the other for the files' openat().
+	 */
+	if (f->parent && (pfd = frame_fd(w, f->parent)) >= 0 &&
+	    (f->dfd = open_folder(pfd, f->parent->entries[f->in_parent].name))
+	    >= 0)
+		w->fds++;
+	if (f->dfd < 0 || (dfd = fcntl(f->dfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    !(dir = fdopendir(dfd))) {
+		/* full_path() ends in '/' for the folder itself. */
 		err_set(e, "cannot read the folder '%s': %s", path,
 			strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		free(path);
 		return -1;
 	}
-	dfd = dirfd(dir);
 	errno = 0;
 	/*
 	 * Only the names and kinds: the threads that hash the files take
-	 * their stat too, so that both cores share the stat calls.
+	 * their one stat each, so that both cores share the stat calls.
 	 */
 	while ((de = readdir(dir))) {
 		mode_t kind;
@@ -570,6 +645,8 @@ static void retire(struct walk *w, struct slot *s)
 	w->retired++;
 	progress_add(&w->progress, 1);
 	s->f->pending--;
+	if (!--s->f->files && s->f->next == s->f->n)
+		frame_close(w, s->f);
 	close_frames(w, s->f);
 }
 
@@ -587,86 +664,143 @@ static struct slot *take_job(struct walk *w)
 	return NULL;
 }
 
-static int same_stat(const struct statcache_stat *a,
-		     const struct statcache_stat *b)
+/* Files larger than this are hashed by libgit2 from their descriptor,
+ * not read whole into memory. */
+#define READ_WHOLE (32u << 20)
+
+/*
+ * Hashes the regular file open at fd, whose stat st was taken from fd.
+ * A file up to READ_WHOLE bytes is read with one read() of one byte more
+ * than its size, which sees the end of the file without a second call;
+ * a larger one is hashed through /proc/self/fd (the same file, whatever
+ * happened to its name), else read whole. Returns 0, 1 when the file is
+ * not the size its stat says (it changed: ask again), or -1 with
+ * en->error set.
+ */
+static int hash_open_file(struct entry *en, int fd, const struct stat *st)
 {
-	return a->size == b->size && a->ino == b->ino && a->dev == b->dev &&
-	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
-	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns &&
-	       a->mode == b->mode;
+	char small[16384], *buf, proc[64];
+	size_t size = (size_t)st->st_size, have = 0;
+	struct stat now;
+	int rc = 0;
+
+	if (size > READ_WHOLE) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (git_odb_hashfile(&en->id, proc, GIT_OBJECT_BLOB) == 0) {
+			if (fstat(fd, &now) < 0) {
+				en->error = xstrdup(strerror(errno));
+				return -1;
+			}
+			return now.st_size != st->st_size ||
+			       now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+			       now.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
+		}
+	}
+	buf = size < sizeof(small) ? small : xmalloc(size + 1);
+	for (;;) {
+		ssize_t got = read(fd, buf + have, size + 1 - have);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			en->error = xstrdup(strerror(errno));
+			rc = -1;
+			break;
+		}
+		have += (size_t)got;
+		/* A short read at the size the stat gave is the end. */
+		if (!got || have >= size)
+			break;
+	}
+	if (rc == 0 && have != size)
+		rc = 1;
+	if (rc == 0 && git_odb_hash(&en->id, buf, size, GIT_OBJECT_BLOB) < 0) {
+		en->error = xstrdup(git_message());
+		rc = -1;
+	}
+	if (buf != small)
+		free(buf);
+	return rc;
+}
+
+/*
+ * Opens file en of the folder at dfd and takes its stat from the open
+ * file: O_NOFOLLOW, so a link made meanwhile is never followed, and
+ * O_NONBLOCK, so a FIFO swapped in since readdir() cannot block the
+ * open; the fstat() then refuses anything but a regular file before a
+ * byte is read. Returns as hash_open_file() does.
+ */
+static int hash_file(struct entry *en, int dfd)
+{
+	struct stat st;
+	int fd = openat(dfd, en->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			O_NOCTTY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		en->error = xstrdup(errno == ELOOP ? "it is no longer a file" :
+				    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		en->error = xstrdup(strerror(errno));
+		rc = -1;
+	} else if (!S_ISREG(st.st_mode)) {
+		en->error = xstrdup("it is no longer a file");
+		rc = -1;
+	} else {
+		statcache_stat_from(&en->st, &st);
+		en->mode = (st.st_mode & S_IXUSR) ? MODE_EXEC : MODE_FILE;
+		rc = hash_open_file(en, fd, &st);
+	}
+	close(fd);
+	return rc;
 }
 
 /*
  * Takes a file's stat and its id: from the old cache when it vouches for
- * the stat, else by hashing the contents. A file whose stat changes while
- * it is read (libgit2 fails on one cut short) is read again, so that the
- * id and the stat the cache records belong together; one that never holds
- * still is purged, and so is one that stopped being a file (a link made
- * meanwhile is never followed). Runs on any thread: it touches only the
- * slot and its entry.
- *
- * NEEDSWORK: git_odb_hashfile() opens the path again. A file swapped for
- * a FIFO between the lstat() and that open blocks the thread until
- * something writes to the FIFO (only someone who can write the folder
- * can do that; the run then ends at a kill, and the state is not
- * advanced). libgit2 1.5 hashes no open descriptor; hashing from our own
- * O_NONBLOCK|O_NOFOLLOW descriptor would need the file read whole first.
+ * the stat, else by hashing the contents. One stat per file: fstatat()
+ * alone when the old cache has a record to compare it with, else the
+ * fstat() of the opened file (hash_file()). The stat recorded is the one
+ * taken before the read: a file written to while it is read has another
+ * stat by then, so the next run reads it again. A file whose size is not
+ * its stat's is read again, up to three times; one that never holds
+ * still is purged, and so is one that stopped being a file. Runs on any
+ * thread: it touches only the slot, its entry and its folder's open
+ * descriptor, which the walk keeps while the file is in the window.
  */
 static void process_file(const struct walk *w, struct slot *s)
 {
 	struct entry *en = &s->f->entries[s->k];
-	char *path = full_path(w, s->f, en->name);
-	const char *rel = path + strlen(w->top) + 1;
-	const unsigned char *known;
-	struct statcache_stat now;
-	struct stat st;
-	int tries, hashed;
+	int dfd = s->f->dfd, tries;
 
-	if (lstat(path, &st) < 0) {
-		en->error = xstrdup(strerror(errno));
-		goto out;
+	if (dfd < 0) {
+		en->error = xstrdup("its folder cannot be opened");
+		return;
 	}
-	for (tries = 0;; tries++) {
-		if (!S_ISREG(st.st_mode)) {
-			en->error = xstrdup("it is no longer a file");
-			break;
+	if (s->old) {
+		const unsigned char *known;
+		struct stat st;
+
+		if (fstatat(dfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			en->error = xstrdup(strerror(errno));
+			return;
 		}
 		statcache_stat_from(&en->st, &st);
-		en->mode = (st.st_mode & S_IXUSR) ? MODE_EXEC : MODE_FILE;
-		if (!tries && w->d->cache_old &&
-		    (known = statcache_lookup(w->d->cache_old, rel, &en->st,
-					      &s->old_end, &s->old_next))) {
+		if (S_ISREG(st.st_mode) &&
+		    (known = statcache_vouch(w->d->cache_old, s->old, &en->st,
+					     &s->old_end, &s->old_next))) {
+			en->mode = (st.st_mode & S_IXUSR) ? MODE_EXEC :
+				   MODE_FILE;
 			git_oid_fromraw(&en->id, known);
 			s->same = 1;
-			break;
+			return;
 		}
-		if (tries == 3) {
-			en->error = xstrdup("it kept changing while it was "
-					    "read");
-			break;
-		}
-		s->hashed = 1;
-		hashed = git_odb_hashfile(&en->id, path, GIT_OBJECT_BLOB) == 0;
-		if (lstat(path, &st) < 0) {
-			en->error = xstrdup(strerror(errno));
-			break;
-		}
-		statcache_stat_from(&now, &st);
-		if (!S_ISREG(st.st_mode) || !same_stat(&now, &en->st))
-			continue;
-		if (!hashed) {
-			/* libgit2 words EACCES as "is locked": ask again. */
-			int fd = open(path, O_RDONLY | O_NOFOLLOW);
-
-			en->error = xstrdup(fd < 0 ? strerror(errno) :
-					    git_message());
-			if (fd >= 0)
-				close(fd);
-		}
-		break;
 	}
-out:
-	free(path);
+	s->hashed = 1;
+	for (tries = 0; tries < 3; tries++)
+		if (hash_file(en, dfd) <= 0)
+			return;
+	en->error = xstrdup("it kept changing while it was read");
 }
 
 static void *hash_worker(void *arg)
@@ -735,11 +869,27 @@ static void start_threads(struct walk *w)
 		w->started++;
 }
 
-/* Puts file k of f in the window, for a thread to take its stat and id. */
+/*
+ * Puts file k of f in the window, for a thread to take its stat and id,
+ * with its record in the old cache: the walk visits the files in the
+ * cache's order, so one pass over the cache finds them all.
+ */
 static void dispatch(struct walk *w, struct frame *f, size_t k)
 {
 	struct slot *s;
+	size_t old = 0;
 
+	if (w->d->cache_old)
+		old = statcache_find(w->d->cache_old, &w->cursor,
+				     rel_path(w, f, f->entries[k].name));
+	/*
+	 * Its folder, open for the thread: reopened if it was given up, and
+	 * counted first, so that retiring f's other files to make room
+	 * cannot close it.
+	 */
+	f->pending++;
+	f->files++;
+	frame_fd(w, f);
 	pthread_mutex_lock(&w->lock);
 	while (w->tail - w->head == WINDOW)
 		make_room(w);
@@ -747,11 +897,48 @@ static void dispatch(struct walk *w, struct frame *f, size_t k)
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->k = k;
+	s->old = old;
 	s->state = SLOT_TODO;
 	w->tail++;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
-	f->pending++;
+}
+
+/* Hashes and retires every file in the window. */
+static void empty_window(struct walk *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->head < w->tail)
+		make_room(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Keeps the open folders within the budget: once the window is empty,
+ * the only frames left are the folders the walk is in, and all but the
+ * top and cur give their descriptors up (frame_fd() reopens them when
+ * the walk comes back to one that still has entries to walk).
+ */
+static void shed_fds(struct walk *w, struct frame *top, struct frame *cur)
+{
+	struct frame *f;
+
+	empty_window(w);
+	for (f = w->live; f; f = f->next_live)
+		if (f != top && f != cur)
+			frame_close(w, f);
+}
+
+/* How many folders the walk may hold open: half the descriptors a
+ * process may have, leaving the rest to libgit2, curl and the threads. */
+static int fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY
+	    || rl.rlim_cur > 8192)
+		return 4096;
+	return rl.rlim_cur > 32 ? (int)(rl.rlim_cur / 2) : 8;
 }
 
 /* Walks every folder, depth first, in git's order. Returns 0 or -1. */
@@ -772,6 +959,8 @@ static int walk_folders(struct walk *w, struct frame *top, struct err *e)
 
 		if (f->next == f->n) {
 			f->walked = 1;
+			if (!f->files)
+				frame_close(w, f);
 			n--;
 			close_frames(w, f);
 			continue;
@@ -782,6 +971,8 @@ static int walk_folders(struct walk *w, struct frame *top, struct err *e)
 					  xstrdup(rel_path(w, f, en->name)));
 			f->pending++;
 			f->next++;
+			if (w->fds >= w->fd_budget)
+				shed_fds(w, top, f);
 			if (read_folder(w, child, e) < 0) {
 				rc = -1;
 				break;
@@ -837,16 +1028,13 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 {
 	struct walk *w;
 	struct frame *top;
-	struct stat st;
 	char *what;
-	int rc;
+	int rc, fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (stat(dir, &st) < 0)
+	if (fd < 0)
 		return err_set(e, "cannot read the folder '%s': %s", dir,
+			       errno == ENOTDIR ? "not a folder" :
 			       strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return err_set(e, "cannot read the folder '%s': not a folder",
-			       dir);
 	w = xcalloc(1, sizeof(*w));
 	w->d = d;
 	w->top = dir;
@@ -858,6 +1046,9 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
 	top = frame_new(w, NULL, 0, xstrdup(""));
+	top->dfd = fd;
+	w->fds = 1;
+	w->fd_budget = fd_budget();
 	what = xasprintf("reading '%s'", dir);
 	progress_start(&w->progress, d->progress, what, "files", 0);
 	start_threads(w);

@@ -300,6 +300,15 @@ static int diff_range(struct run *r, struct range *rg, struct err *e)
 	int rc = -1;
 
 	rg->first_change = r->changes.n;
+	/*
+	 * The same tree on both sides (`dir DIR` when nothing changed):
+	 * nothing differs, and a large folder's tree is not read back from
+	 * the store to learn it.
+	 */
+	if (rg->old_hex[0] && !strcmp(rg->old_hex, rg->new_hex)) {
+		rg->n_changes = 0;
+		return 0;
+	}
 	if (tree_of(&old_tree, r, rg->old_hex, rg->ref, e) < 0 ||
 	    tree_of(&new_tree, r, rg->new_hex, rg->ref, e) < 0)
 		goto out;

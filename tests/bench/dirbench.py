@@ -334,7 +334,7 @@ def main(argv):
     size = int(os.environ.get("DIR_BENCH_SIZE", "10000"))
     runs = int(os.environ.get("DIR_BENCH_RUNS",
                               os.environ.get("BENCH_RUNS", "5")))
-    if n < 100 or size < 1:
+    if (n < 100 and n != 0) or size < 1:
         sys.stderr.write("dirbench: DIR_BENCH_FILES must be at least 100 "
                          "and DIR_BENCH_SIZE at least 1\n")
         return 2
@@ -357,12 +357,15 @@ def main(argv):
 
 def run(b, tmp, cfph, n, size, runs, env):
     rows = []
+    start = time.perf_counter()
+    if n == 0:      # DIR_BENCH_FILES=0: issue 20's rows alone
+        run_small(b, tmp, cfph, runs, env, rows)
+        return summary(b, rows, start)
     j = lambda *p: os.path.join(tmp, *p)  # noqa: E731
     big_a, big_b = j("big", "a"), j("big", "b")
     one_a, one_b = j("one", "a"), j("one", "b")
     print("dir (issue 12): %s files of about %s bytes, %d runs per command"
           % ("{:,}".format(n), "{:,}".format(size), runs), flush=True)
-    start = time.perf_counter()
     want = generate(big_a, big_b, n, size)
     generate_one(one_a, one_b, size)
     paths = files_of(big_a)
@@ -536,8 +539,15 @@ def run(b, tmp, cfph, n, size, runs, env):
     rows.append(("13. dir OLD NEW lists what git diff --no-index does",
                  "yes" if good else "NO", "yes", good))
 
+    # 20. Small files and one flat folder (issue 20).
+    run_small(b, tmp, cfph, runs, env, rows)
+    return summary(b, rows, start)
+
+
+def summary(b, rows, start):
+    """Prints the goals' table and the errors; returns the exit status."""
     rows.sort(key=bench.goal_number)
-    print("dir goals (issue 12; time on medians, max RSS on medians of 3 "
+    print("dir goals (issues 12 and 20; time on medians, max RSS on medians of 3 "
           "runs):")
     for name, value, limit, ok in rows:
         shown = value if isinstance(value, str) else bench.x(value)
@@ -560,6 +570,175 @@ def run(b, tmp, cfph, n, size, runs, env):
         for e in b.errors:
             print("  " + e)
     return 1 if b.errors else 0
+
+
+# ---------------------------------------------------------------------------
+# Issue 20: small files, and one large flat folder
+# ---------------------------------------------------------------------------
+def generate_small(top, n, folders, lo=200, hi=3000):
+    """
+    Writes n files of lo to hi bytes (uniformly drawn, as a site of
+    pages, scripts and icons) in folders folders below top (one folder
+    when folders is 1: every file directly in top). Returns their paths.
+    """
+    rnd = random.Random(20)
+    blob = os.urandom(hi * 4)
+    paths = []
+    for d in range(folders):
+        os.makedirs(os.path.join(top, "d%04d" % d) if folders > 1 else top,
+                    exist_ok=True)
+    for i in range(n):
+        size = rnd.randint(lo, hi)
+        k = rnd.randrange(len(blob) - size)
+        if folders > 1:
+            p = os.path.join(top, "d%04d" % (i % folders), "p%06d.js" % i)
+        else:
+            p = os.path.join(top, "p%06d.js" % i)
+        with open(p, "wb") as f:
+            f.write(b"%d\n" % i + blob[k:k + size])
+        paths.append(p)
+    paths.sort()
+    return paths
+
+
+def syscalls_per_file(b, cfph, cfg, top, n, env, fresh):
+    """
+    System calls of a first run (no state) over top's n files, counted
+    by strace -f -c, per file, less a first run over one file: a dict
+    {"stat": ..., "read": ..., "open": ...}, or None without strace.
+    The counts do not depend on the machine's load.
+    """
+    strace = shutil.which("strace")    # posix_spawn does not search PATH
+    if not strace:
+        return None
+
+    def count(folder):
+        fresh()
+        out = os.path.join(b.tmp, "strace.out")
+        b.spawn([strace, "-f", "-c", "-o", out, cfph, "-q", "-c", cfg,
+                 "dir", folder, "--dry-run"], env)
+        got = {"stat": 0, "read": 0, "open": 0}
+        try:
+            with open(out, encoding="utf-8") as f:
+                for line in f:
+                    w = line.split()
+                    if len(w) < 5 or not w[3].isdigit():
+                        continue
+                    name, calls = w[-1], int(w[3])
+                    if name in ("newfstatat", "fstat", "lstat", "stat",
+                                "statx", "fstatat64"):
+                        got["stat"] += calls
+                    elif name in ("read", "pread64"):
+                        got["read"] += calls
+                    elif name in ("openat", "open"):
+                        got["open"] += calls
+        except OSError:
+            return None
+        return got
+
+    one = os.path.join(b.tmp, "sys-one")
+    os.makedirs(one, exist_ok=True)
+    with open(os.path.join(one, "p.js"), "w") as f:
+        f.write("x\n")
+    many, floor = count(top), count(one)
+    rmtree(one)
+    if many is None or floor is None:
+        return None
+    return {k: (many[k] - floor[k]) / max(n - 1, 1) for k in many}
+
+
+def run_small(b, tmp, cfph, runs, env, rows):
+    """
+    Issue 20's rows: small files (DIR_BENCH_SMALL_FILES of 0.2-3 kB in
+    DIR_BENCH_SMALL_FOLDERS folders) and one flat folder
+    (DIR_BENCH_FLAT_FILES files), first and unchanged second runs, with
+    the system calls per file of a first run.
+    """
+    n = int(os.environ.get("DIR_BENCH_SMALL_FILES", "50000"))
+    nf = int(os.environ.get("DIR_BENCH_SMALL_FOLDERS",
+                            str(max(1, n // 50))))
+    flat_n = int(os.environ.get("DIR_BENCH_FLAT_FILES", "43010"))
+    j = lambda *p: os.path.join(tmp, *p)  # noqa: E731
+    cases = []
+    if n > 0:
+        cases.append(("small", "%s files of 0.2-3 kB in %s folders"
+                      % ("{:,}".format(n), "{:,}".format(nf)), n, nf))
+    if flat_n > 0:
+        cases.append(("flat", "%s files of 0.2-3 kB in one folder"
+                      % "{:,}".format(flat_n), flat_n, 1))
+    for which, label, count, folders in cases:
+        top = j(which, "site")
+        start = time.perf_counter()
+        paths = generate_small(top, count, folders)
+        with open(j(which + "-paths"), "w", encoding="utf-8") as f:
+            f.write("".join(p + "\n" for p in paths))
+        read_all(paths)
+        cfg = j(which + ".ini")
+        with open(cfg, "w", encoding="utf-8") as f:
+            f.write(CONFIG % (bench.ZONE, j("spool-" + which),
+                              j("state-" + which)))
+
+        def fresh(w=which):
+            rmtree(j("state-" + w))
+            rmtree(j("spool-" + w))
+
+        print("20. %s (generated in %.1f s)"
+              % (label, time.perf_counter() - start), flush=True)
+        if which == "small":
+            first = [
+                Cmd("git hash-object --stdin-paths",
+                    [GIT, "hash-object", "--stdin-paths"], env,
+                    stdin=j(which + "-paths")),
+                Cmd("dir DIR, first run (real)",
+                    [cfph, "-c", cfg, "dir", top], env, prepare=fresh,
+                    statuses=(0, 1)),
+            ]
+            r = measure(b, first, runs, rss_runs=0)
+            show(r, [c.name for c in first])
+            g, prog = (r[c.name] for c in first)
+            t = bench.ratio(prog.median, g.median)
+            print("  first run: %s of git hash-object (goal: at most 1.0x)"
+                  % bench.x(t))
+            rows.append(("20. small files: first run vs hash-object", t,
+                         "<= 1.00x", t <= 1.0))
+            sc = syscalls_per_file(b, cfph, cfg, top, count, env, fresh)
+            if sc:
+                print("  system calls per file, first run (strace -c, "
+                      "less a one-file run): %.2f stat, %.2f read, "
+                      "%.2f open" % (sc["stat"], sc["read"], sc["open"]))
+                rows.append(("20. small files: stat calls per file, first "
+                             "run", "%.2f" % sc["stat"], "<= 1",
+                             sc["stat"] <= 1.05))
+        fresh()
+        b.spawn([cfph, "-q", "-c", cfg, "dir", top], env)
+        genv = git_index(b, j("g-" + which), top, env)
+        time.sleep(1)
+        rmtree(j("spool-" + which))
+        left = git_settle(genv, top)
+        if left:
+            b.error("git status --porcelain of the %s folder is not empty"
+                    % which)
+        nread, state = files_read(b, cfph, cfg, top, env)
+        if not state or nread != 0:
+            b.error("the check run on the %s folder read %s files (0 "
+                    "expected) or found no state" % (which, nread))
+        second = [
+            Cmd("git status --porcelain", [GIT, "status", "--porcelain"],
+                genv),
+            Cmd("dir DIR, unchanged", [cfph, "-c", cfg, "dir", top], env),
+        ]
+        r = measure(b, second, runs, rss_runs=0)
+        show(r, [c.name for c in second])
+        g, prog = (r[c.name] for c in second)
+        t = bench.ratio(prog.median, g.median)
+        print("  unchanged second run: %s of git status (goal: at most "
+              "1.2x)" % bench.x(t))
+        rows.append(("20. %s: unchanged run vs git status"
+                     % ("small files" if which == "small" else
+                        "one flat folder"), t, "<= 1.20x", t <= 1.2))
+        print(flush=True)
+        rmtree(j(which))
+        rmtree(j("g-" + which))
 
 
 def generate_one(top_a, top_b, size):
