@@ -679,12 +679,14 @@ static struct slot *take_job(struct walk *w)
  */
 static int hash_open_file(struct entry *en, int fd, const struct stat *st)
 {
-	char small[16384], *buf, proc[64];
+	char small[16384], *buf;
 	size_t size = (size_t)st->st_size, have = 0;
 	struct stat now;
 	int rc = 0;
 
 	if (size > READ_WHOLE) {
+		char proc[64];
+
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (git_odb_hashfile(&en->id, proc, GIT_OBJECT_BLOB) == 0) {
 			if (fstat(fd, &now) < 0) {
@@ -919,7 +921,8 @@ static void empty_window(struct walk *w)
  * top and cur give their descriptors up (frame_fd() reopens them when
  * the walk comes back to one that still has entries to walk).
  */
-static void shed_fds(struct walk *w, struct frame *top, struct frame *cur)
+static void shed_fds(struct walk *w, const struct frame *top,
+		     const struct frame *cur)
 {
 	struct frame *f;
 
