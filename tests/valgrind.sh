@@ -32,15 +32,17 @@ export CFPH_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indir
 # under AddressSanitizer).
 #
 # Under valgrind the core suites took 20 minutes on two cores shared with
-# other builds, more than CI's whole budget, so by default four are left
+# other builds, more than CI's whole budget, so by default five are left
 # out too, whose code the sanitizer pass runs whole and the unit tests and
 # fuzz targets reach directly: t1 (diffs of ranges; 6 minutes alone), t5
 # (mapping: fuzz_config, fuzz_pattern), t6 (deploy waits and detach,
-# mostly sleeping) and t11 (the planner, unit-tested). VALGRIND_SUITES=all
-# runs every core suite.
+# mostly sleeping), t7 (the CI examples and the action's steps, which run
+# the same `ci` command that t15 runs under valgrind; 4 minutes alone)
+# and t11 (the planner, unit-tested). VALGRIND_SUITES=all runs every core
+# suite.
 left_out=
 if [ "${VALGRIND_SUITES:-}" != all ]; then
-	left_out="t1-range.sh t5-mapping.sh t6-deploy.sh t11-planner.sh"
+	left_out="t1-range.sh t5-mapping.sh t6-deploy.sh t7-examples.sh t11-planner.sh"
 	echo "# not under valgrind: tests/blackbox/slow/, and $left_out (VALGRIND_SUITES=all runs these)"
 else
 	echo "# not under valgrind: tests/blackbox/slow/"
