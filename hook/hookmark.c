@@ -1,4 +1,5 @@
 #include "hookmark.h"
+#include "marker.h"
 #include "../util/git.h"
 
 #include <stdlib.h>
@@ -34,32 +35,6 @@ static int mark_get(char hex[GIT_OID_HEXSZ + 1], git_repository *repo,
 		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
 	free(name);
 	return rc;
-}
-
-/* 1 when commit a is b or a descendant of it. */
-static int at_or_past(git_repository *repo, const char *a, const char *b)
-{
-	git_oid ia, ib;
-
-	if (!strcmp(a, b))
-		return 1;
-	/* libgit2 1.5 cannot walk a shallow history (and leaks trying). */
-	if (git_repository_is_shallow(repo) ||
-	    git_oid_fromstr(&ia, a) < 0 || git_oid_fromstr(&ib, b) < 0)
-		return 0;
-	return git_graph_descendant_of(repo, &ia, &ib) == 1;
-}
-
-static int have_commit(git_repository *repo, const char *hex)
-{
-	git_oid id;
-	git_commit *c = NULL;
-
-	if (git_oid_fromstr(&id, hex) < 0 ||
-	    git_commit_lookup(&c, repo, &id) < 0)
-		return 0;
-	git_commit_free(c);
-	return 1;
 }
 
 /*
@@ -123,9 +98,9 @@ static size_t gap(struct run *r, const char *ref, const char *from)
 	char mark[GIT_OID_HEXSZ + 1];
 
 	if (!mark_get(mark, r->repo, ref) || !strcmp(mark, from) ||
-	    at_or_past(r->repo, mark, from))
+	    marker_is_at_or_past(r->repo, mark, from))
 		return 0;
-	if (!have_commit(r->repo, mark) || !have_commit(r->repo, from)) {
+	if (!marker_have_commit(r->repo, mark) || !marker_have_commit(r->repo, from)) {
 		strvec_pushf(&r->plan.notes, "warning: the purge marker of %s "
 			     "names %.7s, which is not in the repository; "
 			     "nothing before %.7s is inferred", ref + 11, mark,
@@ -275,7 +250,7 @@ void hookmark_advance(struct run *r)
 			if (git_reference_lookup(&out, r->repo, name) == 0)
 				git_reference_delete(out);
 		} else if (!(mark_get(mark, r->repo, ref) &&
-			     at_or_past(r->repo, mark, end)) &&
+			     marker_is_at_or_past(r->repo, mark, end)) &&
 			   (git_oid_fromstr(&id, end) < 0 ||
 			    git_reference_create(&out, r->repo, name, &id, 1,
 						 "cf-purge-hook: purged") < 0)) {
