@@ -27,6 +27,7 @@
 #define FLAG_STAGE 0x3000u
 #define MODE_LINK 0120000u
 #define MODE_DIR 0040000u
+#define MODE_FILE 0100000u
 #ifdef MAP_POPULATE
 #define POPULATE MAP_POPULATE
 #else
@@ -105,6 +106,49 @@ static int below(const char *path, size_t len, const char *under,
 }
 
 /*
+ * Steps over the plain entries of a version 2 or 3 index from p, at most
+ * *left of them, and returns the first entry that is not plain, with
+ * *left lowered by those stepped over. A plain entry (stage 0, no
+ * extended flags, a regular file, its path's NUL where the flags' length
+ * says) says nothing this reader needs, and as this loop runs once per
+ * file of the site it reads no more than that: two bytes of flags, one of
+ * mode and the NUL. It stops short of the last 4 kB before end, where an
+ * entry might not fit; the caller's checked loop reads those. A path of
+ * 0xfff bytes or more has a byte other than NUL at 0xfff, and stops it.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+#define PLAIN_MAX (ENTRY_FIXED + 0xfffu + 8)
+static const unsigned char *skip_plain(const unsigned char *p,
+				       const unsigned char *end,
+				       uint32_t *left)
+{
+	const unsigned char *safe;
+	uint32_t n = *left;
+
+	if ((size_t)(end - p) <= PLAIN_MAX)
+		return p;
+	safe = end - PLAIN_MAX;
+	while (n && p < safe) {
+		unsigned flags = (unsigned)p[60] << 8 | p[61];
+		size_t len = flags & 0xfffu;
+
+		PREFETCH(p + 1024);
+		if ((flags & (FLAG_EXTENDED | FLAG_STAGE)) |
+		    ((unsigned)p[26] >> 4 ^ (MODE_FILE >> 12)) |
+		    p[ENTRY_FIXED + len])
+			break;
+		p += (ENTRY_FIXED + 8 + len) & ~(size_t)7;
+		n--;
+	}
+	*left = n;
+	return p;
+}
+
+/*
  * Walks the n entries at c, appending the links below under as pairs of
  * path and object id (as hex, replaced by the text afterwards). Leaves c
  * after the last entry. Returns 0, or -1 when an entry is malformed or
@@ -119,11 +163,20 @@ static int scan(struct strvec *found, struct cursor *c, uint32_t version,
 	int rc = -1;
 
 	for (i = 0; i < n; i++) {
-		const unsigned char *e = c->p, *name, *nul;
+		const unsigned char *e, *name, *nul;
 		uint32_t mode;
 		unsigned flags;
 		size_t fixed = ENTRY_FIXED, name_len;
 
+		if (version != 4) {
+			uint32_t left = n - i;
+
+			c->p = skip_plain(c->p, c->end, &left);
+			if (!left)
+				break;
+			i = n - left;
+		}
+		e = c->p;
 		if ((size_t)(c->end - e) < ENTRY_FIXED)
 			goto out;
 		mode = be32(e + 24) & 0170000u;

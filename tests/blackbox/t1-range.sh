@@ -729,10 +729,17 @@ PY'
 # A repository whose unchanged folder cannot be read: a run that found the
 # links by reading every folder would fail, one that takes them from the
 # index (checked out at the new commit, no cache) reads only the change.
+# The unchanged folder holds 400 files (an index of 40 kB: the reader's
+# fast loop over plain entries runs, and stops only in its last 4 kB),
+# executable ones among them, and a link between them.
 IDX=$TRASH/idx
 git init -q "$IDX"
 (cd "$IDX" && mkdir -p public/big/deep public/v3 &&
- for i in 1 2 3; do echo "$i" >"public/big/deep/f$i.html"; done &&
+ i=0 && while [ $i -lt 200 ]; do
+	echo "$i" >"public/big/deep/f$i.html" &&
+	echo "$i" >"public/big/deep/n$i.html" && i=$((i + 1)); done &&
+ chmod +x public/big/deep/f7.html public/big/deep/n9.html &&
+ ln -s ../../v3.html public/big/deep/m.html &&
  echo v3 >public/v3.html && ln -s v3.html public/latest.html &&
  git add -A && git commit -q -m one &&
  echo 'v3, edited' >public/v3.html && git add -A && git commit -q -m two)
@@ -750,7 +757,8 @@ expect 'with the index at the new commit, no folder that did not change is read'
 import json, sys
 files = sorted(f for r in json.load(open(sys.argv[1], encoding="utf-8"))["requests"]
                for f in r["body"].get("files", []))
-want = ["https://example.com/latest.html", "https://example.com/v3.html"]
+want = ["https://example.com/big/deep/m.html",
+        "https://example.com/latest.html", "https://example.com/v3.html"]
 if files != want:
     sys.exit("got %r" % files)
 PY'
