@@ -31,7 +31,8 @@ recorded() {
 }
 
 # 1,200 files in 300 folders of one to seven files, 40 folders deep in
-# one place, with names that sort differently as files and as folders.
+# one place, with names that sort differently as files and as folders
+# (some of them alike in their first 8 bytes).
 python3 - "$W" <<'PY'
 import os, sys
 top = sys.argv[1]
@@ -50,6 +51,18 @@ with open(os.path.join(top, "b.d", "x", "i.html"), "w") as f:
 os.makedirs(os.path.join(top, "bb"), exist_ok=True)
 with open(os.path.join(top, "bb", "b"), "w") as f:
     f.write("bb\n")
+# The walk compares a name's first 8 bytes as one number, then the rest:
+# folders and files that tie there, or that differ at the 8th byte only
+# because one is a folder, and names of 7, 8 and 9 bytes.
+for d in ["abcdefgh", "abcdefg", "abcdefghij", "abcdefghi.d"]:
+    os.makedirs(os.path.join(top, "k", d), exist_ok=True)
+    with open(os.path.join(top, "k", d, "i.html"), "w") as f:
+        f.write(d + "\n")
+for name in ["abcdefgh.c", "abcdefgh-", "abcdefgh0", "abcdefg.x", "abcdefg0",
+             "abcdefghi", "abcdefghi.c", "abcdefgi", "abcdefg", "abcdef"]:
+    with open(os.path.join(top, "k", name + ("" if name != "abcdefg" else
+                                             "/j.html")), "w") as f:
+        f.write(name + "\n")
 deep = os.path.join(top, *["d%d" % k for k in range(40)])
 os.makedirs(deep, exist_ok=True)
 with open(os.path.join(deep, "deep.html"), "w") as f:
