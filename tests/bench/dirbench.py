@@ -654,7 +654,7 @@ def run_small(b, tmp, cfph, runs, env, rows):
     (DIR_BENCH_FLAT_FILES files), first and unchanged second runs, with
     the system calls per file of a first run.
     """
-    n = int(os.environ.get("DIR_BENCH_SMALL_FILES", "50000"))
+    n = int(os.environ.get("DIR_BENCH_SMALL_FILES", "200000"))
     nf = int(os.environ.get("DIR_BENCH_SMALL_FOLDERS",
                             str(max(1, n // 50))))
     flat_n = int(os.environ.get("DIR_BENCH_FLAT_FILES", "43010"))

@@ -6,11 +6,11 @@
 #   sh tests/bench/dirbench.sh
 #   DIR_BENCH_FILES=10000 DIR_BENCH_SIZE=2000 sh tests/bench/dirbench.sh
 #   CFPH=/path/to/cf-purge-hook DIR_BENCH_RUNS=9 sh tests/bench/dirbench.sh
-#   DIR_BENCH_FILES=0 DIR_BENCH_SMALL_FILES=200000 sh tests/bench/dirbench.sh
+#   DIR_BENCH_FILES=0 DIR_BENCH_SMALL_FILES=50000 sh tests/bench/dirbench.sh
 #
-# Issue 20's rows follow: DIR_BENCH_SMALL_FILES (default 50,000; the
-# issue's 200,000 take a few minutes more) files of 0.2-3 kB in
-# DIR_BENCH_SMALL_FOLDERS (default one per 50 files), and
+# Issue 20's rows follow: DIR_BENCH_SMALL_FILES (default 200,000, the
+# issue's site; about a minute to generate) files of 0.2-3 kB in
+# DIR_BENCH_SMALL_FOLDERS (default one per 50 files: 4,000), and
 # DIR_BENCH_FLAT_FILES (default 43,010) in one folder; 0 skips either.
 # DIR_BENCH_FILES=0 runs only these rows. strace, when installed, counts
 # the system calls per file of a first run.
