@@ -81,6 +81,9 @@ struct slot {
  */
 #define WINDOW 512
 
+/* The files that wait in the window before a sleeping thread is woken. */
+#define BATCH 32
+
 struct walk {
 	struct dirtree *d;
 	const char *top;
@@ -100,6 +103,13 @@ struct walk {
 	pthread_cond_t work, done;
 	pthread_t tid[8];
 	int started, stop;
+	/*
+	 * Threads waiting for work, and whether the walking thread waits
+	 * for a file to be done: a wake-up is sent only to a thread that
+	 * sleeps. An unchanged file costs one stat, less than a thread's
+	 * wake-up, so work is handed out in batches (see dispatch()).
+	 */
+	int idle, waiting;
 	/* The next stat cache; see retire(). */
 	struct statcache_writer cache;
 	int cache_started;
@@ -896,12 +906,15 @@ static void *hash_worker(void *arg)
 			process_file(w, s);
 			pthread_mutex_lock(&w->lock);
 			s->state = SLOT_DONE;
-			pthread_cond_signal(&w->done);
+			if (w->waiting)
+				pthread_cond_signal(&w->done);
 			continue;
 		}
 		if (w->stop)
 			break;
+		w->idle++;
 		pthread_cond_wait(&w->work, &w->lock);
+		w->idle--;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -929,12 +942,17 @@ static void make_room(struct walk *w)
 		pthread_mutex_lock(&w->lock);
 		w->head += n;
 	} else if ((s = take_job(w))) {
+		/* The rest of the window is the sleeping threads' too. */
+		if (w->idle && w->take < w->tail)
+			pthread_cond_broadcast(&w->work);
 		pthread_mutex_unlock(&w->lock);
 		process_file(w, s);
 		pthread_mutex_lock(&w->lock);
 		s->state = SLOT_DONE;
 	} else {
+		w->waiting = 1;
 		pthread_cond_wait(&w->done, &w->lock);
+		w->waiting = 0;
 	}
 }
 
@@ -980,7 +998,8 @@ static void dispatch(struct walk *w, struct frame *f, size_t k)
 	s->old = old;
 	s->state = SLOT_TODO;
 	w->tail++;
-	pthread_cond_signal(&w->work);
+	if (w->idle && w->tail - w->take >= BATCH)
+		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 }
 
