@@ -26,6 +26,7 @@ struct built {
 	char *manifest;		/* owned; [state] manifest, or NULL */
 	char *everything;	/* owned; why the range purges everything */
 	git_oid new_tree;
+	git_oid recorded;	/* the state's tree, for trees.recorded */
 };
 
 struct built *built_new(const struct built_opts *opts)
@@ -259,10 +260,15 @@ int built_since(struct built_range *out, struct built *b,
 	if (!b->has_state && dirtree_open(&b->trees, NULL, e) < 0)
 		goto out;
 	/* The old side first: it says where the new trees go. */
-	if (b->has_state)
+	if (b->has_state) {
 		found = dirstate_read(&out->old_tree, &why, &b->state,
 				      b->trees.store);
-	else
+		/* The stat cache may vouch for it (built/tree.h). */
+		if (found) {
+			git_oid_cpy(&b->recorded, &out->old_tree);
+			b->trees.recorded = &b->recorded;
+		}
+	} else
 		why = xstrdup("no state ([state] dir)");
 	if (!found && cfg->manifest_url)
 		found = built_live_manifest(&out->old_tree, &why, cfg, b);

@@ -7,8 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAGIC "cf-purge-hook stat 1\n"
+/*
+ * The header: the magic line, then the raw ids of the top tree the walk
+ * that wrote the file made and of the digest of its links (zeros until
+ * the writer commits). Version 1 had no ids: its files read as foreign.
+ */
+#define MAGIC "cf-purge-hook stat 2\n"
 #define MAGIC_LEN (sizeof(MAGIC) - 1)
+#define HEADER_LEN (MAGIC_LEN + 2 * GIT_OID_RAWSZ)
 
 /* One record on disk: the fixed fields, then the path and a NUL. */
 struct disk_entry {
@@ -63,7 +69,7 @@ void statcache_read(struct statcache *c, const char *path)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size < MAGIC_LEN)
+	    (size_t)st.st_size < HEADER_LEN)
 		goto out;
 	c->buf = xmalloc((size_t)st.st_size);
 	while (have < (size_t)st.st_size &&
@@ -72,7 +78,10 @@ void statcache_read(struct statcache *c, const char *path)
 	if (have != (size_t)st.st_size || memcmp(c->buf, MAGIC, MAGIC_LEN))
 		goto drop;
 	c->written = st.st_mtim;
-	c->len = MAGIC_LEN;
+	git_oid_fromraw(&c->top, (const unsigned char *)c->buf + MAGIC_LEN);
+	git_oid_fromraw(&c->links, (const unsigned char *)c->buf + MAGIC_LEN +
+			GIT_OID_RAWSZ);
+	c->len = HEADER_LEN;
 	while ((k = record_size(c->buf + c->len, have - c->len))) {
 		if (c->n == alloc) {
 			alloc = alloc ? 2 * alloc : 1024;
@@ -138,8 +147,8 @@ const unsigned char *statcache_vouch(const struct statcache *c, size_t found,
 const char *statcache_records(const struct statcache *c, size_t *len,
 			      size_t end)
 {
-	*len = end > MAGIC_LEN ? end - MAGIC_LEN : 0;
-	return c->buf ? c->buf + MAGIC_LEN : "";
+	*len = end > HEADER_LEN ? end - HEADER_LEN : 0;
+	return c->buf ? c->buf + HEADER_LEN : "";
 }
 
 void statcache_release(struct statcache *c)
@@ -169,6 +178,8 @@ int statcache_writer_open(struct statcache_writer *w, const char *path,
 		return -1;
 	}
 	fputs(MAGIC, w->f);
+	for (fd = 0; fd < 2 * GIT_OID_RAWSZ; fd++)
+		putc(0, w->f);
 	return 0;
 }
 
@@ -201,7 +212,8 @@ void statcache_writer_add(struct statcache_writer *w, const char *path,
 	fwrite(path, 1, de.path_len + 1, w->f);
 }
 
-int statcache_writer_commit(struct statcache_writer *w, struct err *e)
+int statcache_writer_commit(struct statcache_writer *w, const git_oid *top,
+			    const git_oid *links, struct err *e)
 {
 	FILE *f = w->f;
 	int ok;
@@ -209,6 +221,11 @@ int statcache_writer_commit(struct statcache_writer *w, struct err *e)
 	if (!f)
 		return 0;
 	w->f = NULL;
+	/* The ids are known only now: they go in the header's place. */
+	if (fseek(f, (long)MAGIC_LEN, SEEK_SET) == 0) {
+		fwrite(top->id, 1, GIT_OID_RAWSZ, f);
+		fwrite(links->id, 1, GIT_OID_RAWSZ, f);
+	}
 	ok = !ferror(f);
 	if (fclose(f) != 0 || !ok || rename(w->tmp, w->path) < 0) {
 		err_set(e, "cannot write '%s': %s", w->path, strerror(errno));

@@ -43,9 +43,16 @@ struct statcache {
 	size_t *offsets;	/* owned; where each record starts in buf */
 	size_t n;		/* its records */
 	struct timespec written;	/* the cache file's mtime */
+	/*
+	 * The top tree the walk that wrote the file made, and the digest of
+	 * the symbolic links it found (built/tree.c): when every record
+	 * still holds and the links are the same, the folder's tree is top
+	 * without being made again. Zeros when the writer did not say.
+	 */
+	git_oid top, links;
 };
 
-#define STATCACHE_INIT { NULL, 0, NULL, 0, { 0, 0 } }
+#define STATCACHE_INIT { NULL, 0, NULL, 0, { 0, 0 }, { { 0 } }, { { 0 } } }
 
 /*
  * Reads the cache at path; a missing or foreign file, or one whose paths
@@ -106,11 +113,13 @@ void statcache_writer_add(struct statcache_writer *w, const char *path,
 			  const struct statcache_stat *st, const git_oid *id);
 
 /*
- * Renames the new cache into place. Returns 0, or -1 with e set (the
- * temporary file is removed then). Without a successful open, returns 0
- * and does nothing.
+ * Records top and links (see struct statcache) in the new cache's header
+ * and renames it into place. Returns 0, or -1 with e set (the temporary
+ * file is removed then). Without a successful open, returns 0 and does
+ * nothing.
  */
-int statcache_writer_commit(struct statcache_writer *w, struct err *e);
+int statcache_writer_commit(struct statcache_writer *w, const git_oid *top,
+			    const git_oid *links, struct err *e);
 
 /* Drops an uncommitted cache and frees w; safe after a commit. */
 void statcache_writer_release(struct statcache_writer *w);

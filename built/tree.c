@@ -119,6 +119,14 @@ struct walk {
 	int fds, fd_budget;	/* the frames' open folders, and how many
 				   may be open at once */
 	struct strbuf rel, tree;	/* scratch */
+	/*
+	 * The symbolic links found, in walk order: each one's path, a NUL,
+	 * and its id (or a byte of 1 when it cannot be read); their digest,
+	 * once every folder is read, goes in the stat cache's header.
+	 */
+	struct strbuf links;
+	git_oid links_id;
+	int links_done;
 };
 
 static int mkdirs(const char *path)
@@ -600,6 +608,12 @@ static int read_folder(struct walk *w, struct frame *f, struct err *e)
 		if (en->mode != MODE_LINK)
 			continue;
 		read_link(w, f, en, dfd);
+		strbuf_addstr(&w->links, rel_path(w, f, en->name));
+		strbuf_add(&w->links, "", 1);
+		if (en->error)
+			strbuf_add(&w->links, "\1", 1);
+		else
+			strbuf_add(&w->links, en->id.id, GIT_OID_RAWSZ);
 		if (en->error) {
 			strvec_pushf(&w->d->notes, "cannot read '%s': %s; "
 				     "purging it as changed",
@@ -627,6 +641,36 @@ static const char *mode_text(unsigned mode)
 	}
 }
 
+/* The digest of the links found (see struct walk), once all are. */
+static const git_oid *links_digest(struct walk *w)
+{
+	if (!w->links_done &&
+	    git_odb_hash(&w->links_id, w->links.len ? w->links.buf : "",
+			 w->links.len, GIT_OBJECT_BLOB) == 0)
+		w->links_done = 1;
+	return w->links_done ? &w->links_id : NULL;
+}
+
+/*
+ * 1 when the stat cache vouches for the top tree: every file is the one
+ * its record describes, in the records' order, and there is no other
+ * record (retire()); the links are those of the walk that wrote the
+ * cache; and that walk's top tree is the one the state records, so its
+ * object is in the store. The top tree (2 MB for a folder of 43,000
+ * files) is then neither written out nor hashed.
+ */
+static int top_vouched(struct walk *w)
+{
+	const struct statcache *old = w->d->cache_old;
+	const git_oid *links;
+
+	return w->same && old && w->retired == old->n && w->d->recorded &&
+	       !git_oid_is_zero(&old->top) &&
+	       git_oid_equal(&old->top, w->d->recorded) && w->d->store &&
+	       git_odb_exists(w->d->store, w->d->recorded) &&
+	       (links = links_digest(w)) && git_oid_equal(&old->links, links);
+}
+
 /*
  * Makes the tree of every folder whose entries all have their ids,
  * from f up: each folder's tree is made after those of the folders
@@ -639,6 +683,11 @@ static void close_frames(struct walk *w, struct frame *f)
 		git_oid id;
 		size_t k;
 
+		if (!parent && top_vouched(w)) {
+			git_oid_cpy(&w->top_id, &w->d->cache_old->top);
+			frame_free(w, f);
+			return;
+		}
 		strbuf_setlen(&w->tree, 0);
 		for (k = 0; k < f->n; k++) {
 			const struct entry *en = &f->entries[k];
@@ -1113,12 +1162,21 @@ static void finish_cache(struct walk *w)
 	const struct statcache *old = w->d->cache_old;
 	struct err e;
 
-	/* Every file vouched for, and no other record: left as it was. */
-	if (!w->d->cache_path || (w->same && old && w->retired == old->n))
+	const git_oid *links = links_digest(w);
+
+	if (!w->d->cache_path || !links)
+		return;
+	/*
+	 * Every file vouched for, no other record, and the header names
+	 * this walk's tree and links: left as it was.
+	 */
+	if (w->same && old && w->retired == old->n &&
+	    git_oid_equal(&old->top, &w->top_id) &&
+	    git_oid_equal(&old->links, links))
 		return;
 	if (!w->cache_started || w->same)
 		start_cache(w);
-	if (statcache_writer_commit(&w->cache, &e) < 0)
+	if (statcache_writer_commit(&w->cache, &w->top_id, links, &e) < 0)
 		strvec_pushf(&w->d->notes, "%s; the next run reads every file "
 			     "again", e.msg);
 }
@@ -1142,6 +1200,7 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	w->same = d->cache_old && d->cache_old->n;
 	strbuf_init(&w->rel);
 	strbuf_init(&w->tree);
+	strbuf_init(&w->links);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
@@ -1169,6 +1228,7 @@ int dirtree_build(git_oid *out, struct dirtree *d, const char *dir,
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->lock);
 	strbuf_release(&w->tree);
+	strbuf_release(&w->links);
 	strbuf_release(&w->rel);
 	free(w);
 	return rc;

@@ -60,10 +60,18 @@ struct dirtree {
 	/* Borrowed, may be NULL: where the walk says how far it has come,
 	 * when it takes more than a second (util/progress.h). */
 	FILE *progress;
+	/*
+	 * Borrowed, may be NULL: the tree the state records for the folder.
+	 * When cache_old vouches for every file, holds no other, says it
+	 * was written by a walk that made this very tree, and the links are
+	 * the ones that walk found, the top tree is not made again: its id
+	 * is this one, an object the store already holds.
+	 */
+	const git_oid *recorded;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
-		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL }
+		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

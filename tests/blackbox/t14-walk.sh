@@ -111,6 +111,53 @@ expect 'the next run reads no file, sends nothing, and leaves the stat cache as 
 	test "$(stat -c "%i %Y %s" "$cache")" = "$before"
 '
 
+# The stat cache's header names the top tree and the digest of the links
+# of the walk that wrote it: an unchanged run whose cache vouches for every
+# file, and names the tree the state records, takes that tree unmade.
+cache_top() {
+	python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); print(b[21:41].hex() if b.startswith(b"cf-purge-hook stat 2\n") else "")' \
+		"$(ls "$STATE"/sites/*.stat)"
+}
+
+expect 'the stat cache names the tree the state records, and an unchanged run takes it unmade' '
+	test "$(cache_top)" = "$(recorded)" &&
+	test "$(recorded)" = "$(git_tree "$W")" &&
+	clear_log &&
+	cfph -c "$CONFIG" dir "$W" --json >"$TRASH/out" &&
+	test -z "$(requests)" &&
+	grep -q "\"new\":\"$(recorded)\"" "$TRASH/out"
+'
+
+expect 'a symbolic link pointed elsewhere, no file changed: the link is purged, and the cache names the new tree' '
+	ln -s b "$W/s1/lnk.html" &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	sleep 1 && cfph -q -c "$CONFIG" dir "$W" &&
+	ln -sfn z "$W/s1/lnk.html" &&
+	clear_log &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/s1/lnk.html" &&
+	test "$(recorded)" = "$(git_tree "$W")" &&
+	test "$(cache_top)" = "$(recorded)" &&
+	rm "$W/s1/lnk.html" && clear_log &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/s1/lnk.html"
+'
+
+expect 'a state that records an older tree than the cache names (its purge was not recorded): the change is purged again' '
+	sleep 1 && cfph -q -c "$CONFIG" dir "$W" &&
+	rec=$(ls "$STATE"/sites/*[!t]) && cp "$rec" "$TRASH/rec.old" &&
+	printf "w\n" >"$W/s2/f100/p1.html" &&
+	cfph -q -c "$CONFIG" dir "$W" &&
+	test "$(cache_top)" = "$(recorded)" &&
+	cp "$TRASH/rec.old" "$rec" &&
+	test "$(cache_top)" != "$(recorded)" &&
+	sleep 1 && clear_log &&
+	cfph -v -c "$CONFIG" dir "$W" 2>"$TRASH/err" &&
+	grep -q "read 0 of $FILES files in" "$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/s2/f100/p1.html" &&
+	test "$(recorded)" = "$(git_tree "$W")"
+'
+
 expect 'changes in the middle and at the end of the walk, deletions and additions: exactly their URLs, git'"'"'s tree, and a cache that vouches for the rest' '
 	printf "x\n" >"$W/s3/f150/p2.html" &&
 	printf "x\n" >"$W/z" &&
