@@ -260,8 +260,8 @@ static uint64_t order_key(const struct entry *en)
 	uint64_t key = 0;
 
 	memcpy(b, en->name, n);
-	if (n < 8 && en->mode == MODE_TREE)
-		b[n] = '/';
+	if (en->len < 8 && en->mode == MODE_TREE)
+		b[en->len] = '/';
 	for (i = 0; i < 8; i++)
 		key = key << 8 | b[i];
 	return key;
