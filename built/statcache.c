@@ -161,6 +161,7 @@ void statcache_release(struct statcache *c)
 int statcache_writer_open(struct statcache_writer *w, const char *path,
 			  struct err *e)
 {
+	static const unsigned char zeros[2 * GIT_OID_RAWSZ];
 	int fd;
 
 	w->path = xstrdup(path);
@@ -178,8 +179,8 @@ int statcache_writer_open(struct statcache_writer *w, const char *path,
 		return -1;
 	}
 	fputs(MAGIC, w->f);
-	for (fd = 0; fd < 2 * GIT_OID_RAWSZ; fd++)
-		putc(0, w->f);
+	/* The ids' place, filled in by statcache_writer_commit(). */
+	fwrite(zeros, 1, sizeof(zeros), w->f);
 	return 0;
 }
 
