@@ -275,6 +275,7 @@ int run_send(struct run *r, struct err *e)
 	int journaled;
 
 	r->sent = 1;
+	r->sent_at = (double)time(NULL);
 	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
 	paths = xcalloc(r->batches.n ? r->batches.n : 1, sizeof(*paths));
 	if (spool_dir(r, &ce) < 0 ||
@@ -422,5 +423,70 @@ int run_check_online(struct run *r, struct strvec *problems)
 	}
 	rc = zone_check_online(client, &r->config, problems);
 	cf_client_free(client);
+	return rc;
+}
+
+int run_send_more(struct run *r, const struct plan *p, int keep_only,
+		  double deadline, struct strvec *problems)
+{
+	struct batch_list bl = BATCH_LIST_INIT;
+	struct cf_client *client = NULL;
+	struct sender s;
+	struct err ce;
+	size_t i, k;
+	int rc = 0;
+
+	batches_from_plan(&bl, p, &r->config, r->zone_id ? r->zone_id :
+			  r->config.zone_id, r->config.zone_name,
+			  (double)time(NULL));
+	if (!r->spool.dir && (spool_dir(r, &ce) < 0 ||
+			      spool_open(&r->spool, r->spool_dir, &r->modes,
+					 &ce) < 0)) {
+		strvec_push(problems, ce.msg);
+		if (keep_only) {
+			batch_list_clear(&bl);
+			return -1;
+		}
+	}
+	if (!keep_only && (make_client(r, &client, &ce) < 0 ||
+			   resolve_zone(r, client, deadline, &ce) < 0)) {
+		strvec_push(problems, ce.msg);
+		keep_only = 1;
+		rc = -1;
+	}
+	r->client = client;
+	r->send_deadline = deadline;
+	sender_init(&s, client, &r->config, deadline, NULL);
+	for (i = 0; i < bl.n; i++) {
+		struct batch *b = &bl.v[i];
+		struct send_outcome o = SEND_OUTCOME_INIT;
+		char *path = NULL;
+
+		set_zone(r, b, &ce);
+		if (r->spool.dir && spool_write(&r->spool, b, &path, &ce) < 0) {
+			strvec_push(problems, ce.msg);
+			rc = -1;
+		}
+		if (keep_only) {
+			/* Written, not sent: 'retry' or the next run sends it. */
+			free(path);
+			continue;
+		}
+		sender_send(&s, b, &o);
+		journal_settle(&r->spool, path ? &path : NULL, path ? 1 : 0, b,
+			       &o);
+		if (o.n_sent != batch_size(b))
+			rc = -1;
+		for (k = 0; k < o.refusals.n; k++)
+			strvec_push(problems, o.refusals.v[k]);
+		for (k = 0; k < o.failures.n; k++)
+			strvec_push(problems, o.failures.v[k]);
+		send_outcome_release(&o);
+		free(path);
+	}
+	sender_release(&s);
+	r->client = NULL;
+	cf_client_free(client);
+	batch_list_clear(&bl);
 	return rc;
 }

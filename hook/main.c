@@ -31,6 +31,7 @@
 #include "report_json.h"
 #include "run.h"
 #include "shared.h"
+#include "verify_cmd.h"
 #include "../util/lock.h"
 #include "../purge/libcurl.h"
 
@@ -51,6 +52,8 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
 	"       cf-purge-hook [options] ci\n"
+	"       cf-purge-hook [options] verify OLD..NEW\n"
+	"       cf-purge-hook [options] verify --dir DIR\n"
 	"       cf-purge-hook [-C REPO] install [--force]\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
@@ -66,6 +69,9 @@ static const char usage_text[] =
 	"files; 'dir DIR' what changed in DIR since the last run for it.\n"
 	"'install' makes this program the post-receive hook of a bare\n"
 	"repository and writes a starting configuration.\n"
+	"'verify' asks the site for the URLs a range (or every file of DIR)\n"
+	"is served at and checks that they serve what was deployed, purging\n"
+	"again what is stale.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -78,6 +84,7 @@ static const char usage_text[] =
 	"  -q, --quiet         print errors only\n"
 	"      --online        with 'check': ask Cloudflare too\n"
 	"      --force         with 'install': replace another post-receive\n"
+	"      --dir           with 'verify': DIR is a folder of built files\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
 	"\n"
@@ -235,6 +242,19 @@ static int finish(struct run *r, int status)
 			status = RUN_FAILED;
 	}
 	report_summary(stdout, stderr, r);
+	verify_report(stderr, r);
+	return status;
+}
+
+/* The verify command's report: its JSON and lines alone, no purge's. */
+static int finish_verify(struct run *r, int status)
+{
+	if (r->opts.json && report_json(stdout, r) < 0) {
+		print_error("cannot write to standard output");
+		if (status == RUN_OK)
+			status = RUN_FAILED;
+	}
+	verify_report(stderr, r);
 	return status;
 }
 
@@ -326,6 +346,8 @@ static int plan_and_send(struct run *r, const struct live *lv)
 		print_error(e.msg);
 		rc = RUN_FAILED;
 	}
+	if (verify_after_send(r) != RUN_OK)
+		rc = RUN_FAILED;
 	return finish(r, rc);
 }
 
@@ -632,7 +654,7 @@ out:
 }
 
 static int run_command(struct run *r, const char *command, int argc,
-		       char **argv, int online)
+		       char **argv, int online, int verify_dir)
 {
 	struct strbuf input = STRBUF_INIT;
 	struct keep keep = KEEP_INIT;
@@ -641,8 +663,10 @@ static int run_command(struct run *r, const char *command, int argc,
 	int rc, lock_fd = -1, is_hook = !strcmp(command, "hook");
 
 	int is_dir = !strcmp(command, "dir");
+	int is_verify = !strcmp(command, "verify");
 	int repo_optional = !strcmp(command, "check") ||
-			    !strcmp(command, "explain") || is_dir;
+			    !strcmp(command, "explain") || is_dir ||
+			    (is_verify && verify_dir);
 
 	int is_ci = !strcmp(command, "ci");
 
@@ -656,8 +680,12 @@ static int run_command(struct run *r, const char *command, int argc,
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
-	    strcmp(command, "explain") && !is_ci && !is_dir)
+	    strcmp(command, "explain") && !is_ci && !is_dir && !is_verify)
 		return usage_error("unknown command '%s'", command);
+	if (verify_dir && !is_verify)
+		return usage_error("%s", "--dir goes with 'verify' only");
+	if (is_verify && verify_dir && argc != 1)
+		return usage_error("%s", "'verify --dir' takes one folder");
 	if (is_dir && argc != 1 && argc != 2)
 		return usage_error("%s", "'dir' takes DIR, or OLD NEW (two "
 				   "folders)");
@@ -762,8 +790,10 @@ static int run_command(struct run *r, const char *command, int argc,
 		if (keep.paths.n)
 			keep_reject(&keep, 0, e.msg, &r->tree_errors);
 		strvec_clear(&r->tree_errors);
-	} else if (!strcmp(command, "range")) {
+	} else if (!strcmp(command, "range") || (is_verify && !verify_dir)) {
 		rc = add_range_arg(r, argc, argv, &e);
+	} else if (is_verify) {
+		rc = verify_add_dir(r, argv[0], &e);
 	} else if (is_dir) {
 		rc = argc == 2 ? dir_compare(r, argv[0], argv[1], &e) :
 		     dir_command(r, argv[0], &e);
@@ -801,7 +831,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return rc == BUILT_BUSY ? RUN_FAILED : RUN_USAGE;
 	}
-	if (!is_hook)
+	if (is_verify)
+		rc = finish_verify(r, verify_on_demand(r));
+	else if (!is_hook)
 		rc = plan_and_send(r, &lv);
 	if (cfph_interrupted) {
 		print_error("interrupted by a signal: what was not confirmed "
@@ -833,13 +865,14 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "online", no_argument, NULL, 'O' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "dir", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts opts = RUN_OPTS_INIT;
 	const char *self = strrchr(argv[0], '/');
 	const char *command;
 	struct run r;
-	int ch, status, online = 0;
+	int ch, status, online = 0, verify_dir = 0;
 
 	self = self ? self + 1 : argv[0];
 	while ((ch = getopt_long(argc, argv, "c:C:nvqh", longopts, NULL)) != -1) {
@@ -867,6 +900,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			opts.force = 1;
+			break;
+		case 'D':
+			verify_dir = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -928,7 +964,8 @@ int main(int argc, char **argv)
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	run_init(&r, &opts);
-	status = run_command(&r, command, argc - optind, argv + optind, online);
+	status = run_command(&r, command, argc - optind, argv + optind, online,
+			     verify_dir);
 	run_release(&r);
 	libcurl_release();
 	git_libgit2_shutdown();

@@ -1,6 +1,7 @@
 #include "report_json.h"
 #include "report.h"
 #include "report_plan.h"
+#include "verify_cmd.h"
 #include "../built/built.h"
 
 #include <cjson/cJSON.h>
@@ -451,6 +452,8 @@ int report_json(FILE *f, const struct run *r)
 			put_member(&o, "error",
 				   need(cJSON_CreateString(r->send_error)));
 	}
+	if (r->verify)
+		put_member(&o, "verify", verify_json(r));
 	strbuf_addstr(&o.sb, "}\n");
 	out_flush(&o);
 	strbuf_release(&o.sb);

@@ -3,6 +3,7 @@
 #include "diff.h"
 #include "refline.h"
 #include "symlinks.h"
+#include "verify_cmd.h"
 #include "../built/built.h"
 #include "../mapping/links.h"
 #include "../mapping/map.h"
@@ -66,6 +67,7 @@ void run_release(struct run *r)
 	free(r->plan_error);
 	built_free(r->dir);
 	free(r->config_home);
+	verify_result_free(r->verify);
 	memset(r, 0, sizeof(*r));
 }
 

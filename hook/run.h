@@ -54,6 +54,7 @@ struct range {
 };
 
 struct built;
+struct verify_result;
 
 struct run {
 	struct run_opts opts;
@@ -133,6 +134,10 @@ struct run {
 	int push_kept;			/* the spool failed: the kept push
 					   itself stays, to be planned again */
 	double seconds;			/* time spent sending */
+	double sent_at;			/* wall-clock time run_send began */
+	/* What verify and warm found (hook/verify_cmd.h); NULL when they
+	   did not run. Owned. */
+	struct verify_result *verify;
 };
 
 /* Exit statuses, as documented in the README. */
@@ -222,6 +227,19 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
  * are in r->outcomes and r->spool_outcomes).
  */
 int run_send(struct run *r, struct err *e);
+
+/*
+ * Verify's second purge (hook/verify_cmd.h): turns the finished plan p
+ * into requests for r's zones and writes each to the spool; with
+ * keep_only set, leaves them there for 'retry' or the next run, and
+ * otherwise sends them at once until deadline (monotonic), deleting
+ * what Cloudflare confirms. Each problem (a refusal, a failure, a spool
+ * that cannot be written) is appended to problems. Returns 0 when every
+ * request was sent and confirmed (or, with keep_only, kept); -1
+ * otherwise.
+ */
+int run_send_more(struct run *r, const struct plan *p, int keep_only,
+		  double deadline, struct strvec *problems);
 
 /*
  * Where a long step says how far it has come (util/progress.h): standard

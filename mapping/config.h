@@ -152,6 +152,20 @@ struct config {
 	int ci_marker_off;	/* marker = false */
 	int ci_fail_job_off;	/* fail_job = false: a failed purge exits 0 */
 
+	/* [verify] and [warm]: checking the edge after a purge (verify/) */
+	int verify_after_purge;	/* verify after each purge; default off */
+	long verify_concurrency;	/* requests in flight at once */
+	double verify_rate;	/* requests started per second at most */
+	char *verify_connect_to;	/* "HOST:PORT", or NULL: the URL's own */
+	char *verify_ca_bundle;	/* NULL: [cloudflare] ca_bundle, else the
+				   system's */
+	double verify_retry_after;	/* seconds before a stale URL's second
+					   purge */
+	int verify_compare_status;	/* compare = status: the body is not
+					   compared */
+	int warm_after_purge;	/* request each purged URL once more */
+	struct strvec warm_urls;	/* pages warmed besides the purged ones */
+
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */
 	long collapse_waste;	/* percent of a prefix's files that may be
