@@ -47,6 +47,9 @@ Usage
                      foo.com/bar will be purged", purge_by_prefix page); a
                      host every key on it; purge_everything all of them.
                      Tags purge nothing here, since keys carry no tags.
+                     FILE is shared with tests/edgestub.py, which adds the
+                     keys it caches; both hold an flock on FILE.lock around
+                     each read-modify-write.
 
 The server binds 127.0.0.1 on a free port and serves until SIGTERM or SIGINT
 (both exit with status 0).  It speaks HTTP/1.1 with keep-alive, one thread per
@@ -122,6 +125,7 @@ steps "n_errors": N to send that error N times (codes code, code+1, ...).
 
 import argparse
 import collections
+import fcntl
 import hmac
 import http
 import itertools
@@ -607,9 +611,15 @@ def purges_key(body, key):
 
 
 def purge_cache_model(state, body):
-    """--cache FILE: removes from FILE the keys that body purges."""
+    """--cache FILE: removes from FILE the keys that body purges.
+
+    tests/edgestub.py adds keys to the same FILE, so the read-modify-write
+    holds an exclusive flock on FILE.lock, as edgestub does.  The lock is
+    not on FILE itself: FILE is replaced by a rename, and a lock taken on
+    the old file would not exclude a writer that opens the new one."""
     path = state.cfg.cache
-    with state._lock:
+    with state._lock, open(path + ".lock", "a", encoding="utf-8") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         with open(path, encoding="utf-8") as f:
             keys = [line.rstrip("\n") for line in f if line.strip()]
         left = [k for k in keys if not purges_key(body, k)]
