@@ -55,7 +55,8 @@ UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \
 	tests/unit/test_reply.o tests/unit/test_template.o \
 	tests/unit/test_links.o tests/unit/test_shared.o \
-	tests/unit/test_spool.o tests/unit/test_fold.o
+	tests/unit/test_spool.o tests/unit/test_fold.o \
+	tests/unit/test_verify.o
 
 all: cf-purge-hook
 
