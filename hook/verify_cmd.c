@@ -215,6 +215,8 @@ static void check(struct run *r, struct verify_result *v, double deadline,
 	size_t i, n_again;
 	int found;
 
+	if (!v->items.n)
+		return;
 	if (verify_check(&v->items, 0, &o, &e) < 0) {
 		strvec_push(&v->problems, e.msg);
 		return;
@@ -310,11 +312,22 @@ int verify_after_send(struct run *r)
 	struct verify_result *v;
 	struct err e;
 	double deadline = r->send_deadline;
+	size_t i;
 
 	if (r->opts.dry_run || !r->sent ||
 	    (!r->config.verify_after_purge && !r->config.warm_after_purge))
 		return RUN_OK;
 	v = result_new(r);
+	/*
+	 * What Cloudflare did not confirm was not purged: the edge would
+	 * only be found stale, and the run fails for it already.
+	 */
+	for (i = 0; i < r->batches.n; i++)
+		if (r->outcomes[i].n_sent != r->outcomes[i].n_items) {
+			strvec_push(&v->notes, "not verified: the purge was not "
+				    "confirmed");
+			return RUN_OK;
+		}
 	if (verify_collect(&v->items, r, VERIFY_MAX_URLS, &v->notes, &e) < 0) {
 		strvec_push(&v->problems, e.msg);
 		return RUN_FAILED;
@@ -450,13 +463,10 @@ void verify_report(FILE *err, const struct run *r)
 		for (i = 0; r->opts.verbose && i < v->items.n; i++)
 			strbuf_addf(&sb, "  %s\n", v->items.v[i].url);
 	}
-	if (v->checked) {
+	if (v->checked && (!r->opts.quiet || status_of(v) != RUN_OK)) {
 		strbuf_addf(&sb, "verified %zu %s: ", v->items.n,
 			    v->items.n == 1 ? "URL" : "URLs");
-		if (v->items.n)
-			add_counts(&sb, &v->items);
-		else
-			strbuf_addstr(&sb, "none to check");
+		add_counts(&sb, &v->items);
 		if (v->purged_again)
 			strbuf_addf(&sb, " (%zu purged a second time)",
 				    v->purged_again);
@@ -474,7 +484,7 @@ void verify_report(FILE *err, const struct run *r)
 	}
 	for (i = 0; i < v->problems.n; i++)
 		strbuf_addf(&sb, "%s\n", v->problems.v[i]);
-	if (v->warm_requested)
+	if (v->warm_requested && !r->opts.quiet)
 		strbuf_addf(&sb, "warmed %zu of %zu %s\n", v->warmed,
 			    v->warm_requested, v->warm_requested == 1 ?
 			    "URL" : "URLs");
