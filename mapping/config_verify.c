@@ -26,12 +26,14 @@ int config_split_host_port(const char *v, size_t *host_len, long *port)
 	const char *colon = strrchr(v, ':');
 	char *end;
 	long p;
-	size_t n, i;
+	size_t n;
 
 	if (!colon || colon == v || !colon[1])
 		return -1;
 	n = (size_t)(colon - v);
 	if (v[0] == '[') {
+		size_t i;
+
 		/* An IPv6 address: hex digits, colons and dots in brackets. */
 		if (n < 3 || v[n - 1] != ']')
 			return -1;
