@@ -276,6 +276,23 @@ urls = https://example.com/style.css" &&
 '
 config
 
+expect 'a GitHub job summary gets a table of the verdicts' '
+	echo "<p>home 7</p>" >public/index.html && commit_all "seven" && deploy &&
+	printf "{\"ref\": \"refs/heads/main\", \"before\": \"%s\", \"after\": \"%s\", \"created\": false, \"deleted\": false, \"forced\": false, \"commits\": [], \"repository\": {\"full_name\": \"o/site\", \"default_branch\": \"main\"}}" \
+		"$(git rev-parse HEAD~)" "$(git rev-parse HEAD)" >"$TRASH/event.json" &&
+	config "" "[ci]
+marker = false" && : >"$TRASH/summary" &&
+	env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
+		GITHUB_EVENT_PATH="$TRASH/event.json" GITHUB_REF=refs/heads/main \
+		GITHUB_SHA="$(git rev-parse HEAD)" GITHUB_STEP_SUMMARY="$TRASH/summary" \
+		GITHUB_OUTPUT="$TRASH/output" $CFPH_WRAP "$CFPH" \
+		-c "$REPO/cf-purge-hook.ini" ci >"$TRASH/out" 2>"$TRASH/err" &&
+	cat "$TRASH/summary" &&
+	grep "^Verified 2 URLs: 2 fresh.$" "$TRASH/summary" &&
+	grep -F "| https://example.com/index.html | fresh | 200 | MISS |  | " "$TRASH/summary"
+'
+config
+
 expect 'verify --dir checks every file of a built folder' '
 	cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
 	grep "verified 4 URLs: 4 fresh" "$TRASH/err"
