@@ -397,17 +397,25 @@ static void add_headers(struct strbuf *sb, const struct verify_item *it)
 
 /* The line that explains one item that is not fresh, or "" for none. */
 static void explain_item(struct strbuf *sb, const struct verify_item *it,
-			 const char *spool_dir)
+			 const struct run *r)
 {
 	const char *path = it->path ? it->path : "?";
 
 	if (it->not_deployed) {
 		strbuf_addf(sb, "not deployed: '%s' is stale and the origin "
 			    "itself still serves the old '%s' (a deploy "
-			    "problem, not a cache one); the purge is kept in "
-			    "'%s': once the new build is live, run "
-			    "'cf-purge-hook retry'", it->url, path,
-			    spool_dir ? spool_dir : "the spool");
+			    "problem, not a cache one); ", it->url, path);
+		/* A CI job's spool goes with it: the marker keeps it. */
+		if (r->spool_dies && r->owed_by)
+			strbuf_addstr(sb, r->owed_by);
+		else if (r->spool_dies)
+			strbuf_addstr(sb, "re-run the job once the new build "
+				      "is live");
+		else
+			strbuf_addf(sb, "the purge is kept in '%s': once the "
+				    "new build is live, run 'cf-purge-hook "
+				    "retry'", r->spool_dir ? r->spool_dir :
+				    "the spool");
 		return;
 	}
 	switch (it->verdict) {
@@ -474,7 +482,7 @@ void verify_report(FILE *err, const struct run *r)
 	}
 	for (i = 0; i < v->items.n; i++) {
 		strbuf_setlen(&line, 0);
-		explain_item(&line, &v->items.v[i], r->spool_dir);
+		explain_item(&line, &v->items.v[i], r);
 		if (line.len)
 			strbuf_addf(&sb, "%s\n", line.buf);
 		else if (r->opts.verbose && v->checked)

@@ -278,10 +278,15 @@ int fetch_all(struct fetch_req *v, size_t n, const struct fetch_opts *o,
 			s->q = NULL;
 			active--;
 		}
+		/*
+		 * Wait for the transfers, or until the rate lets the next
+		 * request start, whichever comes first; never past the
+		 * deadline, and never long, so that a signal is seen soon.
+		 */
 		now = mono_now();
-		wait = next < n && active < (int)width ? next_start - now : 0.1;
-		if (wait > 0.1 || (active && wait > 0.05))
-			wait = active ? 0.05 : 0.1;
+		wait = 0.1;
+		if (next < n && active < (int)width && next_start - now < wait)
+			wait = next_start - now;
 		if (o->deadline - now < wait)
 			wait = o->deadline - now;
 		if (wait > 0.001 && active)
