@@ -78,6 +78,8 @@ static int blob_at(git_oid *id, git_tree *t, const char *path)
  * its folder's, the page without ".html") serve the file itself, and
  * are compared with its blobs; those of [map] templates serve something
  * made from it, and are judged by their status alone.
+ * NEEDSWORK: the URLs come from the server's configuration alone; the
+ * [map] rules of a pushed tree's layer ([hook] tree_config) add none.
  */
 static void add_urls(struct verify_list *l, const struct config *c,
 		     const char *path, const struct verify_expect *x)
@@ -178,6 +180,7 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		git_tree_free(old_tree);
 		git_tree_free(new_tree);
 	}
+	verify_list_dedupe(l);
 	if (everything)
 		strvec_push(notes, "a range purged everything without a diff: "
 			    "verify checks only the URLs of changed files");

@@ -9,15 +9,7 @@ void verify_list_add(struct verify_list *l, const char *url,
 		     const char *path, const struct verify_expect *x)
 {
 	struct verify_item *it;
-	size_t i;
 
-	/*
-	 * Lists hold the URLs of one push's changed files: a linear search
-	 * is cheap next to one HTTP request per URL.
-	 */
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].url, url))
-			return;
 	if (l->n == l->alloc) {
 		l->alloc = l->alloc ? l->alloc * 2 : 16;
 		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
@@ -27,6 +19,43 @@ void verify_list_add(struct verify_list *l, const char *url,
 	it->url = xstrdup(url);
 	it->path = path ? xstrdup(path) : NULL;
 	it->expect = *x;
+	it->seq = l->n - 1;
+}
+
+static int by_url_then_seq(const void *a, const void *b)
+{
+	const struct verify_item *x = a, *y = b;
+	int c = strcmp(x->url, y->url);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct verify_item *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void verify_list_dedupe(struct verify_list *l)
+{
+	size_t i, kept = 0;
+
+	if (l->n < 2)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), by_url_then_seq);
+	for (i = 0; i < l->n; i++) {
+		if (kept && !strcmp(l->v[kept - 1].url, l->v[i].url)) {
+			free(l->v[i].url);
+			free(l->v[i].path);
+			continue;
+		}
+		l->v[kept++] = l->v[i];
+	}
+	l->n = kept;
+	qsort(l->v, l->n, sizeof(*l->v), by_seq);
 }
 
 static void item_forget_answer(struct verify_item *it)

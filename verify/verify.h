@@ -32,6 +32,7 @@ struct verify_item {
 	int purged_again;	/* found stale, and purged once more */
 	int not_deployed;	/* the origin itself serves the old content */
 	int checks;		/* how many times it was requested */
+	size_t seq;		/* the order of adding, for dedupe */
 };
 
 struct verify_list {
@@ -42,11 +43,18 @@ struct verify_list {
 #define VERIFY_LIST_INIT { NULL, 0, 0 }
 
 /*
- * Adds url (copied) with what it should serve, unless the list holds it
- * already (the first one added wins). path may be NULL.
+ * Appends url (copied) with what it should serve; path may be NULL. A URL
+ * may be added more than once: verify_list_dedupe() keeps the first.
  */
 void verify_list_add(struct verify_list *l, const char *url,
 		     const char *path, const struct verify_expect *x);
+
+/*
+ * Drops every item whose URL an earlier item has, keeping the order of
+ * the rest; O(n log n), for the tens of thousands of URLs a large push
+ * may have.
+ */
+void verify_list_dedupe(struct verify_list *l);
 void verify_list_clear(struct verify_list *l);
 
 /* What a check needs besides the URLs. */

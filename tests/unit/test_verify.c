@@ -12,6 +12,7 @@
 #include "../../mapping/config_verify.h"
 #include "../../verify/fetch.h"
 #include "../../verify/verdict.h"
+#include "../../verify/verify.h"
 
 static void oid_of(git_oid *id, const char *s)
 {
@@ -143,8 +144,37 @@ static void test_connect_to(void)
 	CHECK_INT(config_split_host_port("a:b:443", &n, &port), -1);
 }
 
+/* The first item of a URL wins, and the order of the rest stays. */
+static void test_dedupe(void)
+{
+	struct verify_list l = VERIFY_LIST_INIT;
+	struct verify_expect site, by_status;
+
+	memset(&site, 0, sizeof(site));
+	site.has_new = site.known_new = 1;
+	by_status = site;
+	by_status.known_new = 0;
+	verify_list_add(&l, "https://e.com/z", "z", &site);
+	verify_list_add(&l, "https://e.com/a", "a", &site);
+	verify_list_add(&l, "https://e.com/z", "t", &by_status);
+	verify_list_add(&l, "https://e.com/m", "m", &by_status);
+	verify_list_add(&l, "https://e.com/a", "t", &by_status);
+	verify_list_dedupe(&l);
+	if (CHECK_INT(l.n, 3)) {
+		CHECK_STR(l.v[0].url, "https://e.com/z");
+		CHECK_STR(l.v[0].path, "z");
+		CHECK(l.v[0].expect.known_new);
+		CHECK_STR(l.v[1].url, "https://e.com/a");
+		CHECK(l.v[1].expect.known_new);
+		CHECK_STR(l.v[2].url, "https://e.com/m");
+	}
+	verify_list_clear(&l);
+	CHECK_INT(l.n, 0);
+}
+
 void test_verify(void)
 {
+	test_dedupe();
 	test_body_id();
 	test_verdicts();
 	test_same_origin();
