@@ -295,6 +295,12 @@ int fetch_all(struct fetch_req *v, size_t n, const struct fetch_opts *o,
 		else if (wait > 0.001)
 			sleep_seconds(wait);
 	}
+	/* What was never started is said so too. */
+	for (; next < n; next++)
+		if (!v[next].error)
+			v[next].error = xstrdup(cfph_interrupted ?
+				"interrupted by a signal" :
+				"the run's deadline passed");
 	for (i = 0; i < width; i++)
 		if (slots[i].curl)
 			lc->easy_cleanup(slots[i].curl);

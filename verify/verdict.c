@@ -19,23 +19,29 @@ enum verdict verdict_of(const struct verify_expect *x,
 	int gone = a->status == 404 || a->status == 410;
 	int is_old = a->hashed && x->known_old &&
 		     git_oid_equal(&a->body_id, &x->old_id);
+	/*
+	 * A copy stored before the purge: the purge did not reach it. Only
+	 * a HIT tells that (a MISS came from the origin just now). It is the
+	 * evidence wherever the body cannot tell: a body that is the new
+	 * content is what visitors should see, however old the copy.
+	 */
+	int hit_old = a->cache_hit && since_purge >= 0 &&
+		      a->age > since_purge + 1;
 
 	if (!a->status)
 		return VERDICT_ERROR;
-	/*
-	 * A copy stored before the purge is stale whatever it holds: the
-	 * purge did not reach it. Only a HIT tells that (a MISS came from
-	 * the origin just now).
-	 */
-	if (a->cache_hit && since_purge >= 0 && a->age > since_purge + 1)
-		return VERDICT_STALE;
 	if (!x->has_new) {
 		if (gone)
 			return VERDICT_FRESH;
 		if (ok && !compare_status && is_old)
 			return VERDICT_STALE;
+		if (hit_old)
+			return VERDICT_STALE;
 		return ok ? VERDICT_MISSING : VERDICT_OTHER;
 	}
+	if (hit_old && (gone || !ok || compare_status || !x->known_new ||
+			!a->hashed || !git_oid_equal(&a->body_id, &x->new_id)))
+		return VERDICT_STALE;
 	if (gone)
 		return VERDICT_MISSING;
 	if (!ok)
@@ -44,7 +50,6 @@ enum verdict verdict_of(const struct verify_expect *x,
 		return VERDICT_FRESH;
 	if (a->hashed && git_oid_equal(&a->body_id, &x->new_id))
 		return VERDICT_FRESH;
-	/* A change of file mode alone keeps the blob: then it is fresh. */
 	return is_old ? VERDICT_STALE : VERDICT_OTHER;
 }
 

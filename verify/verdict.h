@@ -44,8 +44,8 @@ struct verify_answer {
  * (compare = status) judges by the status alone. since_purge is how many
  * seconds ago the purge was sent, or negative when unknown (an on-demand
  * verify): a HIT whose Age is longer than that (with a second's slack
- * for rounding) was stored before the purge, and is stale whatever its
- * body.
+ * for rounding) was stored before the purge, and is stale unless its
+ * body is the new content.
  */
 enum verdict verdict_of(const struct verify_expect *x,
 			const struct verify_answer *a, int compare_status,

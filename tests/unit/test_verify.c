@@ -57,12 +57,21 @@ static void test_verdicts(void)
 	oid_of(&a.body_id, "new\n<!-- edge -->");
 	CHECK_INT(verdict_of(&x, &a, 0, 5), VERDICT_OTHER);
 
-	/* A HIT older than the purge is stale, whatever its body. */
+	/*
+	 * A HIT older than the purge is stale, unless its body is the new
+	 * content: by status alone, with another body, or a 404 kept.
+	 */
 	oid_of(&a.body_id, "new\n");
 	a.cache_hit = 1;
 	a.age = 30;
-	CHECK_INT(verdict_of(&x, &a, 0, 5), VERDICT_STALE);
+	CHECK_INT(verdict_of(&x, &a, 0, 5), VERDICT_FRESH);
 	CHECK_INT(verdict_of(&x, &a, 1, 5), VERDICT_STALE);
+	oid_of(&a.body_id, "new\n<!-- edge -->");
+	CHECK_INT(verdict_of(&x, &a, 0, 5), VERDICT_STALE);
+	a.status = 404;
+	CHECK_INT(verdict_of(&x, &a, 0, 5), VERDICT_STALE);
+	a.status = 200;
+	oid_of(&a.body_id, "new\n");
 	/* Stored after the purge (a second's slack), or no purge known. */
 	CHECK_INT(verdict_of(&x, &a, 0, 29.5), VERDICT_FRESH);
 	CHECK_INT(verdict_of(&x, &a, 0, -1), VERDICT_FRESH);
