@@ -231,9 +231,13 @@ int fetch_all(struct fetch_req *v, size_t n, const struct fetch_opts *o,
 			}
 			lc->multi_add_handle(multi, s->curl);
 			active++;
-			next_start += gap;
-			if (next_start < now)
-				next_start = now;
+			/*
+			 * Spaced from this start, not from when it was due:
+			 * a start that came late (a slow transfer before it
+			 * at concurrency 1) must not let the next ones
+			 * catch up in a burst above the rate.
+			 */
+			next_start = now + gap;
 		}
 		if (!active && (next >= n || stop))
 			break;
