@@ -294,7 +294,7 @@ marker = false" && : >"$TRASH/summary" &&
 config
 
 expect 'rate spaces the requests; concurrency = 1 keeps one connection' '
-	config "rate = 4
+	config "rate = 2
 concurrency = 1" && clear_edge &&
 	run verify "$(git rev-list --max-parents=0 HEAD)..HEAD" 2>"$TRASH/err" &&
 	grep "verified 5 URLs: 5 fresh" "$TRASH/err" &&
@@ -302,8 +302,10 @@ concurrency = 1" && clear_edge &&
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rs) == 5, rs
+# From the second on: the time of the first at the edge includes the TLS
+# handshake (slow under valgrind), which the rest, on its connection, skip.
 t = [r["time"] for r in rs]
-assert t[-1] - t[0] >= 0.9, "5 requests at 4 a second took %.2f s" % (t[-1] - t[0])
+assert t[-1] - t[1] >= 1.3, "requests 2 to 5 at 2 a second took %.2f s" % (t[-1] - t[1])
 assert len({r["connection"] for r in rs}) == 1, [r["connection"] for r in rs]
 PY
 '
