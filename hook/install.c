@@ -108,7 +108,7 @@ static int write_file(const char *path, const char *text, mode_t mode,
 
 int install_hook(struct install_result *out, const char *git_dir,
 		 const char *self, const char *token_file, int force,
-		 struct err *e)
+		 int config_only, struct err *e)
 {
 	struct strbuf script = STRBUF_INIT;
 	char *dir, *config;
@@ -120,6 +120,12 @@ int install_hook(struct install_result *out, const char *git_dir,
 		return err_set(e, "'--token-file' takes an absolute path "
 			       "without line breaks, ';' or '#', not '%s'",
 			       token_file);
+	/*
+	 * Gitolite installs the hooks of its repositories itself: there,
+	 * only the config is wanted.
+	 */
+	if (config_only)
+		goto config;
 	dir = xasprintf("%scustom_hooks", git_dir);
 	if (is_dir(dir)) {
 		free(dir);
@@ -177,6 +183,7 @@ int install_hook(struct install_result *out, const char *git_dir,
 	if (rc < 0)
 		return -1;
 
+config:
 	out->config_path = xasprintf("%scf-purge-hook.ini", git_dir);
 	if (access(out->config_path, F_OK) != 0) {
 		config = starting_config(token_file);

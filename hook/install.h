@@ -28,11 +28,12 @@ struct install_result {
  * a starting config whose [cloudflare] names CF_API_TOKEN and the
  * absolute path token_file. A post-receive that this program did not
  * write is left alone (returns -1 with e saying how to chain it) unless
- * force is set. Returns 0, or -1 with e set.
+ * force is set. With config_only, only the config is written (hook_path
+ * and layout stay NULL). Returns 0, or -1 with e set.
  */
 int install_hook(struct install_result *out, const char *git_dir,
 		 const char *self, const char *token_file, int force,
-		 struct err *e);
+		 int config_only, struct err *e);
 
 void install_result_release(struct install_result *r);
 

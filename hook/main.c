@@ -54,6 +54,7 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] explain PATH...\n"
 	"       cf-purge-hook [options] ci\n"
 	"       cf-purge-hook [-C REPO] install [--force] [--token-file PATH]\n"
+	"                                       [--config-only]\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
@@ -82,6 +83,8 @@ static const char usage_text[] =
 	"      --force         with 'install': replace another post-receive\n"
 	"      --token-file PATH  with 'install': the token file the starting\n"
 	"                      config names (default " INSTALL_TOKEN_FILE ")\n"
+	"      --config-only   with 'install': the starting config only, for\n"
+	"                      servers that install hooks themselves (Gitolite)\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
 	"\n"
@@ -438,13 +441,15 @@ static int install_command(struct run *r)
 	self[n] = '\0';
 	if (install_hook(&res, git_repository_path(r->repo), self,
 			 r->opts.token_file ? r->opts.token_file :
-			 INSTALL_TOKEN_FILE, r->opts.force, &e) < 0) {
+			 INSTALL_TOKEN_FILE, r->opts.force, r->opts.config_only,
+			 &e) < 0) {
 		print_error(e.msg);
 		install_result_release(&res);
 		return RUN_FAILED;
 	}
-	printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ? "replaced" :
-	       "installed", res.hook_path, res.layout);
+	if (res.hook_path)
+		printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ?
+		       "replaced" : "installed", res.hook_path, res.layout);
 	if (res.wrote_config)
 		install_say_token(r, &res);
 	else
@@ -704,9 +709,10 @@ static int run_command(struct run *r, const char *command, int argc,
 	}
 	if (r->opts.force)
 		return usage_error("%s", "--force goes with 'install' only");
-	if (r->opts.token_file)
-		return usage_error("%s", "--token-file goes with 'install' "
-				   "only");
+	if (r->opts.token_file || r->opts.config_only)
+		return usage_error("%s", r->opts.token_file ? "--token-file "
+				   "goes with 'install' only" : "--config-only "
+				   "goes with 'install' only");
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
@@ -888,6 +894,7 @@ int main(int argc, char **argv)
 		{ "online", no_argument, NULL, 'O' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "token-file", required_argument, NULL, 'T' },
+		{ "config-only", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts opts = RUN_OPTS_INIT;
@@ -925,6 +932,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			opts.token_file = optarg;
+			break;
+		case 'G':
+			opts.config_only = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

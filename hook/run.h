@@ -29,9 +29,10 @@ struct run_opts {
 	int quiet;
 	int force;
 	const char *token_file;		/* install --token-file, or NULL */
+	int config_only;		/* install --config-only */
 };
 
-#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0, NULL }
+#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 }
 
 /* What a run does with one ref update or range. */
 enum range_action {
