@@ -164,7 +164,7 @@ expect 'install writes a commented starting config that check rejects until zone
 	cfph -C "$PLAIN" check
 '
 
-expect 'install names the token route in the starting config (variable, else file) and says how to make the file and run check and retry' '
+expect 'install names the token route in the starting config (variable, else file), says how to make the file and run check and retry; --config-only writes no hook' '
 	TOK=$TRASH/tok.git && git init -q --bare "$TOK" &&
 	(unset SUDO_USER; cfph -C "$TOK" install --token-file "$TRASH/etc/token") >"$TRASH/out" 2>&1 &&
 	cat "$TRASH/out" &&
@@ -177,6 +177,10 @@ expect 'install names the token route in the starting config (variable, else fil
 	grep -qx "api_token_file = /etc/cf-purge-hook/token" "$TOK/cf-purge-hook.ini" &&
 	grep -F "then run: sudo -u $me cf-purge-hook -C '"'"'$TOK/'"'"' check" "$TRASH/out" &&
 	grep -F "is sent with: sudo -u $me cf-purge-hook -C '"'"'$TOK/'"'"' retry" "$TRASH/out" &&
+	CONLY=$TRASH/conly.git && git init -q --bare "$CONLY" &&
+	cfph -C "$CONLY" install --config-only >"$TRASH/out" 2>&1 &&
+	test ! -e "$CONLY/hooks/post-receive" && ! grep "installed" "$TRASH/out" &&
+	grep -qx "api_token_file = /etc/cf-purge-hook/token" "$CONLY/cf-purge-hook.ini" &&
 	code cfph -C "$TOK" install --token-file relative/token 2>"$TRASH/err"; test "$CODE" = 1 &&
 	grep "takes an absolute path" "$TRASH/err" &&
 	code cfph -C "$TOK" check --token-file /x 2>"$TRASH/err"; test "$CODE" = 2 &&
