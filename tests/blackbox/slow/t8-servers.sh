@@ -906,7 +906,7 @@ server.port = $LIGHTTPD_PORT
 server.username = "www-data"
 server.groupname = "www-data"
 server.errorlog = "$RUN/lighttpd/error.log"
-server.modules = ( "mod_alias", "mod_cgi", "mod_setenv", "mod_auth", "mod_authn_file" )
+server.modules = ( "mod_auth", "mod_authn_file", "mod_alias", "mod_cgi", "mod_setenv" )
 EOC
 		snippet lighttpd.conf
 	} >"$RUN/lighttpd/lighttpd.conf"
