@@ -32,7 +32,8 @@ connection, and every answer carries Content-Length.
 
 The site
 --------
-GET and HEAD (anything else: 405, not cached).  The origin maps /a/b.html to
+GET and HEAD (anything else: 405, not cached); a request line with an
+absolute URL (as sent to a proxy) is keyed on that URL's host.  The origin maps /a/b.html to
 DIR/a/b.html, a path ending in / to DIR/<path>index.html, and /a where DIR/a
 is a folder to a 301 with Location /a/.  A missing file is a 404, which is
 cached like any other answer (Cloudflare caches a 404 for a while; here it
@@ -59,10 +60,14 @@ Control (same port, any Host, not logged)
 -----------------------------------------
 POST with a JSON body; the answer is 200 {"ok": true}, or 400 {"ok": false,
 "error": "..."} for a body it does not understand.
-  /__edge/stale   {"urls": ["https://example.com/a.html", ...], "times": N}
+  /__edge/stale   {"urls": ["https://example.com/a.html", ...], "times": N,
+                   "age": S}
                   once purged, each of these keys keeps serving its old
                   stored copy as a HIT for N more requests (times omitted or
-                  null: for ever): a purge that did not take.
+                  null: for ever): a purge that did not take.  S (default 0)
+                  is added to the age these stale serves report, so that a
+                  copy stored a moment before the purge can look older than
+                  it without the test waiting.
   /__edge/origin  {"dir": "/path"}: serve from another folder from now on
                   (copies already stored stay as they are).
   /__edge/rewrite {"suffix": "<!-- edge -->"} appends this to every
@@ -265,6 +270,7 @@ class Edge:
         self.origin = cfg.origin
         self.store = {}          # key -> Stored
         self.stale = {}          # key -> serves left (None: for ever)
+        self.stale_age = {}      # key -> seconds added to a stale serve's age
         self.suffix = None
         self.records = []
         self._lock = threading.Lock()
@@ -276,25 +282,26 @@ class Edge:
             return next(self._connections)
 
     def lookup(self, key, path):
-        """(Stored, cache status, served by a stale rule) for key."""
+        """(Stored, cache status, served by a stale rule, seconds to add to
+        the age) for key."""
         with self.keys.locked():
             present = key in self.keys.read()
             with self._lock:
                 stored = self.store.get(key)
                 if stored is not None and present:
-                    return stored, "HIT", False
+                    return stored, "HIT", False, 0
                 if stored is not None and key in self.stale:
                     left = self.stale[key]
                     if left is None or left > 0:
                         if left is not None:
                             self.stale[key] = left - 1
-                        return stored, "HIT", True
+                        return stored, "HIT", True, self.stale_age.get(key, 0)
                 origin = self.origin
             stored = fetch_origin(origin, path)
             with self._lock:
                 self.store[key] = stored
             self.keys.add(key)
-        return stored, "MISS", False
+        return stored, "MISS", False, 0
 
     def record(self, record, secret_values):
         line = json.dumps(record)
@@ -315,12 +322,16 @@ class Edge:
         with self._lock:
             if name == "stale":
                 urls, times = body.get("urls"), body.get("times")
+                age = body.get("age", 0)
                 if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
                     return "'urls' must be a list of URLs"
                 if times is not None and (not isinstance(times, int) or times < 0):
                     return "'times' must be a number >= 0 or null"
+                if not isinstance(age, int) or age < 0:
+                    return "'age' must be a number >= 0"
                 for url in urls:
                     self.stale[url] = times
+                    self.stale_age[url] = age
             elif name == "origin":
                 folder = body.get("dir")
                 if not isinstance(folder, str) or not os.path.isdir(folder):
@@ -333,6 +344,7 @@ class Edge:
                 self.suffix = suffix
             elif name == "reset":
                 self.stale.clear()
+                self.stale_age.clear()
                 self.suffix = None
             else:
                 return f"no control '{name}'"
@@ -433,9 +445,17 @@ class Handler(BaseHTTPRequestHandler):
     def _site(self):
         edge = self.server.edge
         self._read_body()        # a body on GET is read and ignored
-        target = self.path
+        target, host = self.path, self.headers.get("Host")
+        if target.lower().startswith(("http://", "https://")):
+            # An absolute URL, as a client sends to a proxy: its host wins
+            # over the Host header (RFC 9112, section 3.2.2).
+            absolute = urlsplit(target)
+            host = absolute.hostname or ""
+            target = absolute.path or "/"
+            if absolute.query:
+                target += "?" + absolute.query
         parts = urlsplit(target)
-        key = cache_key(self.headers.get("Host"), target)
+        key = cache_key(host, target)
         headers = {"cf-ray": secrets.token_hex(8) + "-TST",
                    "vary": "Accept-Encoding"}
         encoding = None
@@ -446,7 +466,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["allow"] = "GET, HEAD"
             body = b"405 Method Not Allowed\n"
         else:
-            stored, cache_status, stale = edge.lookup(key, parts.path)
+            stored, cache_status, stale, older = edge.lookup(key, parts.path)
             status = stored.status
             body = stored.body
             with edge._lock:
@@ -456,7 +476,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["content-type"] = stored.content_type
             headers["cf-cache-status"] = cache_status
             if cache_status == "HIT":
-                headers["age"] = str(int(time.time() - stored.stored_at))
+                headers["age"] = str(int(time.time() - stored.stored_at) + older)
             if stored.location:
                 headers["location"] = stored.location
             if body and accepts_gzip(self.headers.get("Accept-Encoding")):

@@ -241,6 +241,20 @@ check "stale serves used up: MISS with the new content" is "$(seen)" "200 MISS h
 get /index.html
 check "then a plain HIT with the new content" is "$(seen)" "200 HIT home v2"
 
+# A stale rule with an age: the old copy looks older than it is.
+echo 'aged v1' >"$SITE/aged.html"
+get /aged.html
+echo 'aged v2' >"$SITE/aged.html"
+control stale "{\"urls\":[\"https://$HOST/aged.html\"],\"times\":1,\"age\":600}" >/dev/null
+purge "{\"files\":[\"https://$HOST/aged.html\"]}" >/dev/null
+get /aged.html
+check "stale rule with age 600: the old copy, age 600 or more" \
+    bash -c '[ "$1" = "200 HIT aged v1" ] && [ "$2" -ge 600 ] && [ "$2" -lt 700 ]' _ "$(seen)" "$(header age)"
+get /aged.html
+check "then a MISS with the new content, no age" is "$(seen)/$(header age)" "200 MISS aged v2/"
+get /aged.html
+check "and a HIT with its real age" bash -c '[ "$1" -lt 600 ]' _ "$(header age)"
+
 # Stale for ever, until reset.
 echo 'home v3' >"$SITE/index.html"
 control stale "{\"urls\":[\"https://$HOST/index.html\"]}" >/dev/null
@@ -314,6 +328,11 @@ curl -sS --noproxy '*' -o /dev/null -o /dev/null --connect-to "$HOST:80:127.0.0.
     "http://$HOST/about.html" "http://$HOST/a.css"
 check "keep-alive: two URLs of one curl share a connection" \
     is "$(edgelog 'L[-1]["connection"] == L[-2]["connection"], L[-1]["url"]')" "(True, 'https://$HOST/a.css')"
+
+# A request line with an absolute URL, as a client sends to a proxy.
+status=$(curl -sS --noproxy '' --max-time 10 -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
+    --proxy "http://127.0.0.1:$EDGE" "http://$HOST/about.html")
+check "absolute URL through the edge as a proxy: the same key, HIT" is "$(seen)" "200 HIT about v3"
 
 # Other methods and bad control requests.
 status=$(curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' -X POST --data x \

@@ -82,8 +82,8 @@ edge_nginx_install() {
 
 # edge_nginx_config HOSTNAME: writes nginx.conf for the ports chosen.
 edge_nginx_config() {
-	d=$EDGE_NGINX_DIR
-	cat >"$d/edge.js" <<'EOF'
+	en_d=$EDGE_NGINX_DIR
+	cat >"$en_d/edge.js" <<'EOF'
 // The edge's own headers, which nginx cannot compute by itself.
 var cached = ['HIT', 'STALE', 'UPDATING', 'REVALIDATED'];
 
@@ -105,9 +105,9 @@ function ray(r) {
 
 export default {age, ray};
 EOF
-	cat >"$d/edge-location.conf" <<EOF
+	cat >"$en_d/edge-location.conf" <<EOF
 location / {
-    proxy_pass http://unix:$d/origin.sock;
+    proxy_pass http://unix:$en_d/origin.sock;
     proxy_set_header Host \$host;
     # The origin answers uncompressed, so that one copy is cached and the
     # edge compresses it for the clients that ask.
@@ -122,39 +122,39 @@ location / {
     add_header cf-ray \$edge_ray always;
 }
 EOF
-	tls_server=
+	en_tls=
 	if [ -n "$EDGE_NGINX_TLS_PORT" ]; then
-		tls_server="server {
+		en_tls="server {
         listen 127.0.0.1:$EDGE_NGINX_TLS_PORT ssl;
-        ssl_certificate $d/cert.pem;
-        ssl_certificate_key $d/key.pem;
-        include $d/edge-location.conf;
+        ssl_certificate $en_d/cert.pem;
+        ssl_certificate_key $en_d/key.pem;
+        include $en_d/edge-location.conf;
     }"
 	fi
-	user=
+	en_user=
 	# Root's workers would run as nobody, who cannot enter the test's
 	# folder (mktemp makes it 700); a user's nginx keeps its own user.
-	[ "$(id -u)" = 0 ] && user="user root;"
-	cat >"$d/nginx.conf" <<EOF
+	[ "$(id -u)" = 0 ] && en_user="user root;"
+	cat >"$en_d/nginx.conf" <<EOF
 load_module $EDGE_NGINX_JS;
-$user
+$en_user
 worker_processes 1;
 daemon on;
-pid $d/nginx.pid;
-error_log $d/error.log;
+pid $en_d/nginx.pid;
+error_log $en_d/error.log;
 events { worker_connections 256; }
 http {
     access_log off;
-    client_body_temp_path $d/tmp/body;
-    proxy_temp_path $d/tmp/proxy;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
+    client_body_temp_path $en_d/tmp/body;
+    proxy_temp_path $en_d/tmp/proxy;
+    fastcgi_temp_path $en_d/tmp/fastcgi;
+    uwsgi_temp_path $en_d/tmp/uwsgi;
+    scgi_temp_path $en_d/tmp/scgi;
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     server_tokens off;
 
-    js_import edge from $d/edge.js;
+    js_import edge from $en_d/edge.js;
     js_set \$edge_age edge.age;
     js_set \$edge_ray edge.ray;
     map \$upstream_cache_status \$edge_cache_status {
@@ -171,23 +171,23 @@ http {
                application/json application/xml application/rss+xml
                application/atom+xml image/svg+xml;
 
-    proxy_cache_path $d/cache levels=1:2 keys_zone=edge:4m inactive=1d
+    proxy_cache_path $en_d/cache levels=1:2 keys_zone=edge:4m inactive=1d
                      use_temp_path=off;
 
     # The origin: the folder, stamping each answer with when it was made.
     server {
-        listen unix:$d/origin.sock;
-        root $d/origin;
+        listen unix:$en_d/origin.sock;
+        root $en_d/origin;
         add_header x-edge-stored-at \$msec always;
     }
 
     # The edge.
     server {
         listen 127.0.0.1:$EDGE_NGINX_PORT;
-        access_log $d/access.log edge;
-        include $d/edge-location.conf;
+        access_log $en_d/access.log edge;
+        include $en_d/edge-location.conf;
     }
-    $tls_server
+    $en_tls
 }
 EOF
 }
@@ -195,44 +195,45 @@ EOF
 edge_nginx_start() {
 	[ -d "$1" ] || { EDGE_NGINX_WHY="origin '$1' is not a folder"; return 1; }
 	edge_nginx_install || return $?
+	edge_nginx_stop
 	EDGE_NGINX_DIR=$TRASH/edge-nginx
-	d=$EDGE_NGINX_DIR
-	rm -rf "$d"
-	mkdir -p "$d/tmp" "$d/cache" || return 1
-	ln -s "$(cd "$1" && pwd)" "$d/origin"
-	EDGE_NGINX_CACHE=$d/cache
-	EDGE_NGINX_LOG=$d/access.log
-	EDGE_NGINX_ON_PURGE="python3 '$ROOT/tests/blackbox/edge_nginx_purge.py' --cache-dir '$d/cache' --keep-file '$d/keep' --stdin"
+	en_d=$EDGE_NGINX_DIR
+	rm -rf "$en_d"
+	mkdir -p "$en_d/tmp" "$en_d/cache" || return 1
+	ln -s "$(cd "$1" && pwd)" "$en_d/origin"
+	EDGE_NGINX_CACHE=$en_d/cache
+	EDGE_NGINX_LOG=$en_d/access.log
+	EDGE_NGINX_ON_PURGE="python3 '$ROOT/tests/blackbox/edge_nginx_purge.py' --cache-dir '$en_d/cache' --keep-file '$en_d/keep' --stdin"
 	EDGE_NGINX_CERT=
 	if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
 		-addext "subjectAltName=DNS:$2,IP:127.0.0.1" \
-		-keyout "$d/key.pem" -out "$d/cert.pem" >"$d/openssl.log" 2>&1; then
-		EDGE_NGINX_CERT=$d/cert.pem
+		-keyout "$en_d/key.pem" -out "$en_d/cert.pem" >"$en_d/openssl.log" 2>&1; then
+		EDGE_NGINX_CERT=$en_d/cert.pem
 	fi
-	tries=0
+	en_tries=0
 	while :; do
-		tries=$((tries + 1))
+		en_tries=$((en_tries + 1))
 		EDGE_NGINX_PORT=$(edge_nginx_free_port)
 		EDGE_NGINX_TLS_PORT=
 		[ -n "$EDGE_NGINX_CERT" ] && EDGE_NGINX_TLS_PORT=$(edge_nginx_free_port)
 		edge_nginx_config "$2"
-		: >"$d/error.log"
-		if "$EDGE_NGINX_BIN" -c "$d/nginx.conf" -e "$d/error.log" 2>>"$d/error.log"; then
+		: >"$en_d/error.log"
+		if "$EDGE_NGINX_BIN" -c "$en_d/nginx.conf" -e "$en_d/error.log" 2>>"$en_d/error.log"; then
 			break
 		fi
 		# Another program took a port between the choice and nginx's bind.
-		if [ "$tries" -lt 5 ] && grep -q "Address already in use" "$d/error.log"; then
+		if [ "$en_tries" -lt 5 ] && grep -q "Address already in use" "$en_d/error.log"; then
 			continue
 		fi
-		EDGE_NGINX_WHY="nginx did not start: $(grep -m 1 emerg "$d/error.log")"
+		EDGE_NGINX_WHY="nginx did not start: $(grep -m 1 emerg "$en_d/error.log")"
 		return 1
 	done
-	n=0
-	while [ ! -s "$d/nginx.pid" ] && [ "$n" -lt 100 ]; do
-		n=$((n + 1))
+	en_n=0
+	while [ ! -s "$en_d/nginx.pid" ] && [ "$en_n" -lt 100 ]; do
+		en_n=$((en_n + 1))
 		sleep 0.05
 	done
-	[ -s "$d/nginx.pid" ] || { EDGE_NGINX_WHY="nginx wrote no pid file"; return 1; }
+	[ -s "$en_d/nginx.pid" ] || { EDGE_NGINX_WHY="nginx wrote no pid file"; return 1; }
 }
 
 edge_nginx_apply_purges() {
@@ -242,8 +243,8 @@ edge_nginx_apply_purges() {
 
 edge_nginx_keep() {
 	: >"$EDGE_NGINX_DIR/keep"
-	for url in "$@"; do
-		echo "$url" >>"$EDGE_NGINX_DIR/keep"
+	for en_url in "$@"; do
+		echo "$en_url" >>"$EDGE_NGINX_DIR/keep"
 	done
 }
 
@@ -256,19 +257,19 @@ edge_nginx_origin() {
 # until init reaps it: that counts as ended.
 edge_nginx_alive() {
 	kill -0 "$1" 2>/dev/null || return 1
-	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-	[ -n "$state" ] && [ "$state" != Z ]
+	en_state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$en_state" ] && [ "$en_state" != Z ]
 }
 
 edge_nginx_stop() {
 	[ -n "$EDGE_NGINX_DIR" ] && [ -s "$EDGE_NGINX_DIR/nginx.pid" ] || return 0
-	pid=$(cat "$EDGE_NGINX_DIR/nginx.pid")
-	kill -TERM "$pid" 2>/dev/null
-	n=0
-	while edge_nginx_alive "$pid" && [ "$n" -lt 50 ]; do
-		n=$((n + 1))
+	en_pid=$(cat "$EDGE_NGINX_DIR/nginx.pid")
+	kill -TERM "$en_pid" 2>/dev/null
+	en_n=0
+	while edge_nginx_alive "$en_pid" && [ "$en_n" -lt 50 ]; do
+		en_n=$((en_n + 1))
 		sleep 0.1
 	done
-	edge_nginx_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	edge_nginx_alive "$en_pid" && kill -KILL "$en_pid" 2>/dev/null
 	rm -f "$EDGE_NGINX_DIR/nginx.pid"
 }
