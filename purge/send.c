@@ -84,6 +84,11 @@ static const char *blocked(const struct sender *s, const struct batch *b)
 	return s->stop_others;
 }
 
+int sender_would_try(const struct sender *s, const struct batch *b)
+{
+	return blocked(s, b) == NULL;
+}
+
 /* Hands what is left of b back to the caller, with why. */
 static void leave(const struct batch *b, const char *why,
 		  struct send_outcome *o)

@@ -78,4 +78,10 @@ void sender_release(struct sender *s);
 void sender_send(struct sender *s, const struct batch *b,
 		 struct send_outcome *o);
 
+/*
+ * Whether sender_send would try b now: 0 once a refusal, a signal or a
+ * missing client stopped what b is (its zone, its kind, or everything).
+ */
+int sender_would_try(const struct sender *s, const struct batch *b);
+
 #endif
