@@ -712,6 +712,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
+	/* dir leaves alone a repository that is not the site's. */
+	if (is_dir)
+		dir_drop_unrelated_repo(r);
 	/*
 	 * The push is kept before anything else can fail, so that a broken
 	 * config or a killed run loses nothing (hook/keep.h).

@@ -415,6 +415,26 @@ static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
 	fprintf(err, PREFIX "not purged yet: %zu %s kept in '", kept,
 		kept == 1 ? "item" : "items");
 	put_safe(err, r->spool_dir ? r->spool_dir : "");
+	/*
+	 * Without a repository (dir) there is no push and retry cannot
+	 * run: the next run with this configuration sends them.
+	 */
+	if (!r->repo) {
+		fputs("'; the next run with this configuration sends them", err);
+		if (r->dir_new && !r->dir_old) {
+			fputs(", or now: cf-purge-hook", err);
+			if (r->opts.config_path) {
+				fputs(" -c '", err);
+				put_safe(err, r->opts.config_path);
+				fputc('\'', err);
+			}
+			fputs(" dir '", err);
+			put_safe(err, r->dir_new);
+			fputc('\'', err);
+		}
+		fputc('\n', err);
+		return;
+	}
 	fputs("'; the next push sends them, or now: cf-purge-hook", err);
 	if (r->repo) {
 		fputs(" -C '", err);
