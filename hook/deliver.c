@@ -295,7 +295,7 @@ int run_send(struct run *r, struct err *e)
 	for (i = 0; i < r->batches.n && r->spool.dir; i++)
 		if (spool_write(&r->spool, &r->batches.v[i], &paths[i],
 				&ce) < 0) {
-			strvec_push(&r->outcomes[i].failures, ce.msg);
+			strvec_push(&r->outcomes[i].spool_errors, ce.msg);
 			paths[i] = NULL;
 			journaled = 0;
 		}

@@ -89,13 +89,13 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 	if (!left) {
 		for (i = 0; i < n; i++)
 			if (spool_remove(paths[i], &e) < 0)
-				strvec_push(&o->failures, e.msg);
+				strvec_push(&o->spool_errors, e.msg);
 		return;
 	}
 	/* Nothing of it was confirmed: one file takes the new attempts. */
 	if (n == 1 && o->left.n == 1 && left == batch_size(sent) && s->dir) {
 		if (spool_rewrite(s, paths[0], &o->left.v[0], &e) < 0)
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 		o->n_spooled += left;
 		strvec_push(&o->spool_files, paths[0]);
 		return;
@@ -104,7 +104,7 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 		char *path = NULL;
 
 		if (spool_write(s, &o->left.v[i], &path, &e) < 0) {
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 			failed++;
 			break;
 		}
@@ -129,7 +129,7 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		if (spool_remove(paths[i], &e) < 0)
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 	for (i = 0; i < written.n; i++)
 		strvec_push(&o->spool_files, written.v[i]);
 	o->n_spooled += left;
@@ -300,8 +300,8 @@ static void send_group(struct spool *s, struct sender *sender,
 	if (merged.batch.kind != PURGE_EVERYTHING && !batch_size(&merged.batch)) {
 		/* All of it went out (or is kept) with this run's own. */
 		journal_settle(s, paths, n, &merged.batch, &o);
-		for (i = 0; i < o.failures.n; i++)
-			strvec_push(&out->problems, o.failures.v[i]);
+		for (i = 0; i < o.spool_errors.n; i++)
+			strvec_push(&out->problems, o.spool_errors.v[i]);
 		*n_covered += left_out;
 		free(paths);
 		for (i = 0; i < n; i++)

@@ -15,6 +15,7 @@ void send_outcome_release(struct send_outcome *o)
 	strvec_clear(&o->refusals);
 	strvec_clear(&o->failures);
 	strvec_clear(&o->spool_files);
+	strvec_clear(&o->spool_errors);
 	batch_list_clear(&o->left);
 	memset(o, 0, sizeof(*o));
 }

@@ -28,10 +28,16 @@ struct send_outcome {
 	struct strvec spool_files;
 	struct batch_list left;	/* not confirmed: to keep, with last_error */
 	int interrupted;	/* a signal stopped the run */
+	/*
+	 * Why the spool could not take it (a full disk): not why it was not
+	 * sent, since it may well have been.
+	 */
+	struct strvec spool_errors;
 };
 
 #define SEND_OUTCOME_INIT { 0, 0, 0, 0, 0, 0, STRVEC_INIT, STRVEC_INIT, \
-			    STRVEC_INIT, STRVEC_INIT, BATCH_LIST_INIT, 0 }
+			    STRVEC_INIT, STRVEC_INIT, BATCH_LIST_INIT, 0, \
+			    STRVEC_INIT }
 
 void send_outcome_release(struct send_outcome *o);
 
