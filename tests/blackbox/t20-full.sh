@@ -74,13 +74,14 @@ expect 'state: with room again the next run records; then, the disk full, a chan
 
 # --- The spool on a full disk -----------------------------------------------
 
-expect 'spool: full, the API up: the request is sent, the spool is named as the problem, never "not sent", and the run exits 0' '
+expect 'spool: full, the API up: the request is sent, the spool is named as the problem (spool_errors in --json), never "not sent", and the run exits 0' '
 	rm -rf "$MNT/state" "$MNT"/fill.* && SPOOL=$MNT/spool && STATE=$TRASH/state &&
 	dir_ini "$CONFIG" && mkdir -p "$SPOOL" && site "$TRASH/w2" && fill 3 &&
 	clear_log &&
-	code cfph -c "$CONFIG" dir "$TRASH/w2" 2>"$TRASH/err" &&
+	code cfph --json -c "$CONFIG" dir "$TRASH/w2" >"$TRASH/out.json" 2>"$TRASH/err" &&
 	cat "$TRASH/err" && test "$CODE" = 0 &&
 	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	check json "$TRASH/out.json" "[r[\"outcome\"][\"status\"] for r in j[\"requests\"]] == [\"purged\"] and j[\"requests\"][0][\"outcome\"][\"errors\"] == [] and \"No space left on device\" in j[\"requests\"][0][\"outcome\"][\"spool_errors\"][0]" &&
 	grep -F "cf-purge-hook: not kept in the spool: cannot write '"'"'$SPOOL/" "$TRASH/err" &&
 	! grep -F "not sent" "$TRASH/err" && ! grep -F "by hand" "$TRASH/err"
 '
