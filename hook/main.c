@@ -390,6 +390,18 @@ static int install_command(struct run *r)
 	}
 	printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ? "replaced" :
 	       "installed", res.hook_path, res.layout);
+	/* Even the first push to each branch is then covered. */
+	if (shared_modes_read(&r->modes, r->repo, &e) < 0)
+		print_error(e.msg);
+	r->modes.dir &= ~(mode_t)S_IWOTH;
+	n = hookmark_start(r, &e);
+	if (n < 0)
+		print_error(e.msg);
+	else if (n > 0)
+		printf("cf-purge-hook: set the purge marker of %zd %s at %s "
+		       "tip (refs/cf-purge-hook/heads/), so that a push that "
+		       "no run keeps is purged by the next\n", n,
+		       n == 1 ? "branch" : "branches", n == 1 ? "its" : "their");
 	if (res.wrote_config)
 		printf("cf-purge-hook: wrote a starting config to '%s'; fill in "
 		       "zone_id and base_url, then run: cf-purge-hook -C '%s' "
