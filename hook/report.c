@@ -453,12 +453,9 @@ static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
 		fputc('\n', err);
 		return;
 	}
-	fputs("'; the next push sends them, or now: cf-purge-hook", err);
-	if (r->repo) {
-		fputs(" -C '", err);
-		put_safe(err, git_repository_path(r->repo));
-		fputc('\'', err);
-	}
+	fputs("'; the next push sends them, or now: cf-purge-hook -C '", err);
+	put_safe(err, git_repository_path(r->repo));
+	fputc('\'', err);
 	if (r->opts.config_path) {
 		fputs(" -c '", err);
 		put_safe(err, r->opts.config_path);
