@@ -45,7 +45,7 @@ HOOK = hook/refline.o hook/diff.o hook/indexlinks.o hook/symlinks.o \
 	hook/count.o hook/run.o hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
 	hook/kept.o hook/shared.o hook/live.o hook/dir.o hook/marker.o \
-	hook/hookmark.o hook/ci_base.o hook/ci_output.o
+	hook/hookmark.o hook/ci_base.o hook/ci_output.o hook/admin.o
 BUILT = built/built.o built/tree.o built/statcache.o built/state.o \
 	built/prune.o built/manifest.o
 OBJS = $(UTIL) $(MAPPING) $(PURGE) $(BUILT) $(HOOK)

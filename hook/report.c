@@ -1,4 +1,5 @@
 #include "report.h"
+#include "admin.h"
 #include "report_plan.h"
 
 #include <cjson/cJSON.h>
@@ -430,6 +431,8 @@ static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
 
 static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
 {
+	char *sudo;
+
 	fprintf(err, PREFIX "not purged yet: %zu %s kept in '", kept,
 		kept == 1 ? "item" : "items");
 	put_safe(err, r->spool_dir ? r->spool_dir : "");
@@ -453,7 +456,11 @@ static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
 		fputc('\n', err);
 		return;
 	}
-	fputs("'; the next push sends them, or now: cf-purge-hook -C '", err);
+	fputs("'; the next push sends them, or now: ", err);
+	sudo = admin_sudo(r);
+	put_safe(err, sudo);
+	free(sudo);
+	fputs("cf-purge-hook -C '", err);
 	put_safe(err, git_repository_path(r->repo));
 	fputc('\'', err);
 	if (r->opts.config_path) {

@@ -28,9 +28,11 @@ struct run_opts {
 	int verbose;
 	int quiet;
 	int force;
+	const char *token_file;		/* install --token-file, or NULL */
+	int config_only;		/* install --config-only */
 };
 
-#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0 }
+#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 }
 
 /* What a run does with one ref update or range. */
 enum range_action {
@@ -57,6 +59,11 @@ struct built;
 
 struct run {
 	struct run_opts opts;
+	/*
+	 * The command as an admin would type it again ("retry", "check
+	 * --online"), for advice in messages; borrowed, may be NULL.
+	 */
+	const char *command;
 	git_repository *repo;
 	/*
 	 * The dir command and [site] served_dir (hook/dir.h): the
@@ -242,5 +249,15 @@ void run_totals(const struct run *r, struct run_totals *t);
  * problems. Returns 0 when all is well, -1 otherwise.
  */
 int run_check_online(struct run *r, struct strvec *problems);
+
+/*
+ * Offline, what the hook would find at [cloudflare] api_token_file,
+ * without reading the token: a file others may read, or no regular file,
+ * is a problem (the hook refuses it); a file that is not there yet, or
+ * that this user cannot see, is a warning. Returns 0, or -1 when a
+ * problem was appended.
+ */
+int run_check_token_file(const struct run *r, struct strvec *problems,
+			 struct strvec *warnings);
 
 #endif

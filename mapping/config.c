@@ -210,8 +210,10 @@ void config_init(struct config *c)
 	c->collapse_waste = 10;
 	c->wait_timeout = 300;
 	/*
-	 * A hook holds the push while it sends: well under the 60 s after
-	 * which proxies (nginx's fastcgi_read_timeout) give up on it.
+	 * A hook holds the push while it sends: well under the 60 s
+	 * (CONFIG_SERVER_TIMEOUT) after which the web servers of
+	 * examples/servers.md give up on it, with room for git's own work
+	 * and a short [hook] delay.
 	 */
 	c->push_deadline = 25;
 	c->lock_timeout = 20;
@@ -262,6 +264,7 @@ static void load(struct config *c, const char *name, const char *buf,
 	if (!tree) {
 		config_cloudflare_finish(&r);
 		config_site_finish(&r);
+		config_hook_finish(&r);
 	}
 	free(r.section);
 	strvec_clear(&r.seen);

@@ -300,10 +300,21 @@ void sender_send(struct sender *s, const struct batch *b,
 		}
 		free(cur.last_error);
 		cur.last_error = why;
-		if (s->config->retries > 0)
+		/*
+		 * A request that got no answer may have used up the run's
+		 * time (a push's 25 s) on its own: then there is nothing to
+		 * retry for, and the notice says how long it waited instead.
+		 */
+		if (s->config->retries > 0 &&
+		    s->deadline - mono_now() < 1)
+			notice(s, "Cloudflare did not answer as it should "
+			       "within %.0f s, and this run has no time left "
+			       "to retry; keeping what is not sent",
+			       mono_now() - now);
+		else if (s->config->retries > 0)
 			notice(s, "Cloudflare is not answering as it should; "
 			       "retrying for up to %.0f s, then keeping what "
-			       "is not sent", fmax(0, s->deadline - mono_now()));
+			       "is not sent", s->deadline - mono_now());
 		else
 			notice(s, "Cloudflare is not answering as it should; "
 			       "keeping what is not sent (retries = %.0f)", 0);
