@@ -213,7 +213,7 @@ void sender_send(struct sender *s, const struct batch *b,
 	for (;;) {
 		struct cf_reply r;
 		struct err e;
-		double now = mono_now(), wait, retry_after = 0;
+		double now = mono_now(), wait, retry_after = 0, limit;
 		char *why;
 
 		if (cfph_interrupted) {
@@ -240,9 +240,18 @@ void sender_send(struct sender *s, const struct batch *b,
 		now = mono_now();
 		o->attempts++;
 		cur.attempts++;
-		if (cf_client_call(s->client, path, body,
-				   fmin(s->config->timeout, s->deadline - now),
-				   &r, &e) < 0) {
+		limit = fmin(s->config->timeout, s->deadline - now);
+		/*
+		 * An API that hangs must not take the whole run in one
+		 * attempt: while retries remain, one may take half of what is
+		 * left, so that the pusher hears of it halfway and another
+		 * attempt still fits.
+		 */
+		if (tries < s->config->retries &&
+		    (s->deadline - now) / 2 >= 1 &&
+		    limit > (s->deadline - now) / 2)
+			limit = (s->deadline - now) / 2;
+		if (cf_client_call(s->client, path, body, limit, &r, &e) < 0) {
 			why = xstrdup(e.msg);
 			conn_failures++;
 		} else {

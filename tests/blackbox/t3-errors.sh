@@ -312,13 +312,23 @@ delay = 10" &&
 hang_script=$TRASH/hang.json
 echo '[{"delay_ms": 8000}]' >"$hang_script"
 start_stub --script "$hang_script"
-expect 'an API that hangs past push_deadline: the notice says how long it waited, never "retrying for up to 0 s"' '
+expect 'an API that hangs once: the pusher hears of it halfway through push_deadline, with the time left, and the retry delivers' '
+	clear_log &&
 	write_config "$TRASH/repo/.git/cf-purge-hook.ini" "[hook]
-push_deadline = 2" &&
+push_deadline = 4" &&
 	run_hook "$GOODLINE
-" && test "$(cat "$TRASH/status")" = 1 &&
-	cat "$TRASH/err" &&
-	grep "^cf-purge-hook: Cloudflare did not answer as it should within 2 s, and this run has no time left to retry; keeping what is not sent" "$TRASH/err" &&
+" && cat "$TRASH/err" && test "$(cat "$TRASH/status")" = 0 &&
+	grep "^cf-purge-hook: Cloudflare is not answering as it should; retrying for up to 2 s, then keeping what is not sent" "$TRASH/err" &&
+	test "$(requests | grep -c "^200 ")" = 1
+'
+echo '[{"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}]' >"$hang_script"
+start_stub --script "$hang_script"
+expect 'an API that keeps hanging: the notice comes halfway, never "retrying for up to 0 s", and what is not sent is kept' '
+	write_config "$TRASH/repo/.git/cf-purge-hook.ini" "[hook]
+push_deadline = 4" &&
+	run_hook "$GOODLINE
+" && cat "$TRASH/err" && test "$(cat "$TRASH/status")" = 1 &&
+	grep "^cf-purge-hook: Cloudflare is not answering as it should; retrying for up to 2 s" "$TRASH/err" &&
 	! grep "retrying for up to 0 s" "$TRASH/err" &&
 	grep "not purged yet: 1 item kept" "$TRASH/err" &&
 	rm -rf "$SPOOL"
