@@ -25,6 +25,7 @@ struct built {
 	char *since;		/* owned; DIR of dir DIR */
 	char *manifest;		/* owned; [state] manifest, or NULL */
 	char *everything;	/* owned; why the range purges everything */
+	int found;		/* the old side was known */
 	git_oid new_tree;
 };
 
@@ -234,6 +235,12 @@ int built_since(struct built_range *out, struct built *b,
 		b->umask_old = umask(0777 & ~(modes->dir & 0777));
 		b->umask_set = 1;
 	}
+	/*
+	 * NEEDSWORK: a state folder whose sites/ or objects/ cannot be made
+	 * (a full ext4 disk refuses mkdir; a full tmpfs does not) still stops
+	 * the run here with nothing purged; a full disk is handled from the
+	 * walk on (dirtree's store_error, built_unrecorded()).
+	 */
 	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0)
 		goto out;
 	/*
@@ -314,6 +321,7 @@ int built_since(struct built_range *out, struct built *b,
 					  "everything)", why);
 		strvec_pushf(notes, "purging everything: %s", b->everything);
 	}
+	b->found = found;
 	out->has_old = found;
 	out->new_tree = b->new_tree;
 	rc = 0;
@@ -342,15 +350,32 @@ static void built_prune(struct built *b, struct strvec *notes)
 			     st.loose);
 }
 
+/*
+ * The message of a record that could not be written (a full disk): the
+ * purge is sent, and the old record stays, so that the next run purges
+ * this change again rather than miss it.
+ */
+static int built_unrecorded(struct built *b, const char *why, struct err *e)
+{
+	return err_set(e, "cannot record this run in the state '%s': %s; the "
+		       "purge was sent and the state is left as it was, so "
+		       "the next run purges %s again", b->state.dir, why,
+		       b->found ? "this change" : "everything");
+}
+
 static int built_write_record(struct built *b, struct err *e)
 {
+	struct err why;
 	char *path;
 	int rc;
 
+	/* The walk could not fill the store: the tree is not whole there. */
+	if (b->trees.store_error)
+		return built_unrecorded(b, b->trees.store_error, e);
 	if (b->has_state &&
-	    (dirtree_keep(&b->trees, &b->new_tree, e) < 0 ||
-	     dirstate_write(&b->state, &b->new_tree, e) < 0))
-		return -1;
+	    (dirtree_keep(&b->trees, &b->new_tree, &why) < 0 ||
+	     dirstate_write(&b->state, &b->new_tree, &why) < 0))
+		return built_unrecorded(b, why.msg, e);
 	if (!b->manifest)
 		return 1;
 	/*

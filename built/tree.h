@@ -60,10 +60,18 @@ struct dirtree {
 	/* Borrowed, may be NULL: where the walk says how far it has come,
 	 * when it takes more than a second (util/progress.h). */
 	FILE *progress;
+	/*
+	 * Owned, NULL unless set by the walk: why the state's store could
+	 * not be written (a full disk) when sink was DIRTREE_STORE. The walk
+	 * then only hashed the rest (sink is DIRTREE_HASH), so the top
+	 * tree's id is right but the store does not hold it whole: the
+	 * caller must not record it.
+	 */
+	char *store_error;
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
-		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL }
+		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

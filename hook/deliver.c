@@ -26,7 +26,9 @@
 /*
  * Where the spool lives: [cloudflare] spool_dir, or the git directory. A
  * relative spool_dir is taken from the git directory, so that the hook and
- * a retry run from anywhere find the same folder.
+ * a retry run from anywhere find the same folder; for dir without a
+ * repository (hook/dir.h), from the config's folder, and without
+ * spool_dir it is the folder spool in the state.
  */
 static int spool_dir(struct run *r, struct err *e)
 {
@@ -38,6 +40,9 @@ static int spool_dir(struct run *r, struct err *e)
 		r->spool_dir = xstrdup(dir);
 	else if (!r->repo && !dir && r->dir && built_state_dir(r->dir))
 		r->spool_dir = xasprintf("%s/spool", built_state_dir(r->dir));
+	else if (!r->repo && dir && r->dir && r->config_home)
+		/* dir without a repository: beside the config, as its state. */
+		r->spool_dir = xasprintf("%s/%s", r->config_home, dir);
 	else if (!r->repo)
 		return err_set(e, "no spool: set [cloudflare] spool_dir to an "
 			       "absolute path or run inside the repository");
@@ -354,7 +359,7 @@ int run_send(struct run *r, struct err *e)
 	for (i = 0; i < r->batches.n && r->spool.dir; i++)
 		if (spool_write(&r->spool, &r->batches.v[i], &paths[i],
 				&ce) < 0) {
-			strvec_push(&r->outcomes[i].failures, ce.msg);
+			strvec_push(&r->outcomes[i].spool_errors, ce.msg);
 			paths[i] = NULL;
 			journaled = 0;
 		}

@@ -472,6 +472,18 @@ static int install_command(struct run *r)
 	if (res.hook_path)
 		printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ?
 		       "replaced" : "installed", res.hook_path, res.layout);
+	/* Even the first push to each branch is then covered. */
+	if (shared_modes_read(&r->modes, r->repo, &e) < 0)
+		print_error(e.msg);
+	r->modes.dir &= ~(mode_t)S_IWOTH;
+	n = hookmark_start(r, &e);
+	if (n < 0)
+		print_error(e.msg);
+	else if (n > 0)
+		printf("cf-purge-hook: set the purge marker of %zd %s at %s "
+		       "tip (refs/cf-purge-hook/heads/), so that a push that "
+		       "no run keeps is purged by the next\n", n,
+		       n == 1 ? "branch" : "branches", n == 1 ? "its" : "their");
 	if (res.wrote_config)
 		install_say_token(r, &res);
 	else
@@ -800,6 +812,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
+	/* dir leaves alone a repository that is not the site's. */
+	if (is_dir)
+		dir_drop_unrelated_repo(r);
 	/*
 	 * The push is kept before anything else can fail, so that a broken
 	 * config or a killed run loses nothing (hook/keep.h).

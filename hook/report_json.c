@@ -259,6 +259,9 @@ static cJSON *outcome_json(const struct send_outcome *o, int earlier)
 	cJSON_AddItemToObject(j, "ids", strings_json(&o->ids));
 	cJSON_AddItemToObject(j, "refused", strings_json(&o->refusals));
 	cJSON_AddItemToObject(j, "errors", strings_json(&o->failures));
+	/* Why the spool could not take it: sent or not, see status. */
+	cJSON_AddItemToObject(j, "spool_errors",
+			      strings_json(&o->spool_errors));
 	cJSON_AddItemToObject(j, "spool_files", strings_json(&o->spool_files));
 	return j;
 }

@@ -486,7 +486,9 @@ static int finish_plan(struct run *r, struct err *e)
 		return -1;
 	/* Whoever can push must not flood the requests or the spool. */
 	if (r->tree_rules)
-		plan_cap_items(&r->plan, (size_t)r->config.tree_max_items);
+		plan_cap_items(&r->plan, (size_t)r->config.tree_max_items,
+			       &r->config.base_urls,
+			       r->config.tree_may_purge & TREE_MAY_EVERYTHING);
 	if (r->config.max_urls &&
 	    plan_cap(&r->plan, (size_t)r->config.max_urls,
 		     r->config.fallback == FALLBACK_FAIL, e) < 0)

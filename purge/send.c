@@ -15,6 +15,7 @@ void send_outcome_release(struct send_outcome *o)
 	strvec_clear(&o->refusals);
 	strvec_clear(&o->failures);
 	strvec_clear(&o->spool_files);
+	strvec_clear(&o->spool_errors);
 	batch_list_clear(&o->left);
 	memset(o, 0, sizeof(*o));
 }
@@ -82,6 +83,11 @@ static const char *blocked(const struct sender *s, const struct batch *b)
 	if (b->kind == PURGE_FILES)
 		return s->stop_files;
 	return s->stop_others;
+}
+
+int sender_would_try(const struct sender *s, const struct batch *b)
+{
+	return blocked(s, b) == NULL;
 }
 
 /* Hands what is left of b back to the caller, with why. */
