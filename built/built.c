@@ -26,6 +26,8 @@ struct built {
 	char *manifest;		/* owned; [state] manifest, or NULL */
 	char *everything;	/* owned; why the range purges everything */
 	int found;		/* the old side was known */
+	char *unrecordable;	/* owned; why the state could not even be
+				   made (a full disk), or NULL */
 	git_oid new_tree;
 };
 
@@ -75,6 +77,7 @@ void built_free(struct built *b)
 	free(b->since);
 	free(b->manifest);
 	free(b->everything);
+	free(b->unrecordable);
 	free(b);
 }
 
@@ -235,14 +238,19 @@ int built_since(struct built_range *out, struct built *b,
 		b->umask_old = umask(0777 & ~(modes->dir & 0777));
 		b->umask_set = 1;
 	}
-	/*
-	 * NEEDSWORK: a state folder whose sites/ or objects/ cannot be made
-	 * (a full ext4 disk refuses mkdir; a full tmpfs does not) still stops
-	 * the run here with nothing purged; a full disk is handled from the
-	 * walk on (dirtree's store_error, built_unrecorded()).
-	 */
-	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0)
-		goto out;
+	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0) {
+		if (!b->state.full)
+			goto out;
+		/*
+		 * A full disk that refuses to make the state's folders (ext4
+		 * refuses mkdir once its blocks are gone) must not stop the
+		 * purge: the run goes on as one without a state, purges as a
+		 * first run does, and says at the end that nothing was
+		 * recorded (built_write_record()).
+		 */
+		b->unrecordable = xstrdup(e->msg);
+		b->has_state = 0;
+	}
 	/*
 	 * Held until the new record is written (built_record()), so that
 	 * no other run reads or replaces a record, or prunes, meanwhile. A
@@ -269,6 +277,8 @@ int built_since(struct built_range *out, struct built *b,
 	if (b->has_state)
 		found = dirstate_read(&out->old_tree, &why, &b->state,
 				      b->trees.store);
+	else if (b->unrecordable)
+		why = xstrdup(b->unrecordable);
 	else
 		why = xstrdup("no state ([state] dir)");
 	if (!found && cfg->manifest_url)
@@ -369,6 +379,8 @@ static int built_write_record(struct built *b, struct err *e)
 	char *path;
 	int rc;
 
+	if (b->unrecordable)
+		return built_unrecorded(b, b->unrecordable, e);
 	/* The walk could not fill the store: the tree is not whole there. */
 	if (b->trees.store_error)
 		return built_unrecorded(b, b->trees.store_error, e);

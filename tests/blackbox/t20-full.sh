@@ -72,6 +72,28 @@ expect 'state: with room again the next run records; then, the disk full, a chan
 	clear_log && cfph -q -c "$CONFIG" dir "$TRASH/w1" && test -z "$(requests)"
 '
 
+# A full ext4 disk refuses mkdir (a full tmpfs does not): a first run
+# whose state folder cannot even be made. ext4 in a loop-mounted file, no
+# blocks reserved for root, filled.
+E4=$TRASH/e4
+if command -v mkfs.ext4 >/dev/null 2>&1 && truncate -s 1M "$TRASH/e4.img" &&
+	mkfs.ext4 -q -m 0 "$TRASH/e4.img" 2>/dev/null && mkdir -p "$E4" &&
+	mount -o loop "$TRASH/e4.img" "$E4" 2>"$TRASH/mount.err"; then
+	expect 'state: a first run whose state folder a full ext4 disk will not make purges everything, records nothing, exits 1 and says the next run purges everything again' '
+		dd if=/dev/zero of="$E4/fill" bs=1k count=2048 2>/dev/null || :
+		! mkdir "$E4/probe" 2>/dev/null &&
+		STATE=$E4/state dir_ini "$TRASH/e4.ini" && clear_log &&
+		code cfph -c "$TRASH/e4.ini" dir "$TRASH/w1" 2>"$TRASH/err" &&
+		cat "$TRASH/err" && test "$CODE" = 1 &&
+		test "$(requests)" = "200 $ZONE purge_everything true" &&
+		grep -F "cf-purge-hook: cannot record this run in the state '"'"'$E4/state'"'"': cannot create the state folder '"'"'$E4/state'"'"': No space left on device; the purge was sent and the state is left as it was, so the next run purges everything again" "$TRASH/err" &&
+		test ! -e "$E4/state"
+	'
+	umount "$E4" 2>/dev/null || umount -l "$E4"
+else
+	skip "a full ext4 disk" "cannot mount an ext4 file system from a loop file here: $(cat "$TRASH/mount.err" 2>/dev/null)"
+fi
+
 # --- The spool on a full disk -----------------------------------------------
 
 expect 'spool: full, the API up: the request is sent, the spool is named as the problem (spool_errors in --json), never "not sent", and the run exits 0' '
