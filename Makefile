@@ -36,25 +36,27 @@ UTIL = util/util.o util/git.o util/progress.o util/lock.o
 MAPPING = mapping/urlenc.o mapping/pattern.o mapping/template.o \
 	mapping/config.o mapping/config_parse.o mapping/config_cloudflare.o \
 	mapping/config_site.o mapping/config_hook.o mapping/config_state.o \
-	mapping/config_ci.o mapping/config_map.o mapping/config_tree.o \
+	mapping/config_ci.o mapping/config_verify.o mapping/config_map.o mapping/config_tree.o \
 	mapping/change.o mapping/plan.o mapping/fold.o mapping/map.o \
 	mapping/links.o
 PURGE = purge/batch.o purge/reply.o purge/libcurl.o purge/client.o \
 	purge/pace.o purge/spool.o purge/send.o purge/journal.o
-HOOK = hook/refline.o hook/diff.o hook/indexlinks.o hook/symlinks.o \
+HOOK = hook/verify_cmd.o hook/refline.o hook/diff.o hook/indexlinks.o hook/symlinks.o \
 	hook/count.o hook/run.o hook/deliver.o hook/report.o hook/report_json.o hook/report_plan.o \
 	hook/ci.o hook/deploy.o hook/install.o hook/zone.o hook/keep.o \
 	hook/kept.o hook/shared.o hook/live.o hook/dir.o hook/marker.o \
-	hook/hookmark.o hook/ci_base.o hook/ci_output.o
+	hook/hookmark.o hook/ci_base.o hook/ci_output.o hook/admin.o
+VERIFY = verify/verdict.o verify/fetch.o verify/verify.o
 BUILT = built/built.o built/tree.o built/statcache.o built/state.o \
 	built/prune.o built/manifest.o
-OBJS = $(UTIL) $(MAPPING) $(PURGE) $(BUILT) $(HOOK)
+OBJS = $(UTIL) $(MAPPING) $(PURGE) $(VERIFY) $(BUILT) $(HOOK)
 UNIT = tests/unit/main.o tests/unit/check.o tests/unit/test_pattern.o \
 	tests/unit/test_urlenc.o tests/unit/test_refline.o \
 	tests/unit/test_plan.o tests/unit/test_map.o tests/unit/test_config.o \
 	tests/unit/test_reply.o tests/unit/test_template.o \
 	tests/unit/test_links.o tests/unit/test_shared.o \
-	tests/unit/test_spool.o tests/unit/test_fold.o
+	tests/unit/test_spool.o tests/unit/test_fold.o \
+	tests/unit/test_verify.o
 
 all: cf-purge-hook
 

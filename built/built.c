@@ -25,6 +25,9 @@ struct built {
 	char *since;		/* owned; DIR of dir DIR */
 	char *manifest;		/* owned; [state] manifest, or NULL */
 	char *everything;	/* owned; why the range purges everything */
+	int found;		/* the old side was known */
+	char *unrecordable;	/* owned; why the state could not even be
+				   made (a full disk), or NULL */
 	git_oid new_tree;
 	git_oid recorded;	/* the state's tree, for trees.recorded */
 };
@@ -75,6 +78,7 @@ void built_free(struct built *b)
 	free(b->since);
 	free(b->manifest);
 	free(b->everything);
+	free(b->unrecordable);
 	free(b);
 }
 
@@ -235,8 +239,19 @@ int built_since(struct built_range *out, struct built *b,
 		b->umask_old = umask(0777 & ~(modes->dir & 0777));
 		b->umask_set = 1;
 	}
-	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0)
-		goto out;
+	if (b->has_state && dirstate_open(&b->state, sdir, dir, modes, e) < 0) {
+		if (!b->state.full)
+			goto out;
+		/*
+		 * A full disk that refuses to make the state's folders (ext4
+		 * refuses mkdir once its blocks are gone) must not stop the
+		 * purge: the run goes on as one without a state, purges as a
+		 * first run does, and says at the end that nothing was
+		 * recorded (built_write_record()).
+		 */
+		b->unrecordable = xstrdup(e->msg);
+		b->has_state = 0;
+	}
 	/*
 	 * Held until the new record is written (built_record()), so that
 	 * no other run reads or replaces a record, or prunes, meanwhile. A
@@ -268,8 +283,11 @@ int built_since(struct built_range *out, struct built *b,
 			git_oid_cpy(&b->recorded, &out->old_tree);
 			b->trees.recorded = &b->recorded;
 		}
-	} else
+	} else if (b->unrecordable) {
+		why = xstrdup(b->unrecordable);
+	} else {
 		why = xstrdup("no state ([state] dir)");
+	}
 	if (!found && cfg->manifest_url)
 		found = built_live_manifest(&out->old_tree, &why, cfg, b);
 	if (!found && cfg->state_missing_fail) {
@@ -320,6 +338,7 @@ int built_since(struct built_range *out, struct built *b,
 					  "everything)", why);
 		strvec_pushf(notes, "purging everything: %s", b->everything);
 	}
+	b->found = found;
 	out->has_old = found;
 	out->new_tree = b->new_tree;
 	rc = 0;
@@ -348,15 +367,34 @@ static void built_prune(struct built *b, struct strvec *notes)
 			     st.loose);
 }
 
+/*
+ * The message of a record that could not be written (a full disk): the
+ * purge is sent, and the old record stays, so that the next run purges
+ * this change again rather than miss it.
+ */
+static int built_unrecorded(struct built *b, const char *why, struct err *e)
+{
+	return err_set(e, "cannot record this run in the state '%s': %s; the "
+		       "purge was sent and the state is left as it was, so "
+		       "the next run purges %s again", b->state.dir, why,
+		       b->found ? "this change" : "everything");
+}
+
 static int built_write_record(struct built *b, struct err *e)
 {
+	struct err why;
 	char *path;
 	int rc;
 
+	if (b->unrecordable)
+		return built_unrecorded(b, b->unrecordable, e);
+	/* The walk could not fill the store: the tree is not whole there. */
+	if (b->trees.store_error)
+		return built_unrecorded(b, b->trees.store_error, e);
 	if (b->has_state &&
-	    (dirtree_keep(&b->trees, &b->new_tree, e) < 0 ||
-	     dirstate_write(&b->state, &b->new_tree, e) < 0))
-		return -1;
+	    (dirtree_keep(&b->trees, &b->new_tree, &why) < 0 ||
+	     dirstate_write(&b->state, &b->new_tree, &why) < 0))
+		return built_unrecorded(b, why.msg, e);
 	if (!b->manifest)
 		return 1;
 	/*

@@ -17,10 +17,11 @@
 #define MODE_TREE 040000u
 #define MODE_LINK 0120000u
 /*
- * How many folders deep a manifest's path may go. build() recurses once a
- * folder, so a hostile manifest (one path of 200,000 folders is only 400
- * KB) would otherwise overflow the stack; a real site's paths are far
- * shallower (PATH_MAX allows 2,048 folders).
+ * How many folders deep a manifest's path may go. build() keeps its own
+ * stack, so depth costs no C stack there, but the tree of one path of
+ * 200,000 folders (only 400 KB of manifest) would still be 200,000 trees
+ * for every later tree walk; a real site's paths are far shallower
+ * (PATH_MAX allows 2,048 folders).
  */
 #define MAX_DEPTH 4096
 
@@ -322,54 +323,53 @@ static int child_cmp(const void *x, const void *y)
 			 b->len, b->mode == MODE_TREE);
 }
 
-/*
- * Writes the tree of lines [lo, hi), all of whose paths start with a
- * folder prefix of plen bytes, and sets *out. Sorted by strcmp, the
- * lines of each subfolder are next to each other.
- */
-static int build(git_oid *out, char **why, git_odb *odb, struct line *v,
-		 size_t lo, size_t hi, size_t plen)
+/* A folder whose tree build() has yet to write. */
+struct folder {
+	const char *opener;	/* borrowed: the first line's path in it */
+	size_t plen;		/* bytes of opener naming it, with its '/' */
+	struct child *kids;	/* owned */
+	size_t n, alloc;
+};
+
+static void add_kid(struct folder *f, const char *name, size_t len,
+		    unsigned mode, const git_oid *id)
 {
-	struct child *kids = xcalloc(hi - lo + 1, sizeof(*kids));
+	struct child *c;
+
+	if (f->n == f->alloc) {
+		f->alloc = f->alloc ? 2 * f->alloc : 8;
+		f->kids = xrealloc(f->kids, f->alloc * sizeof(*f->kids));
+	}
+	c = &f->kids[f->n++];
+	c->name = name;
+	c->len = len;
+	c->mode = mode;
+	c->id = *id;
+}
+
+/* Writes the tree of f's children, in git's order, and sets *out. */
+static int write_folder(git_oid *out, char **why, git_odb *odb,
+			struct folder *f)
+{
 	struct strbuf sb = STRBUF_INIT;
-	size_t n = 0, i = lo, k;
+	size_t k;
 	int rc = -1;
 
-	while (i < hi) {
-		const char *name = v[i].path + plen;
-		const char *slash = strchr(name, '/');
-		struct child *c = &kids[n++];
+	if (f->n)
+		qsort(f->kids, f->n, sizeof(*f->kids), child_cmp);
+	for (k = 0; k < f->n; k++) {
+		const struct child *c = &f->kids[k];
 
-		c->name = name;
-		if (!slash) {
-			c->len = strlen(name);
-			c->mode = v[i].mode;
-			c->id = v[i].id;
-			i++;
-			continue;
-		}
-		c->len = (size_t)(slash - name);
-		c->mode = MODE_TREE;
-		for (k = i + 1; k < hi && !strncmp(v[k].path + plen, name,
-						    c->len + 1); k++)
-			;
-		if (build(&c->id, why, odb, v, i, k, plen + c->len + 1) < 0)
-			goto out;
-		i = k;
-	}
-	qsort(kids, n, sizeof(*kids), child_cmp);
-	for (k = 0; k < n; k++) {
-		if (k && kids[k].len == kids[k - 1].len &&
-		    !memcmp(kids[k].name, kids[k - 1].name, kids[k].len)) {
+		if (k && c->len == c[-1].len &&
+		    !memcmp(c->name, c[-1].name, c->len)) {
 			*why = xasprintf("'%.*s' is listed twice, or as a file "
-					 "and a folder", (int)kids[k].len,
-					 kids[k].name);
+					 "and a folder", (int)c->len, c->name);
 			goto out;
 		}
-		strbuf_addf(&sb, "%o ", kids[k].mode);
-		strbuf_add(&sb, kids[k].name, kids[k].len);
+		strbuf_addf(&sb, "%o ", c->mode);
+		strbuf_add(&sb, c->name, c->len);
 		strbuf_add(&sb, "", 1);
-		strbuf_add(&sb, kids[k].id.id, GIT_OID_RAWSZ);
+		strbuf_add(&sb, c->id.id, GIT_OID_RAWSZ);
 	}
 	if (git_odb_write(out, odb, sb.buf ? sb.buf : "", sb.len,
 			  GIT_OBJECT_TREE) < 0) {
@@ -379,7 +379,65 @@ static int build(git_oid *out, char **why, git_odb *odb, struct line *v,
 	rc = 0;
 out:
 	strbuf_release(&sb);
-	free(kids);
+	return rc;
+}
+
+/*
+ * Writes the trees of the n lines of v, sorted by strcmp, and sets *out to
+ * the top one. Sorted so, the lines of each folder are next to each
+ * other: the folders open along the current path are kept on a stack of
+ * their own (not the C stack, which a path of many folders would
+ * overflow), and each is written, and handed to its parent as a child,
+ * once the lines leave it.
+ */
+static int build(git_oid *out, char **why, git_odb *odb,
+		 const struct line *v, size_t n)
+{
+	struct folder *st = xcalloc(1, sizeof(*st));
+	size_t depth = 1, alloc = 1, i;
+	git_oid id;
+	int rc = -1;
+
+	st[0].opener = "";
+	for (i = 0; i <= n; i++) {
+		const char *p = i < n ? v[i].path : NULL, *name, *slash;
+
+		/* Close the folders this line is not in (all, at the end). */
+		while (depth > 1 && (!p || strncmp(p, st[depth - 1].opener,
+						   st[depth - 1].plen))) {
+			struct folder *f = &st[depth - 1], *up = &st[depth - 2];
+
+			if (write_folder(&id, why, odb, f) < 0)
+				goto out;
+			add_kid(up, f->opener + up->plen,
+				f->plen - up->plen - 1, MODE_TREE, &id);
+			free(f->kids);
+			memset(f, 0, sizeof(*f));
+			depth--;
+		}
+		if (!p)
+			break;
+		/* Open the folders below the current one that it is in. */
+		name = p + st[depth - 1].plen;
+		while ((slash = strchr(name, '/')) != NULL) {
+			if (depth == alloc) {
+				alloc *= 2;
+				st = xrealloc(st, alloc * sizeof(*st));
+			}
+			memset(&st[depth], 0, sizeof(*st));
+			st[depth].opener = p;
+			st[depth].plen = (size_t)(slash - p) + 1;
+			depth++;
+			name = slash + 1;
+		}
+		add_kid(&st[depth - 1], name, strlen(name), v[i].mode,
+			&v[i].id);
+	}
+	rc = write_folder(out, why, odb, &st[0]);
+out:
+	for (i = 0; i < depth; i++)
+		free(st[i].kids);
+	free(st);
 	return rc;
 }
 
@@ -460,7 +518,7 @@ int manifest_parse(git_oid *out, char **why, git_odb *odb, const char *buf,
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_path);
-	if (build(out, why, odb, v, 0, n, 0) < 0)
+	if (build(out, why, odb, v, n) < 0)
 		goto out;
 	if (!git_oid_equal(out, &top)) {
 		char made[GIT_OID_HEXSZ + 1], named[GIT_OID_HEXSZ + 1];

@@ -21,7 +21,7 @@
  * -1 with e set.
  */
 static int make_folder(const char *path, const struct file_modes *modes,
-		       struct err *e)
+		       int *full, struct err *e)
 {
 	int fd, rc;
 
@@ -38,6 +38,7 @@ static int make_folder(const char *path, const struct file_modes *modes,
 				       "run this program as its owner", path,
 				       strerror(stat(path, &st) == 0 ? why :
 						errno));
+		*full = why == ENOSPC || why == EDQUOT;
 		return err_set(e, "cannot create the state folder '%s': %s",
 			       path, strerror(why));
 	}
@@ -153,7 +154,7 @@ int dirstate_open(struct dirstate *s, const char *state_dir,
 	s->dir = xstrdup(state_dir);
 	s->objects = xasprintf("%s/objects", state_dir);
 	sites = xasprintf("%s/sites", state_dir);
-	if (make_folder(state_dir, modes, e) < 0)
+	if (make_folder(state_dir, modes, &s->full, e) < 0)
 		goto out;
 	if (lstat(state_dir, &s->top) < 0) {
 		err_set(e, "cannot read the state folder '%s': %s", state_dir,
@@ -165,8 +166,8 @@ int dirstate_open(struct dirstate *s, const char *state_dir,
 		goto out;
 	}
 	if (trusted(&s->top, &s->top, state_dir, state_dir, modes, e) < 0 ||
-	    make_folder(sites, modes, e) < 0 ||
-	    make_folder(s->objects, modes, e) < 0 ||
+	    make_folder(sites, modes, &s->full, e) < 0 ||
+	    make_folder(s->objects, modes, &s->full, e) < 0 ||
 	    check_path(s, sites, e) < 0 || check_path(s, s->objects, e) < 0)
 		goto out;
 	git_odb_hash(&key, real, strlen(real), GIT_OBJECT_BLOB);

@@ -43,9 +43,11 @@ struct dirstate {
 				   (dirstate_key()) */
 	struct file_modes modes;	/* what the state's files are made with */
 	struct stat top;	/* the state folder, as dirstate_open() found it */
+	int full;		/* dirstate_open() failed: a full disk refused
+				   to make one of its folders */
 };
 
-#define DIRSTATE_INIT { NULL, NULL, NULL, NULL, { 0600, 0700 }, { 0 } }
+#define DIRSTATE_INIT { NULL, NULL, NULL, NULL, { 0600, 0700 }, { 0 }, 0 }
 
 /*
  * Creates the state folder (and its sites/ and objects/) when missing,

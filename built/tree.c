@@ -190,6 +190,8 @@ void dirtree_release(struct dirtree *d)
 	git_odb_free(d->odb);
 	git_odb_free(d->store);
 	strvec_clear(&d->notes);
+	free(d->store_error);
+	d->store_error = NULL;
 	d->repo = NULL;
 	d->odb = d->store = NULL;
 }
@@ -336,9 +338,18 @@ static int put_object(struct walk *w, git_oid *id, const void *data,
 	case DIRTREE_HASH:
 		return git_odb_hash(id, data, len, type);
 	case DIRTREE_STORE:
-		if (w->d->store)
-			return git_odb_write(id, w->d->store, data, len, type);
-		break;
+		if (!w->d->store)
+			break;
+		if (git_odb_write(id, w->d->store, data, len, type) == 0)
+			return 0;
+		/*
+		 * A full disk must not stop the purge: the ids are the same
+		 * hashed, and a store written children first holds no tree
+		 * whose children it lacks. The caller records nothing.
+		 */
+		w->d->store_error = xstrdup(git_message());
+		w->d->sink = DIRTREE_HASH;
+		return git_odb_hash(id, data, len, type);
 	case DIRTREE_MEMORY:
 		break;
 	}

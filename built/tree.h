@@ -61,6 +61,14 @@ struct dirtree {
 	 * when it takes more than a second (util/progress.h). */
 	FILE *progress;
 	/*
+	 * Owned, NULL unless set by the walk: why the state's store could
+	 * not be written (a full disk) when sink was DIRTREE_STORE. The walk
+	 * then only hashed the rest (sink is DIRTREE_HASH), so the top
+	 * tree's id is right but the store does not hold it whole: the
+	 * caller must not record it.
+	 */
+	char *store_error;
+	/*
 	 * Borrowed, may be NULL: the tree the state records for the folder.
 	 * When cache_old vouches for every file, holds no other, says it
 	 * was written by a walk that made this very tree, and the links are
@@ -71,7 +79,7 @@ struct dirtree {
 };
 
 #define DIRTREE_INIT { NULL, NULL, NULL, STRVEC_INIT, 0, 0, 0, 0, 2, \
-		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL, NULL }
+		       DIRTREE_MEMORY, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * Creates the in-memory object store. With objects_dir (a bare git

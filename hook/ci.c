@@ -1,4 +1,5 @@
 #include "ci.h"
+#include "verify_cmd.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -450,6 +451,7 @@ static void github_summary(const struct run *r, int status)
 			       r->opts.dry_run, r->spool_dies);
 	}
 	fputc('\n', f);
+	verify_markdown(f, r);
 	fclose(f);
 	strbuf_release(&counts);
 }

@@ -6,6 +6,7 @@
  */
 #include "run.h"
 #include "zone.h"
+#include "admin.h"
 #include "../built/built.h"
 #include "../purge/client.h"
 #include "../util/progress.h"
@@ -25,7 +26,9 @@
 /*
  * Where the spool lives: [cloudflare] spool_dir, or the git directory. A
  * relative spool_dir is taken from the git directory, so that the hook and
- * a retry run from anywhere find the same folder.
+ * a retry run from anywhere find the same folder; for dir without a
+ * repository (hook/dir.h), from the config's folder, and without
+ * spool_dir it is the folder spool in the state.
  */
 static int spool_dir(struct run *r, struct err *e)
 {
@@ -37,6 +40,9 @@ static int spool_dir(struct run *r, struct err *e)
 		r->spool_dir = xstrdup(dir);
 	else if (!r->repo && !dir && r->dir && built_state_dir(r->dir))
 		r->spool_dir = xasprintf("%s/spool", built_state_dir(r->dir));
+	else if (!r->repo && dir && r->dir && r->config_home)
+		/* dir without a repository: beside the config, as its state. */
+		r->spool_dir = xasprintf("%s/%s", r->config_home, dir);
 	else if (!r->repo)
 		return err_set(e, "no spool: set [cloudflare] spool_dir to an "
 			       "absolute path or run inside the repository");
@@ -54,7 +60,8 @@ static int spool_dir(struct run *r, struct err *e)
 }
 
 /*
- * Reads the API token file, refusing one that others may read. Returns
+ * Reads the API token file, refusing one that others (not the owner, not
+ * the group) may read. Returns
  * the token (the caller wipes and frees it), or NULL with e set.
  */
 static char *read_token_file(const char *path, struct err *e)
@@ -77,10 +84,16 @@ static char *read_token_file(const char *path, struct err *e)
 			path);
 		return NULL;
 	}
-	if (st.st_mode & 077) {
+	/*
+	 * The group may read it: one file, in a group of their own, serves
+	 * the users of a shared repository (git over SSH, www-data over
+	 * HTTP).
+	 */
+	if (st.st_mode & 007) {
 		close(fd);
 		err_set(e, "the API token file '%s' may be read by others "
-			"(mode %03o); run: chmod 600 '%s'", path,
+			"(mode %03o); run: chmod 600 '%s' (or 640, with a group "
+			"that only the hook's users are in)", path,
 			(unsigned)(st.st_mode & 0777), path);
 		return NULL;
 	}
@@ -100,14 +113,57 @@ static char *read_token_file(const char *path, struct err *e)
 }
 
 /*
- * Makes a client with the configured credentials. Returns 0, or -1 with e
- * set when a credential is missing or unreadable.
+ * Adds to e, for an admin command (retry, range, check --online) that
+ * found no token, where the hook gets it and how to use the same: an admin
+ * who runs as himself, or under sudo (which drops the environment), does
+ * not have the server's environment.
+ */
+static void explain_admin_token(struct run *r, struct err *e)
+{
+	const struct config *c = &r->config;
+	char *cmd, *msg;
+
+	if (r->deploy)
+		return;
+	/* A command that takes no arguments can be printed again whole. */
+	if (r->command && (!strcmp(r->command, "retry") ||
+			   !strcmp(r->command, "check --online")))
+		cmd = admin_command(r, r->command);
+	else
+		cmd = xstrdup("the same command");
+	msg = xstrdup(e->msg);
+	if (c->api_token_file)
+		err_set(e, "%s; the hook reads it %s%s%sfrom the file '%s' as "
+			"the user it runs as: run this command as that user, "
+			"with the same config: %s", msg,
+			c->api_token_env ? "from '" : "",
+			c->api_token_env ? c->api_token_env : "",
+			c->api_token_env ? "' in its environment, else " : "",
+			c->api_token_file, cmd);
+	else
+		err_set(e, "%s; the hook reads it from '%s' in the server's "
+			"environment (SetEnv, fastcgi_param, the service's "
+			"environment), which this command does not have: name "
+			"a file that the hook's user alone can read in '%s' "
+			"([cloudflare] api_token_file, beside api_token_env), so "
+			"that the hook and this command read the same, then run: "
+			"%s", msg, c->api_token_env, c->path, cmd);
+	free(msg);
+	free(cmd);
+}
+
+/*
+ * Makes a client with the configured credentials: the legacy key, or the
+ * token from the variable api_token_env names when it is set, else from
+ * api_token_file. Returns 0, or -1 with e set when a credential is
+ * missing or unreadable.
  */
 static int make_client(struct run *r, struct cf_client **client,
 		       struct err *e)
 {
 	const struct config *c = &r->config;
 	struct cf_auth auth = { NULL, NULL, NULL };
+	const char *env = c->api_token_env ? getenv(c->api_token_env) : NULL;
 	char *file_token = NULL;
 	int rc;
 
@@ -120,18 +176,32 @@ static int make_client(struct run *r, struct cf_client **client,
 				       "environment of this program (see "
 				       "[cloudflare] api_key_env in '%s')",
 				       c->api_key_env, c->path);
+	} else if (env && *env) {
+		auth.token = env;
 	} else if (c->api_token_file) {
-		file_token = read_token_file(c->api_token_file, e);
-		if (!file_token)
+		struct err fe;
+
+		file_token = read_token_file(c->api_token_file, &fe);
+		if (!file_token) {
+			/* A file that is there but unsafe or empty says so. */
+			if (!strstr(fe.msg, "cannot read"))
+				return err_set(e, "%s", fe.msg);
+			if (c->api_token_env)
+				err_set(e, "no API token: '%s' is not set in the "
+					"environment of this program, and %s",
+					c->api_token_env, fe.msg);
+			else
+				err_set(e, "no API token: %s", fe.msg);
+			explain_admin_token(r, e);
 			return -1;
+		}
 		auth.token = file_token;
 	} else {
-		auth.token = getenv(c->api_token_env);
-		if (!auth.token || !*auth.token)
-			return err_set(e, "no API token: '%s' is not set in "
-				       "the environment of this program; set "
-				       "it (see [cloudflare] api_token_env in "
-				       "'%s')", c->api_token_env, c->path);
+		err_set(e, "no API token: '%s' is not set in the environment "
+			"of this program; set it (see [cloudflare] "
+			"api_token_env in '%s')", c->api_token_env, c->path);
+		explain_admin_token(r, e);
+		return -1;
 	}
 	rc = cf_client_new(client, c->api_url, &auth, c->ca_bundle, e);
 	if (rc < 0 && strstr(e->msg, "control character")) {
@@ -139,11 +209,9 @@ static int make_client(struct run *r, struct cf_client **client,
 		char *msg = xstrdup(e->msg);
 
 		err_set(e, "%s (from %s '%s'); write it again without line "
-			"breaks", msg, c->email ? "the environment variable" :
-			c->api_token_file ? "the file" : "the environment "
-			"variable", c->email ? c->api_key_env :
-			c->api_token_file ? c->api_token_file :
-			c->api_token_env);
+			"breaks", msg, file_token ? "the file" :
+			"the environment variable", c->email ? c->api_key_env :
+			file_token ? c->api_token_file : c->api_token_env);
 		free(msg);
 	}
 	wipe_string(file_token);
@@ -275,6 +343,7 @@ int run_send(struct run *r, struct err *e)
 	int journaled;
 
 	r->sent = 1;
+	r->sent_at = (double)time(NULL);
 	r->outcomes = xcalloc(r->batches.n, sizeof(*r->outcomes));
 	paths = xcalloc(r->batches.n ? r->batches.n : 1, sizeof(*paths));
 	if (spool_dir(r, &ce) < 0 ||
@@ -290,7 +359,7 @@ int run_send(struct run *r, struct err *e)
 	for (i = 0; i < r->batches.n && r->spool.dir; i++)
 		if (spool_write(&r->spool, &r->batches.v[i], &paths[i],
 				&ce) < 0) {
-			strvec_push(&r->outcomes[i].failures, ce.msg);
+			strvec_push(&r->outcomes[i].spool_errors, ce.msg);
 			paths[i] = NULL;
 			journaled = 0;
 		}
@@ -423,4 +492,104 @@ int run_check_online(struct run *r, struct strvec *problems)
 	rc = zone_check_online(client, &r->config, problems);
 	cf_client_free(client);
 	return rc;
+}
+
+int run_send_more(struct run *r, const struct plan *p, int keep_only,
+		  double deadline, struct strvec *problems)
+{
+	struct batch_list bl = BATCH_LIST_INIT;
+	struct cf_client *client = NULL;
+	struct sender s;
+	struct err ce;
+	size_t i, k;
+	int rc = 0;
+
+	batches_from_plan(&bl, p, &r->config, r->zone_id ? r->zone_id :
+			  r->config.zone_id, r->config.zone_name,
+			  (double)time(NULL));
+	if (!r->spool.dir && (spool_dir(r, &ce) < 0 ||
+			      spool_open(&r->spool, r->spool_dir, &r->modes,
+					 &ce) < 0)) {
+		strvec_push(problems, ce.msg);
+		if (keep_only) {
+			batch_list_clear(&bl);
+			return -1;
+		}
+	}
+	if (!keep_only && (make_client(r, &client, &ce) < 0 ||
+			   resolve_zone(r, client, deadline, &ce) < 0)) {
+		strvec_push(problems, ce.msg);
+		keep_only = 1;
+		rc = -1;
+	}
+	r->client = client;
+	r->send_deadline = deadline;
+	sender_init(&s, client, &r->config, deadline, NULL);
+	for (i = 0; i < bl.n; i++) {
+		struct batch *b = &bl.v[i];
+		struct send_outcome o = SEND_OUTCOME_INIT;
+		char *path = NULL;
+
+		set_zone(r, b, &ce);
+		if (r->spool.dir && spool_write(&r->spool, b, &path, &ce) < 0) {
+			strvec_push(problems, ce.msg);
+			rc = -1;
+		}
+		if (keep_only) {
+			/* Written, not sent: 'retry' or the next run sends it. */
+			free(path);
+			continue;
+		}
+		sender_send(&s, b, &o);
+		journal_settle(&r->spool, path ? &path : NULL, path ? 1 : 0, b,
+			       &o);
+		if (o.n_sent != batch_size(b))
+			rc = -1;
+		for (k = 0; k < o.refusals.n; k++)
+			strvec_push(problems, o.refusals.v[k]);
+		for (k = 0; k < o.failures.n; k++)
+			strvec_push(problems, o.failures.v[k]);
+		send_outcome_release(&o);
+		free(path);
+	}
+	sender_release(&s);
+	r->client = NULL;
+	cf_client_free(client);
+	batch_list_clear(&bl);
+	return rc;
+}
+
+int run_check_token_file(const struct run *r, struct strvec *problems,
+			 struct strvec *warnings)
+{
+	const struct config *c = &r->config;
+	const char *f = c->api_token_file;
+	struct stat st;
+
+	if (!f || c->email)
+		return 0;
+	if (stat(f, &st) < 0) {
+		strvec_pushf(warnings, "cannot see the API token file '%s': "
+			     "%s; the hook needs it%s%s%s (examples/servers.md "
+			     "says how to make it)", f, strerror(errno),
+			     c->api_token_env ? " unless '" : "",
+			     c->api_token_env ? c->api_token_env : "",
+			     c->api_token_env ? "' is set in its environment" :
+			     "");
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strvec_pushf(problems, "the API token file '%s' is not a "
+			     "regular file", f);
+		return -1;
+	}
+	if (st.st_mode & 007) {
+		strvec_pushf(problems, "the API token file '%s' may be read by "
+			     "others (mode %03o), and the hook refuses it; "
+			     "run: chmod 600 '%s' (or 640, with a group that "
+			     "only the hook's users are in)", f,
+			     (unsigned)(st.st_mode & 0777), f);
+		return -1;
+	}
+	return 0;
 }

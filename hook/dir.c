@@ -68,6 +68,33 @@ int dir_command(struct run *r, const char *dir, struct err *e)
 	return since(r, dir, r->config_home, e);
 }
 
+int dir_drop_unrelated_repo(struct run *r)
+{
+	const char *config = r->opts.config_path;
+	char *real, *gitdir, *slash;
+	int related;
+
+	if (!config && getenv("CF_PURGE_HOOK_CONFIG") &&
+	    *getenv("CF_PURGE_HOOK_CONFIG"))
+		config = getenv("CF_PURGE_HOOK_CONFIG");
+	if (!r->repo || r->opts.repo_path || !config)
+		return 0;
+	/* The config's folder, links resolved, against the git directory. */
+	real = realpath(config, NULL);
+	gitdir = realpath(git_repository_path(r->repo), NULL);
+	slash = real ? strrchr(real, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	related = slash && gitdir && !strcmp(real, gitdir);
+	free(real);
+	free(gitdir);
+	if (related)
+		return 0;
+	git_repository_free(r->repo);
+	r->repo = NULL;
+	return 1;
+}
+
 /*
  * A CI job: its spool goes with it. With the manifest as the only record,
  * a manifest written over spooled items would hide them from every later

@@ -43,6 +43,17 @@ int dir_since(struct run *r, const char *dir, struct err *e);
 int dir_command(struct run *r, const char *dir, struct err *e);
 
 /*
+ * For the dir command, before anything is made with r->repo: closes the
+ * repository the shell happens to be in (r->repo becomes NULL) when it is
+ * not the site's, that is when the config is named (-c or
+ * CF_PURGE_HOOK_CONFIG) and is not that repository's own
+ * <git dir>/cf-purge-hook.ini, and no -C named it. The spool and the
+ * lock then go beside the state, and neither its modes nor its HEAD
+ * count. Returns 1 when it closed it, else 0.
+ */
+int dir_drop_unrelated_repo(struct run *r);
+
+/*
  * After run_send(): records the folder's new tree as the state, and
  * writes [state] manifest into the folder (built_record()), when each of
  * this run's requests was confirmed or is in the spool; a dry run, `dir

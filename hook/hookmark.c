@@ -264,3 +264,46 @@ void hookmark_advance(struct run *r)
 	}
 	umask(old_umask);
 }
+
+int hookmark_start(struct run *r, struct err *e)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	mode_t old_umask;
+	int set = 0;
+
+	if (git_reference_iterator_glob_new(&it, r->repo, "refs/heads/*") < 0)
+		return err_set(e, "cannot list the branches: %s",
+			       git_message());
+	/* As hookmark_advance(): the group's, in a shared repository. */
+	old_umask = umask(0);
+	umask(old_umask & ~(r->modes.dir & 0777));
+	while (git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		char *mname = mark_name(name);
+		git_reference *out = NULL;
+		git_oid id;
+
+		/* A symbolic ref has no commit of its own: its target counts. */
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    git_reference_name_to_id(&id, r->repo, mname) < 0) {
+			if (git_reference_create(&out, r->repo, mname,
+						 git_reference_target(ref), 0,
+						 "cf-purge-hook: install") < 0) {
+				err_set(e, "cannot set the purge marker '%s': "
+					"%s", mname, git_message());
+				set = -1;
+			} else {
+				set++;
+			}
+			git_reference_free(out);
+		}
+		free(mname);
+		git_reference_free(ref);
+		if (set < 0)
+			break;
+	}
+	umask(old_umask);
+	git_reference_iterator_free(it);
+	return set;
+}

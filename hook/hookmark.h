@@ -14,8 +14,8 @@
  * then done twice at worst, never lost. (The ci command keeps the same
  * ref on the job's remote, with git: hook/marker.h.)
  *
- * A branch with no marker yet gets one after its first purge; before
- * that, nothing is inferred.
+ * A branch with no marker yet gets one after its first purge, or from
+ * install (hookmark_start()); before that, nothing is inferred.
  */
 #ifndef CFPH_HOOKMARK_H
 #define CFPH_HOOKMARK_H
@@ -48,5 +48,15 @@ size_t hookmark_add_gaps(struct run *r, int to_tips);
  * costs a purge again, never one less.
  */
 void hookmark_advance(struct run *r);
+
+/*
+ * For install: gives each branch (under refs/heads/) of r->repo that has no
+ * marker one at its tip, made with r->modes, so that even the first push
+ * to it after install is covered (a hook killed before it kept that push
+ * leaves the marker behind, and the next run purges from it). A marker
+ * already there stays. Returns how many were set, or -1 with e set when
+ * one could not be (those set before stay).
+ */
+int hookmark_start(struct run *r, struct err *e);
 
 #endif

@@ -8,7 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char starting_config[] =
+/*
+ * The starting config. The token has two doors, so that the hook and an
+ * admin's retry share one route: the variable a web server may set, else
+ * a file that the hook's user can read, which the same user reads under
+ * sudo, where the environment is gone.
+ */
+static char *starting_config(const char *token_file)
+{
+	return xasprintf(
 	"; cf-purge-hook configuration, written by 'cf-purge-hook install'.\n"
 	"; Every key is described in cf-purge-hook.ini.example and in\n"
 	"; cf-purge-hook(1). Fill in zone_id and base_url, then run\n"
@@ -17,8 +25,12 @@ static const char starting_config[] =
 	"[cloudflare]\n"
 	"; The zone's id: the zone's Overview page in Cloudflare's dashboard.\n"
 	"; zone_id = 023e105f4ecef8ad9ca31a8372d0c353\n"
-	"; The hook reads the API token from this environment variable.\n"
+	"; The API token: from this environment variable when it is set,\n"
+	"; else from this file, which the user the hook runs as reads (mode\n"
+	"; 600, or 640 with a group that only the hook's users are in); admin\n"
+	"; commands run as that user (sudo -u) read the same file.\n"
 	"api_token_env = CF_API_TOKEN\n"
+	"api_token_file = %s\n"
 	"\n"
 	"[site]\n"
 	"; Where the site is served, and the folder of the repository that is\n"
@@ -31,7 +43,8 @@ static const char starting_config[] =
 	"on_create = skip\n"
 	"\n"
 	"[ignore]\n"
-	"paths = README.md, .github/**\n";
+	"paths = README.md, .github/**\n", token_file);
+}
 
 static int is_dir(const char *path)
 {
@@ -94,14 +107,25 @@ static int write_file(const char *path, const char *text, mode_t mode,
 }
 
 int install_hook(struct install_result *out, const char *git_dir,
-		 const char *self, int force, struct err *e)
+		 const char *self, const char *token_file, int force,
+		 int config_only, struct err *e)
 {
 	struct strbuf script = STRBUF_INIT;
-	char *dir;
+	char *dir, *config;
 	struct stat st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (token_file[0] != '/' || strpbrk(token_file, "\r\n;#"))
+		return err_set(e, "'--token-file' takes an absolute path "
+			       "without line breaks, ';' or '#', not '%s'",
+			       token_file);
+	/*
+	 * Gitolite installs the hooks of its repositories itself: there,
+	 * only the config is wanted.
+	 */
+	if (config_only)
+		goto config;
 	dir = xasprintf("%scustom_hooks", git_dir);
 	if (is_dir(dir)) {
 		free(dir);
@@ -150,8 +174,8 @@ int install_hook(struct install_result *out, const char *git_dir,
 			unlink(out->hook_path);
 	}
 	strbuf_addstr(&script, "#!/bin/sh\n" INSTALL_MARKER "\n"
-		      "# The API token comes from the environment (see "
-		      "cf-purge-hook.ini).\nexec ");
+		      "# The API token: see [cloudflare] in "
+		      "cf-purge-hook.ini.\nexec ");
 	sh_quote(&script, self);
 	strbuf_addstr(&script, " hook\n");
 	rc = write_file(out->hook_path, script.buf, 0755, e);
@@ -159,9 +183,13 @@ int install_hook(struct install_result *out, const char *git_dir,
 	if (rc < 0)
 		return -1;
 
+config:
 	out->config_path = xasprintf("%scf-purge-hook.ini", git_dir);
 	if (access(out->config_path, F_OK) != 0) {
-		if (write_file(out->config_path, starting_config, 0644, e) < 0)
+		config = starting_config(token_file);
+		rc = write_file(out->config_path, config, 0644, e);
+		free(config);
+		if (rc < 0)
 			return -1;
 		out->wrote_config = 1;
 	}

@@ -19,14 +19,21 @@ struct install_result {
 	int replaced;		/* an earlier hook was replaced */
 };
 
+/* Where the starting config says the token file is, unless told. */
+#define INSTALL_TOKEN_FILE "/etc/cf-purge-hook/token"
+
 /*
  * Installs into the git directory git_dir (with a trailing slash) a hook
- * that runs the program at self as 'self hook'. A post-receive that this
- * program did not write is left alone (returns -1 with e saying how to
- * chain it) unless force is set. Returns 0, or -1 with e set.
+ * that runs the program at self as 'self hook', and, when there is none,
+ * a starting config whose [cloudflare] names CF_API_TOKEN and the
+ * absolute path token_file. A post-receive that this program did not
+ * write is left alone (returns -1 with e saying how to chain it) unless
+ * force is set. With config_only, only the config is written (hook_path
+ * and layout stay NULL). Returns 0, or -1 with e set.
  */
 int install_hook(struct install_result *out, const char *git_dir,
-		 const char *self, int force, struct err *e);
+		 const char *self, const char *token_file, int force,
+		 int config_only, struct err *e);
 
 void install_result_release(struct install_result *r);
 

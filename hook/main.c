@@ -5,6 +5,7 @@
  */
 #include <curl/curlver.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <git2.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "ci.h"
 #include "ci_base.h"
 #include "ci_output.h"
@@ -31,6 +33,7 @@
 #include "report_json.h"
 #include "run.h"
 #include "shared.h"
+#include "verify_cmd.h"
 #include "../util/lock.h"
 #include "../purge/libcurl.h"
 
@@ -51,7 +54,10 @@ static const char usage_text[] =
 	"       cf-purge-hook [options] check [--online]\n"
 	"       cf-purge-hook [options] explain PATH...\n"
 	"       cf-purge-hook [options] ci\n"
-	"       cf-purge-hook [-C REPO] install [--force]\n"
+	"       cf-purge-hook [options] verify OLD..NEW\n"
+	"       cf-purge-hook [options] verify --dir DIR\n"
+	"       cf-purge-hook [-C REPO] install [--force] [--token-file PATH]\n"
+	"                                       [--config-only]\n"
 	"\n"
 	"Purges from Cloudflare's cache the URLs that changed between two\n"
 	"commits. 'hook' reads post-receive lines '<old> <new> <ref>' from\n"
@@ -66,6 +72,9 @@ static const char usage_text[] =
 	"files; 'dir DIR' what changed in DIR since the last run for it.\n"
 	"'install' makes this program the post-receive hook of a bare\n"
 	"repository and writes a starting configuration.\n"
+	"'verify' asks the site for the URLs a range (or every file of DIR)\n"
+	"is served at and checks that they serve what was deployed, purging\n"
+	"again what is stale.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE   configuration (default: $CF_PURGE_HOOK_CONFIG,\n"
@@ -78,12 +87,18 @@ static const char usage_text[] =
 	"  -q, --quiet         print errors only\n"
 	"      --online        with 'check': ask Cloudflare too\n"
 	"      --force         with 'install': replace another post-receive\n"
+	"      --token-file PATH  with 'install': the token file the starting\n"
+	"                      config names (default " INSTALL_TOKEN_FILE ")\n"
+	"      --config-only   with 'install': the starting config only, for\n"
+	"                      servers that install hooks themselves (Gitolite)\n"
+	"      --dir           with 'verify': DIR is a folder of built files\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
 	"\n"
 	"The API token is read from the environment variable named by\n"
-	"[cloudflare] api_token_env (default CF_API_TOKEN), never from the\n"
-	"command line.\n"
+	"[cloudflare] api_token_env (default CF_API_TOKEN) when it is set,\n"
+	"else from the file named by api_token_file; never from the command\n"
+	"line.\n"
 	"\n"
 	"exit status: 0 when everything was purged (or planned, in a dry run),\n"
 	"1 when something that had to be purged was not (it is then refused\n"
@@ -235,12 +250,25 @@ static int finish(struct run *r, int status)
 			status = RUN_FAILED;
 	}
 	report_summary(stdout, stderr, r);
+	verify_report(stderr, r);
+	return status;
+}
+
+/* The verify command's report: its JSON and lines alone, no purge's. */
+static int finish_verify(struct run *r, int status)
+{
+	if (r->opts.json && report_json(stdout, r) < 0) {
+		print_error("cannot write to standard output");
+		if (status == RUN_OK)
+			status = RUN_FAILED;
+	}
+	verify_report(stderr, r);
 	return status;
 }
 
 static int check_command(struct run *r, int online)
 {
-	struct strvec problems = STRVEC_INIT;
+	struct strvec problems = STRVEC_INIT, warnings = STRVEC_INIT;
 	const struct config *c = &r->config;
 	size_t i;
 	int rc;
@@ -269,10 +297,20 @@ static int check_command(struct run *r, int online)
 			return RUN_USAGE;
 		}
 	}
+	if (run_check_token_file(r, &problems, &warnings) < 0) {
+		for (i = 0; i < problems.n; i++)
+			print_error(problems.v[i]);
+		strvec_clear(&problems);
+		strvec_clear(&warnings);
+		return RUN_USAGE;
+	}
 	/* Warnings leave the exit status alone; --quiet hides them. */
 	for (i = 0; !r->opts.quiet && i < c->warnings.n; i++)
 		say("warning: %s",
 			c->warnings.v[i]);
+	for (i = 0; !r->opts.quiet && i < warnings.n; i++)
+		say("warning: %s", warnings.v[i]);
+	strvec_clear(&warnings);
 	if (online && run_check_online(r, &problems) < 0) {
 		for (i = 0; i < problems.n; i++)
 			print_error(problems.v[i]);
@@ -326,6 +364,8 @@ static int plan_and_send(struct run *r, const struct live *lv)
 		print_error(e.msg);
 		rc = RUN_FAILED;
 	}
+	if (verify_after_send(r) != RUN_OK)
+		rc = RUN_FAILED;
 	return finish(r, rc);
 }
 
@@ -364,6 +404,45 @@ static int explain_command(struct run *r, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * What install tells the admin after writing a starting config: how to
+ * make the token file it names for the user the hook runs as (the
+ * repository's owner), and the check and retry commands as that user.
+ */
+static void install_say_token(struct run *r, const struct install_result *res)
+{
+	const char *file = r->opts.token_file ? r->opts.token_file :
+			   INSTALL_TOKEN_FILE;
+	char *owner = admin_owner(r), *dir = xstrdup(file), *slash;
+	char *check = admin_command(r, "check");
+	char *online = admin_command(r, "check --online");
+	char *retry = admin_command(r, "retry");
+	struct passwd *pw = owner ? getpwnam(owner) : NULL;
+	struct group *gr = pw ? getgrgid(pw->pw_gid) : NULL;
+
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	printf("cf-purge-hook: wrote a starting config to '%s'; fill in "
+	       "zone_id and base_url, then run: %s\n", res->config_path,
+	       check);
+	printf("cf-purge-hook: the hook reads the API token from "
+	       "CF_API_TOKEN in its environment when the server sets it, "
+	       "else from '%s'; make that file as root, readable by '%s' "
+	       "alone: install -d -m 755 '%s' && install -m 600 -o '%s' -g "
+	       "'%s' /dev/null '%s', then write the token in it on one line "
+	       "(a file for several users: examples/servers.md)\n", file,
+	       owner ? owner : "the hook's user", dir,
+	       owner ? owner : "USER", gr ? gr->gr_name : "GROUP", file);
+	printf("cf-purge-hook: then, as the user the hook runs as: %s; a "
+	       "purge that was kept is sent with: %s\n", online, retry);
+	free(owner);
+	free(dir);
+	free(check);
+	free(online);
+	free(retry);
+}
+
 static int install_command(struct run *r)
 {
 	struct install_result res;
@@ -383,25 +462,34 @@ static int install_command(struct run *r)
 	}
 	self[n] = '\0';
 	if (install_hook(&res, git_repository_path(r->repo), self,
-			 r->opts.force, &e) < 0) {
+			 r->opts.token_file ? r->opts.token_file :
+			 INSTALL_TOKEN_FILE, r->opts.force, r->opts.config_only,
+			 &e) < 0) {
 		print_error(e.msg);
 		install_result_release(&res);
 		return RUN_FAILED;
 	}
-	printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ? "replaced" :
-	       "installed", res.hook_path, res.layout);
+	if (res.hook_path)
+		printf("cf-purge-hook: %s '%s' (%s)\n", res.replaced ?
+		       "replaced" : "installed", res.hook_path, res.layout);
+	/* Even the first push to each branch is then covered. */
+	if (shared_modes_read(&r->modes, r->repo, &e) < 0)
+		print_error(e.msg);
+	r->modes.dir &= ~(mode_t)S_IWOTH;
+	n = hookmark_start(r, &e);
+	if (n < 0)
+		print_error(e.msg);
+	else if (n > 0)
+		printf("cf-purge-hook: set the purge marker of %zd %s at %s "
+		       "tip (refs/cf-purge-hook/heads/), so that a push that "
+		       "no run keeps is purged by the next\n", n,
+		       n == 1 ? "branch" : "branches", n == 1 ? "its" : "their");
 	if (res.wrote_config)
-		printf("cf-purge-hook: wrote a starting config to '%s'; fill in "
-		       "zone_id and base_url, then run: cf-purge-hook -C '%s' "
-		       "check\n", res.config_path, git_repository_path(r->repo));
+		install_say_token(r, &res);
 	else
-		printf("cf-purge-hook: the config is '%s' (left as it is)\n",
-		       res.config_path);
-	printf("cf-purge-hook: the hook reads the API token from its "
-	       "environment (CF_API_TOKEN unless the config says otherwise) "
-	       "or from api_token_file; git-shell, web servers and git "
-	       "daemon do not read shell startup files (see "
-	       "examples/servers.md)\n");
+		printf("cf-purge-hook: the config is '%s' (left as it is); the "
+		       "hook reads the API token as [cloudflare] says there "
+		       "(examples/servers.md)\n", res.config_path);
 	install_result_release(&res);
 	return RUN_OK;
 }
@@ -632,7 +720,7 @@ out:
 }
 
 static int run_command(struct run *r, const char *command, int argc,
-		       char **argv, int online)
+		       char **argv, int online, int verify_dir)
 {
 	struct strbuf input = STRBUF_INIT;
 	struct keep keep = KEEP_INIT;
@@ -641,10 +729,14 @@ static int run_command(struct run *r, const char *command, int argc,
 	int rc, lock_fd = -1, is_hook = !strcmp(command, "hook");
 
 	int is_dir = !strcmp(command, "dir");
+	int is_verify = !strcmp(command, "verify");
 	int repo_optional = !strcmp(command, "check") ||
-			    !strcmp(command, "explain") || is_dir;
+			    !strcmp(command, "explain") || is_dir ||
+			    (is_verify && verify_dir);
 
 	int is_ci = !strcmp(command, "ci");
+
+	r->command = online ? "check --online" : command;
 
 	if (!strcmp(command, "install")) {
 		if (argc)
@@ -653,11 +745,19 @@ static int run_command(struct run *r, const char *command, int argc,
 	}
 	if (r->opts.force)
 		return usage_error("%s", "--force goes with 'install' only");
+	if (r->opts.token_file || r->opts.config_only)
+		return usage_error("%s", r->opts.token_file ? "--token-file "
+				   "goes with 'install' only" : "--config-only "
+				   "goes with 'install' only");
 
 	if (strcmp(command, "hook") && strcmp(command, "range") &&
 	    strcmp(command, "retry") && strcmp(command, "check") &&
-	    strcmp(command, "explain") && !is_ci && !is_dir)
+	    strcmp(command, "explain") && !is_ci && !is_dir && !is_verify)
 		return usage_error("unknown command '%s'", command);
+	if (verify_dir && !is_verify)
+		return usage_error("%s", "--dir goes with 'verify' only");
+	if (is_verify && verify_dir && argc != 1)
+		return usage_error("%s", "'verify --dir' takes one folder");
 	if (is_dir && argc != 1 && argc != 2)
 		return usage_error("%s", "'dir' takes DIR, or OLD NEW (two "
 				   "folders)");
@@ -712,6 +812,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return RUN_USAGE;
 	}
+	/* dir leaves alone a repository that is not the site's. */
+	if (is_dir)
+		dir_drop_unrelated_repo(r);
 	/*
 	 * The push is kept before anything else can fail, so that a broken
 	 * config or a killed run loses nothing (hook/keep.h).
@@ -762,8 +865,10 @@ static int run_command(struct run *r, const char *command, int argc,
 		if (keep.paths.n)
 			keep_reject(&keep, 0, e.msg, &r->tree_errors);
 		strvec_clear(&r->tree_errors);
-	} else if (!strcmp(command, "range")) {
+	} else if (!strcmp(command, "range") || (is_verify && !verify_dir)) {
 		rc = add_range_arg(r, argc, argv, &e);
+	} else if (is_verify) {
+		rc = verify_add_dir(r, argv[0], &e);
 	} else if (is_dir) {
 		rc = argc == 2 ? dir_compare(r, argv[0], argv[1], &e) :
 		     dir_command(r, argv[0], &e);
@@ -801,7 +906,9 @@ static int run_command(struct run *r, const char *command, int argc,
 		print_error(e.msg);
 		return rc == BUILT_BUSY ? RUN_FAILED : RUN_USAGE;
 	}
-	if (!is_hook)
+	if (is_verify)
+		rc = finish_verify(r, verify_on_demand(r));
+	else if (!is_hook)
 		rc = plan_and_send(r, &lv);
 	if (cfph_interrupted) {
 		print_error("interrupted by a signal: what was not confirmed "
@@ -833,13 +940,16 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "online", no_argument, NULL, 'O' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "token-file", required_argument, NULL, 'T' },
+		{ "config-only", no_argument, NULL, 'G' },
+		{ "dir", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts opts = RUN_OPTS_INIT;
 	const char *self = strrchr(argv[0], '/');
 	const char *command;
 	struct run r;
-	int ch, status, online = 0;
+	int ch, status, online = 0, verify_dir = 0;
 
 	self = self ? self + 1 : argv[0];
 	while ((ch = getopt_long(argc, argv, "c:C:nvqh", longopts, NULL)) != -1) {
@@ -867,6 +977,15 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			opts.force = 1;
+			break;
+		case 'T':
+			opts.token_file = optarg;
+			break;
+		case 'G':
+			opts.config_only = 1;
+			break;
+		case 'D':
+			verify_dir = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -928,7 +1047,8 @@ int main(int argc, char **argv)
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	run_init(&r, &opts);
-	status = run_command(&r, command, argc - optind, argv + optind, online);
+	status = run_command(&r, command, argc - optind, argv + optind, online,
+			     verify_dir);
 	run_release(&r);
 	libcurl_release();
 	git_libgit2_shutdown();

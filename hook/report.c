@@ -1,4 +1,5 @@
 #include "report.h"
+#include "admin.h"
 #include "report_plan.h"
 
 #include <cjson/cJSON.h>
@@ -307,10 +308,11 @@ static void line_set_release(struct line_set *ls)
 	memset(ls, 0, sizeof(*ls));
 }
 
-/* The refusals, and the reasons for what was not sent (less send_error,
- * which is said once on its own), of every outcome of the run. */
+/* The refusals, the reasons for what was not sent (less send_error,
+ * which is said once on its own), and why the spool could not take a
+ * request (sent or not), of every outcome of the run. */
 static void collect_problems(struct line_set *refused, struct line_set *failed,
-			     const struct run *r)
+			     struct line_set *unkept, const struct run *r)
 {
 	const struct send_outcome *sets[2];
 	size_t counts[2], s, i, k;
@@ -329,10 +331,16 @@ static void collect_problems(struct line_set *refused, struct line_set *failed,
 				if (!r->send_error ||
 				    strcmp(o->failures.v[k], r->send_error))
 					line_add(failed, o->failures.v[k]);
+			for (k = 0; k < o->spool_errors.n; k++)
+				line_add(unkept, o->spool_errors.v[k]);
 		}
 	line_group(refused);
 	line_group(failed);
+	line_group(unkept);
 }
+
+/* What lead the spool's problems, which are no reason for not sending. */
+#define UNKEPT_LEAD "not kept in the spool: "
 
 static void print_grouped(FILE *err, const char *lead,
 			  const struct line_set *ls)
@@ -364,12 +372,23 @@ void report_problems(struct strvec *refused, struct strvec *failed,
 		     const struct run *r)
 {
 	struct line_set rl = { NULL, 0, 0 }, fl = { NULL, 0, 0 };
+	struct line_set ul = { NULL, 0, 0 };
+	size_t i, from;
 
-	collect_problems(&rl, &fl, r);
+	collect_problems(&rl, &fl, &ul, r);
 	push_grouped(refused, &rl);
 	push_grouped(failed, &fl);
+	from = failed->n;
+	push_grouped(failed, &ul);
+	for (i = from; i < failed->n; i++) {
+		char *s = xasprintf(UNKEPT_LEAD "%s", failed->v[i]);
+
+		free(failed->v[i]);
+		failed->v[i] = s;
+	}
 	line_set_release(&rl);
 	line_set_release(&fl);
+	line_set_release(&ul);
 }
 
 /* " in 1 request (3 attempts)": the attempts only when they differ. */
@@ -412,15 +431,38 @@ static void dry_run_summary(FILE *out, FILE *err, const struct run *r,
 
 static void put_retry_advice(FILE *err, const struct run *r, size_t kept)
 {
+	char *sudo;
+
 	fprintf(err, PREFIX "not purged yet: %zu %s kept in '", kept,
 		kept == 1 ? "item" : "items");
 	put_safe(err, r->spool_dir ? r->spool_dir : "");
-	fputs("'; the next push sends them, or now: cf-purge-hook", err);
-	if (r->repo) {
-		fputs(" -C '", err);
-		put_safe(err, git_repository_path(r->repo));
-		fputc('\'', err);
+	/*
+	 * Without a repository (dir) there is no push and retry cannot
+	 * run: the next run with this configuration sends them.
+	 */
+	if (!r->repo) {
+		fputs("'; the next run with this configuration sends them", err);
+		if (r->dir_new && !r->dir_old) {
+			fputs(", or now: cf-purge-hook", err);
+			if (r->opts.config_path) {
+				fputs(" -c '", err);
+				put_safe(err, r->opts.config_path);
+				fputc('\'', err);
+			}
+			fputs(" dir '", err);
+			put_safe(err, r->dir_new);
+			fputc('\'', err);
+		}
+		fputc('\n', err);
+		return;
 	}
+	fputs("'; the next push sends them, or now: ", err);
+	sudo = admin_sudo(r);
+	put_safe(err, sudo);
+	free(sudo);
+	fputs("cf-purge-hook -C '", err);
+	put_safe(err, git_repository_path(r->repo));
+	fputc('\'', err);
 	if (r->opts.config_path) {
 		fputs(" -c '", err);
 		put_safe(err, r->opts.config_path);
@@ -440,6 +482,7 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 {
 	struct report_tally now, before;
 	struct line_set refused = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
+	struct line_set unkept = { NULL, 0, 0 };
 	size_t i, n = r->batches.n, kept, not_purged;
 
 	report_tally(&now, r->outcomes, n);
@@ -506,11 +549,13 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 		put_safe(err, r->spooled.problems.v[i]);
 		fputc('\n', err);
 	}
-	collect_problems(&refused, &failed, r);
+	collect_problems(&refused, &failed, &unkept, r);
 	print_grouped(err, "refused by Cloudflare: ", &refused);
 	print_grouped(err, "not sent: ", &failed);
+	print_grouped(err, UNKEPT_LEAD, &unkept);
 	line_set_release(&refused);
 	line_set_release(&failed);
+	line_set_release(&unkept);
 	not_purged = now.refused + before.refused;
 	if (not_purged)
 		fprintf(err, PREFIX "not purged: %zu %s refused by Cloudflare "
@@ -545,6 +590,12 @@ static void sent_summary(FILE *err, const struct run *r, const char *counts,
 			"in the spool; the push itself is kept, and the next "
 			"push or 'cf-purge-hook retry' plans them again\n",
 			now.lost, now.lost == 1 ? "item" : "items");
+	else if (now.lost && r->dir && r->dir_new && !r->dir_old)
+		/* dir DIR records nothing then (dir_record()). */
+		fprintf(err, PREFIX "not purged yet: %zu %s not sent and not "
+			"in the spool; the state is left as it was, so the "
+			"next run purges them again\n", now.lost,
+			now.lost == 1 ? "item" : "items");
 	else if (now.lost)
 		fprintf(err, PREFIX "NOT PURGED and not kept: %zu %s (see "
 			"above); purge them by hand\n", now.lost,

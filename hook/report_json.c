@@ -1,6 +1,7 @@
 #include "report_json.h"
 #include "report.h"
 #include "report_plan.h"
+#include "verify_cmd.h"
 #include "../built/built.h"
 
 #include <cjson/cJSON.h>
@@ -258,6 +259,9 @@ static cJSON *outcome_json(const struct send_outcome *o, int earlier)
 	cJSON_AddItemToObject(j, "ids", strings_json(&o->ids));
 	cJSON_AddItemToObject(j, "refused", strings_json(&o->refusals));
 	cJSON_AddItemToObject(j, "errors", strings_json(&o->failures));
+	/* Why the spool could not take it: sent or not, see status. */
+	cJSON_AddItemToObject(j, "spool_errors",
+			      strings_json(&o->spool_errors));
 	cJSON_AddItemToObject(j, "spool_files", strings_json(&o->spool_files));
 	return j;
 }
@@ -451,6 +455,8 @@ int report_json(FILE *f, const struct run *r)
 			put_member(&o, "error",
 				   need(cJSON_CreateString(r->send_error)));
 	}
+	if (r->verify)
+		put_member(&o, "verify", verify_json(r));
 	strbuf_addstr(&o.sb, "}\n");
 	out_flush(&o);
 	strbuf_release(&o.sb);

@@ -3,6 +3,7 @@
 #include "diff.h"
 #include "refline.h"
 #include "symlinks.h"
+#include "verify_cmd.h"
 #include "../built/built.h"
 #include "../mapping/links.h"
 #include "../mapping/map.h"
@@ -66,6 +67,7 @@ void run_release(struct run *r)
 	free(r->plan_error);
 	built_free(r->dir);
 	free(r->config_home);
+	verify_result_free(r->verify);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -484,7 +486,9 @@ static int finish_plan(struct run *r, struct err *e)
 		return -1;
 	/* Whoever can push must not flood the requests or the spool. */
 	if (r->tree_rules)
-		plan_cap_items(&r->plan, (size_t)r->config.tree_max_items);
+		plan_cap_items(&r->plan, (size_t)r->config.tree_max_items,
+			       &r->config.base_urls,
+			       r->config.tree_may_purge & TREE_MAY_EVERYTHING);
 	if (r->config.max_urls &&
 	    plan_cap(&r->plan, (size_t)r->config.max_urls,
 		     r->config.fallback == FALLBACK_FAIL, e) < 0)

@@ -28,9 +28,11 @@ struct run_opts {
 	int verbose;
 	int quiet;
 	int force;
+	const char *token_file;		/* install --token-file, or NULL */
+	int config_only;		/* install --config-only */
 };
 
-#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0 }
+#define RUN_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 }
 
 /* What a run does with one ref update or range. */
 enum range_action {
@@ -54,9 +56,15 @@ struct range {
 };
 
 struct built;
+struct verify_result;
 
 struct run {
 	struct run_opts opts;
+	/*
+	 * The command as an admin would type it again ("retry", "check
+	 * --online"), for advice in messages; borrowed, may be NULL.
+	 */
+	const char *command;
 	git_repository *repo;
 	/*
 	 * The dir command and [site] served_dir (hook/dir.h): the
@@ -133,6 +141,10 @@ struct run {
 	int push_kept;			/* the spool failed: the kept push
 					   itself stays, to be planned again */
 	double seconds;			/* time spent sending */
+	double sent_at;			/* wall-clock time run_send began */
+	/* What verify and warm found (hook/verify_cmd.h); NULL when they
+	   did not run. Owned. */
+	struct verify_result *verify;
 };
 
 /* Exit statuses, as documented in the README. */
@@ -224,6 +236,19 @@ int run_explain(struct run *r, int n, char **paths, struct strvec *out,
 int run_send(struct run *r, struct err *e);
 
 /*
+ * Verify's second purge (hook/verify_cmd.h): turns the finished plan p
+ * into requests for r's zones and writes each to the spool; with
+ * keep_only set, leaves them there for 'retry' or the next run, and
+ * otherwise sends them at once until deadline (monotonic), deleting
+ * what Cloudflare confirms. Each problem (a refusal, a failure, a spool
+ * that cannot be written) is appended to problems. Returns 0 when every
+ * request was sent and confirmed (or, with keep_only, kept); -1
+ * otherwise.
+ */
+int run_send_more(struct run *r, const struct plan *p, int keep_only,
+		  double deadline, struct strvec *problems);
+
+/*
  * Where a long step says how far it has come (util/progress.h): standard
  * error when it is a terminal, or in a hook or ci run (whose output a
  * person reads as it comes); NULL under --json or --quiet.
@@ -242,5 +267,15 @@ void run_totals(const struct run *r, struct run_totals *t);
  * problems. Returns 0 when all is well, -1 otherwise.
  */
 int run_check_online(struct run *r, struct strvec *problems);
+
+/*
+ * Offline, what the hook would find at [cloudflare] api_token_file,
+ * without reading the token: a file others may read, or no regular file,
+ * is a problem (the hook refuses it); a file that is not there yet, or
+ * that this user cannot see, is a warning. Returns 0, or -1 when a
+ * problem was appended.
+ */
+int run_check_token_file(const struct run *r, struct strvec *problems,
+			 struct strvec *warnings);
 
 #endif

@@ -9,6 +9,7 @@
  *   [hook] tree_*, the pushed tree      mapping/config_tree.c
  *   [state]                             mapping/config_state.c
  *   [ci]                                mapping/config_ci.c
+ *   [verify], [warm]                    mapping/config_verify.c
  *   [map "PATTERN"], [ignore], [plan]   mapping/config_map.c
  *
  * It owns what does not belong to one section: the defaults
@@ -32,6 +33,7 @@
 #include "config_state.h"
 #include "config_ci.h"
 #include "config_tree.h"
+#include "config_verify.h"
 
 /*
  * inih is driven through our own line reader, for three reasons. It counts
@@ -119,7 +121,8 @@ static void begin_section(struct reader *r)
 	} else if (!strcmp(s, "cloudflare") || !strcmp(s, "site") ||
 		   !strcmp(s, "hook") || !strcmp(s, "ignore") ||
 		   !strcmp(s, "plan") || !strcmp(s, "state") ||
-		   !strcmp(s, "ci")) {
+		   !strcmp(s, "ci") || !strcmp(s, "verify") ||
+		   !strcmp(s, "warm")) {
 		r->known = 1;
 	} else if (is_map_section(s)) {
 		r->known = 1;
@@ -165,6 +168,12 @@ static int handler(void *user, const char *inih_section, const char *key,
 	} else if (!strcmp(section, "ci")) {
 		if (first_setting(r, section, key))
 			config_ci_key(r, key, val);
+	} else if (!strcmp(section, "verify")) {
+		if (first_setting(r, section, key))
+			config_verify_key(r, key, val);
+	} else if (!strcmp(section, "warm")) {
+		if (first_setting(r, section, key))
+			config_warm_key(r, key, val);
 	} else if (r->zone) {
 		if (first_setting(r, section, key))
 			config_zone_key(r, key, val);
@@ -197,6 +206,7 @@ void config_init(struct config *c)
 	c->deadline = 120;
 	c->backoff = 1;
 	c->root = xstrdup("");
+	config_verify_init(c);
 	c->index = xstrdup("index.html");
 	strvec_push(&c->branches, "main");
 	strvec_push(&c->branches, "master");
@@ -210,8 +220,10 @@ void config_init(struct config *c)
 	c->collapse_waste = 10;
 	c->wait_timeout = 300;
 	/*
-	 * A hook holds the push while it sends: well under the 60 s after
-	 * which proxies (nginx's fastcgi_read_timeout) give up on it.
+	 * A hook holds the push while it sends: well under the 60 s
+	 * (CONFIG_SERVER_TIMEOUT) after which the web servers of
+	 * examples/servers.md give up on it, with room for git's own work
+	 * and a short [hook] delay.
 	 */
 	c->push_deadline = 25;
 	c->lock_timeout = 20;
@@ -262,6 +274,7 @@ static void load(struct config *c, const char *name, const char *buf,
 	if (!tree) {
 		config_cloudflare_finish(&r);
 		config_site_finish(&r);
+		config_hook_finish(&r);
 	}
 	free(r.section);
 	strvec_clear(&r.seen);
@@ -340,6 +353,9 @@ void config_release(struct config *c)
 	free(c->tree_config);
 	free(c->wait_url);
 	free(c->log_file);
+	free(c->verify_connect_to);
+	free(c->verify_ca_bundle);
+	strvec_clear(&c->warm_urls);
 	for (i = 0; i < c->n_maps; i++) {
 		struct map_rule *m = &c->maps[i];
 		size_t j;

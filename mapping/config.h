@@ -16,6 +16,15 @@
 
 #define CONFIG_DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
 #define CONFIG_DEFAULT_TOKEN_ENV "CF_API_TOKEN"
+/*
+ * The seconds that the web server blocks of examples/servers.md wait for
+ * git's answer to a push (nginx's fastcgi_read_timeout, Apache's Timeout,
+ * lighttpd's cgi.limits read-timeout); a hook in the foreground must end
+ * well before, or the push ends in a 504 without its remote: lines.
+ */
+#define CONFIG_SERVER_TIMEOUT 60
+/* Of those, the seconds left to git itself: receiving, checking, writing. */
+#define CONFIG_SERVER_MARGIN 10
 #define CONFIG_DEFAULT_FILES_PER_REQUEST 30
 /* Enterprise zones take 500 files per request; nothing takes more. */
 #define CONFIG_MAX_FILES_PER_REQUEST 500
@@ -89,7 +98,13 @@ struct config {
 	char *zone_id;		/* NULL when zone_name is used */
 	char *zone_name;	/* resolved through GET /zones?name= */
 	char *api_url;		/* without a trailing slash */
-	char *api_token_env;	/* NULL when api_token_file or email is set */
+	/*
+	 * Where the token comes from: the variable api_token_env names when
+	 * it is set and not empty, else the file api_token_file. api_token_env
+	 * is NULL with email, and with api_token_file when the config does
+	 * not name a variable too.
+	 */
+	char *api_token_env;
 	char *api_token_file;
 	char *email;		/* legacy X-Auth-Email + X-Auth-Key */
 	char *api_key_env;
@@ -151,6 +166,20 @@ struct config {
 	/* [ci]: the ci command (hook/marker.h); both on by default */
 	int ci_marker_off;	/* marker = false */
 	int ci_fail_job_off;	/* fail_job = false: a failed purge exits 0 */
+
+	/* [verify] and [warm]: checking the edge after a purge (verify/) */
+	int verify_after_purge;	/* verify after each purge; default off */
+	long verify_concurrency;	/* requests in flight at once */
+	double verify_rate;	/* requests started per second at most */
+	char *verify_connect_to;	/* "HOST:PORT", or NULL: the URL's own */
+	char *verify_ca_bundle;	/* NULL: [cloudflare] ca_bundle, else the
+				   system's */
+	double verify_retry_after;	/* seconds before a stale URL's second
+					   purge */
+	int verify_compare_status;	/* compare = status: the body is not
+					   compared */
+	int warm_after_purge;	/* request each purged URL once more */
+	struct strvec warm_urls;	/* pages warmed besides the purged ones */
 
 	/* [plan] */
 	long collapse_threshold;	/* 0: off; set, it replaces collapse_waste */

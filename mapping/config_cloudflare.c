@@ -411,11 +411,14 @@ void config_cloudflare_finish(struct reader *r)
 		add_error(r, key_line(r, "cloudflare", "email"),
 			  "[cloudflare] sets both an API token and the legacy "
 			  "'email' with 'api_key_env'; keep one");
-	if (c->api_token_file && r->token_env_set)
-		add_error(r, key_line(r, "cloudflare", "api_token_file"),
-			  "[cloudflare] sets both 'api_token_env' and "
-			  "'api_token_file'; keep one");
-	if (c->email || c->api_token_file) {
+	/*
+	 * api_token_env and api_token_file together are one route with two
+	 * doors: the variable when it is set (a web server's SetEnv), else
+	 * the file (an admin's retry under sudo, which drops the
+	 * environment). A file alone reads no variable, not even the
+	 * default one, so that a stray CF_API_TOKEN cannot win over it.
+	 */
+	if (c->email || (c->api_token_file && !r->token_env_set)) {
 		free(c->api_token_env);
 		c->api_token_env = NULL;
 	}

@@ -84,3 +84,25 @@ int config_branch_wanted(const struct config *c, const char *branch)
 			return 1;
 	return 0;
 }
+
+void config_hook_finish(struct reader *r)
+{
+	const struct config *c = r->c;
+	double held = c->push_deadline + c->delay;
+	int line = key_line(r, "hook", "push_deadline");
+
+	if (c->detach || held <= CONFIG_SERVER_TIMEOUT - CONFIG_SERVER_MARGIN)
+		return;
+	if (line <= 0)
+		line = key_line(r, "hook", "delay");
+	strvec_pushf(&r->c->warnings, "'%s': line %d: [hook] push_deadline "
+		     "(%g s) and delay (%g s) may hold a push %g s, more than "
+		     "the %d s a hook has under the web servers of "
+		     "examples/servers.md (they wait %d s for git's answer, "
+		     "and git needs some of it); a server that gives up first "
+		     "answers the push with a 504 and no remote: lines: lower "
+		     "them, or set [hook] detach = true", r->name, line,
+		     c->push_deadline, c->delay, held,
+		     CONFIG_SERVER_TIMEOUT - CONFIG_SERVER_MARGIN,
+		     CONFIG_SERVER_TIMEOUT);
+}

@@ -16,4 +16,11 @@ struct reader;
  */
 void config_hook_key(struct reader *r, const char *key, const char *v);
 
+/*
+ * Once the server's config is read: a warning in r->c->warnings when a
+ * hook in the foreground may hold a push longer than the documented web
+ * servers wait for it (CONFIG_SERVER_TIMEOUT).
+ */
+void config_hook_finish(struct reader *r);
+
 #endif

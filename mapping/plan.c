@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static size_t str_hash(const char *s)
 {
@@ -291,29 +292,120 @@ static size_t items_of(const struct plan *p)
 	return p->prefixes.n + p->tags.n + p->hosts.n;
 }
 
-void plan_cap_items(struct plan *p, size_t max)
+/*
+ * The folders of the bases, each as a prefix ("example.com/blog/"), or,
+ * for a base without a path, its host ("example.com") in hosts.
+ */
+static void site_floors(struct strvec *prefixes, struct strvec *hosts,
+			const struct strvec *bases)
 {
+	size_t i;
+
+	for (i = 0; bases && i < bases->n; i++) {
+		const char *b = bases->v[i], *s = strstr(b, "://");
+		size_t n;
+
+		s = s ? s + 3 : b;
+		n = strlen(s);
+		while (n && s[n - 1] == '/')
+			n--;
+		if (!memchr(s, '/', n))
+			strvec_push_owned(hosts, xstrndup(s, n));
+		else
+			strvec_push_owned(prefixes, xasprintf("%.*s/", (int)n,
+							      s));
+	}
+}
+
+/* The floor (a prefix of floors) that prefix lies below, or NULL. */
+static const char *floor_of(const char *prefix, const struct strvec *floors)
+{
+	size_t i;
+
+	for (i = 0; i < floors->n; i++)
+		if (!strncasecmp(prefix, floors->v[i], strlen(floors->v[i])))
+			return floors->v[i];
+	return NULL;
+}
+
+/* cut_to_parent(), but never above the floor prefix lies below. */
+static int cut_within(char *prefix, const struct strvec *floors)
+{
+	const char *f = floor_of(prefix, floors);
+	char *copy;
+	int cut;
+
+	if (!f)
+		return cut_to_parent(prefix);
+	copy = xstrdup(prefix);
+	cut = cut_to_parent(copy) && strlen(copy) >= strlen(f);
+	if (cut)
+		strcpy(prefix, copy);
+	free(copy);
+	return cut;
+}
+
+/*
+ * Replaces what a pushed tree may have added beyond the cap with the
+ * site: every prefix below a floor, every tag and every host go, and each
+ * floor is purged instead.
+ */
+static void purge_site(struct plan *p, const struct strvec *floors,
+		       const struct strvec *hosts)
+{
+	struct strvec keep = STRVEC_INIT;
+	size_t i;
+
+	for (i = 0; i < p->prefixes.n; i++)
+		if (!floor_of(p->prefixes.v[i], floors))
+			strvec_push(&keep, p->prefixes.v[i]);
+	strvec_clear(&p->prefixes);
+	strvec_clear(&p->tags);
+	strvec_clear(&p->hosts);
+	set_clear(&p->seen[0]);
+	set_clear(&p->seen[1]);
+	set_clear(&p->seen[2]);
+	for (i = 0; i < keep.n; i++)
+		plan_add(p, PURGE_PREFIXES, keep.v[i]);
+	for (i = 0; i < floors->n; i++)
+		plan_add(p, PURGE_PREFIXES, floors->v[i]);
+	for (i = 0; i < hosts->n; i++)
+		plan_add(p, PURGE_HOSTS, hosts->v[i]);
+	strvec_clear(&keep);
+}
+
+void plan_cap_items(struct plan *p, size_t max, const struct strvec *bases,
+		    int may_everything)
+{
+	struct strvec floors = STRVEC_INIT, hosts = STRVEC_INIT;
 	size_t before = items_of(p), i;
 	int cut = 1;
 
 	if (p->everything || !max || before <= max)
 		return;
+	site_floors(&floors, &hosts, bases);
 	while (items_of(p) > max && cut) {
 		size_t deepest = 0, depth;
 		const char *c;
 
+		/* The deepest prefixes that can still be cut. */
 		for (i = 0; i < p->prefixes.n; i++) {
-			for (depth = 0, c = p->prefixes.v[i]; *c; c++)
-				depth += *c == '/' && c[1];
-			if (depth > deepest)
-				deepest = depth;
+			char *copy = xstrdup(p->prefixes.v[i]);
+
+			if (cut_within(copy, &floors)) {
+				for (depth = 0, c = p->prefixes.v[i]; *c; c++)
+					depth += *c == '/' && c[1];
+				if (depth > deepest)
+					deepest = depth;
+			}
+			free(copy);
 		}
 		cut = 0;
 		for (i = 0; i < p->prefixes.n; i++) {
 			for (depth = 0, c = p->prefixes.v[i]; *c; c++)
 				depth += *c == '/' && c[1];
 			if (depth == deepest)
-				cut |= cut_to_parent(p->prefixes.v[i]);
+				cut |= cut_within(p->prefixes.v[i], &floors);
 		}
 		/* plan_finish() keeps each once and drops what others cover. */
 		plan_finish(p);
@@ -324,14 +416,25 @@ void plan_cap_items(struct plan *p, size_t max)
 			     "tree_max_items = %zu: prefixes cut back to their "
 			     "parent folders, %zu left", before, max,
 			     items_of(p));
-		return;
+	} else if (may_everything || (!floors.n && !hosts.n)) {
+		strvec_pushf(&p->notes, "purging everything: %zu prefixes, "
+			     "tags and hosts from the pushed tree's rules are "
+			     "more than [hook] tree_max_items = %zu, even with "
+			     "each prefix cut back to one folder", before, max);
+		plan_add(p, PURGE_EVERYTHING, NULL);
+		plan_finish(p);
+	} else {
+		strvec_pushf(&p->notes, "purging the whole site: %zu prefixes, "
+			     "tags and hosts from the pushed tree's rules are "
+			     "more than [hook] tree_max_items = %zu, even with "
+			     "each prefix cut back to one folder, and [hook] "
+			     "tree_may_purge does not list everything", before,
+			     max);
+		purge_site(p, &floors, &hosts);
+		plan_finish(p);
 	}
-	strvec_pushf(&p->notes, "purging everything: %zu prefixes, tags and "
-		     "hosts from the pushed tree's rules are more than [hook] "
-		     "tree_max_items = %zu, even with each prefix cut back to "
-		     "one folder", before, max);
-	plan_add(p, PURGE_EVERYTHING, NULL);
-	plan_finish(p);
+	strvec_clear(&floors);
+	strvec_clear(&hosts);
 }
 
 void plan_release(struct plan *p)

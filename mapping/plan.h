@@ -76,10 +76,16 @@ int plan_cap(struct plan *p, size_t max_urls, int fail, struct err *e);
  * Keeps the prefixes, tags and hosts of p within max, for a plan whose
  * rules came from a pushed tree (0: no limit): the deepest prefixes are
  * cut back to their parent folders, which purges more and never less,
- * until the plan fits or every prefix is one folder below its host; then
- * the plan purges everything. Each step is noted in p->notes.
+ * until the plan fits or every prefix is one folder below its host or at
+ * the folder of a base in bases (the [site] base_url list, may be NULL),
+ * never above it: a pushed tree's prefixes stay within its site. Then,
+ * with may_everything set, the plan purges everything; without it, the
+ * site instead: every prefix within a base, and every tag and host, are
+ * replaced by each base as a prefix (a base without a path by its host).
+ * Each step is noted in p->notes.
  */
-void plan_cap_items(struct plan *p, size_t max);
+void plan_cap_items(struct plan *p, size_t max, const struct strvec *bases,
+		    int may_everything);
 
 /* 1 when the plan purges nothing. */
 int plan_empty(const struct plan *p);

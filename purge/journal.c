@@ -1,25 +1,43 @@
 #include "journal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* The most files merged into one request: each is held open while sent. */
 #define MAX_MERGED_FILES 64
 
 /*
- * How many files one request may hold open: MAX_MERGED_FILES, or fewer
- * under a low limit of open files, leaving room for libcurl's connection,
- * the new spool files and what the process already holds.
+ * Descriptors left free beside a request's files: libcurl's connection
+ * and resolver, loading libcurl itself, and the spool files written while
+ * a request is settled (one at a time, with their folder).
+ */
+#define FD_RESERVE 12
+
+/*
+ * How many files one request may hold open: MAX_MERGED_FILES, or, under
+ * a low limit of open files, the descriptors not in use less
+ * FD_RESERVE (at least 1). The descriptors in use are counted, not
+ * guessed: a limit this low is at most a few hundred probes.
  */
 static size_t merge_limit(void)
 {
 	struct rlimit rl;
+	size_t unused = 0;
+	rlim_t fd;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= 2 * MAX_MERGED_FILES + 64)
 		return MAX_MERGED_FILES;
-	return rl.rlim_cur > 66 ? (size_t)(rl.rlim_cur - 64) / 2 : 1;
+	for (fd = 0; fd < rl.rlim_cur; fd++)
+		if (fcntl((int)fd, F_GETFD) < 0 && errno == EBADF)
+			unused++;
+	if (unused <= FD_RESERVE + 1)
+		return 1;
+	unused -= FD_RESERVE;
+	return unused < MAX_MERGED_FILES ? unused : MAX_MERGED_FILES;
 }
 
 void spool_claim_release(struct spool_claim *c)
@@ -71,13 +89,13 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 	if (!left) {
 		for (i = 0; i < n; i++)
 			if (spool_remove(paths[i], &e) < 0)
-				strvec_push(&o->failures, e.msg);
+				strvec_push(&o->spool_errors, e.msg);
 		return;
 	}
 	/* Nothing of it was confirmed: one file takes the new attempts. */
 	if (n == 1 && o->left.n == 1 && left == batch_size(sent) && s->dir) {
 		if (spool_rewrite(s, paths[0], &o->left.v[0], &e) < 0)
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 		o->n_spooled += left;
 		strvec_push(&o->spool_files, paths[0]);
 		return;
@@ -86,7 +104,7 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 		char *path = NULL;
 
 		if (spool_write(s, &o->left.v[i], &path, &e) < 0) {
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 			failed++;
 			break;
 		}
@@ -111,7 +129,7 @@ void journal_settle(struct spool *s, char **paths, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		if (spool_remove(paths[i], &e) < 0)
-			strvec_push(&o->failures, e.msg);
+			strvec_push(&o->spool_errors, e.msg);
 	for (i = 0; i < written.n; i++)
 		strvec_push(&o->spool_files, written.v[i]);
 	o->n_spooled += left;
@@ -282,8 +300,8 @@ static void send_group(struct spool *s, struct sender *sender,
 	if (merged.batch.kind != PURGE_EVERYTHING && !batch_size(&merged.batch)) {
 		/* All of it went out (or is kept) with this run's own. */
 		journal_settle(s, paths, n, &merged.batch, &o);
-		for (i = 0; i < o.failures.n; i++)
-			strvec_push(&out->problems, o.failures.v[i]);
+		for (i = 0; i < o.spool_errors.n; i++)
+			strvec_push(&out->problems, o.spool_errors.v[i]);
 		*n_covered += left_out;
 		free(paths);
 		for (i = 0; i < n; i++)
@@ -310,6 +328,62 @@ static void send_group(struct spool *s, struct sender *sender,
 	*outcomes = xrealloc(*outcomes, (out->n + 1) * sizeof(**outcomes));
 	(*outcomes)[out->n] = o;
 	claim_push(out, &merged);
+}
+
+/* The name of the file at path, which is in the spool s. */
+static const char *spool_name(const struct spool *s, const char *path)
+{
+	size_t n = strlen(s->dir);
+
+	return !strncmp(path, s->dir, n) && path[n] == '/' ? path + n + 1 :
+	       path;
+}
+
+/*
+ * Makes room for more files in a request whose *nheld files (held, all
+ * of one zone and kind) use every descriptor it may hold: their items go
+ * into one new spool file, written before the old files are deleted, so
+ * that a kill in between leaves them twice, never lost. The new file is
+ * then taken as held[0]. Returns 0 with *nheld 1, or 0 with *nheld 0 when
+ * another run took the new file first (it sends it); -1 when nothing
+ * changed: fewer than two files held, the sender would not try them (files
+ * that are not sent stay exactly as they were), or the new file cannot be
+ * written. The caller then sends what it holds.
+ */
+static int fold_held(struct spool *s, const struct spool_rules *rules,
+		     const struct sender *sender, struct spool_entry *held,
+		     size_t *nheld, struct strvec *problems)
+{
+	struct batch merged;
+	struct spool_entry en;
+	struct err e;
+	char *path = NULL;
+	size_t i;
+	int got;
+
+	if (*nheld < 2 || !sender_would_try(sender, &held[0].batch))
+		return -1;
+	batch_copy(&merged, &held[0].batch);
+	for (i = 1; i < *nheld; i++)
+		merge_into(&merged, &held[i].batch);
+	if (spool_write(s, &merged, &path, &e) < 0) {
+		batch_release(&merged);
+		return -1;
+	}
+	batch_release(&merged);
+	for (i = 0; i < *nheld; i++) {
+		if (spool_remove(held[i].path, &e) < 0)
+			strvec_push(problems, e.msg);
+		spool_entry_release(&held[i]);
+	}
+	*nheld = 0;
+	got = spool_take(&en, s, spool_name(s, path), rules, &e);
+	if (got < 0)
+		strvec_push(problems, e.msg);
+	if (got == 1)
+		held[(*nheld)++] = en;
+	free(path);
+	return 0;
 }
 
 static int skipped(const struct strvec *skip, const struct spool *s,
@@ -394,14 +468,24 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 
 		if (p[i].done)
 			continue;
-		for (j = i; j < n && nheld < max_held &&
-			    (!nheld || items < limit); j++) {
+		for (j = i; j < n && (!nheld || items < limit); j++) {
 			struct spool_entry en;
 
 			if (p[j].done || strcmp(p[j].key, p[i].key))
 				continue;
 			if (nheld && items + p[j].size > limit)
 				continue;
+			/*
+			 * Under a low limit of open files, the files held so
+			 * far become one, so that a request still takes as
+			 * many items as Cloudflare allows.
+			 */
+			if (nheld == max_held) {
+				if (fold_held(s, rules, sender, held, &nheld,
+					      &out->problems) < 0)
+					break;
+				items = nheld ? batch_size(&held[0].batch) : 0;
+			}
 			p[j].done = 1;
 			/* Another run may have taken it meanwhile. */
 			got = spool_take(&en, s, p[j].name, rules, &e);
@@ -413,8 +497,10 @@ void journal_resend(struct spool *s, const struct spool_rules *rules,
 				spool_entry_release(&en);
 				continue;
 			}
-			if (!nheld)
+			if (!nheld) {
 				limit = limit_of(&en.batch, sender->config);
+				items = 0;
+			}
 			items += batch_size(&en.batch);
 			held[nheld++] = en;
 		}

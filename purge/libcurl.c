@@ -45,6 +45,14 @@ SAME_TYPE(getdate, curl_getdate);
 SAME_TYPE(global_init, curl_global_init);
 SAME_TYPE(global_cleanup, curl_global_cleanup);
 SAME_TYPE(version_info, curl_version_info);
+SAME_TYPE(multi_init, curl_multi_init);
+SAME_TYPE(multi_add_handle, curl_multi_add_handle);
+SAME_TYPE(multi_remove_handle, curl_multi_remove_handle);
+SAME_TYPE(multi_perform, curl_multi_perform);
+SAME_TYPE(multi_poll, curl_multi_poll);
+SAME_TYPE(multi_info_read, curl_multi_info_read);
+SAME_TYPE(multi_cleanup, curl_multi_cleanup);
+SAME_TYPE(easy_header, curl_easy_header);
 
 /*
  * Stores the address of the function name in *slot. POSIX's dlsym()
@@ -81,7 +89,20 @@ static int resolve_all(void *h, struct libcurl *a, struct err *e)
 	    resolve(h, "curl_global_init", (void **)&a->global_init, e) < 0 ||
 	    resolve(h, "curl_global_cleanup", (void **)&a->global_cleanup,
 		    e) < 0 ||
-	    resolve(h, "curl_version_info", (void **)&a->version_info, e) < 0)
+	    resolve(h, "curl_version_info", (void **)&a->version_info, e) < 0 ||
+	    resolve(h, "curl_multi_init", (void **)&a->multi_init, e) < 0 ||
+	    resolve(h, "curl_multi_add_handle", (void **)&a->multi_add_handle,
+		    e) < 0 ||
+	    resolve(h, "curl_multi_remove_handle",
+		    (void **)&a->multi_remove_handle, e) < 0 ||
+	    resolve(h, "curl_multi_perform", (void **)&a->multi_perform,
+		    e) < 0 ||
+	    resolve(h, "curl_multi_poll", (void **)&a->multi_poll, e) < 0 ||
+	    resolve(h, "curl_multi_info_read", (void **)&a->multi_info_read,
+		    e) < 0 ||
+	    resolve(h, "curl_multi_cleanup", (void **)&a->multi_cleanup,
+		    e) < 0 ||
+	    resolve(h, "curl_easy_header", (void **)&a->easy_header, e) < 0)
 		return -1;
 	return 0;
 }

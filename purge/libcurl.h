@@ -44,6 +44,19 @@ struct libcurl {
 	CURLcode (*global_init)(long flags);
 	void (*global_cleanup)(void);
 	curl_version_info_data *(*version_info)(CURLversion stamp);
+	/* The multi interface and header access, for verify/fetch.c. */
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *multi, CURL *curl);
+	CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *curl);
+	CURLMcode (*multi_perform)(CURLM *multi, int *running);
+	CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd extra[],
+				unsigned int n_extra, int timeout_ms,
+				int *numfds);
+	CURLMsg *(*multi_info_read)(CURLM *multi, int *msgs_in_queue);
+	CURLMcode (*multi_cleanup)(CURLM *multi);
+	CURLHcode (*easy_header)(CURL *curl, const char *name, size_t index,
+				 unsigned int origin, int request,
+				 struct curl_header **hout);
 };
 
 /*

@@ -15,6 +15,7 @@ void send_outcome_release(struct send_outcome *o)
 	strvec_clear(&o->refusals);
 	strvec_clear(&o->failures);
 	strvec_clear(&o->spool_files);
+	strvec_clear(&o->spool_errors);
 	batch_list_clear(&o->left);
 	memset(o, 0, sizeof(*o));
 }
@@ -82,6 +83,11 @@ static const char *blocked(const struct sender *s, const struct batch *b)
 	if (b->kind == PURGE_FILES)
 		return s->stop_files;
 	return s->stop_others;
+}
+
+int sender_would_try(const struct sender *s, const struct batch *b)
+{
+	return blocked(s, b) == NULL;
 }
 
 /* Hands what is left of b back to the caller, with why. */
@@ -207,7 +213,7 @@ void sender_send(struct sender *s, const struct batch *b,
 	for (;;) {
 		struct cf_reply r;
 		struct err e;
-		double now = mono_now(), wait, retry_after = 0;
+		double now = mono_now(), wait, retry_after = 0, limit;
 		char *why;
 
 		if (cfph_interrupted) {
@@ -234,9 +240,18 @@ void sender_send(struct sender *s, const struct batch *b,
 		now = mono_now();
 		o->attempts++;
 		cur.attempts++;
-		if (cf_client_call(s->client, path, body,
-				   fmin(s->config->timeout, s->deadline - now),
-				   &r, &e) < 0) {
+		limit = fmin(s->config->timeout, s->deadline - now);
+		/*
+		 * An API that hangs must not take the whole run in one
+		 * attempt: while retries remain, one may take half of what is
+		 * left, so that the pusher hears of it halfway and another
+		 * attempt still fits.
+		 */
+		if (tries < s->config->retries &&
+		    (s->deadline - now) / 2 >= 1 &&
+		    limit > (s->deadline - now) / 2)
+			limit = (s->deadline - now) / 2;
+		if (cf_client_call(s->client, path, body, limit, &r, &e) < 0) {
 			why = xstrdup(e.msg);
 			conn_failures++;
 		} else {
@@ -294,10 +309,21 @@ void sender_send(struct sender *s, const struct batch *b,
 		}
 		free(cur.last_error);
 		cur.last_error = why;
-		if (s->config->retries > 0)
+		/*
+		 * A request that got no answer may have used up the run's
+		 * time (a push's 25 s) on its own: then there is nothing to
+		 * retry for, and the notice says how long it waited instead.
+		 */
+		if (s->config->retries > 0 &&
+		    s->deadline - mono_now() < 1)
+			notice(s, "Cloudflare did not answer as it should "
+			       "within %.0f s, and this run has no time left "
+			       "to retry; keeping what is not sent",
+			       mono_now() - now);
+		else if (s->config->retries > 0)
 			notice(s, "Cloudflare is not answering as it should; "
 			       "retrying for up to %.0f s, then keeping what "
-			       "is not sent", fmax(0, s->deadline - mono_now()));
+			       "is not sent", s->deadline - mono_now());
 		else
 			notice(s, "Cloudflare is not answering as it should; "
 			       "keeping what is not sent (retries = %.0f)", 0);

@@ -28,10 +28,16 @@ struct send_outcome {
 	struct strvec spool_files;
 	struct batch_list left;	/* not confirmed: to keep, with last_error */
 	int interrupted;	/* a signal stopped the run */
+	/*
+	 * Why the spool could not take it (a full disk): not why it was not
+	 * sent, since it may well have been.
+	 */
+	struct strvec spool_errors;
 };
 
 #define SEND_OUTCOME_INIT { 0, 0, 0, 0, 0, 0, STRVEC_INIT, STRVEC_INIT, \
-			    STRVEC_INIT, STRVEC_INIT, BATCH_LIST_INIT, 0 }
+			    STRVEC_INIT, STRVEC_INIT, BATCH_LIST_INIT, 0, \
+			    STRVEC_INIT }
 
 void send_outcome_release(struct send_outcome *o);
 
@@ -77,5 +83,11 @@ void sender_release(struct sender *s);
  */
 void sender_send(struct sender *s, const struct batch *b,
 		 struct send_outcome *o);
+
+/*
+ * Whether sender_send would try b now: 0 once a refusal, a signal or a
+ * missing client stopped what b is (its zone, its kind, or everything).
+ */
+int sender_would_try(const struct sender *s, const struct batch *b);
 
 #endif

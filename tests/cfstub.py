@@ -10,7 +10,8 @@ Usage
   python3 tests/cfstub.py --port-file FILE --log FILE
       [--token TOKEN] [--zone ZONEID ...] [--zone-name NAME=ZONEID ...]
       [--email EMAIL --api-key KEY] [--files-limit N] [--other-limit N]
-      [--script FILE] [--latency-ms N] [--strict-files]
+      [--script FILE] [--latency-ms N] [--strict-files] [--cache FILE]
+      [--on-purge CMD]
 
   --port-file FILE   once listening, the port number and a newline are written
                      here atomically (temporary file + rename).
@@ -47,6 +48,15 @@ Usage
                      foo.com/bar will be purged", purge_by_prefix page); a
                      host every key on it; purge_everything all of them.
                      Tags purge nothing here, since keys carry no tags.
+                     FILE is shared with tests/edgestub.py, which adds the
+                     keys it caches; both hold an flock on FILE.lock around
+                     each read-modify-write.
+  --on-purge CMD     after each successful purge (after --cache), run CMD
+                     (split as a shell would, not run by one) with the
+                     request's JSON body on stdin, and wait for it before
+                     answering; tests/blackbox/edge-nginx.sh applies the
+                     purge to a real cache this way.  CMD gets no credential
+                     (the CF_API* variables are left out of its environment).
 
 The server binds 127.0.0.1 on a free port and serves until SIGTERM or SIGINT
 (both exit with status 0).  It speaks HTTP/1.1 with keep-alive, one thread per
@@ -122,6 +132,7 @@ steps "n_errors": N to send that error N times (codes code, code+1, ...).
 
 import argparse
 import collections
+import fcntl
 import hmac
 import http
 import itertools
@@ -129,8 +140,10 @@ import json
 import os
 import re
 import secrets
+import shlex
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -585,6 +598,8 @@ def handle_purge(state, req, zone_id):
         answer = refusal or purge_answer(state.cfg, req, zone_id)
         if answer.success and state.cfg.cache:
             purge_cache_model(state, req.body)
+        if answer.success and state.cfg.on_purge:
+            run_on_purge(state.cfg.on_purge, req.body)
     return Outcome(answer, refusal is None, fault)
 
 
@@ -607,9 +622,15 @@ def purges_key(body, key):
 
 
 def purge_cache_model(state, body):
-    """--cache FILE: removes from FILE the keys that body purges."""
+    """--cache FILE: removes from FILE the keys that body purges.
+
+    tests/edgestub.py adds keys to the same FILE, so the read-modify-write
+    holds an exclusive flock on FILE.lock, as edgestub does.  The lock is
+    not on FILE itself: FILE is replaced by a rename, and a lock taken on
+    the old file would not exclude a writer that opens the new one."""
     path = state.cfg.cache
-    with state._lock:
+    with state._lock, open(path + ".lock", "a", encoding="utf-8") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         with open(path, encoding="utf-8") as f:
             keys = [line.rstrip("\n") for line in f if line.strip()]
         left = [k for k in keys if not purges_key(body, k)]
@@ -617,6 +638,24 @@ def purge_cache_model(state, body):
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("".join(k + "\n" for k in left))
         os.replace(tmp, path)
+
+
+def run_on_purge(command, body):
+    """--on-purge CMD: runs CMD with the purge body on stdin and waits for
+    it, so that what it does to a cache is done before the answer leaves.
+    A failure is reported on stderr; the answer stays a success, as
+    Cloudflare's does whatever its edges then make of the purge."""
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CF_API")}
+        done = subprocess.run(shlex.split(command), input=json.dumps(body),
+                              text=True, capture_output=True, timeout=60,
+                              env=env)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f"cfstub: --on-purge command failed: {e}", file=sys.stderr)
+        return
+    if done.returncode != 0:
+        print(f"cfstub: --on-purge command exited with {done.returncode}: "
+              f"{done.stderr.strip()}", file=sys.stderr)
 
 
 def purge_answer(cfg, req, zone_id):
@@ -920,6 +959,7 @@ def parse_args(argv):
     p.add_argument("--strict-files", action="store_true",
                    help="refuse a files array mixing strings and objects")
     p.add_argument("--cache")
+    p.add_argument("--on-purge")
     args = p.parse_args(argv)
     if bool(args.email) != bool(args.api_key):
         p.error("--email and --api-key go together")

@@ -316,5 +316,18 @@ purge "$ZONE" '{"purge_everything":true}'
 check "script used up: normal answer, no fault key" is "$status/$(logq '"fault" in L[-1]')" "200/False"
 check "script: exactly the 9 expanded steps were applied" log_is 'sum("fault" in r for r in L)' 9
 
+# --on-purge: a command that gets the purge body, is done before the answer,
+# and sees no CF_API* variable.
+CF_API_TOKEN=$TOKEN start_stub onpurge --token "$TOKEN" \
+    --on-purge "sh -c 'sleep 0.3; env >\"\$1\"; cat >\"\$2\"' on-purge $tmp/onpurge.env $tmp/onpurge.json"
+purge "$ZONE" '{"prefixes":["www.example.com/blog/"]}'
+check "--on-purge: done before the answer, with the body on stdin" \
+    is "$status/$(js "$tmp/onpurge.json" 'd')" "200/{'prefixes': ['www.example.com/blog/']}"
+check "--on-purge: no CF_API_TOKEN in its environment" \
+    bash -c '[ -s "$1" ] && ! grep -q "^CF_API" "$1"' _ "$tmp/onpurge.env"
+rm -f "$tmp/onpurge.json"
+purge "$ZONE" '{"files":[]}'
+check "--on-purge: not run for a refused purge" bash -c '[ "$1" = 400 ] && [ ! -e "$2" ]' _ "$status" "$tmp/onpurge.json"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -43,10 +43,10 @@ make clean >/dev/null
 
 cppcheck -q --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --error-exitcode=1 -D_POSIX_C_SOURCE=200809L \
-	util hook built mapping purge >"$log" 2>&1
+	util hook built mapping purge verify >"$log" 2>&1
 status=$?
 cat "$log"
-result "$status" "cppcheck finds nothing in util/, hook/, built/, mapping/ and purge/"
+result "$status" "cppcheck finds nothing in util/, hook/, built/, mapping/, purge/ and verify/"
 rm -f "$log"
 
 echo "$passed passed, $failed failed"

@@ -5,7 +5,7 @@
 #
 #   tests/run.sh [-j JOBS] [--blackbox] [--skip SUITE]... [core|all|slow]
 #
-# core: the unit tests, the stand-in API's self-test, the patterns against
+# core: the unit tests, the two stand-ins' self-tests, the patterns against
 # git, and tests/blackbox/t*.sh (git, python3 and the stand-in only). slow:
 # tests/blackbox/slow/t*.sh (real servers, site generators, kill loops).
 # all: both. Suites run JOBS at a time (default: the number of cores, or
@@ -77,6 +77,7 @@ list() {
 	[ -n "$blackbox_only" ] && return
 	echo "patterns bash tests/pattern_vs_git.sh"
 	echo "stand-in bash tests/cfstub_selftest.sh"
+	echo "edge-stand-in bash tests/edgestub_selftest.sh"
 	echo "unit tests/unit/unit"
 }
 

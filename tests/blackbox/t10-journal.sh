@@ -258,6 +258,59 @@ for i in range(1100):
 	check log "$TRASH/stub.log" "len(P) == 37 and sorted(u for e in P for u in e[\"body\"][\"files\"]) == sorted(\"https://example.com/s%d.html\" % i for i in range(1100))"
 '
 
+# spool_1100: 1,100 spool files of one URL each, as 1,100 pushes kept
+# while the API was down would leave them.
+spool_1100() {
+	mkdir -p "$SPOOL" &&
+	"$PY" -c "
+import json, sys
+for i in range(1100):
+    with open(sys.argv[1] + \"/%05d.json\" % i, \"w\") as f:
+        json.dump({\"version\": 1, \"zone_id\": sys.argv[2], \"body\": {\"files\": [\"https://example.com/s%d.html\" % i]}, \"first_planned\": \"2026-01-01T00:00:00Z\", \"attempts\": 1, \"last_error\": \"x\"}, f)
+" "$SPOOL" "$ZONE"
+}
+
+# Cloudflare takes 30 URLs a request: 1,100 URLs need 37 requests, whatever
+# the limit of open files (66 leaves a few dozen free; 24 fewer than 30).
+for lim in 66 24; do
+fresh "$FAST"
+expect "1,100 spool files under ulimit -n $lim: retry still merges them into 37 requests, every URL once, the spool ends empty" '
+	spool_1100 &&
+	(ulimit -n '$lim' && "$CFPH" retry 2>"$TRASH/low.err") &&
+	cat "$TRASH/low.err" &&
+	grep -F "resent 37 of 37 requests spooled by earlier runs: 1100 of 1100 items purged" "$TRASH/low.err" &&
+	test "$(spool_files)" = 0 &&
+	check log "$TRASH/stub.log" "len(P) == 37 and sorted(u for e in P for u in e[\"body\"][\"files\"]) == sorted(\"https://example.com/s%d.html\" % i for i in range(1100))"
+'
+done
+
+printf '[{"status": 401, "code": 10000, "message": "Invalid API Token"}]\n' >"$TRASH/script.json"
+fresh "$FAST" --script "$TRASH/script.json"
+expect '1,100 spool files under ulimit -n 24 and a 401: one request is tried, nothing is lost, and the files after it stay as they were' '
+	spool_1100 && ls "$SPOOL" >"$TRASH/names.before" &&
+	code sh -c "ulimit -n 24 && exec \"\$1\" retry" sh "$CFPH" 2>"$TRASH/low401.err" &&
+	cat "$TRASH/low401.err" && test "$CODE" = 1 &&
+	check log "$TRASH/stub.log" "len(P) == 1 and len(P[0][\"body\"][\"files\"]) == 30" &&
+	ls "$SPOOL" | grep "\.json\$" >"$TRASH/names.after" &&
+	test "$(grep -c "^0" "$TRASH/names.after")" = 1070 &&
+	test "$(sed -n 1p "$TRASH/names.after" | cut -c1-5)" = 00030 &&
+	cat "$SPOOL"/*.json | "$PY" -c "
+import json, sys
+text = sys.stdin.read()
+urls = set()
+dec = json.JSONDecoder()
+i = 0
+while i < len(text):
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i == len(text):
+        break
+    o, i = dec.raw_decode(text, i)
+    urls.update(o[\"body\"][\"files\"])
+assert urls == set(\"https://example.com/s%d.html\" % i for i in range(1100)), len(urls)
+"
+'
+
 fresh "$FAST" --zone-name "example.com=$ZONE"
 expect 'a batch spooled with only a zone name goes out once the config names the zone by id: the name is looked up' '
 	mkdir -p "$SPOOL" &&

@@ -195,7 +195,8 @@ expect 'a change at the very start of the walk: only that file is read, now and 
 
 expect 'a file written to during the run is purged, and once it holds still the next run records git'"'"'s tree' '
 	dd if=/dev/zero of="$W/big.bin" bs=1M count=8 2>/dev/null &&
-	cfph -q -c "$CONFIG" dir "$W" &&
+	cfph -q -c "$CONFIG" dir "$W"
+	# Its own line: "a && b &" would put the first run in the background too.
 	( i=0; while [ $i -lt 150 ]; do printf "%d" $i | dd of="$W/big.bin" bs=1 seek=$((i % 1000)) conv=notrunc 2>/dev/null; i=$((i + 1)); done ) &
 	writer=$! &&
 	clear_log &&

@@ -252,7 +252,8 @@ expect 'two jobs at once never move the marker backwards' '
 	clear_log &&
 	clone_gh "$TRASH/j7.clone" "$C7" main && clone_gh "$TRASH/j6.clone" "$C6" main &&
 	gh_push "$TRASH/j7.json" refs/heads/main "$C6" "$C7" &&
-	gh_push "$TRASH/j6.json" refs/heads/main "$C5" "$C6" &&
+	gh_push "$TRASH/j6.json" refs/heads/main "$C5" "$C6"
+	# Its own line: "a && b &" would put the clones in the background too.
 	(job j7 "$TRASH/j7.clone" "$OK_INI" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
 		GITHUB_EVENT_PATH="$TRASH/j7.json" >/dev/null) &
 	sleep 0.4 &&
@@ -267,7 +268,7 @@ expect 'two jobs at once never move the marker backwards' '
 CK=$(edit b)
 expect 'a job killed while it sends (the runner cancelling it for good: SIGKILL) leaves the marker where it was' '
 	clone_gh "$TRASH/k.clone" "$CK" main &&
-	gh_push "$TRASH/k.json" refs/heads/main "$C7" "$CK" &&
+	gh_push "$TRASH/k.json" refs/heads/main "$C7" "$CK"
 	(cd "$TRASH/k.clone" && exec env GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push \
 		GITHUB_EVENT_PATH="$TRASH/k.json" "$CFPH" -c "$OK_INI" ci \
 		>"$TRASH/k.out" 2>"$TRASH/k.err") &

@@ -105,4 +105,24 @@ branches = main, side" &&
 	write_config "$BARE/cf-purge-hook.ini" "$FAST"
 '
 
+expect 'install sets a marker at the tip of each branch that has none, so the first push after it, lost, is purged by the next' '
+	I=$TRASH/inst.git && git init -q --bare "$I" &&
+	git push -q "$I" main main:refs/heads/side 2>/dev/null &&
+	git -C "$I" update-ref refs/cf-purge-hook/heads/side HEAD~1 &&
+	cfph -C "$I" install >"$TRASH/inst.out" 2>&1 &&
+	cat "$TRASH/inst.out" &&
+	grep -F "cf-purge-hook: set the purge marker of 1 branch at its tip" "$TRASH/inst.out" &&
+	test "$(git -C "$I" rev-parse refs/cf-purge-hook/heads/main)" = "$(git rev-parse HEAD)" &&
+	test "$(git -C "$I" rev-parse refs/cf-purge-hook/heads/side)" = "$(git rev-parse HEAD~1)" &&
+	write_config "$I/cf-purge-hook.ini" "$FAST" &&
+	mv "$I/hooks/post-receive" "$TRASH/inst-hook" &&
+	edit first-lost.html && git push -q "$I" main 2>/dev/null &&
+	mv "$TRASH/inst-hook" "$I/hooks/post-receive" &&
+	edit second.html && clear_log &&
+	git push "$I" main 2>"$TRASH/push.err" &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: purging [0-9a-f]\{7\}\.\.[0-9a-f]\{7\} of main too: the purge marker says no run purged or kept it" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/first-lost.html https://example.com/second.html"
+'
+
 finish

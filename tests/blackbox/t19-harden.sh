@@ -274,6 +274,25 @@ expect 'state: dir without [state] dir keeps its state beside the config, never 
 '
 
 
+expect 'state: dir without [state] dir or spool_dir, run inside an unrelated repository, keeps its spool and lock beside the config too' '
+	rm -rf "$TRASH/c13b" "$TRASH/other2" "$TRASH/w7" && mkdir "$TRASH/c13b" && site "$TRASH/w7" &&
+	shared_ini "$TRASH/c13b/site.ini" &&
+	sed -i "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" "$TRASH/c13b/site.ini" &&
+	git init -q --shared=0660 "$TRASH/other2" &&
+	(cd "$TRASH/other2" && code cfph -c ../c13b/site.ini dir "$TRASH/w7" 2>"$TRASH/err"; test "$CODE" = 1) && cat "$TRASH/err" &&
+	S=$TRASH/c13b/cf-purge-hook-state &&
+	ls "$S/spool" | grep -q "\.json\$" &&
+	test -e "$S/lock" &&
+	test "$(stat -c %a "$S")" = 700 &&
+	grep -F "not purged yet: 1 item kept in '"'"'$S/spool'"'"'; the next run with this configuration sends them, or now: cf-purge-hook -c '"'"'../c13b/site.ini'"'"' dir '"'"'$TRASH/w7'"'"'" "$TRASH/err" &&
+	test -z "$(ls -A "$TRASH/other2/.git" | grep cf-purge-hook)" &&
+	sed -i "s|^api_url = .*|api_url = $API_URL|" "$TRASH/c13b/site.ini" && clear_log &&
+	(cd "$TRASH/other2" && cfph -q -c ../c13b/site.ini dir "$TRASH/w7") &&
+	test "$(requests)" = "200 $ZONE purge_everything true" &&
+	test -z "$(ls "$S/spool" | grep "\.json\$")"
+'
+
+
 # --- served_dir needs a wait ----------------------------------------------
 
 expect 'served_dir: without [hook] delay or wait_url, check refuses it with the fix; with delay = 0 or wait_url it passes' '

@@ -211,6 +211,131 @@ expect 'a token file readable by its owner alone works' '
 	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
 '
 
+# --- One token route for the hook and the admin (issue 21) -----------------
+
+expect 'a token file readable by its group (640) works: one file for the users of a shared repository' '
+	clear_log && chmod 640 "$TRASH/token" &&
+	CF_API_TOKEN= cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html" &&
+	chmod 600 "$TRASH/token"
+'
+
+expect 'api_token_env and api_token_file together: check accepts them, the variable wins when set, else the file' '
+	write_config "$TRASH/both.ini" "[cloudflare]
+api_token_env = CF_API_TOKEN
+api_token_file = $TRASH/token" &&
+	cfph -c "$TRASH/both.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	! grep "keep one" "$TRASH/err" &&
+	clear_log &&
+	CF_API_TOKEN=wrong code cfph -c "$TRASH/both.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$CODE" = 1 &&
+	test "$(requests)" = "403 $ZONE files https://example.com/a.html" &&
+	rm -rf "$SPOOL" && clear_log &&
+	CF_API_TOKEN= cfph -c "$TRASH/both.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'api_token_file alone reads no variable: a stray CF_API_TOKEN does not win over the file' '
+	clear_log &&
+	CF_API_TOKEN=wrong cfph -c "$TRASH/file.ini" range "$OLD..$NEW" 2>"$TRASH/err" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/a.html"
+'
+
+expect 'offline check refuses a token file that others may read (the hook would), and accepts 600 and 640' '
+	chmod 644 "$TRASH/token" &&
+	code cfph -c "$TRASH/file.ini" check >"$TRASH/out" 2>"$TRASH/err"; test "$CODE" = 2 &&
+	cat "$TRASH/err" &&
+	grep "^cf-purge-hook: the API token file .$TRASH/token. may be read by others (mode 644), and the hook refuses it; run: chmod 600" "$TRASH/err" &&
+	chmod 640 "$TRASH/token" && cfph -c "$TRASH/file.ini" check >/dev/null &&
+	chmod 600 "$TRASH/token" && cfph -c "$TRASH/file.ini" check >/dev/null 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err"
+'
+
+expect 'offline check warns when the token file is not there yet, naming the variable that could stand in' '
+	write_config "$TRASH/nofile.ini" "[cloudflare]
+api_token_env = CF_API_TOKEN
+api_token_file = $TRASH/no-such-token" &&
+	cfph -c "$TRASH/nofile.ini" check >"$TRASH/out" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "^cf-purge-hook: warning: cannot see the API token file .$TRASH/no-such-token.: No such file or directory; the hook needs it unless .CF_API_TOKEN. is set in its environment" "$TRASH/err"
+'
+
+# A batch in the spool for the retries below: the API is not there.
+write_config "$TRASH/down.ini" "[cloudflare]
+retries = 0
+api_token_env = CF_API_TOKEN
+api_token_file = $TRASH/no-such-token"
+sed -i "s|^api_url = .*|api_url = http://127.0.0.1:9/client/v4|" "$TRASH/down.ini"
+
+expect 'retry without a token names the variable, the file, and the command to run as the hook does' '
+	rm -rf "$SPOOL" &&
+	CF_API_TOKEN=x code cfph -c "$TRASH/down.ini" range "$OLD..$NEW" 2>/dev/null &&
+	ls "$SPOOL"/*.json >/dev/null &&
+	code env -u CF_API_TOKEN $CFPH_WRAP "$CFPH" -C "$TRASH/repo" -c "$TRASH/down.ini" retry 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep -F "cf-purge-hook: no API token: '"'"'CF_API_TOKEN'"'"' is not set in the environment of this program, and cannot read the API token file '"'"'$TRASH/no-such-token'"'"': No such file or directory; the hook reads it from '"'"'CF_API_TOKEN'"'"' in its environment, else from the file '"'"'$TRASH/no-such-token'"'"' as the user it runs as: run this command as that user, with the same config: cf-purge-hook -C '"'"'$TRASH/repo/.git/'"'"' -c '"'"'$TRASH/down.ini'"'"' retry" "$TRASH/err"
+'
+
+expect 'check --online without a token, the variable alone configured: says the hook has it from the server, and to name a file' '
+	code env -u CF_API_TOKEN $CFPH_WRAP "$CFPH" check --online 2>"$TRASH/err"; test "$CODE" = 1 &&
+	cat "$TRASH/err" &&
+	grep -F "no API token: '"'"'CF_API_TOKEN'"'"' is not set in the environment of this program; set it (see [cloudflare] api_token_env in '"'"'$TRASH/repo/.git/cf-purge-hook.ini'"'"'); the hook reads it from '"'"'CF_API_TOKEN'"'"' in the server'"'"'s environment" "$TRASH/err" &&
+	grep -F "([cloudflare] api_token_file, beside api_token_env), so that the hook and this command read the same, then run: cf-purge-hook -C '"'"'$TRASH/repo/.git/'"'"' check --online" "$TRASH/err"
+'
+
+expect 'a hook for a push over SSH names its retry with sudo -u and the repository owner' '
+	rm -rf "$SPOOL" &&
+	(unset CF_API_TOKEN SUDO_USER; export SSH_CONNECTION="127.0.0.1 1 127.0.0.1 22"; run_hook "$GOODLINE
+") && test "$(cat "$TRASH/status")" = 1 &&
+	cat "$TRASH/err" &&
+	grep -F "; the next push sends them, or now: sudo -u $(id -un) cf-purge-hook -C '"'"'$TRASH/repo/.git/'"'"' retry" "$TRASH/err" &&
+	(unset CF_API_TOKEN SSH_CONNECTION REMOTE_ADDR SUDO_USER; run_hook "$GOODLINE
+") && grep -F "; the next push sends them, or now: cf-purge-hook -C" "$TRASH/err" &&
+	rm -rf "$SPOOL"
+'
+
+expect 'check warns when push_deadline and delay exceed what the documented web servers allow, not with detach' '
+	write_config "$TRASH/slow.ini" "[hook]
+push_deadline = 45
+delay = 10" &&
+	cfph -c "$TRASH/slow.ini" check >/dev/null 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "^cf-purge-hook: warning: .$TRASH/slow.ini.: line 15: \[hook\] push_deadline (45 s) and delay (10 s) may hold a push 55 s, more than the 50 s a hook has under the web servers of examples/servers.md (they wait 60 s" "$TRASH/err" &&
+	printf "detach = true\n" >>"$TRASH/slow.ini" &&
+	cfph -c "$TRASH/slow.ini" check >/dev/null 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err" &&
+	write_config "$TRASH/slow.ini" &&
+	cfph -c "$TRASH/slow.ini" check >/dev/null 2>"$TRASH/err" &&
+	test ! -s "$TRASH/err"
+'
+
+hang_script=$TRASH/hang.json
+echo '[{"delay_ms": 8000}]' >"$hang_script"
+start_stub --script "$hang_script"
+expect 'an API that hangs once: the pusher hears of it halfway through push_deadline, with the time left, and the retry delivers' '
+	clear_log &&
+	write_config "$TRASH/repo/.git/cf-purge-hook.ini" "[hook]
+push_deadline = 4" &&
+	run_hook "$GOODLINE
+" && cat "$TRASH/err" && test "$(cat "$TRASH/status")" = 0 &&
+	grep "^cf-purge-hook: Cloudflare is not answering as it should; retrying for up to 2 s, then keeping what is not sent" "$TRASH/err" &&
+	test "$(requests | grep -c "^200 ")" = 1
+'
+echo '[{"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}, {"delay_ms": 8000}]' >"$hang_script"
+start_stub --script "$hang_script"
+expect 'an API that keeps hanging: the notice comes halfway, never "retrying for up to 0 s", and what is not sent is kept' '
+	write_config "$TRASH/repo/.git/cf-purge-hook.ini" "[hook]
+push_deadline = 4" &&
+	run_hook "$GOODLINE
+" && cat "$TRASH/err" && test "$(cat "$TRASH/status")" = 1 &&
+	grep "^cf-purge-hook: Cloudflare is not answering as it should; retrying for up to 2 s" "$TRASH/err" &&
+	! grep "retrying for up to 0 s" "$TRASH/err" &&
+	grep "not purged yet: 1 item kept" "$TRASH/err" &&
+	rm -rf "$SPOOL"
+'
+start_stub
+write_config "$TRASH/repo/.git/cf-purge-hook.ini"
+
 expect 'an API that refuses the token fails with its code and message' '
 	clear_log &&
 	CF_API_TOKEN=wrong code cfph range "$OLD..$NEW" 2>"$TRASH/err"; test "$CODE" = 1 &&

@@ -504,6 +504,31 @@ tree_max_items = 5" &&
 	server_config "$TREE_CFG"
 '
 
+expect 'push: a pushed tree over tree_max_items without everything allowed purges its site (base_url as a prefix), never everything, never above base_url, in no other zone' '
+	cat >"$DEPLOY/cf-purge-hook.ini" <<EOT &&
+[cloudflare]
+zone_id = $ZONE
+api_url = $API_URL
+[site]
+base_url = https://example.com/blog/en
+root = public
+[hook]
+tree_config = .cf-purge-hook.ini
+tree_may_purge = urls, prefixes, tags
+tree_max_items = 2
+[zone "static.example.net"]
+zone_id = $Z2
+EOT
+	printf "%s\n" "[map \"content/**\"]" "prefixes = example.com/blog/en/x/a/, example.com/blog/en/y/b/" "tags = t1, t2" >.cf-purge-hook.ini &&
+	echo c13 >content/a.md &&
+	commit_all "four items" && push &&
+	cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: purging the whole site: [0-9]* prefixes, tags and hosts from the pushed tree.s rules are more than \[hook\] tree_max_items = 2, even with each prefix cut back to one folder, and \[hook\] tree_may_purge does not list everything" "$TRASH/push.err" &&
+	! grep "purging everything" "$TRASH/push.err" &&
+	test "$(requests)" = "200 $ZONE prefixes example.com/blog/en/" &&
+	server_config "$TREE_CFG"
+'
+
 expect 'push: a deleted page is purged at the URL the old tree file gave it, not the new one' '
 	printf "%s\n" "[map \"content/*.md\"]" "url = {base}/posts/{stem}/" \
 		>.cf-purge-hook.ini &&

@@ -164,6 +164,29 @@ expect 'install writes a commented starting config that check rejects until zone
 	cfph -C "$PLAIN" check
 '
 
+expect 'install names the token route in the starting config (variable, else file), says how to make the file and run check and retry; --config-only writes no hook' '
+	TOK=$TRASH/tok.git && git init -q --bare "$TOK" &&
+	(unset SUDO_USER; cfph -C "$TOK" install --token-file "$TRASH/etc/token") >"$TRASH/out" 2>&1 &&
+	cat "$TRASH/out" &&
+	grep -qx "api_token_env = CF_API_TOKEN" "$TOK/cf-purge-hook.ini" &&
+	grep -qx "api_token_file = $TRASH/etc/token" "$TOK/cf-purge-hook.ini" &&
+	me=$(id -un) && grp=$(id -gn) &&
+	grep -F "else from '"'"'$TRASH/etc/token'"'"'; make that file as root, readable by '"'"'$me'"'"' alone: install -d -m 755 '"'"'$TRASH/etc'"'"' && install -m 600 -o '"'"'$me'"'"' -g '"'"'$grp'"'"' /dev/null '"'"'$TRASH/etc/token'"'"'" "$TRASH/out" &&
+	grep -F "then, as the user the hook runs as: cf-purge-hook -C '"'"'$TOK/'"'"' check --online; a purge that was kept is sent with: cf-purge-hook -C '"'"'$TOK/'"'"' retry" "$TRASH/out" &&
+	(SUDO_USER=someone-else; export SUDO_USER; rm "$TOK/cf-purge-hook.ini"; cfph -C "$TOK" install) >"$TRASH/out" 2>&1 &&
+	grep -qx "api_token_file = /etc/cf-purge-hook/token" "$TOK/cf-purge-hook.ini" &&
+	grep -F "then run: sudo -u $me cf-purge-hook -C '"'"'$TOK/'"'"' check" "$TRASH/out" &&
+	grep -F "is sent with: sudo -u $me cf-purge-hook -C '"'"'$TOK/'"'"' retry" "$TRASH/out" &&
+	CONLY=$TRASH/conly.git && git init -q --bare "$CONLY" &&
+	cfph -C "$CONLY" install --config-only >"$TRASH/out" 2>&1 &&
+	test ! -e "$CONLY/hooks/post-receive" && ! grep "installed" "$TRASH/out" &&
+	grep -qx "api_token_file = /etc/cf-purge-hook/token" "$CONLY/cf-purge-hook.ini" &&
+	code cfph -C "$TOK" install --token-file relative/token 2>"$TRASH/err"; test "$CODE" = 1 &&
+	grep "takes an absolute path" "$TRASH/err" &&
+	code cfph -C "$TOK" check --token-file /x 2>"$TRASH/err"; test "$CODE" = 2 &&
+	grep "\-\-token-file goes with .install. only" "$TRASH/err"
+'
+
 expect 'a real git push purges through the installed post-receive' '
 	clear_log &&
 	git push -q "$PLAIN" "$FIRST:refs/heads/main" 2>/dev/null &&

@@ -95,14 +95,21 @@ expect 'the GitLab CI example job purges what the push changed' '
 	grep "section_start:" "$TRASH/out"
 '
 
-expect 'the plain git setup of servers.md: install, config, check, push' '
+expect 'the plain git setup of servers.md: install, the token file it names, the config filled in, check, a push with the token from the file alone' '
 	git init -q --bare "$TRASH/site.git" &&
-	cfph -C "$TRASH/site.git" install >"$TRASH/out" &&
+	(unset SUDO_USER; cfph -C "$TRASH/site.git" install --token-file "$TRASH/etc/token") >"$TRASH/out" &&
 	grep "installed .*hooks/post-receive. (plain git)" "$TRASH/out" &&
-	write_config "$TRASH/site.git/cf-purge-hook.ini" &&
-	cfph -C "$TRASH/site.git" check &&
+	mkdir -p "$TRASH/etc" && install -m 600 /dev/null "$TRASH/etc/token" &&
+	printf "%s\n" "$CF_API_TOKEN" >"$TRASH/etc/token" &&
+	sed -i -e "s|^; zone_id = .*|zone_id = $ZONE\napi_url = $API_URL|" \
+		-e "s|^; base_url = .*|base_url = https://example.com|" "$TRASH/site.git/cf-purge-hook.ini" &&
+	grep -x "api_token_env = CF_API_TOKEN" "$TRASH/site.git/cf-purge-hook.ini" &&
+	grep -x "api_token_file = $TRASH/etc/token" "$TRASH/site.git/cf-purge-hook.ini" &&
+	env -u CF_API_TOKEN $CFPH_WRAP "$CFPH" -C "$TRASH/site.git" check --online >"$TRASH/out" &&
+	grep "the credentials and the zone work" "$TRASH/out" &&
 	cd "$TRASH/origin" && git push -q "$TRASH/site.git" "$BEFORE:refs/heads/main" 2>/dev/null &&
-	clear_log && git push -q "$TRASH/site.git" main 2>"$TRASH/err" &&
+	clear_log && env -u CF_API_TOKEN git push -q "$TRASH/site.git" main 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
 	grep "purged 3 URLs in 1 request" "$TRASH/err" &&
 	test "$(requests | wc -l)" = 1
 '

@@ -398,11 +398,18 @@ static void map_and_plan(const struct config *c, const char *buf, size_t len)
 	check_items(&plan);
 	check_never_less(&asked, &plan);
 	/* The cap on what a pushed tree's rules add: cut back, never less. */
-	plan_cap_items(&plan, (size_t)c->tree_max_items);
+	plan_cap_items(&plan, (size_t)c->tree_max_items, &c->base_urls,
+		       c->tree_may_purge & TREE_MAY_EVERYTHING);
 	check_sorted(&plan);
 	check_items(&plan);
-	check_never_less(&asked, &plan);
+	/*
+	 * Without everything, a plan over the cap purges the site instead,
+	 * which is less than its tags and hosts may have purged outside it.
+	 */
+	if (c->tree_may_purge & TREE_MAY_EVERYTHING)
+		check_never_less(&asked, &plan);
 	CHECK(plan.everything || !c->tree_max_items ||
+	      !(c->tree_may_purge & TREE_MAY_EVERYTHING) ||
 	      plan.prefixes.n + plan.tags.n + plan.hosts.n <=
 	      (size_t)c->tree_max_items);
 	memset(&e, 0, sizeof(e));

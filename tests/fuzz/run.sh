@@ -28,7 +28,7 @@ TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_CC=${FUZZ_CC:-clang}
 PKGS="libgit2 libcurl libcjson inih"
 BUILD=tests/fuzz/build
-TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool fuzz_index fuzz_manifest}
+TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool fuzz_index fuzz_manifest fuzz_tree_config}
 
 # The INI loader: its entry point and the files of its sections.
 CONFIG="mapping/config.c mapping/config_parse.c mapping/config_cloudflare.c
@@ -41,6 +41,9 @@ sources() {
 	case $1 in
 	fuzz_refline) echo hook/refline.c util/util.c ;;
 	fuzz_config) echo util/util.c mapping/urlenc.c mapping/pattern.c \
+		mapping/template.c $CONFIG mapping/change.c \
+		mapping/plan.c mapping/map.c purge/batch.c ;;
+	fuzz_tree_config) echo util/util.c mapping/urlenc.c mapping/pattern.c \
 		mapping/template.c $CONFIG mapping/change.c \
 		mapping/plan.c mapping/map.c purge/batch.c ;;
 	fuzz_pattern) echo util/util.c mapping/pattern.c ;;

@@ -21,6 +21,7 @@ int main(void)
 	test_shared();
 	test_spool();
 	test_fold();
+	test_verify();
 	printf("unit: %d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }

@@ -216,6 +216,31 @@ void test_config(void)
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 501\n",
 		    "line 6: 'files_per_request' in [cloudflare] must be a number from 1 to 500");
 	check_error(GOOD "[cloudflare]\nfiles_per_request = 3x\n", "line 6:");
+	/* The token: the variable when set, else the file; both may be set. */
+	if (CHECK(load(&c, GOOD "[cloudflare]\napi_token_env = CF_API_TOKEN\n"
+		       "api_token_file = /etc/cf-purge-hook/token\n") == 0)) {
+		CHECK_STR(c.api_token_env, "CF_API_TOKEN");
+		CHECK_STR(c.api_token_file, "/etc/cf-purge-hook/token");
+	}
+	config_release(&c);
+	/* A file alone reads no variable, not even the default one. */
+	if (CHECK(load(&c, GOOD "[cloudflare]\napi_token_file = /t\n") == 0))
+		CHECK(c.api_token_env == NULL);
+	config_release(&c);
+	/* A hook that may hold a push longer than the servers wait for it. */
+	if (CHECK(load(&c, GOOD "[hook]\npush_deadline = 51\n") == 0) &&
+	    CHECK_INT(c.warnings.n, 1))
+		CHECK(strstr(c.warnings.v[0], "line 6: [hook] push_deadline "
+			     "(51 s) and delay (0 s) may hold a push 51 s, more "
+			     "than the 50 s") != NULL);
+	config_release(&c);
+	if (CHECK(load(&c, GOOD "[hook]\npush_deadline = 50\n") == 0))
+		CHECK_INT(c.warnings.n, 0);
+	config_release(&c);
+	if (CHECK(load(&c, GOOD "[hook]\npush_deadline = 300\n"
+		       "detach = true\n") == 0))
+		CHECK_INT(c.warnings.n, 0);
+	config_release(&c);
 	/* Above the plan's documented limit: kept, with a warning. */
 	if (CHECK(load(&c, GOOD "[cloudflare]\nplan = pro\n"
 		       "files_per_request = 500\n") == 0) &&

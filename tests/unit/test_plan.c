@@ -150,6 +150,7 @@ void test_plan(void)
 void test_plan_cap_items(void)
 {
 	struct plan p = PLAN_INIT;
+	struct strvec bases = STRVEC_INIT;
 	char item[64];
 	int i;
 
@@ -161,10 +162,10 @@ void test_plan_cap_items(void)
 	plan_add(&p, PURGE_TAGS, "a");
 	plan_add(&p, PURGE_TAGS, "b");
 	plan_finish(&p);
-	plan_cap_items(&p, 42);
+	plan_cap_items(&p, 42, NULL, 1);
 	CHECK_INT(p.prefixes.n, 40);	/* within the cap: untouched */
 	CHECK_INT(p.notes.n, 0);
-	plan_cap_items(&p, 10);
+	plan_cap_items(&p, 10, NULL, 1);
 	CHECK_INT(p.everything, 0);
 	if (CHECK_INT(p.prefixes.n, 4)) {
 		CHECK_STR(p.prefixes.v[0], "example.com/s0/");
@@ -173,7 +174,7 @@ void test_plan_cap_items(void)
 	CHECK_INT(p.tags.n, 2);
 	CHECK_INT(p.notes.n, 1);
 	/* One folder below the host is as far as prefixes are cut. */
-	plan_cap_items(&p, 5);
+	plan_cap_items(&p, 5, NULL, 1);
 	CHECK_INT(p.everything, 1);
 	CHECK_INT(p.prefixes.n, 0);
 	CHECK_INT(p.notes.n, 2);
@@ -186,7 +187,56 @@ void test_plan_cap_items(void)
 		plan_add(&p, PURGE_PREFIXES, item);
 	}
 	plan_finish(&p);
-	plan_cap_items(&p, 0);
+	plan_cap_items(&p, 0, NULL, 1);
 	CHECK_INT(p.prefixes.n, 5);
 	plan_release(&p);
+
+	/*
+	 * With the site's bases, prefixes are never cut above a base's
+	 * folder, and without everything the site is purged instead.
+	 */
+	p = (struct plan)PLAN_INIT;
+	strvec_push(&bases, "https://example.com/blog/en");
+	strvec_push(&bases, "https://www.example.com");
+	for (i = 0; i < 6; i++) {
+		snprintf(item, sizeof(item), "example.com/blog/en/%d/x/", i);
+		plan_add(&p, PURGE_PREFIXES, item);
+	}
+	plan_add(&p, PURGE_PREFIXES, "other.example/a/b/");
+	plan_add(&p, PURGE_TAGS, "t");
+	plan_add(&p, PURGE_FILES, "https://example.com/blog/en/0/x/y.html");
+	plan_finish(&p);
+	plan_cap_items(&p, 2, &bases, 0);
+	CHECK_INT(p.everything, 0);
+	CHECK_INT(p.tags.n, 0);
+	CHECK_INT(p.files.n, 0);
+	if (CHECK_INT(p.prefixes.n, 2)) {
+		CHECK_STR(p.prefixes.v[0], "example.com/blog/en/");
+		CHECK_STR(p.prefixes.v[1], "other.example/a/");
+	}
+	if (CHECK_INT(p.hosts.n, 1))
+		CHECK_STR(p.hosts.v[0], "www.example.com");
+	plan_release(&p);
+
+	/* Cut back to a base's folder, and no further: then everything. */
+	p = (struct plan)PLAN_INIT;
+	for (i = 0; i < 4; i++) {
+		snprintf(item, sizeof(item), "example.com/blog/en/a/%d/", i);
+		plan_add(&p, PURGE_PREFIXES, item);
+	}
+	plan_finish(&p);
+	plan_cap_items(&p, 1, &bases, 1);
+	if (CHECK_INT(p.prefixes.n, 1))
+		CHECK_STR(p.prefixes.v[0], "example.com/blog/en/a/");
+	plan_add(&p, PURGE_PREFIXES, "example.com/blog/en/b/");
+	plan_finish(&p);
+	plan_cap_items(&p, 1, &bases, 1);
+	if (CHECK_INT(p.prefixes.n, 1))
+		CHECK_STR(p.prefixes.v[0], "example.com/blog/en/");
+	plan_add(&p, PURGE_TAGS, "t");
+	plan_finish(&p);
+	plan_cap_items(&p, 1, &bases, 1);
+	CHECK_INT(p.everything, 1);
+	plan_release(&p);
+	strvec_clear(&bases);
 }

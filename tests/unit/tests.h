@@ -15,5 +15,6 @@ void test_links(void);
 void test_shared(void);
 void test_spool(void);
 void test_fold(void);
+void test_verify(void);
 
 #endif

@@ -339,7 +339,13 @@ gh() {
 # whose name has spaces, as the runner unpacks it.
 ACTION="$TRASH/actions/OWNER/cf purge hook/v1"
 mkdir -p "$ACTION"
-(cd "$ROOT" && tar cf - action.yml Makefile util hook mapping purge built) |
+# Every top-level folder of C source (the stages) goes, not a list that a
+# new stage would have to join.
+SRC_DIRS=$(cd "$ROOT" && for d in */; do
+	[ "$d" != tests/ ] && ls "$d"*.c >/dev/null 2>&1 && echo "${d%/}"
+done)
+# shellcheck disable=SC2086 # one word a folder
+(cd "$ROOT" && tar cf - action.yml Makefile $SRC_DIRS) |
 	(cd "$ACTION" && tar xf -)
 find "$ACTION" -name '*.o' -exec rm -f {} +
 

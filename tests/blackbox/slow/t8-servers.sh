@@ -1,12 +1,15 @@
 #!/bin/sh
 # Real git servers, each started on 127.0.0.1 with its own config in the
 # test's folder: sshd with git-shell, Gitolite 3, git http-backend under
-# Apache (mod_cgid) and under nginx with fcgiwrap, and git daemon. Each
-# push goes through the server for real, and what reached the stand-in API
-# and what the person pushing saw are checked. The server configs are the
-# examples of examples/servers.md, taken from that file (the blocks marked
-# <!-- t8: NAME -->) with this test's folder in place of /srv/git,
-# /etc/cf-purge-hook and /usr/local/bin/cf-purge-hook.
+# Apache (mod_cgid), nginx with fcgiwrap and lighttpd, git daemon, and a
+# repository shared by two users. Every block of examples/servers.md (the
+# blocks marked <!-- t8: NAME -->) is taken from that file and run as
+# written, with this test's folders, users and group in place of the
+# documented ones: the server configs, and the admin's commands, run as
+# root with sudo -u, without the token on any command line or in their
+# environment. On each server a push purges, a push whose purge was
+# refused is kept, and the documented retry sends it. A block of
+# servers.md that this test does not run fails it.
 #
 # Needs root (users, servers) and the Debian packages, which it installs
 # when missing; a server that cannot run is reported as a skipped case.
@@ -73,7 +76,7 @@ fi
 
 # --- Packages ------------------------------------------------------------
 
-PKGS="openssh-server openssh-client gitolite3 apache2 nginx fcgiwrap"
+PKGS="openssh-server openssh-client gitolite3 apache2 apache2-utils nginx fcgiwrap lighttpd sudo"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -141,15 +144,50 @@ link_hook() {
 	fi
 }
 
-# snippet NAME: the code block of servers.md after <!-- t8: NAME -->, with
-# this test's folders in place of the documented ones.
+# snippet NAME [REPO [ETCDIR]]: the code block of servers.md after
+# <!-- t8: NAME -->, with this test's folders in place of the documented
+# ones: REPO (under $SRV) for site.git, ETCDIR for /etc/cf-purge-hook (by
+# default $ETC), this test's Gitolite user, group and program. Each name
+# is noted in $RUN/used, for the check that every block runs.
 snippet() {
+	echo "$1" >>"$RUN/used"
 	awk -v mark="<!-- t8: $1 -->" '
 		$0 == mark { found = 1; next }
 		found && /^```/ { if (inside) exit; inside = 1; next }
 		inside { print }
-	' "$DOC" | sed -e "s#/srv/git#$SRV#g" -e "s#/etc/cf-purge-hook#$ETC#g" \
-		-e "s#/usr/local/bin/cf-purge-hook#$PROG#g"
+	' "$DOC" | sed -e "s#/srv/git/site.git#@REPO@#g" -e "s#/srv/git#@SRV@#g" \
+		-e "s#/etc/cf-purge-hook#@ETC@#g" -e "s#/etc/git-http#@HTTP@#g" \
+		-e "s#/var/lib/gitolite3#@GL@#g" \
+		-e "s#gitolite3#gitolite-t8#g" -e "s#gitpush#cfph-push#g" \
+		-e "s#/usr/local/bin/cf-purge-hook#@PROG@#g" \
+		-e "s#@REPO@#$SRV/${2:-site.git}#g" -e "s#@SRV@#$SRV#g" \
+		-e "s#@ETC@#${3:-$ETC}#g" -e "s#@HTTP@#$TRASH/etc/git-http#g" \
+		-e "s#@GL@#$TRASH/users/gitolite-t8#g" -e "s#@PROG@#$PROG#g" \
+		-e "s#^\\(sudo -u [^ ]* \\)cf-purge-hook #\\1$PROG #"
+}
+
+# run_block NAME REPO ETCDIR: runs the commands of block NAME as root
+# would, with sh -e, as snippet gives them; the editor writes the token
+# (a root's file) or this test's config (any .ini), and the password
+# comes on standard input. No token in the environment: sudo would drop
+# it anyway.
+run_block() {
+	snippet "$1" "${2:-}" "${3:-}" >"$RUN/$1.sh" &&
+	echo "# $1:" && sed 's/^/#   /' "$RUN/$1.sh" &&
+	printf 'secret\n' | env -u CF_API_TOKEN EDITOR="$RUN/editor" \
+		GIT_CONFIG_SYSTEM="$ETC/gitconfig" sh -e "$RUN/$1.sh"
+}
+
+# restub [OPTIONS]: a new stand-in, whose port every config of this test
+# then names.
+restub() {
+	start_stub "$@" || return 1
+	echo "$API_URL" >"$RUN/api_url"
+	for f in "$SRV"/*.git/cf-purge-hook.ini \
+		 "$TRASH"/users/gitolite-t8/repositories/site.git/cf-purge-hook.ini; do
+		[ -f "$f" ] && sed -i "s#^api_url = .*#api_url = $API_URL#" "$f"
+	done
+	return 0
 }
 
 free_port() {
@@ -179,18 +217,52 @@ echo base >layouts/base.html
 commit_all "first deploy"
 
 start_stub || exit 1
-printf '%s\n' "$TOKEN" >"$ETC/token"
+echo "$API_URL" >"$RUN/api_url"
+chmod 644 "$RUN/api_url"
+printf '%s\n' "$TOKEN" >"$RUN/token-src"
+chmod 600 "$RUN/token-src"
+: >"$RUN/used"
+mkdir -p "$TRASH/etc"
+chmod 755 "$TRASH/etc"
 
-# new_repo DIR OWNER [--shared=group]: a bare repository holding the first
-# commit, owned by OWNER, whose post-receive is this program and whose
-# config sends to the stand-in; the token comes as the caller arranges.
-new_repo() {
+# The admin's $EDITOR: a token file (as root) gets the token; a config
+# keeps what install wrote in [cloudflare] (the token's route) and gets
+# this test's zone, site and stand-in.
+cat >"$RUN/editor" <<EOS
+#!/bin/sh
+case "\$1" in
+*.ini)
+	route=\$(grep '^api_token_' "\$1")
+	cat >"\$1" <<EOC
+[cloudflare]
+zone_id = $ZONE
+api_url = \$(cat "$RUN/api_url")
+\$route
+
+[site]
+base_url = https://example.com
+root = public
+
+[map "layouts/**"]
+tags = html
+EOC
+	;;
+*)
+	cat "$RUN/token-src" >"\$1"
+	;;
+esac
+EOS
+chmod 755 "$RUN/editor"
+chmod 755 "$RUN"
+# The stand-in's answer that keeps a purge: a refused token.
+echo '[{"status": 401}]' >"$RUN/refuse.json"
+
+# site_repo DIR OWNER [--shared=group]: a bare repository holding the
+# first commit, owned by OWNER (as the server's admin made it, before
+# servers.md's steps).
+site_repo() {
 	git init -q --bare ${3:-} "$1" &&
 	git -C "$TRASH/site" push -q "$1" main 2>/dev/null &&
-	link_hook "$1/hooks/post-receive" &&
-	write_config "$1/cf-purge-hook.ini" &&
-	git -C "$1" config receive.advertisePushOptions true &&
-	git -C "$1" config http.receivepack true &&
 	if [ -n "${3:-}" ]; then
 		chown -R "$2:cfph-push" "$1"
 	else
@@ -198,14 +270,30 @@ new_repo() {
 	fi
 }
 
-# token_file CONFIG OWNER: the config reads the token from its own copy of
-# the token file, as servers.md's token-file.ini does, owned by OWNER.
-token_file() {
-	f=$ETC/token-$2
-	install -m 600 -o "$2" "$ETC/token" "$f" &&
-	snippet token-file.ini | grep -v '^\[' | sed "s#$ETC/token#$f#" \
-		>"$TRASH/token.ini" &&
-	sed -i "/^\[cloudflare\]/r $TRASH/token.ini" "$1"
+# new_repo DIR OWNER [--shared=group]: site_repo, with this program as its
+# post-receive and a config that reads the token from the environment,
+# for cases that are not about servers.md's steps.
+new_repo() {
+	site_repo "$@" &&
+	link_hook "$1/hooks/post-receive" &&
+	write_config "$1/cf-purge-hook.ini" &&
+	git config -f "$1/config" receive.advertisePushOptions true &&
+	git config -f "$1/config" http.receivepack true &&
+	chown "$2:" "$1/cf-purge-hook.ini"
+}
+
+# kept_then_retry NAME URL USER BLOCK REPO PATH: a push whose purge the
+# stand-in refuses (401, as restub set it up) is kept, and its remote:
+# lines name the retry as USER on PATH; the retry block of servers.md,
+# run as written for REPO, then sends it.
+kept_then_retry() {
+	clear_log &&
+	push "$1" "$2" &&
+	grep -F "cf-purge-hook: not purged yet: 1 item kept in " "$TRASH/push.err" &&
+	grep -F "; the next push sends them, or now: sudo -u $3 cf-purge-hook -C '$6/' retry" "$TRASH/push.err" &&
+	clear_log &&
+	run_block "$4" "$5" &&
+	test "$(requests)" = "200 $ZONE files https://example.com/$1.html"
 }
 
 # push NAME URL [GIT PUSH OPTIONS]: commits a change to public/NAME.html
@@ -271,15 +359,56 @@ export GIT_SSH_COMMAND="ssh -i $RUN/ssh/client_key -o StrictHostKeyChecking=no -
 
 if [ -n "$SSH_PORT" ]; then
 	SSH_GIT=$SRV/ssh.git
-	new_repo "$SSH_GIT" git
-	token_file "$SSH_GIT/cf-purge-hook.ini" git
+	site_repo "$SSH_GIT" git
 
-	expect 'sshd, git-shell: a push purges what it changed, with the token from api_token_file' '
+	expect 'sshd, git-shell: the admin steps of servers.md as root with sudo -u git: install, token file, config, check --online' '
+		run_block plain-git.sh ssh.git "$TRASH/etc-ssh/cf-purge-hook" &&
+		test "$(stat -c "%a %U" "$TRASH/etc-ssh/cf-purge-hook/token")" = "600 git" &&
+		grep -x "api_token_file = $TRASH/etc-ssh/cf-purge-hook/token" "$SSH_GIT/cf-purge-hook.ini" &&
+		! grep -r "$TOKEN" "$RUN/plain-git.sh"
+	'
+
+	expect 'sshd, git-shell: a push purges what it changed, with the token from the file that install named' '
 		clear_log &&
 		push ssh "ssh://git@127.0.0.1:$SSH_PORT$SSH_GIT" &&
 		purged ssh &&
 		grep "^remote: cf-purge-hook: purged 1 URL in 1 request" "$TRASH/push.err" &&
 		! grep -r "$TOKEN" "$TRASH/push.err" "$TRASH/stub.log"
+	'
+
+	restub --script "$RUN/refuse.json"
+	expect 'sshd: a refused purge is kept, remote: names the retry with sudo -u git, and servers.md retry sends it' '
+		kept_then_retry ssh "ssh://git@127.0.0.1:$SSH_PORT$SSH_GIT" git plain-git-retry.sh ssh.git "$SSH_GIT"
+	'
+
+	restub --script "$RUN/refuse.json"
+	expect 'sshd: the retry command that remote: prints, run as printed, sends the kept purge' '
+		clear_log &&
+		push ssh "ssh://git@127.0.0.1:$SSH_PORT$SSH_GIT" &&
+		cmd=$(sed -n "s/^remote: cf-purge-hook: not purged yet: .*, or now: //p" "$TRASH/push.err" | sed "s#^\\(sudo -u git \\)cf-purge-hook #\\1$PROG #") &&
+		echo "$cmd" && test -n "$cmd" &&
+		clear_log &&
+		env -u CF_API_TOKEN sh -c "$cmd" &&
+		purged ssh
+	'
+	restub
+
+	cd "$TRASH/site" && git remote add origin "ssh://git@127.0.0.1:$SSH_PORT$SSH_GIT" &&
+		git fetch -q origin && git branch -q -u origin/main
+	expect 'sshd: the push options of servers.md as written: skip, everything, dry-run' '
+		snippet push-options.sh >"$RUN/push-options.sh" &&
+		test "$(grep -c "^git push" "$RUN/push-options.sh")" = 3 &&
+		while read -r line; do
+			echo "opt $(date +%s%N)" >public/opt.html && commit_all "opt" &&
+			clear_log &&
+			sh -c "$line" 2>"$TRASH/push.err" && cat "$TRASH/push.err" &&
+			case $line in
+			*purge=skip*) test -z "$(requests)" ;;
+			*purge=everything*) test "$(requests)" = "200 $ZONE purge_everything true" ;;
+			*purge=dry-run*) test -z "$(requests)" && grep "dry run" "$TRASH/push.err" ;;
+			*) exit 1 ;;
+			esac || exit 1
+		done <"$RUN/push-options.sh"
 	'
 
 	expect 'sshd: an unknown push option is a warning, and the push is purged' '
@@ -352,7 +481,8 @@ time.sleep(float(sys.argv[3]))
 	# would need a thread at exit, which the limit refuses too.
 	DETACH=$SRV/detach.git
 	new_repo "$DETACH" git
-	token_file "$DETACH/cf-purge-hook.ini" git
+	install -m 600 -o git "$RUN/token-src" "$TRASH/token-git"
+	printf '[cloudflare]\napi_token_file = %s\n' "$TRASH/token-git" >>"$DETACH/cf-purge-hook.ini"
 	printf '[hook]\ndetach = true\n' >>"$DETACH/cf-purge-hook.ini"
 	expect 'detach = true: when the second fork fails, the hook says so and purges in the foreground' '
 		n=0 &&
@@ -442,11 +572,16 @@ PY
 	GIT_SSH_COMMAND=$GL_SSH git -C "$RUN/gitolite-admin" push -q origin master >>"$RUN/gitolite.log" 2>&1
 	GL_REPO=$GL_HOME/repositories/site.git
 	if [ -d "$GL_REPO" ]; then
-		write_config "$GL_REPO/cf-purge-hook.ini"
-		token_file "$GL_REPO/cf-purge-hook.ini" gitolite-t8
-		chown gitolite-t8: "$GL_REPO/cf-purge-hook.ini"
 		GIT_SSH_COMMAND=$GL_SSH git -C "$TRASH/site" push -q "$GL_URL/site" main:main 2>>"$RUN/gitolite.log"
 	fi
+
+	expect 'Gitolite: the admin steps of servers.md as root with sudo -u gitolite3: install --config-only, token file, config, check --online' '
+		test -d "$GL_REPO" || { cat "$RUN/gitolite.log"; exit 1; }
+		hook_before=$(readlink "$GL_REPO/hooks/post-receive" || echo none) &&
+		run_block gitolite.sh "" "$TRASH/etc-gitolite/cf-purge-hook" &&
+		test "$(readlink "$GL_REPO/hooks/post-receive" || echo none)" = "$hook_before" &&
+		test "$(stat -c "%a %U" "$TRASH/etc-gitolite/cf-purge-hook/token")" = "600 gitolite-t8"
+	'
 
 	expect 'Gitolite: a push runs the repo-specific hook and purges' '
 		test -d "$GL_REPO" || { cat "$RUN/gitolite.log"; exit 1; }
@@ -462,23 +597,30 @@ PY
 		grep "^remote: cf-purge-hook: push option purge=everything: purging everything" "$TRASH/push.err" &&
 		test "$(requests)" = "200 $ZONE purge_everything true"
 	'
+
+	restub --script "$RUN/refuse.json"
+	expect 'Gitolite: a refused purge is kept, remote: names the retry with sudo -u gitolite3, and servers.md retry sends it' '
+		GIT_SSH_COMMAND=$GL_SSH kept_then_retry gitolite "$GL_URL/site" gitolite-t8 gitolite-retry.sh "" "$GL_REPO"
+	'
+	restub
 else
 	skip gitolite "needs sshd and the gitolite3 package"
 fi
 
 # --- Smart HTTP: Apache --------------------------------------------------
 
-# The system config that safe.directory = * goes to (git config --system),
-# standing in for /etc/gitconfig.
-printf '[safe]\n\tdirectory = *\n' >"$ETC/gitconfig"
+# The system config (git config --system), standing in for /etc/gitconfig:
+# empty until servers.md's shared repository adds to it. git daemon's has
+# safe.directory = *.
+: >"$ETC/gitconfig"
 chmod 644 "$ETC/gitconfig"
+printf '[safe]\n\tdirectory = *\n' >"$ETC/gitconfig-daemon"
+chmod 644 "$ETC/gitconfig-daemon"
 
 APACHE_PORT=
 if have apache2 && [ -x /usr/sbin/apache2 ]; then
 	mkdir -p "$RUN/apache"
 	APACHE_PORT=$(free_port)
-	install -m 600 /dev/null "$ETC/apache-token.conf"
-	echo "SetEnv CF_API_TOKEN $TOKEN" >"$ETC/apache-token.conf"
 	M=/usr/lib/apache2/modules
 	{
 		cat <<EOC
@@ -495,6 +637,10 @@ LoadModule authz_core_module $M/mod_authz_core.so
 LoadModule alias_module $M/mod_alias.so
 LoadModule env_module $M/mod_env.so
 LoadModule cgid_module $M/mod_cgid.so
+LoadModule auth_basic_module $M/mod_auth_basic.so
+LoadModule authn_core_module $M/mod_authn_core.so
+LoadModule authn_file_module $M/mod_authn_file.so
+LoadModule authz_user_module $M/mod_authz_user.so
 ScriptSock $RUN/apache/cgid.sock
 # Stands in for /etc/gitconfig (git config --system).
 SetEnv GIT_CONFIG_SYSTEM $ETC/gitconfig
@@ -511,15 +657,45 @@ EOC
 	fi
 fi
 
-if [ -n "$APACHE_PORT" ]; then
-	new_repo "$SRV/apache.git" www-data
+# http_cases SERVER PORT REPO: servers.md's steps for smart HTTP on REPO,
+# then a push without a user is refused, one with a user purges, a
+# refused purge is kept and servers.md's retry sends it.
+http_cases() {
+	hc_name=$1 hc_repo=$3
+	hc_url=http://127.0.0.1:$2/git/$3
+	hc_auth=http://alice:secret@127.0.0.1:$2/git/$3
+	site_repo "$SRV/$3" www-data
 
-	expect 'Apache, http-backend: a push purges, with the token from SetEnv' '
+	expect "$1: the admin steps of servers.md as root with sudo -u www-data: install, token file, config, check --online, htpasswd" '
+		run_block http.sh "$hc_repo" "$TRASH/etc-$hc_name/cf-purge-hook" &&
+		test "$(stat -c "%a %U" "$TRASH/etc-$hc_name/cf-purge-hook/token")" = "600 www-data"
+	'
+
+	expect "$1: anyone may fetch, a push without a user is asked for one (401 on info/refs), not refused with 403" '
+		git ls-remote "$hc_url" >/dev/null &&
+		code env GIT_TERMINAL_PROMPT=0 git push "$hc_url" HEAD:main 2>"$TRASH/push.err" &&
+		cat "$TRASH/push.err" &&
+		test "$CODE" != 0 &&
+		! grep "403" "$TRASH/push.err" &&
+		grep -i "authentication failed\|could not read Username\|401" "$TRASH/push.err"
+	'
+
+	expect "$1, http-backend: a push as alice purges, with the token from the file that install named" '
 		clear_log &&
-		push apache "http://127.0.0.1:$APACHE_PORT/git/apache.git" &&
-		purged apache &&
+		push "$hc_name" "$hc_auth" &&
+		purged "$hc_name" &&
 		grep "^remote: cf-purge-hook: purged 1 URL in 1 request" "$TRASH/push.err"
 	'
+
+	restub --script "$RUN/refuse.json"
+	expect "$1: a refused purge is kept, remote: names the retry with sudo -u www-data, and servers.md retry sends it" '
+		kept_then_retry "$hc_name" "$hc_auth" www-data http-retry.sh "$hc_repo" "$SRV/$hc_repo"
+	'
+	restub
+}
+
+if [ -n "$APACHE_PORT" ]; then
+	http_cases apache "$APACHE_PORT" apache.git
 else
 	skip apache "the apache2 package is not installed or Apache did not start"
 fi
@@ -528,12 +704,15 @@ fi
 
 if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 	SHARED=$SRV/shared.git
-	new_repo "$SHARED" git --shared=group
-	install -m 640 -g cfph-push "$ETC/token" "$ETC/token-shared"
-	rm "$SHARED/hooks/post-receive"
-	snippet wrapper-hook | sed "s#$ETC/token#$ETC/token-shared#" \
-		>"$SHARED/hooks/post-receive"
-	chmod 755 "$SHARED/hooks/post-receive"
+	SHARED_HTTP=http://alice:secret@127.0.0.1:$APACHE_PORT/git/shared.git
+
+	expect 'shared repository: the admin steps of servers.md as root: group, repository, safe.directory, install, a 640 token file in the group, check --online' '
+		run_block shared.sh shared.git "$TRASH/etc-shared/cf-purge-hook" &&
+		test "$(stat -c "%a %U %G" "$TRASH/etc-shared/cf-purge-hook/token")" = "640 root cfph-push" &&
+		test "$(git config -f "$ETC/gitconfig" --get-all safe.directory)" = "*" &&
+		test "$(git config -f "$SHARED/config" core.sharedRepository)" = 1 &&
+		git -C "$TRASH/site" push -q "ssh://git@127.0.0.1:$SSH_PORT$SHARED" main
+	'
 
 	expect 'shared repository: SSH as git purges; the lock is made 0660 for the group' '
 		clear_log &&
@@ -542,12 +721,24 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 		test "$(stat -c "%a %U %G" "$SHARED/cf-purge-hook.lock")" = "660 git cfph-push"
 	'
 
-	expect 'safe.directory=* under http-backend: www-data pushes to the git user repository, and the hook purges' '
+	expect 'shared repository, safe.directory as servers.md sets it: www-data pushes to the git user repository over HTTP, and its hook reads the same token file' '
 		clear_log &&
-		push shared "http://127.0.0.1:$APACHE_PORT/git/shared.git" &&
-		! grep "not owned by current user" "$TRASH/push.err" &&
+		{ push shared "$SHARED_HTTP" || { tail -n 5 "$RUN/apache/error.log"; exit 1; }; } &&
+		! grep "dubious ownership\|not owned by current user" "$TRASH/push.err" &&
 		purged shared &&
 		grep "^remote: cf-purge-hook: purged 1 URL in 1 request" "$TRASH/push.err"
+	'
+
+	expect 'shared repository: a force push over SSH and over HTTP goes through (receive.denyNonFastforwards = false) and purges' '
+		for url in "ssh://git@127.0.0.1:$SSH_PORT$SHARED" "$SHARED_HTTP"; do
+			echo "forced $(date +%s%N)" >public/shared.html &&
+			git commit -q --amend -a -m "amended" &&
+			clear_log &&
+			git push --force "$url" HEAD:main 2>"$TRASH/push.err" &&
+			cat "$TRASH/push.err" &&
+			grep "+.*(forced update)" "$TRASH/push.err" &&
+			purged shared || exit 1
+		done
 	'
 
 	expect 'shared repository, detach = true: the log is made 0660, and the second user appends to it' '
@@ -559,7 +750,7 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 		wait_for 10 purged shared &&
 		test "$(stat -c "%a %U %G" "$SHARED/cf-purge-hook.log")" = "660 git cfph-push" &&
 		clear_log &&
-		push shared "http://127.0.0.1:$APACHE_PORT/git/shared.git" &&
+		push shared "$SHARED_HTTP" &&
 		grep "^remote: cf-purge-hook: purging in the background" "$TRASH/push.err" &&
 		wait_for 10 purged shared &&
 		test "$(grep -c "detached run for 1 ref" "$SHARED/cf-purge-hook.log")" = 2
@@ -577,7 +768,7 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 	'
 
 	expect 'shared repository, API down: HTTP as www-data, second, is not stopped by the lock' '
-		code push shared "http://127.0.0.1:$APACHE_PORT/git/shared.git" &&
+		code push shared "$SHARED_HTTP" &&
 		test "$CODE" = 0 &&
 		grep "^remote: cf-purge-hook: purged 0 of 1 item" "$TRASH/push.err" &&
 		! grep "lock" "$TRASH/push.err"
@@ -592,7 +783,7 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 	# An admin trusts the repository for root and runs the retry the hook
 	# suggested, with the API still down: the files it rewrites must stay
 	# the repository's, or the hook could never send them again.
-	expect 'shared repository: a retry as root leaves the spool files to git and its group, and git then sends them' '
+	expect 'shared repository: a retry as root leaves the spool files to git and its group, and servers.md retry as git then sends them' '
 		mkdir -p "$TRASH/roothome2" &&
 		HOME="$TRASH/roothome2" git config --global --add safe.directory "$SHARED" &&
 		code env HOME="$TRASH/roothome2" $PROG -C "$SHARED" retry 2>"$TRASH/err" &&
@@ -601,8 +792,8 @@ if [ -n "$SSH_PORT" ] && [ -n "$APACHE_PORT" ]; then
 			test "$(stat -c "%a %U %G" "$f")" = "660 git cfph-push" || { ls -l "$SHARED/cf-purge-hook-spool"; exit 1; }
 		done &&
 		cp "$TRASH/shared.ini" "$SHARED/cf-purge-hook.ini" && clear_log &&
-		setpriv --reuid=git --regid=git --init-groups env HOME="$TRASH/users/git" \
-			$PROG -C "$SHARED" retry &&
+		run_block shared-retry.sh shared.git &&
+		test -n "$(requests)" &&
 		test -z "$(ls "$SHARED/cf-purge-hook-spool" | grep json || true)"
 	'
 else
@@ -664,26 +855,22 @@ EOC
 fi
 
 if [ -n "$NGINX_PORT" ]; then
-	new_repo "$SRV/nginx.git" www-data
-
-	expect 'nginx, fcgiwrap, http-backend: a push purges, with the token from fastcgi_param' '
-		clear_log &&
-		push nginx "http://127.0.0.1:$NGINX_PORT/git/nginx.git" &&
-		purged nginx &&
-		grep "^remote: cf-purge-hook: purged 1 URL in 1 request" "$TRASH/push.err"
-	'
+	http_cases nginx "$NGINX_PORT" nginx.git
+	NGINX_INI=$SRV/nginx.git/cf-purge-hook.ini
 
 	# A hanging API: the hook keeps the purge after [hook] push_deadline,
 	# set under the proxy's timeout (10 s here) as servers.md says.
-	echo '[{"delay_ms": 30000}]' >"$RUN/hang.json"
-	start_stub --script "$RUN/hang.json"
-	write_config "$SRV/nginx.git/cf-purge-hook.ini" "[hook]
-push_deadline = 5"
-	expect 'nginx: a hanging API does not turn the push into a 504: the hook keeps the purge after push_deadline' '
-		code push nginx "http://127.0.0.1:$NGINX_PORT/git/nginx.git" &&
+	echo '[{"delay_ms": 30000}, {"delay_ms": 30000}, {"delay_ms": 30000}, {"delay_ms": 30000}, {"delay_ms": 30000}, {"delay_ms": 30000}]' >"$RUN/hang.json"
+	cp "$NGINX_INI" "$RUN/nginx.ini"
+	printf '[hook]\npush_deadline = 5\n' >>"$NGINX_INI"
+	restub --script "$RUN/hang.json"
+	expect 'nginx: a hanging API does not turn the push into a 504: the hook says halfway that it retries, and keeps the purge after push_deadline' '
+		code push nginx "http://alice:secret@127.0.0.1:$NGINX_PORT/git/nginx.git" &&
 		cat "$TRASH/push.err" &&
 		! grep "504" "$TRASH/push.err" &&
 		test "$CODE" = 0 &&
+		grep "^remote: cf-purge-hook: Cloudflare is not answering as it should; retrying for up to 2 s" "$TRASH/push.err" &&
+		! grep "retrying for up to 0 s" "$TRASH/push.err" &&
 		grep "^remote: cf-purge-hook: not purged yet: .* kept in" "$TRASH/push.err" &&
 		test -n "$(ls "$SRV/nginx.git/cf-purge-hook-spool" | grep json)"
 	'
@@ -698,10 +885,44 @@ push_deadline = 5"
 			sleep 0.1
 		done
 	done
-	start_stub
-	write_config "$SRV/nginx.git/cf-purge-hook.ini"
+	cp "$RUN/nginx.ini" "$NGINX_INI"
+	restub
 else
 	skip nginx "the nginx or fcgiwrap package is not installed or nginx did not start"
+fi
+
+# --- Smart HTTP: lighttpd ------------------------------------------------
+
+LIGHTTPD_PORT=
+if have lighttpd && [ -x /usr/sbin/lighttpd ]; then
+	mkdir -p "$RUN/lighttpd"
+	chown www-data: "$RUN/lighttpd"
+	LIGHTTPD_PORT=$(free_port)
+	{
+		cat <<EOC
+server.document-root = "$RUN/lighttpd"
+server.bind = "127.0.0.1"
+server.port = $LIGHTTPD_PORT
+server.username = "www-data"
+server.groupname = "www-data"
+server.errorlog = "$RUN/lighttpd/error.log"
+server.modules = ( "mod_auth", "mod_authn_file", "mod_alias", "mod_cgi", "mod_setenv" )
+EOC
+		snippet lighttpd.conf
+	} >"$RUN/lighttpd/lighttpd.conf"
+	env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/lighttpd -D -f "$RUN/lighttpd/lighttpd.conf" \
+		>"$RUN/lighttpd/out.log" 2>&1 &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	if ! wait_port "$LIGHTTPD_PORT"; then
+		sed 's/^/# /' "$RUN/lighttpd/out.log" "$RUN/lighttpd/error.log" 2>/dev/null
+		LIGHTTPD_PORT=
+	fi
+fi
+
+if [ -n "$LIGHTTPD_PORT" ]; then
+	http_cases lighttpd "$LIGHTTPD_PORT" lighttpd.git
+else
+	skip lighttpd "the lighttpd package is not installed or lighttpd did not start"
 fi
 
 # --- git daemon ----------------------------------------------------------
@@ -712,15 +933,23 @@ fi
 DAEMON_PORT=$(free_port)
 mkdir -p "$RUN/daemon"
 cmd=$(snippet daemon.sh)
-env -u GIT_CONFIG_NOSYSTEM HOME=/root GIT_CONFIG_SYSTEM="$ETC/gitconfig" \
-	CF_API_TOKEN="$TOKEN" \
+env -u GIT_CONFIG_NOSYSTEM -u CF_API_TOKEN HOME=/root \
+	GIT_CONFIG_SYSTEM="$ETC/gitconfig-daemon" \
 	sh -c "exec $cmd --listen=127.0.0.1 --port=$DAEMON_PORT" \
 	>"$RUN/daemon/out.log" 2>&1 &
 SERVER_PIDS="$SERVER_PIDS $!"
 if wait_port "$DAEMON_PORT"; then
-	new_repo "$SRV/daemon.git" gitd
-	# The git user's, shared with gitd through the group.
+	site_repo "$SRV/daemon.git" gitd
+	# The git user's, shared with gitd through the group; its hook reads
+	# a token file of the group.
 	new_repo "$SRV/daemon-safe.git" git --shared=group
+	install -m 640 -g cfph-push "$RUN/token-src" "$TRASH/token-group"
+	printf '[cloudflare]\napi_token_file = %s\n' "$TRASH/token-group" >>"$SRV/daemon-safe.git/cf-purge-hook.ini"
+
+	expect 'git daemon: the admin steps of servers.md as root with sudo -u gitd: install, token file, config, check --online' '
+		run_block daemon-setup.sh daemon.git "$TRASH/etc-daemon/cf-purge-hook" &&
+		test "$(stat -c "%a %U" "$TRASH/etc-daemon/cf-purge-hook/token")" = "600 gitd"
+	'
 
 	expect 'git daemon --user, HOME=/root unreadable: a push purges' '
 		test "$(stat -c %a /root)" = 700 &&
@@ -737,9 +966,51 @@ if wait_port "$DAEMON_PORT"; then
 		! grep "not owned by current user" "$TRASH/push.err" &&
 		purged daemon
 	'
+
+	restub --script "$RUN/refuse.json"
+	expect 'git daemon: a refused purge is kept, remote: names the retry with sudo -u gitd, and servers.md retry sends it' '
+		kept_then_retry daemon "git://127.0.0.1:$DAEMON_PORT/daemon.git" gitd daemon-retry.sh daemon.git "$SRV/daemon.git"
+	'
+	restub
 else
 	sed 's/^/# /' "$RUN/daemon/out.log"
 	skip "git daemon" "it did not start"
+fi
+
+# --- servers.md: every block is one this test runs -------------------------
+
+# blocks_unmarked FILE: prints every code block of FILE that has no
+# <!-- t8: NAME --> line right before it (fenced), or is indented; fails
+# when there is one.
+blocks_unmarked() {
+	python3 - "$1" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+inside, bad = False, 0
+for i, line in enumerate(lines):
+    if line.startswith("```"):
+        if not inside and not (i and lines[i - 1].startswith("<!-- t8: ")):
+            print(f"line {i + 1}: a block without <!-- t8: NAME -->")
+            bad = 1
+        inside = not inside
+    elif not inside and (line.startswith("    ") or line.startswith("\t")) \
+            and i and lines[i - 1] == "":
+        print(f"line {i + 1}: an indented block, which t8 cannot run")
+        bad = 1
+sys.exit(bad)
+PY
+}
+
+# Only when every server ran: a skipped server leaves its blocks unrun.
+if [ "$skipped" = 0 ]; then
+	expect 'servers.md: every block is marked <!-- t8: NAME --> and was run by this test, with no token in any' '
+		blocks_unmarked "$DOC" &&
+		sed -n "s/^<!-- t8: \(.*\) -->$/\1/p" "$DOC" | sort -u >"$RUN/marked" &&
+		sort -u "$RUN/used" >"$RUN/used.sorted" &&
+		comm -23 "$RUN/marked" "$RUN/used.sorted" >"$RUN/unrun" &&
+		{ test ! -s "$RUN/unrun" || { echo "blocks t8 does not run:"; cat "$RUN/unrun"; exit 1; }; } &&
+		! grep -l "$TOKEN" "$RUN"/*.sh
+	'
 fi
 
 t8_finish
