@@ -128,6 +128,68 @@ static void sample(struct verify_list *l, size_t max, struct strvec *notes)
 		     "the changes", max, n);
 }
 
+/* What add_file() needs while git_tree_walk() runs. */
+struct tree_walk {
+	struct verify_list *l;
+	const struct config *config;
+	git_tree *old_tree;	/* may be NULL */
+	size_t files;
+};
+
+/*
+ * Adds the URLs of each file of a tree, expected to serve its blob, and
+ * its old blob where the old tree has the path: a range that purged
+ * everything has no diff to tell what changed.
+ */
+static int add_file(const char *root, const git_tree_entry *te, void *data)
+{
+	struct tree_walk *w = data;
+	struct verify_expect x;
+	char *path;
+
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(te) == GIT_FILEMODE_LINK)
+		return 0;
+	path = xasprintf("%s%s", root, git_tree_entry_name(te));
+	memset(&x, 0, sizeof(x));
+	x.has_new = x.known_new = 1;
+	git_oid_cpy(&x.new_id, git_tree_entry_id(te));
+	x.known_old = blob_at(&x.old_id, w->old_tree, path);
+	add_urls(w->l, w->config, path, &x);
+	w->files++;
+	free(path);
+	return 0;
+}
+
+/*
+ * The URLs of every file of the new tree of rg, with the old tree's blobs
+ * where it has them (an old side that cannot be read is left out: a base
+ * commit missing from the clone is why some ranges purge everything).
+ */
+static int add_whole_tree(struct verify_list *l, struct run *r,
+			  git_repository *repo, const struct range *rg,
+			  struct err *e)
+{
+	struct tree_walk w = { l, &r->config, NULL, 0 };
+	git_tree *new_tree = NULL;
+	struct err ignored;
+	int rc;
+
+	if (tree_of(&new_tree, repo, rg->new_hex, e) < 0)
+		return -1;
+	if (!new_tree)
+		return 0;
+	if (tree_of(&w.old_tree, repo, rg->old_hex, &ignored) < 0)
+		w.old_tree = NULL;
+	rc = git_tree_walk(new_tree, GIT_TREEWALK_PRE, add_file, &w);
+	git_tree_free(w.old_tree);
+	git_tree_free(new_tree);
+	if (rc < 0)
+		return err_set(e, "cannot verify: cannot read the tree of "
+			       "%s: %s", rg->new_hex, git_message());
+	return 0;
+}
+
 int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		   struct strvec *notes, struct err *e)
 {
@@ -139,8 +201,12 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		const struct range *rg = &r->ranges[i];
 		git_tree *old_tree = NULL, *new_tree = NULL;
 
-		if (rg->action == RANGE_EVERYTHING)
+		if (rg->action == RANGE_EVERYTHING) {
+			if (add_whole_tree(l, r, repo, rg, e) < 0)
+				return -1;
 			everything = 1;
+			continue;
+		}
 		if (rg->action != RANGE_PURGE || !rg->n_changes)
 			continue;
 		if (tree_of(&old_tree, repo, rg->old_hex, e) < 0 ||
@@ -181,10 +247,10 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		git_tree_free(new_tree);
 	}
 	verify_list_dedupe(l);
-	if (everything)
-		strvec_push(notes, "a range purged everything without a diff: "
-			    "verify checks only the URLs of changed files");
 	sample(l, max, notes);
+	if (everything && !l->n)
+		strvec_push(notes, "a range purged everything, and its tree "
+			    "has no file served at a URL to verify");
 	return 0;
 }
 

@@ -322,6 +322,24 @@ pretty_urls = true" && clear_edge &&
 '
 config
 
+expect 'a purge of everything (a created branch) verifies the files of its tree, stale ones too' '
+	config "" "[hook]
+branches = main, live
+on_create = everything" &&
+	test "$(get https://example.com/index.html)" = "<p>home 7</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/index.html\"], \"times\": 1, \"age\": 600}" &&
+	echo "<p>home 8</p>" >public/index.html && commit_all "home 8" && deploy &&
+	clear_edge &&
+	git push origin HEAD:refs/heads/live 2>"$TRASH/push.err" && cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: verified 6 URLs: 6 fresh (1 purged a second time) *$" "$TRASH/push.err" &&
+	test "$(edge_gets https://example.com/index.html)" = 2 &&
+	test "$(edge_gets https://example.com/style.css)" = 1 &&
+	test "$(edge_gets https://example.com/docs/index.html)" = 1 &&
+	git push -q origin main 2>/dev/null
+'
+edge_post /__edge/reset '{}'
+config
+
 expect 'verify --dir checks every file of a built folder' '
 	cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
 	grep "verified 6 URLs: 6 fresh" "$TRASH/err"
