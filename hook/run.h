@@ -82,6 +82,11 @@ struct run {
 	 * NULL; borrowed from argv.
 	 */
 	const char *dir_new, *dir_old;
+	/*
+	 * `verify --dir`: verify every file of the new trees, not only
+	 * what changed since the old ones.
+	 */
+	int verify_whole;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;

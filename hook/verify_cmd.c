@@ -201,10 +201,11 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		const struct range *rg = &r->ranges[i];
 		git_tree *old_tree = NULL, *new_tree = NULL;
 
-		if (rg->action == RANGE_EVERYTHING) {
+		if (rg->action == RANGE_EVERYTHING || r->verify_whole) {
 			if (add_whole_tree(l, r, repo, rg, e) < 0)
 				return -1;
-			everything = 1;
+			if (rg->action == RANGE_EVERYTHING)
+				everything = 1;
 			continue;
 		}
 		if (rg->action != RANGE_PURGE || !rg->n_changes)
@@ -678,10 +679,16 @@ void verify_markdown(FILE *f, const struct run *r)
 int verify_add_dir(struct run *r, const char *dir, struct err *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *empty = xasprintf("%s/cf-purge-hook-verify.XXXXXX",
-				tmp && *tmp ? tmp : "/tmp");
+	char *empty;
 	int rc;
 
+	r->verify_whole = 1;
+	rc = dir_verify(r, dir, e);
+	if (rc <= 0)
+		return rc;
+	/* No tree recorded for dir: its files have no old side. */
+	empty = xasprintf("%s/cf-purge-hook-verify.XXXXXX",
+			  tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(empty)) {
 		rc = err_set(e, "cannot make an empty folder '%s': %s", empty,
 			     strerror(errno));

@@ -341,9 +341,26 @@ edge_post /__edge/reset '{}'
 config
 
 expect 'verify --dir checks every file of a built folder' '
-	cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 0 &&
 	grep "verified 6 URLs: 6 fresh" "$TRASH/err"
 '
+
+expect 'verify --dir finds a stale body by the tree that dir recorded, and records nothing' '
+	cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	test "$(get https://example.com/blog/post.html)" = "<p>post 6</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/blog/post.html\"]}" &&
+	echo "<p>post 9</p>" >"$ORIGIN/blog/post.html" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "STALE after a second purge: .https://example.com/blog/post.html. still serves the old .blog/post.html." "$TRASH/err" &&
+	grep "verified 6 URLs: 5 fresh, 1 stale (1 purged a second time)" "$TRASH/err" &&
+	edge_post /__edge/reset "{}" && clear_log &&
+	cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	requests | grep -F "https://example.com/blog/post.html"
+'
+edge_post /__edge/reset '{}'
 
 expect '[verify] and [warm] keys are checked' '
 	printf "[cloudflare]\nzone_id = %s\n[site]\nbase_url = https://example.com\n[verify]\nconnect_to = nohost\nconcurrency = 0\n[warm]\nurls = ftp://x\nnope = 1\n" "$ZONE" >"$TRASH/bad.ini" &&
