@@ -17,7 +17,7 @@ SPOOL=$TRASH/spool
 EDGE_PID=
 
 if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=example.com \
-	-addext "subjectAltName=DNS:example.com" -keyout "$TRASH/key.pem" \
+	-addext "subjectAltName=DNS:example.com,DNS:elsewhere.example" -keyout "$TRASH/key.pem" \
 	-out "$TRASH/cert.pem" >"$TRASH/openssl.out" 2>&1; then
 	skip "t20-verify" "openssl cannot make a certificate: $(head -n 1 "$TRASH/openssl.out")"
 	finish
@@ -321,6 +321,22 @@ pretty_urls = true" && clear_edge &&
 	grep "\"path\": \"/docs\"" "$TRASH/edge.log" | grep -q "\"status\": 301"
 '
 config
+
+# The certificate names elsewhere.example too, and connect_to sends every
+# host to the edge: a redirect followed there would be served and logged.
+expect 'a redirect to another host is not followed, and says so' '
+	edge_post /__edge/redirect "{\"url\": \"https://example.com/style.css\", \"location\": \"https://elsewhere.example/x\", \"status\": 301}" &&
+	clear_edge &&
+	run verify "$(git rev-list --max-parents=0 HEAD)..HEAD" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "other: .https://example.com/style.css. serves neither the old nor the new .public/style.css. (HTTP 301, cf-cache-status DYNAMIC, cf-ray [0-9a-f]*-TST): redirects to .https://elsewhere.example/x., another host: not followed" "$TRASH/err" &&
+	test "$(edge_gets https://example.com/style.css)" = 1 &&
+	! grep -F elsewhere.example "$TRASH/edge.log" &&
+	test "$(curl -sS --noproxy "*" --cacert "$TRASH/cert.pem" -o /dev/null -w "%{http_code}" \
+		--connect-to "elsewhere.example:443:127.0.0.1:$EDGE_PORT" https://elsewhere.example/x)" = 404 &&
+	grep -F "https://elsewhere.example/x" "$TRASH/edge.log"
+'
+edge_post /__edge/reset '{}'
 
 expect 'a purge of everything (a created branch) verifies the files of its tree, stale ones too' '
 	config "" "[hook]
