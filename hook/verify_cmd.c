@@ -77,9 +77,9 @@ static int blob_at(git_oid *id, git_tree *t, const char *path)
  * Adds the URLs path is served at. Those of [site] (the file's own URL,
  * its folder's, the page without ".html") serve the file itself, and
  * are compared with its blobs; those of [map] templates serve something
- * made from it, and are judged by their status alone.
- * NEEDSWORK: the URLs come from the server's configuration alone; the
- * [map] rules of a pushed tree's layer ([hook] tree_config) add none.
+ * made from it, and are judged by their status alone. c is the new
+ * commit's configuration: with [hook] tree_config, its pushed layer's
+ * [map] rules add URLs too.
  */
 static void add_urls(struct verify_list *l, const struct config *c,
 		     const char *path, const struct verify_expect *x)
@@ -166,11 +166,11 @@ static int add_file(const char *root, const git_tree_entry *te, void *data)
  * where it has them (an old side that cannot be read is left out: a base
  * commit missing from the clone is why some ranges purge everything).
  */
-static int add_whole_tree(struct verify_list *l, struct run *r,
+static int add_whole_tree(struct verify_list *l, const struct config *c,
 			  git_repository *repo, const struct range *rg,
 			  struct err *e)
 {
-	struct tree_walk w = { l, &r->config, NULL, 0 };
+	struct tree_walk w = { l, c, NULL, 0 };
 	git_tree *new_tree = NULL;
 	struct err ignored;
 	int rc;
@@ -200,9 +200,21 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 	for (i = 0; i < r->n_ranges; i++) {
 		const struct range *rg = &r->ranges[i];
 		git_tree *old_tree = NULL, *new_tree = NULL;
+		struct config tc;
+		const struct config *cfg = &r->config;
+		int layered = 0, rc;
 
+		if ((rg->action == RANGE_EVERYTHING || r->verify_whole ||
+		     (rg->action == RANGE_PURGE && rg->n_changes)) &&
+		    run_tree_config(r, rg, &tc) == 0) {
+			cfg = &tc;
+			layered = 1;
+		}
 		if (rg->action == RANGE_EVERYTHING || r->verify_whole) {
-			if (add_whole_tree(l, r, repo, rg, e) < 0)
+			rc = add_whole_tree(l, cfg, repo, rg, e);
+			if (layered)
+				config_release(&tc);
+			if (rc < 0)
 				return -1;
 			if (rg->action == RANGE_EVERYTHING)
 				everything = 1;
@@ -213,8 +225,14 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		if (tree_of(&old_tree, repo, rg->old_hex, e) < 0 ||
 		    tree_of(&new_tree, repo, rg->new_hex, e) < 0) {
 			git_tree_free(old_tree);
+			if (layered)
+				config_release(&tc);
 			return -1;
 		}
+		/*
+		 * NEEDSWORK: a deleted path's URLs come from the new commit's
+		 * rules, while the old commit's layer named what it served.
+		 */
 		for (k = rg->first_change;
 		     k < rg->first_change + rg->n_changes; k++) {
 			const struct change *c = &r->changes.v[k];
@@ -227,7 +245,7 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 			if (c->status == CHANGE_DELETED) {
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->path);
-				add_urls(l, &r->config, c->path, &x);
+				add_urls(l, cfg, c->path, &x);
 				continue;
 			}
 			x.has_new = 1;
@@ -236,16 +254,18 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 			    CHANGE_ADDED)
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->path);
-			add_urls(l, &r->config, c->path, &x);
+			add_urls(l, cfg, c->path, &x);
 			if (c->status == CHANGE_RENAMED && c->old_path) {
 				memset(&x, 0, sizeof(x));
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->old_path);
-				add_urls(l, &r->config, c->old_path, &x);
+				add_urls(l, cfg, c->old_path, &x);
 			}
 		}
 		git_tree_free(old_tree);
 		git_tree_free(new_tree);
+		if (layered)
+			config_release(&tc);
 	}
 	verify_list_dedupe(l);
 	sample(l, max, notes);

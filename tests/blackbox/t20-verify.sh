@@ -231,6 +231,20 @@ url = {base}/posts/{name}" &&
 '
 config
 
+expect 'the [map] rules of a pushed tree_config are verified too' '
+	config "" "[hook]
+tree_config = .cf-purge-hook.ini" &&
+	printf "%s\n" "[map \"public/blog/*.html\"]" "url = {base}/posts/{name}" >.cf-purge-hook.ini &&
+	echo "<p>post 5b</p>" >public/blog/post.html && commit_all "tree map" &&
+	deploy &&
+	code run range HEAD~..HEAD 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "missing: .https://example.com/posts/post.html. answers 404, but .public/blog/post.html. exists" "$TRASH/err" &&
+	grep "verified 2 URLs: 1 fresh, 1 missing" "$TRASH/err"
+'
+git rm -q .cf-purge-hook.ini && commit_all "no tree map" >/dev/null
+config
+
 expect 'a deleted page that is gone from the edge verifies fresh' '
 	git rm -q public/old.html && commit_all "drop old" && deploy &&
 	test "$(get https://example.com/old.html)" = "<p>old page</p>" &&
