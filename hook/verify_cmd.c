@@ -202,7 +202,7 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		git_tree *old_tree = NULL, *new_tree = NULL;
 		struct config tc;
 		const struct config *cfg = &r->config;
-		int layered = 0, rc;
+		int layered = 0;
 
 		if ((rg->action == RANGE_EVERYTHING || r->verify_whole ||
 		     (rg->action == RANGE_PURGE && rg->n_changes)) &&
@@ -211,7 +211,8 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 			layered = 1;
 		}
 		if (rg->action == RANGE_EVERYTHING || r->verify_whole) {
-			rc = add_whole_tree(l, cfg, repo, rg, e);
+			int rc = add_whole_tree(l, cfg, repo, rg, e);
+
 			if (layered)
 				config_release(&tc);
 			if (rc < 0)
