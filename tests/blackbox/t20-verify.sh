@@ -392,6 +392,16 @@ expect 'verify --dir finds a stale body by the tree that dir recorded, and recor
 '
 edge_post /__edge/reset '{}'
 
+expect 'dir with after_purge finds a stale body by the tree its state had' '
+	test "$(get https://example.com/blog/post.html)" = "<p>post 9</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/blog/post.html\"]}" &&
+	echo "<p>post 10</p>" >"$ORIGIN/blog/post.html" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "STALE after a second purge: .https://example.com/blog/post.html. still serves the old .blog/post.html." "$TRASH/err"
+'
+edge_post /__edge/reset '{}'
+
 expect '[verify] and [warm] keys are checked' '
 	printf "[cloudflare]\nzone_id = %s\n[site]\nbase_url = https://example.com\n[verify]\nconnect_to = nohost\nconcurrency = 0\n[warm]\nurls = ftp://x\nnope = 1\n" "$ZONE" >"$TRASH/bad.ini" &&
 	code cfph -c "$TRASH/bad.ini" check 2>"$TRASH/err" &&
