@@ -5,12 +5,13 @@
 #include <string.h>
 
 /* The folder is what is served at base_url; see dir.h. */
-static struct built *start_built(struct run *r, const char *state_home)
+static struct built *start_built(struct run *r, const char *state_home,
+				 int dry_run)
 {
 	struct built_opts o = BUILT_OPTS_INIT;
 
 	o.state_home = state_home;
-	o.dry_run = r->opts.dry_run;
+	o.dry_run = dry_run;
 	o.verbose = r->opts.verbose;
 	o.notice = r->opts.quiet ? NULL : stderr;
 	o.progress = run_progress(r);
@@ -31,7 +32,7 @@ static void add_built_range(struct run *r, const struct built_range *br)
 int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 		struct err *e)
 {
-	struct built *b = start_built(r, NULL);
+	struct built *b = start_built(r, NULL, r->opts.dry_run);
 	struct built_range br;
 
 	r->dir_old = old_dir;
@@ -44,9 +45,9 @@ int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 }
 
 static int since(struct run *r, const char *dir, const char *state_home,
-		 struct err *e)
+		 int dry_run, struct err *e)
 {
-	struct built *b = start_built(r, state_home);
+	struct built *b = start_built(r, state_home, dry_run);
 	struct built_range br;
 	int rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
 			     &r->plan.notes, e);
@@ -59,13 +60,36 @@ static int since(struct run *r, const char *dir, const char *state_home,
 
 int dir_since(struct run *r, const char *dir, struct err *e)
 {
-	return since(r, dir, NULL, e);
+	return since(r, dir, NULL, r->opts.dry_run, e);
 }
 
 int dir_command(struct run *r, const char *dir, struct err *e)
 {
 	r->dir_new = dir;
-	return since(r, dir, r->config_home, e);
+	return since(r, dir, r->config_home, r->opts.dry_run, e);
+}
+
+int dir_verify(struct run *r, const char *dir, struct err *e)
+{
+	struct built *b;
+	struct built_range br;
+	int rc;
+
+	r->dir_new = dir;
+	r->config.state_missing_fail = 0;
+	b = start_built(r, r->config_home, 1);
+	rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
+			 &r->plan.notes, e);
+	if (rc < 0)
+		return rc;
+	/* A dry run without an old tree keeps only the new tree's id. */
+	if (!br.has_old) {
+		built_free(b);
+		r->dir = NULL;
+		return 1;
+	}
+	add_built_range(r, &br);
+	return 0;
 }
 
 int dir_drop_unrelated_repo(struct run *r)

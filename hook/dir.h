@@ -54,6 +54,16 @@ int dir_command(struct run *r, const char *dir, struct err *e);
 int dir_drop_unrelated_repo(struct run *r);
 
 /*
+ * dir_command() for `verify --dir DIR`: the state's tree (the folder as
+ * the last successful `dir DIR` recorded it) is the old side, so that an
+ * edge still serving an old body is found stale. Takes no lock and
+ * records nothing (as a dry run). Returns 0; 1, having added nothing,
+ * when there is no state's tree for dir (the caller compares dir with
+ * an empty folder instead); or -1 with e set (RUN_USAGE).
+ */
+int dir_verify(struct run *r, const char *dir, struct err *e);
+
+/*
  * After run_send(): records the folder's new tree as the state, and
  * writes [state] manifest into the folder (built_record()), when each of
  * this run's requests was confirmed or is in the spool; a dry run, `dir

@@ -440,6 +440,22 @@ out:
 	return rc;
 }
 
+int run_tree_config(struct run *r, const struct range *rg,
+		    struct config *tc)
+{
+	size_t mark = r->tree_errors.n;
+	git_oid id;
+	int rc;
+
+	if (!r->config.tree_config || !*rg->new_hex)
+		return 1;
+	rc = load_tree_config(r, rg->new_hex, rg->ref, tc, &id, NULL, 0);
+	/* The plan reported the layer's problems already. */
+	while (r->tree_errors.n > mark)
+		free(r->tree_errors.v[--r->tree_errors.n]);
+	return rc == 0 ? 0 : 1;
+}
+
 /* The seconds run_send may spend sending, as it reckons them. */
 static double send_seconds(const struct run *r)
 {

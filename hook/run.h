@@ -82,6 +82,11 @@ struct run {
 	 * NULL; borrowed from argv.
 	 */
 	const char *dir_new, *dir_old;
+	/*
+	 * `verify --dir`: verify every file of the new trees, not only
+	 * what changed since the old ones.
+	 */
+	int verify_whole;
 	struct config config;
 	int config_loaded;
 	struct range *ranges;
@@ -214,6 +219,16 @@ int run_add_range(struct run *r, const char *old_rev, const char *new_rev,
  * Returns 0, or -1 with e set (RUN_FAILED).
  */
 int run_plan(struct run *r, struct err *e);
+
+/*
+ * The configuration that the new commit of rg maps with under [hook]
+ * tree_config: returns 0 when *tc holds the server's config combined
+ * with the pushed layer (the caller releases it with config_release()),
+ * 1 when the server's own applies (no tree_config, no such file, or a
+ * broken one, whose problems run_plan() reported already).
+ */
+int run_tree_config(struct run *r, const struct range *rg,
+		    struct config *tc);
 
 /*
  * Maps paths as if they had changed, without a repository, appending to

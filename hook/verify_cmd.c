@@ -77,9 +77,9 @@ static int blob_at(git_oid *id, git_tree *t, const char *path)
  * Adds the URLs path is served at. Those of [site] (the file's own URL,
  * its folder's, the page without ".html") serve the file itself, and
  * are compared with its blobs; those of [map] templates serve something
- * made from it, and are judged by their status alone.
- * NEEDSWORK: the URLs come from the server's configuration alone; the
- * [map] rules of a pushed tree's layer ([hook] tree_config) add none.
+ * made from it, and are judged by their status alone. c is the new
+ * commit's configuration: with [hook] tree_config, its pushed layer's
+ * [map] rules add URLs too.
  */
 static void add_urls(struct verify_list *l, const struct config *c,
 		     const char *path, const struct verify_expect *x)
@@ -128,6 +128,68 @@ static void sample(struct verify_list *l, size_t max, struct strvec *notes)
 		     "the changes", max, n);
 }
 
+/* What add_file() needs while git_tree_walk() runs. */
+struct tree_walk {
+	struct verify_list *l;
+	const struct config *config;
+	git_tree *old_tree;	/* may be NULL */
+	size_t files;
+};
+
+/*
+ * Adds the URLs of each file of a tree, expected to serve its blob, and
+ * its old blob where the old tree has the path: a range that purged
+ * everything has no diff to tell what changed.
+ */
+static int add_file(const char *root, const git_tree_entry *te, void *data)
+{
+	struct tree_walk *w = data;
+	struct verify_expect x;
+	char *path;
+
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(te) == GIT_FILEMODE_LINK)
+		return 0;
+	path = xasprintf("%s%s", root, git_tree_entry_name(te));
+	memset(&x, 0, sizeof(x));
+	x.has_new = x.known_new = 1;
+	git_oid_cpy(&x.new_id, git_tree_entry_id(te));
+	x.known_old = blob_at(&x.old_id, w->old_tree, path);
+	add_urls(w->l, w->config, path, &x);
+	w->files++;
+	free(path);
+	return 0;
+}
+
+/*
+ * The URLs of every file of the new tree of rg, with the old tree's blobs
+ * where it has them (an old side that cannot be read is left out: a base
+ * commit missing from the clone is why some ranges purge everything).
+ */
+static int add_whole_tree(struct verify_list *l, const struct config *c,
+			  git_repository *repo, const struct range *rg,
+			  struct err *e)
+{
+	struct tree_walk w = { l, c, NULL, 0 };
+	git_tree *new_tree = NULL;
+	struct err ignored;
+	int rc;
+
+	if (tree_of(&new_tree, repo, rg->new_hex, e) < 0)
+		return -1;
+	if (!new_tree)
+		return 0;
+	if (tree_of(&w.old_tree, repo, rg->old_hex, &ignored) < 0)
+		w.old_tree = NULL;
+	rc = git_tree_walk(new_tree, GIT_TREEWALK_PRE, add_file, &w);
+	git_tree_free(w.old_tree);
+	git_tree_free(new_tree);
+	if (rc < 0)
+		return err_set(e, "cannot verify: cannot read the tree of "
+			       "%s: %s", rg->new_hex, git_message());
+	return 0;
+}
+
 int verify_collect(struct verify_list *l, struct run *r, size_t max,
 		   struct strvec *notes, struct err *e)
 {
@@ -138,16 +200,40 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 	for (i = 0; i < r->n_ranges; i++) {
 		const struct range *rg = &r->ranges[i];
 		git_tree *old_tree = NULL, *new_tree = NULL;
+		struct config tc;
+		const struct config *cfg = &r->config;
+		int layered = 0;
 
-		if (rg->action == RANGE_EVERYTHING)
-			everything = 1;
+		if ((rg->action == RANGE_EVERYTHING || r->verify_whole ||
+		     (rg->action == RANGE_PURGE && rg->n_changes)) &&
+		    run_tree_config(r, rg, &tc) == 0) {
+			cfg = &tc;
+			layered = 1;
+		}
+		if (rg->action == RANGE_EVERYTHING || r->verify_whole) {
+			int rc = add_whole_tree(l, cfg, repo, rg, e);
+
+			if (layered)
+				config_release(&tc);
+			if (rc < 0)
+				return -1;
+			if (rg->action == RANGE_EVERYTHING)
+				everything = 1;
+			continue;
+		}
 		if (rg->action != RANGE_PURGE || !rg->n_changes)
 			continue;
 		if (tree_of(&old_tree, repo, rg->old_hex, e) < 0 ||
 		    tree_of(&new_tree, repo, rg->new_hex, e) < 0) {
 			git_tree_free(old_tree);
+			if (layered)
+				config_release(&tc);
 			return -1;
 		}
+		/*
+		 * NEEDSWORK: a deleted path's URLs come from the new commit's
+		 * rules, while the old commit's layer named what it served.
+		 */
 		for (k = rg->first_change;
 		     k < rg->first_change + rg->n_changes; k++) {
 			const struct change *c = &r->changes.v[k];
@@ -160,7 +246,7 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 			if (c->status == CHANGE_DELETED) {
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->path);
-				add_urls(l, &r->config, c->path, &x);
+				add_urls(l, cfg, c->path, &x);
 				continue;
 			}
 			x.has_new = 1;
@@ -169,22 +255,24 @@ int verify_collect(struct verify_list *l, struct run *r, size_t max,
 			    CHANGE_ADDED)
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->path);
-			add_urls(l, &r->config, c->path, &x);
+			add_urls(l, cfg, c->path, &x);
 			if (c->status == CHANGE_RENAMED && c->old_path) {
 				memset(&x, 0, sizeof(x));
 				x.known_old = blob_at(&x.old_id, old_tree,
 						      c->old_path);
-				add_urls(l, &r->config, c->old_path, &x);
+				add_urls(l, cfg, c->old_path, &x);
 			}
 		}
 		git_tree_free(old_tree);
 		git_tree_free(new_tree);
+		if (layered)
+			config_release(&tc);
 	}
 	verify_list_dedupe(l);
-	if (everything)
-		strvec_push(notes, "a range purged everything without a diff: "
-			    "verify checks only the URLs of changed files");
 	sample(l, max, notes);
+	if (everything && !l->n)
+		strvec_push(notes, "a range purged everything, and its tree "
+			    "has no file served at a URL to verify");
 	return 0;
 }
 
@@ -612,10 +700,16 @@ void verify_markdown(FILE *f, const struct run *r)
 int verify_add_dir(struct run *r, const char *dir, struct err *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *empty = xasprintf("%s/cf-purge-hook-verify.XXXXXX",
-				tmp && *tmp ? tmp : "/tmp");
+	char *empty;
 	int rc;
 
+	r->verify_whole = 1;
+	rc = dir_verify(r, dir, e);
+	if (rc <= 0)
+		return rc;
+	/* No tree recorded for dir: its files have no old side. */
+	empty = xasprintf("%s/cf-purge-hook-verify.XXXXXX",
+			  tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(empty)) {
 		rc = err_set(e, "cannot make an empty folder '%s': %s", empty,
 			     strerror(errno));

@@ -64,10 +64,12 @@ int verify_after_send(struct run *r);
 int verify_on_demand(struct run *r);
 
 /*
- * The verify command's `--dir DIR`: adds to r the range from an empty
- * folder to the tree of dir (dir.h's dir_compare), so that every file of
- * dir is checked against its own content (at most VERIFY_MAX_URLS of
- * them). Records nothing. Returns 0, or -1 with e set (RUN_USAGE).
+ * The verify command's `--dir DIR`: adds to r the range from the tree
+ * that the state recorded for dir to the tree of dir (dir.h's
+ * dir_verify), and marks r so that every file of dir is checked (at most
+ * VERIFY_MAX_URLS of them), against its own content and, where the
+ * state's tree has the path, its old one. Records nothing. Returns 0, or
+ * -1 with e set (RUN_USAGE).
  */
 int verify_add_dir(struct run *r, const char *dir, struct err *e);
 

@@ -42,7 +42,8 @@ the file looked up, so a cache-buster reaches the origin.  Content-Type comes
 from the file name's extension (a fixed table, not the system's).
 
 Every answer carries:
-  cf-cache-status: HIT | MISS   (EXPIRED is never sent by this stand-in)
+  cf-cache-status: HIT | MISS   (DYNAMIC for a redirect rule; EXPIRED is
+                                never sent by this stand-in)
   age: N                        seconds since the copy was stored; HIT only
   cf-ray: 16 hex digits + "-TST"
   content-type, content-length, vary: Accept-Encoding, server: cloudflare
@@ -72,8 +73,15 @@ POST with a JSON body; the answer is 200 {"ok": true}, or 400 {"ok": false,
                   (copies already stored stay as they are).
   /__edge/rewrite {"suffix": "<!-- edge -->"} appends this to every
                   text/html body served (HITs too); {"suffix": null} stops.
-  /__edge/reset   {}: forget the stale and rewrite rules; keeps the cache
-                  and the origin.
+  /__edge/redirect {"url": "https://example.com/a.html", "location":
+                  "https://elsewhere.example/x", "status": 301}
+                  from now on a GET or HEAD of this key answers the status
+                  (301, 302, 303, 307 or 308; default 302) with this
+                  Location and an empty body, cf-cache-status DYNAMIC (not
+                  stored, the origin not read); {"url": ..., "location":
+                  null} stops it.
+  /__edge/reset   {}: forget the stale, rewrite and redirect rules; keeps
+                  the cache and the origin.
 GET /__edge/requests answers the JSON list of the requests served so far.
 
 Request records (--log and /__edge/requests)
@@ -82,7 +90,8 @@ Request records (--log and /__edge/requests)
    "path": str, "query": str ("" when none),
    "headers": {lowercase name: value} (every request header except
               Authorization, Proxy-Authorization and X-Auth-*),
-   "status": int, "cf_cache_status": "HIT" | "MISS" | null (405),
+   "status": int, "cf_cache_status": "HIT" | "MISS" | "DYNAMIC" (a
+   redirect rule) | null (405),
    "content_encoding": "gzip" | null, "stale": bool (served by a stale
    rule), "connection": int (1, 2, ... one per TCP connection)}
 The value of an Authorization or X-Auth-* header never reaches a record,
@@ -272,6 +281,7 @@ class Edge:
         self.stale = {}          # key -> serves left (None: for ever)
         self.stale_age = {}      # key -> seconds added to a stale serve's age
         self.suffix = None
+        self.redirects = {}      # key -> (status, location)
         self.records = []
         self._lock = threading.Lock()
         self._connections = itertools.count(1)
@@ -342,7 +352,21 @@ class Edge:
                 if suffix is not None and not isinstance(suffix, str):
                     return "'suffix' must be a string or null"
                 self.suffix = suffix
+            elif name == "redirect":
+                url, location = body.get("url"), body.get("location")
+                code = body.get("status", 302)
+                if not isinstance(url, str):
+                    return "'url' must be a URL"
+                if location is not None and not isinstance(location, str):
+                    return "'location' must be a URL or null"
+                if code not in (301, 302, 303, 307, 308):
+                    return "'status' must be 301, 302, 303, 307 or 308"
+                if location is None:
+                    self.redirects.pop(url, None)
+                else:
+                    self.redirects[url] = (code, location)
             elif name == "reset":
+                self.redirects.clear()
                 self.stale.clear()
                 self.stale_age.clear()
                 self.suffix = None
@@ -465,6 +489,12 @@ class Handler(BaseHTTPRequestHandler):
             headers["content-type"] = "text/plain; charset=utf-8"
             headers["allow"] = "GET, HEAD"
             body = b"405 Method Not Allowed\n"
+        elif key in edge.redirects:
+            status, location = edge.redirects[key]
+            cache_status = headers["cf-cache-status"] = "DYNAMIC"
+            headers["content-type"] = HTML_TYPE
+            headers["location"] = location
+            body = b""
         else:
             stored, cache_status, stale, older = edge.lookup(key, parts.path)
             status = stored.status

@@ -293,6 +293,21 @@ control reset '{}' >/dev/null
 get /index.html
 check "reset forgets the rewrite" is "$(body)" "home v3"
 
+# Redirect.
+check "redirect: 200" is "$(control redirect "{\"url\":\"https://$HOST/a.css\",\"location\":\"https://elsewhere.example/x\",\"status\":301}")" 200
+get /a.css
+check "redirect: the status, Location, DYNAMIC, no body" \
+    is "$status $(header location) $(header cf-cache-status) [$(body)]" "301 https://elsewhere.example/x DYNAMIC []"
+check "redirect: logged with its status" is "$(edgelog 'L[-1]["status"], L[-1]["cf_cache_status"]')" "(301, 'DYNAMIC')"
+check "redirect with a bad status: 400" is "$(control redirect "{\"url\":\"https://$HOST/a.css\",\"location\":\"/\",\"status\":200}")" 400
+control redirect "{\"url\":\"https://$HOST/a.css\",\"location\":null}" >/dev/null
+get /a.css
+check "redirect stopped: the page again" is "$status $(body)" "200 body{color:blue}"
+control redirect "{\"url\":\"https://$HOST/a.css\",\"location\":\"/x\"}" >/dev/null
+control reset '{}' >/dev/null
+get /a.css
+check "reset forgets the redirect" is "$status" 200
+
 # Compression.
 get /index.html -H 'Accept-Encoding: gzip, deflate, br'
 check "Accept-Encoding gzip: content-encoding gzip" is "$(header content-encoding)" gzip

@@ -17,7 +17,7 @@ SPOOL=$TRASH/spool
 EDGE_PID=
 
 if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=example.com \
-	-addext "subjectAltName=DNS:example.com" -keyout "$TRASH/key.pem" \
+	-addext "subjectAltName=DNS:example.com,DNS:elsewhere.example" -keyout "$TRASH/key.pem" \
 	-out "$TRASH/cert.pem" >"$TRASH/openssl.out" 2>&1; then
 	skip "t20-verify" "openssl cannot make a certificate: $(head -n 1 "$TRASH/openssl.out")"
 	finish
@@ -231,6 +231,20 @@ url = {base}/posts/{name}" &&
 '
 config
 
+expect 'the [map] rules of a pushed tree_config are verified too' '
+	config "" "[hook]
+tree_config = .cf-purge-hook.ini" &&
+	printf "%s\n" "[map \"public/blog/*.html\"]" "url = {base}/posts/{name}" >.cf-purge-hook.ini &&
+	echo "<p>post 5b</p>" >public/blog/post.html && commit_all "tree map" &&
+	deploy &&
+	code run range HEAD~..HEAD 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "missing: .https://example.com/posts/post.html. answers 404, but .public/blog/post.html. exists" "$TRASH/err" &&
+	grep "verified 2 URLs: 1 fresh, 1 missing" "$TRASH/err"
+'
+git rm -q .cf-purge-hook.ini && commit_all "no tree map" >/dev/null
+config
+
 expect 'a deleted page that is gone from the edge verifies fresh' '
 	git rm -q public/old.html && commit_all "drop old" && deploy &&
 	test "$(get https://example.com/old.html)" = "<p>old page</p>" &&
@@ -322,10 +336,71 @@ pretty_urls = true" && clear_edge &&
 '
 config
 
+# The certificate names elsewhere.example too, and connect_to sends every
+# host to the edge: a redirect followed there would be served and logged.
+expect 'a redirect to another host is not followed, and says so' '
+	edge_post /__edge/redirect "{\"url\": \"https://example.com/style.css\", \"location\": \"https://elsewhere.example/x\", \"status\": 301}" &&
+	clear_edge &&
+	run verify "$(git rev-list --max-parents=0 HEAD)..HEAD" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	grep "other: .https://example.com/style.css. serves neither the old nor the new .public/style.css. (HTTP 301, cf-cache-status DYNAMIC, cf-ray [0-9a-f]*-TST): redirects to .https://elsewhere.example/x., another host: not followed" "$TRASH/err" &&
+	test "$(edge_gets https://example.com/style.css)" = 1 &&
+	! grep -F elsewhere.example "$TRASH/edge.log" &&
+	test "$(curl -sS --noproxy "*" --cacert "$TRASH/cert.pem" -o /dev/null -w "%{http_code}" \
+		--connect-to "elsewhere.example:443:127.0.0.1:$EDGE_PORT" https://elsewhere.example/x)" = 404 &&
+	grep -F "https://elsewhere.example/x" "$TRASH/edge.log"
+'
+edge_post /__edge/reset '{}'
+
+expect 'a purge of everything (a created branch) verifies the files of its tree, stale ones too' '
+	config "" "[hook]
+branches = main, live
+on_create = everything" &&
+	test "$(get https://example.com/index.html)" = "<p>home 7</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/index.html\"], \"times\": 1, \"age\": 600}" &&
+	echo "<p>home 8</p>" >public/index.html && commit_all "home 8" && deploy &&
+	clear_edge &&
+	git push origin HEAD:refs/heads/live 2>"$TRASH/push.err" && cat "$TRASH/push.err" &&
+	grep "^remote: cf-purge-hook: verified 6 URLs: 6 fresh (1 purged a second time) *$" "$TRASH/push.err" &&
+	test "$(edge_gets https://example.com/index.html)" = 2 &&
+	test "$(edge_gets https://example.com/style.css)" = 1 &&
+	test "$(edge_gets https://example.com/docs/index.html)" = 1 &&
+	git push -q origin main 2>/dev/null
+'
+edge_post /__edge/reset '{}'
+config
+
 expect 'verify --dir checks every file of a built folder' '
-	cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 0 &&
 	grep "verified 6 URLs: 6 fresh" "$TRASH/err"
 '
+
+expect 'verify --dir finds a stale body by the tree that dir recorded, and records nothing' '
+	cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" &&
+	test "$(get https://example.com/blog/post.html)" = "<p>post 6</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/blog/post.html\"]}" &&
+	echo "<p>post 9</p>" >"$ORIGIN/blog/post.html" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "STALE after a second purge: .https://example.com/blog/post.html. still serves the old .blog/post.html." "$TRASH/err" &&
+	grep "verified 6 URLs: 5 fresh, 1 stale (1 purged a second time)" "$TRASH/err" &&
+	edge_post /__edge/reset "{}" && clear_log &&
+	cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	requests | grep -F "https://example.com/blog/post.html"
+'
+edge_post /__edge/reset '{}'
+
+expect 'dir with after_purge finds a stale body by the tree its state had' '
+	test "$(get https://example.com/blog/post.html)" = "<p>post 9</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/blog/post.html\"]}" &&
+	echo "<p>post 10</p>" >"$ORIGIN/blog/post.html" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "STALE after a second purge: .https://example.com/blog/post.html. still serves the old .blog/post.html." "$TRASH/err"
+'
+edge_post /__edge/reset '{}'
 
 expect '[verify] and [warm] keys are checked' '
 	printf "[cloudflare]\nzone_id = %s\n[site]\nbase_url = https://example.com\n[verify]\nconnect_to = nohost\nconcurrency = 0\n[warm]\nurls = ftp://x\nnope = 1\n" "$ZONE" >"$TRASH/bad.ini" &&
