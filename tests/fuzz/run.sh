@@ -30,10 +30,9 @@ PKGS="libgit2 libcurl libcjson inih"
 BUILD=tests/fuzz/build
 TARGETS=${FUZZ_TARGETS:-fuzz_refline fuzz_config fuzz_pattern fuzz_urlenc fuzz_template fuzz_reply fuzz_spool fuzz_index fuzz_manifest fuzz_tree_config}
 
-# The INI loader: its entry point and the files of its sections.
-CONFIG="mapping/config.c mapping/config_parse.c mapping/config_cloudflare.c
-	mapping/config_site.c mapping/config_hook.c mapping/config_state.c mapping/config_ci.c
-	mapping/config_map.c mapping/config_tree.c"
+# The INI loader: its entry point and the files of its sections, every
+# mapping/config*.c, so that a new section's file cannot be left out.
+CONFIG=$(echo mapping/config*.c)
 
 # The library sources each target needs: only these, so that a file that
 # another change leaves half-edited elsewhere does not stop the fuzzing.
