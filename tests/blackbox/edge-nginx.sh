@@ -126,6 +126,7 @@ EOF
 	if [ -n "$EDGE_NGINX_TLS_PORT" ]; then
 		en_tls="server {
         listen 127.0.0.1:$EDGE_NGINX_TLS_PORT ssl;
+        access_log $en_d/access.log edge;
         ssl_certificate $en_d/cert.pem;
         ssl_certificate_key $en_d/key.pem;
         include $en_d/edge-location.conf;
