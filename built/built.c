@@ -338,6 +338,11 @@ int built_since(struct built_range *out, struct built *b,
 					  "everything)", why);
 		strvec_pushf(notes, "purging everything: %s", b->everything);
 	}
+	if (found && b->opts.previous && b->has_state &&
+	    git_oid_equal(&out->old_tree, &b->new_tree) &&
+	    dirstate_read_previous(&out->old_tree, &b->state, b->trees.store))
+		strvec_pushf(notes, "'%s' is the build the state records: the "
+			     "old side is the build recorded before it", dir);
 	b->found = found;
 	out->has_old = found;
 	out->new_tree = b->new_tree;

@@ -60,9 +60,13 @@ struct built_opts {
 				   instead of the repository's git directory
 				   (the dir command: its config's folder);
 				   NULL for the git directory; borrowed */
+	int previous;	/* built_since(): when the folder is the tree the
+			   state records, the old side is the tree recorded
+			   before it, if the state still has it (verify
+			   --dir, after dir recorded this build) */
 };
 
-#define BUILT_OPTS_INIT { 0, 0, NULL, NULL, NULL }
+#define BUILT_OPTS_INIT { 0, 0, NULL, NULL, NULL, 0 }
 
 /* What built_compare() and built_since() give back. */
 struct built_range {

@@ -83,6 +83,19 @@ static int is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
+/* Whether name is "<40 hex digits>.prev". */
+static int is_record_prev(const char *name)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (strlen(name) != GIT_OID_HEXSZ + 5 ||
+	    strcmp(name + GIT_OID_HEXSZ, ".prev"))
+		return 0;
+	memcpy(hex, name, GIT_OID_HEXSZ);
+	hex[GIT_OID_HEXSZ] = '\0';
+	return is_hex(hex, GIT_OID_HEXSZ);
+}
+
 /*
  * Marks id and, when it is a tree, everything below it that the store
  * keeps. strict (a record's tree): any tree that cannot be read is an
@@ -156,8 +169,12 @@ static int mark_records(struct oidset *set, const char *state_dir,
 		git_oid tree;
 		struct err why;
 
-		/* Records only: not <id>.stat, nor a record being written. */
-		if (!is_hex(de->d_name, GIT_OID_HEXSZ))
+		/*
+		 * Records and the ones before them (<id>.prev, for verify
+		 * --dir) only: not <id>.stat, nor a record being written.
+		 */
+		if (!is_hex(de->d_name, GIT_OID_HEXSZ) &&
+		    !is_record_prev(de->d_name))
 			continue;
 		path = xasprintf("%s/%s", sites, de->d_name);
 		rc = dirstate_record_tree(&tree, path, &why);

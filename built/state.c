@@ -341,6 +341,22 @@ int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
 	return 1;
 }
 
+int dirstate_read_previous(git_oid *out, const struct dirstate *s,
+			   git_odb *store)
+{
+	char folder[RECORD_MAX + 1], *why = NULL, *prev;
+	struct err e;
+	int rc;
+
+	prev = xasprintf("%s.prev", s->record);
+	/* Whoever could plant it could hide a stale page: trusted as the record. */
+	rc = check_path(s, prev, &e) < 0 ? -1 :
+	     parse_record(out, folder, sizeof(folder), &why, prev);
+	free(why);
+	free(prev);
+	return rc > 0 && !strcmp(folder, s->site) && git_odb_exists(store, out);
+}
+
 int dirstate_record_tree(git_oid *out, const char *path, struct err *e)
 {
 	char folder[RECORD_MAX + 1], *why = NULL;
@@ -351,6 +367,27 @@ int dirstate_record_tree(git_oid *out, const char *path, struct err *e)
 		free(why);
 	}
 	return rc;
+}
+
+/*
+ * Keeps the record as "<record>.prev" when it names another tree than
+ * tree: a hard link, so that the record itself is never missing.
+ */
+static void keep_previous(const struct dirstate *s, const git_oid *tree)
+{
+	char folder[RECORD_MAX + 1], *why = NULL, *prev;
+	git_oid old;
+
+	if (parse_record(&old, folder, sizeof(folder), &why, s->record) <= 0 ||
+	    git_oid_equal(&old, tree)) {
+		free(why);
+		return;
+	}
+	prev = xasprintf("%s.prev", s->record);
+	if ((unlink(prev) == 0 || errno == ENOENT) &&
+	    link(s->record, prev) < 0)
+		unlink(prev);
+	free(prev);
 }
 
 int dirstate_write(const struct dirstate *s, const git_oid *tree,
@@ -384,6 +421,7 @@ int dirstate_write(const struct dirstate *s, const git_oid *tree,
 		goto out;
 	}
 	close(fd);
+	keep_previous(s, tree);
 	if (rename(tmp, s->record) < 0) {
 		err_set(e, "cannot write the state '%s': %s", s->record,
 			strerror(errno));

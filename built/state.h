@@ -90,8 +90,21 @@ int dirstate_read(git_oid *out, char **why, const struct dirstate *s,
 		  git_odb *store);
 
 /*
+ * Reads the tree the record named before the last one (the record's
+ * ".prev" beside it, which dirstate_write() keeps) into *out, with the
+ * checks of dirstate_read(): the build before the one recorded, for
+ * `verify --dir` to tell an old body once `dir` has recorded the new one.
+ * Returns 1, or 0 when there is none that can be used.
+ */
+int dirstate_read_previous(git_oid *out, const struct dirstate *s,
+			   git_odb *store);
+
+/*
  * Replaces the record with tree, atomically and durably (written to a
- * temporary file, synced, renamed). Returns 0, or -1 with e set.
+ * temporary file, synced, renamed). The record it replaces, when it names
+ * another tree, is kept as the record's ".prev" (a hard link made before
+ * the rename, so that a crash leaves the record whole). Returns 0, or -1
+ * with e set; a ".prev" that cannot be kept is no error.
  */
 int dirstate_write(const struct dirstate *s, const git_oid *tree,
 		   struct err *e);

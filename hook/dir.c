@@ -6,12 +6,13 @@
 
 /* The folder is what is served at base_url; see dir.h. */
 static struct built *start_built(struct run *r, const char *state_home,
-				 int dry_run)
+				 int dry_run, int previous)
 {
 	struct built_opts o = BUILT_OPTS_INIT;
 
 	o.state_home = state_home;
 	o.dry_run = dry_run;
+	o.previous = previous;
 	o.verbose = r->opts.verbose;
 	o.notice = r->opts.quiet ? NULL : stderr;
 	o.progress = run_progress(r);
@@ -32,7 +33,7 @@ static void add_built_range(struct run *r, const struct built_range *br)
 int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 		struct err *e)
 {
-	struct built *b = start_built(r, NULL, r->opts.dry_run);
+	struct built *b = start_built(r, NULL, r->opts.dry_run, 0);
 	struct built_range br;
 
 	r->dir_old = old_dir;
@@ -47,7 +48,7 @@ int dir_compare(struct run *r, const char *old_dir, const char *new_dir,
 static int since(struct run *r, const char *dir, const char *state_home,
 		 int dry_run, struct err *e)
 {
-	struct built *b = start_built(r, state_home, dry_run);
+	struct built *b = start_built(r, state_home, dry_run, 0);
 	struct built_range br;
 	int rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
 			     &r->plan.notes, e);
@@ -77,7 +78,7 @@ int dir_verify(struct run *r, const char *dir, struct err *e)
 
 	r->dir_new = dir;
 	r->config.state_missing_fail = 0;
-	b = start_built(r, r->config_home, 1);
+	b = start_built(r, r->config_home, 1, 1);
 	rc = built_since(&br, b, &r->config, r->repo, &r->modes, dir,
 			 &r->plan.notes, e);
 	if (rc < 0)

@@ -56,7 +56,9 @@ int dir_drop_unrelated_repo(struct run *r);
 /*
  * dir_command() for `verify --dir DIR`: the state's tree (the folder as
  * the last successful `dir DIR` recorded it) is the old side, so that an
- * edge still serving an old body is found stale. Takes no lock and
+ * edge still serving an old body is found stale; when DIR is that very
+ * tree (dir has recorded this build already), the tree recorded before
+ * it is, as long as the state keeps it. Takes no lock and
  * records nothing (as a dry run). Returns 0; 1, having added nothing,
  * when there is no state's tree for dir (the caller compares dir with
  * an empty folder instead); or -1 with e set (RUN_USAGE).

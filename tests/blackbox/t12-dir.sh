@@ -141,7 +141,7 @@ start_stub --latency-ms 4000
 dir_config
 expect 'state: a run killed while it sends does not advance the state; the next run purges the change again' '
 	cfph -q -c "$CONFIG" dir "$TRASH/www" || true
-	record=$(ls "$STATE/sites/" | grep -v "\.stat$") &&
+	record=$(ls "$STATE/sites/" | grep -vE "\.(stat|prev)$") &&
 	cp "$STATE/sites/$record" "$TRASH/record.before" &&
 	printf "killed\n" >"$TRASH/www/blog/index.html" &&
 	{ cfph -q -c "$CONFIG" dir "$TRASH/www" & pid=$!; } &&

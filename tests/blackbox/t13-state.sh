@@ -32,7 +32,7 @@ sgit() {
 # record_of DIR: the file in sites/ whose record names DIR (as given:
 # links in its path are not resolved).
 record_of() {
-	grep -lx "$(cd "$1" && pwd -L)" "$STATE"/sites/* | grep -v "\.stat$"
+	grep -lx "$(cd "$1" && pwd -L)" "$STATE"/sites/* | grep -vE "\.(stat|prev)$"
 }
 
 # tree_of RECORD: the tree a record names (its second line).
@@ -47,10 +47,12 @@ reach() {
 	sgit ls-tree -r -t "$1" | awk '$2 == "tree" || $1 == "120000" { print $3 }'
 }
 
-# reach_all: what every record in sites/ reaches, sorted.
+# reach_all: what every record in sites/ reaches, and the record before
+# each (<id>.prev, kept for verify --dir), sorted.
 reach_all() {
 	for f in "$STATE"/sites/*; do
 		case $(basename "$f") in
+		*.prev) ;;
 		*.*) continue ;;
 		esac
 		reach "$(tree_of "$f")"

@@ -27,7 +27,7 @@ git_tree() {
 
 # The tree the state records for $W.
 recorded() {
-	sed -n 2p "$STATE"/sites/*[!t] 2>/dev/null | head -n 1
+	sed -n 2p "$STATE"/sites/*[0-9a-f] 2>/dev/null | head -n 1
 }
 
 # 1,200 files in 300 folders of one to seven files, 40 folders deep in
@@ -145,7 +145,7 @@ expect 'a symbolic link pointed elsewhere, no file changed: the link is purged, 
 
 expect 'a state that records an older tree than the cache names (its purge was not recorded): the change is purged again' '
 	sleep 1 && cfph -q -c "$CONFIG" dir "$W" &&
-	rec=$(ls "$STATE"/sites/*[!t]) && cp "$rec" "$TRASH/rec.old" &&
+	rec=$(ls "$STATE"/sites/*[0-9a-f]) && cp "$rec" "$TRASH/rec.old" &&
 	printf "w\n" >"$W/s2/f100/p1.html" &&
 	cfph -q -c "$CONFIG" dir "$W" &&
 	test "$(cache_top)" = "$(recorded)" &&
@@ -255,7 +255,7 @@ expect 'a file swapped for a FIFO in mid-walk never blocks the run: it is purged
 	sleep 1 &&
 	cfph -q -c "$CONFIG" dir "$F" &&
 	want=$(git_tree "$F") &&
-	grep -qx "$want" "$STATE"/sites/*[!t]
+	grep -qx "$want" "$STATE"/sites/*[0-9a-f]
 '
 fi
 

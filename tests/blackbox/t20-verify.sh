@@ -402,6 +402,25 @@ expect 'dir with after_purge finds a stale body by the tree its state had' '
 '
 edge_post /__edge/reset '{}'
 
+expect 'verify --dir after dir has recorded the build finds a stale body by the build recorded before it' '
+	AFTER=false config &&
+	echo "<p>post 11</p>" >"$ORIGIN/blog/post.html" &&
+	cfph -q -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" &&
+	test "$(get https://example.com/blog/post.html)" = "<p>post 11</p>" &&
+	edge_post /__edge/stale "{\"urls\": [\"https://example.com/blog/post.html\"]}" &&
+	echo "<p>post 12</p>" >"$ORIGIN/blog/post.html" &&
+	cfph -q -c "$REPO/cf-purge-hook.ini" dir "$ORIGIN" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 1 &&
+	grep "STALE after a second purge: .https://example.com/blog/post.html. still serves the old .blog/post.html." "$TRASH/err" &&
+	edge_post /__edge/reset "{}" &&
+	code cfph -c "$REPO/cf-purge-hook.ini" verify --dir "$ORIGIN" 2>"$TRASH/err" &&
+	cat "$TRASH/err" && test "$CODE" = 0 &&
+	grep "verified 6 URLs: 6 fresh" "$TRASH/err"
+'
+edge_post /__edge/reset '{}'
+config
+
 expect '[verify] and [warm] keys are checked' '
 	printf "[cloudflare]\nzone_id = %s\n[site]\nbase_url = https://example.com\n[verify]\nconnect_to = nohost\nconcurrency = 0\n[warm]\nurls = ftp://x\nnope = 1\n" "$ZONE" >"$TRASH/bad.ini" &&
 	code cfph -c "$TRASH/bad.ini" check 2>"$TRASH/err" &&
