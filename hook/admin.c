@@ -68,19 +68,6 @@ char *admin_sudo(const struct run *r)
 	return out;
 }
 
-/* Single quotes for sh, so that any path survives. */
-static void add_quoted(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *s);
-	}
-	strbuf_addch(sb, '\'');
-}
-
 char *admin_command(const struct run *r, const char *command)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -90,11 +77,11 @@ char *admin_command(const struct run *r, const char *command)
 	strbuf_addstr(&sb, "cf-purge-hook");
 	if (r->repo) {
 		strbuf_addstr(&sb, " -C ");
-		add_quoted(&sb, git_repository_path(r->repo));
+		strbuf_add_sh_quoted(&sb, git_repository_path(r->repo));
 	}
 	if (r->opts.config_path) {
 		strbuf_addstr(&sb, " -c ");
-		add_quoted(&sb, r->opts.config_path);
+		strbuf_add_sh_quoted(&sb, r->opts.config_path);
 	}
 	strbuf_addch(&sb, ' ');
 	strbuf_addstr(&sb, command);

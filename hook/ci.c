@@ -1,4 +1,5 @@
 #include "ci.h"
+#include "ci_output.h"
 #include "verify_cmd.h"
 
 #include <cjson/cJSON.h>
@@ -308,52 +309,13 @@ const char *ci_trigger_name(enum ci_trigger t)
 
 /* --- What the job shows ------------------------------------------------ */
 
-/* GitHub's workflow commands need %, CR and LF escaped. */
-static void put_gh(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			fputs("%25", f);
-		else if (*s == '\r')
-			fputs("%0D", f);
-		else if (*s == '\n')
-			fputs("%0A", f);
-		else
-			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s,
-			      f);
-	}
-}
-
-/* Markdown table cells: no '|' and no line breaks. */
-static void put_md(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '|')
-			fputs("\\|", f);
-		else
-			fputc(c < 0x20 ? ' ' : c, f);
-	}
-}
-
-void ci_put_gh(FILE *f, const char *s)
-{
-	put_gh(f, s);
-}
-
-void ci_put_md(FILE *f, const char *s)
-{
-	put_md(f, s);
-}
-
 static void gh_errors(FILE *out, const char *lead, const struct strvec *sv)
 {
 	size_t i;
 
 	for (i = 0; i < sv->n; i++) {
 		fprintf(out, "::error::cf-purge-hook: %s", lead);
-		put_gh(out, sv->v[i]);
+		ci_put_gh(out, sv->v[i]);
 		fputc('\n', out);
 	}
 }
@@ -366,7 +328,7 @@ static void md_row(FILE *f, size_t n, const struct batch *b,
 	batch_describe(&what, b);
 	fprintf(f, "| %zu | %s | ", n, b->zone_id ? b->zone_id :
 		b->zone_name ? b->zone_name : "?");
-	put_md(f, what.buf);
+	ci_put_md(f, what.buf);
 	fputs(" | ", f);
 	if (dry_run || !o) {
 		fputs("planned (dry run)", f);
@@ -379,7 +341,7 @@ static void md_row(FILE *f, size_t n, const struct batch *b,
 		      f);
 		for (i = 0; i < o->refusals.n; i++) {
 			fputs("; refused: ", f);
-			put_md(f, o->refusals.v[i]);
+			ci_put_md(f, o->refusals.v[i]);
 		}
 		if (o->n_spooled && !spool_dies)
 			fputs("; kept in the spool", f);
@@ -410,7 +372,7 @@ static void github_summary(const struct run *r, int status)
 		const struct range *rg = &r->ranges[i];
 
 		fprintf(f, "Range `%.7s..%.7s` of `", rg->old_hex, rg->new_hex);
-		put_md(f, rg->ref ? rg->ref : "");
+		ci_put_md(f, rg->ref ? rg->ref : "");
 		if (rg->action == RANGE_EVERYTHING)
 			fputs("`: purges everything.\n\n", f);
 		else
@@ -418,7 +380,7 @@ static void github_summary(const struct run *r, int status)
 	}
 	for (i = 0; i < r->plan.notes.n; i++) {
 		fputs("- ", f);
-		put_md(f, r->plan.notes.v[i]);
+		ci_put_md(f, r->plan.notes.v[i]);
 		fputc('\n', f);
 	}
 	/* A paragraph after a list needs a blank line, or it joins the list. */
@@ -426,7 +388,7 @@ static void github_summary(const struct run *r, int status)
 		fputc('\n', f);
 	if (r->plan_error) {
 		fputs("**Not purged:** ", f);
-		put_md(f, r->plan_error);
+		ci_put_md(f, r->plan_error);
 		fputs("\n\n", f);
 	}
 	/*
@@ -463,12 +425,12 @@ static void github_report(FILE *out, const struct run *r, int status)
 	github_summary(r, status);
 	if (r->plan_error) {
 		fputs("::error::cf-purge-hook: ", out);
-		put_gh(out, r->plan_error);
+		ci_put_gh(out, r->plan_error);
 		fputc('\n', out);
 	}
 	if (r->send_error) {
 		fputs("::error::cf-purge-hook: ", out);
-		put_gh(out, r->send_error);
+		ci_put_gh(out, r->send_error);
 		fputc('\n', out);
 	}
 	report_problems(&refused, &failed, r);

@@ -67,11 +67,5 @@ void ci_event_release(struct ci_event *ev);
  */
 void ci_report(FILE *out, const struct run *r, int status);
 
-/*
- * Writes s as one GitHub workflow command's text (%, CR and LF escaped),
- * or as one Markdown table cell or line (no '|', no line breaks).
- */
-void ci_put_gh(FILE *f, const char *s);
-void ci_put_md(FILE *f, const char *s);
 
 #endif

@@ -6,6 +6,35 @@
 
 #include "report.h"
 
+/* GitHub's workflow commands need %, CR and LF escaped. */
+void ci_put_gh(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", f);
+		else if (*s == '\r')
+			fputs("%0D", f);
+		else if (*s == '\n')
+			fputs("%0A", f);
+		else
+			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s,
+			      f);
+	}
+}
+
+/* Markdown table cells: no '|' and no line breaks. */
+void ci_put_md(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '|')
+			fputs("\\|", f);
+		else
+			fputc(c < 0x20 ? ' ' : c, f);
+	}
+}
+
 const char *ci_status_name(enum ci_status s)
 {
 	switch (s) {

@@ -12,6 +12,13 @@
 
 #include "ci_base.h"
 
+/*
+ * Writes s as one GitHub workflow command's text (%, CR and LF escaped),
+ * or as one Markdown table cell or line (no '|', no line breaks).
+ */
+void ci_put_gh(FILE *f, const char *s);
+void ci_put_md(FILE *f, const char *s);
+
 /* "purged", "nothing", "skipped", "refused", "failed" or "dry-run". */
 const char *ci_status_name(enum ci_status s);
 

@@ -70,19 +70,6 @@ static int ours(const char *path)
 	return found;
 }
 
-/* Single quotes for sh, so that any path survives. */
-static void sh_quote(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *s);
-	}
-	strbuf_addch(sb, '\'');
-}
-
 static int write_file(const char *path, const char *text, mode_t mode,
 		      struct err *e)
 {
@@ -176,7 +163,7 @@ int install_hook(struct install_result *out, const char *git_dir,
 	strbuf_addstr(&script, "#!/bin/sh\n" INSTALL_MARKER "\n"
 		      "# The API token: see [cloudflare] in "
 		      "cf-purge-hook.ini.\nexec ");
-	sh_quote(&script, self);
+	strbuf_add_sh_quoted(&script, self);
 	strbuf_addstr(&script, " hook\n");
 	rc = write_file(out->hook_path, script.buf, 0755, e);
 	strbuf_release(&script);

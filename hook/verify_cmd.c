@@ -1,5 +1,5 @@
 #include "verify_cmd.h"
-#include "ci.h"
+#include "ci_output.h"
 #include "dir.h"
 #include "report.h"
 #include "../built/built.h"
@@ -18,17 +18,6 @@
  * not take, not to load the site.
  */
 #define VERIFY_MAX_URLS 500
-
-void verify_result_free(struct verify_result *v)
-{
-	if (!v)
-		return;
-	verify_list_clear(&v->items);
-	strvec_clear(&v->warm_failed);
-	strvec_clear(&v->notes);
-	strvec_clear(&v->problems);
-	free(v);
-}
 
 /* The tree of the commit or tree hex in repo, or NULL for "". */
 static int tree_of(git_tree **out, git_repository *repo, const char *hex,

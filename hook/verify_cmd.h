@@ -17,22 +17,6 @@
 #include "run.h"
 #include "../verify/verify.h"
 
-/* What verify and warm did in one run; r->verify owns it. */
-struct verify_result {
-	struct verify_list items;
-	int checked;		/* the URLs were requested */
-	int on_demand;		/* the verify command: no purge came before */
-	size_t purged_again;	/* stale URLs purged a second time */
-	size_t kept;		/* stale URLs whose purge was kept for retry
-				   (the origin is not deployed) */
-	size_t warm_requested, warmed;
-	struct strvec warm_failed;
-	struct strvec notes;	/* for the person: what was left out, why */
-	struct strvec problems;	/* the second purge's failures */
-};
-
-void verify_result_free(struct verify_result *v);
-
 /*
  * Fills l with the URLs that r's changes are served at, each with what it
  * should serve: the blob of its path in the new and old tree of its range

@@ -78,6 +78,11 @@ void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
+/*
+ * Appends s in single quotes for sh, each ' in it as '\'', so that any
+ * path survives being pasted into a shell.
+ */
+void strbuf_add_sh_quoted(struct strbuf *sb, const char *s);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) CFPH_PRINTF(2, 3);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	CFPH_PRINTF(2, 0);

@@ -259,3 +259,14 @@ void verify_count(const struct verify_list *l, size_t counts[6])
 	for (i = 0; i < l->n; i++)
 		counts[l->v[i].verdict]++;
 }
+
+void verify_result_free(struct verify_result *v)
+{
+	if (!v)
+		return;
+	verify_list_clear(&v->items);
+	strvec_clear(&v->warm_failed);
+	strvec_clear(&v->notes);
+	strvec_clear(&v->problems);
+	free(v);
+}

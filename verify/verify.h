@@ -96,4 +96,24 @@ int verify_warm(const struct strvec *urls, const struct verify_opts *o,
 /* Counts of each verdict, indexed by enum verdict. */
 void verify_count(const struct verify_list *l, size_t counts[6]);
 
+/*
+ * What verify and warm did in one run (hook/verify_cmd.c fills it; the
+ * run owns it as r->verify).
+ */
+struct verify_result {
+	struct verify_list items;
+	int checked;		/* the URLs were requested */
+	int on_demand;		/* the verify command: no purge came before */
+	size_t purged_again;	/* stale URLs purged a second time */
+	size_t kept;		/* stale URLs whose purge was kept for retry
+				   (the origin is not deployed) */
+	size_t warm_requested, warmed;
+	struct strvec warm_failed;
+	struct strvec notes;	/* for the person: what was left out, why */
+	struct strvec problems;	/* the second purge's failures */
+};
+
+/* Frees v and all it holds; NULL is fine. */
+void verify_result_free(struct verify_result *v);
+
 #endif
